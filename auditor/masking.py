@@ -1,0 +1,99 @@
+"""Masking and keyed hashing shared by every scanner and report.
+
+Reports never show what was found: values are replaced by type- and length-preserving
+masks (``0912•••678``) or by keyed-hash tokens (``kh:3f9a…``) that let equal values be
+counted and correlated without being stored. Neither is reversible.
+
+The hash key comes from ``AUDITOR_HASH_KEY`` (any string), else from the key file named
+by ``AUDITOR_HASH_KEY_FILE``, else from a per-user key file created on first use
+(``$XDG_DATA_HOME/auditor/hash.key``, mode 0600). Keep it stable where fingerprints must
+match across machines (e.g. a CI baseline): set ``AUDITOR_HASH_KEY`` as a CI secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+__all__ = [
+    "MASK_CHAR",
+    "keyed_hash",
+    "load_hash_key",
+    "mask",
+    "mask_secret",
+]
+
+MASK_CHAR = "•"
+
+
+def load_hash_key(env: dict[str, str] | None = None) -> bytes:
+    """Resolve the keyed-hash key (see module docstring)."""
+    environ = os.environ if env is None else env
+    value = environ.get("AUDITOR_HASH_KEY")
+    if value:
+        return value.encode("utf-8")
+    key_file = environ.get("AUDITOR_HASH_KEY_FILE")
+    if key_file:
+        return Path(key_file).read_bytes().strip()
+    base = Path(environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    path = base / "auditor" / "hash.key"
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32).encode("ascii")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(key)
+    return key
+
+
+def keyed_hash(value: str | bytes, key: bytes, *, length: int = 16) -> str:
+    """HMAC-SHA256 token of a value, ``kh:`` + ``length`` hex chars. Not reversible
+    without the key; equal values give equal tokens under the same key."""
+    data = value.encode("utf-8") if isinstance(value, str) else value
+    digest = hmac.new(key, data, hashlib.sha256).hexdigest()
+    return "kh:" + digest[:length]
+
+
+def mask(value: str, *, keep_start: int | None = None, keep_end: int | None = None) -> str:
+    """Type- and length-preserving mask of a personal-data value.
+
+    Digits and letters in the middle become ``•``; separators (space, ``.``, ``-``, ``@``)
+    are kept so the shape stays readable: ``0912345678`` -> ``0912•••678``,
+    ``an.nguyen@example.vn`` -> ``an•••••••@e••••••.vn``. At most ~40% of the characters
+    are ever shown, and nothing of values shorter than 5 characters.
+    """
+    n = len(value)
+    if n < 5:
+        return MASK_CHAR * n
+    if "@" in value and keep_start is None and keep_end is None:
+        local, _, domain = value.partition("@")
+        host, dot, tld = domain.rpartition(".")
+        masked_local = (local[:2] + MASK_CHAR * max(len(local) - 2, 1)) if len(local) > 3 \
+            else MASK_CHAR * len(local)
+        if dot:
+            masked_domain = host[:1] + MASK_CHAR * (len(host) - 1) + "." + tld
+        else:
+            masked_domain = MASK_CHAR * len(domain)
+        return masked_local + "@" + masked_domain
+    budget = max(1, int(n * 0.4))
+    start = keep_start if keep_start is not None else min(4, budget // 2 + budget % 2)
+    end = keep_end if keep_end is not None else min(3, budget - start)
+    start, end = max(0, min(start, budget)), max(0, min(end, budget - min(start, budget)))
+    middle = "".join(ch if ch in " .-/:" else MASK_CHAR for ch in value[start:n - end])
+    return value[:start] + middle + (value[n - end:] if end else "")
+
+
+def mask_secret(value: str, *, prefix: int = 0) -> str:
+    """Mask for a secret or password: nothing of it is shown except a well-known,
+    non-secret prefix (e.g. ``ghp_``, ``AKIA``) when ``prefix`` says so, plus its length.
+
+    ``mask_secret("hunter2")`` -> ``•••••••(7)``.
+    """
+    shown = value[: min(prefix, 4, len(value) // 4)] if prefix else ""
+    return f"{shown}{MASK_CHAR * min(len(value) - len(shown), 12)}({len(value)})"

@@ -1,0 +1,347 @@
+"""Findings and the finished scan result, with the JSON report document (schema "1").
+
+``ScanResult.to_document()`` produces exactly the contract of DESIGN.md ("JSON report");
+``ScanResult.from_document()`` reads it back so saved reports can be re-rendered,
+diffed and used as baselines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from auditor.models import JSONValue, Location, Problem, Severity
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ComplianceItem",
+    "Control",
+    "Finding",
+    "FrameworkRef",
+    "PackRef",
+    "ScanResult",
+    "Suppression",
+    "TargetResult",
+]
+
+SCHEMA_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Control:
+    """A framework requirement a rule maps to."""
+
+    framework: str
+    requirement: str
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a finding is suppressed (from a suppression file or a baseline)."""
+
+    source: str  # "file" | "baseline" | "inline"
+    reason: str
+    approved_by: str | None = None
+    expires: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule's verdict on one observation. Flat, so a saved report can rebuild it."""
+
+    fingerprint: str
+    rule_id: str
+    pack: str
+    title: str
+    severity: Severity
+    cwe: tuple[str, ...]
+    message: str
+    location: Location
+    kind: str
+    remediation: str = ""
+    references: tuple[str, ...] = ()
+    evidence: Mapping[str, JSONValue] = field(default_factory=dict)
+    entities: tuple[str, ...] = ()
+    subjects: int | None = None
+    controls: tuple[Control, ...] = ()
+    explanation: tuple[str, ...] = ()
+    suppressed: bool = False
+    suppression: Suppression | None = None
+
+    def __hash__(self) -> int:
+        return hash((self.fingerprint, self.rule_id, self.suppressed))
+
+    def sort_key(self) -> tuple[Any, ...]:
+        loc = self.location
+        return (-int(self.severity), self.rule_id, loc.uri, loc.table or "", loc.column or "",
+                loc.key or "", loc.line or 0, loc.flow or "", loc.packet or 0, self.fingerprint)
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        out: dict[str, JSONValue] = {
+            "fingerprint": self.fingerprint,
+            "rule_id": self.rule_id,
+            "pack": self.pack,
+            "title": self.title,
+            "severity": self.severity.label,
+            "cwe": list(self.cwe),
+            "message": self.message,
+            "location": self.location.to_dict(),
+            "kind": self.kind,
+            "evidence": dict(self.evidence),
+            "entities": list(self.entities),
+            "controls": [{"framework": c.framework, "requirement": c.requirement}
+                         for c in self.controls],
+            "suppressed": self.suppressed,
+            "remediation": self.remediation,
+            "references": list(self.references),
+            "explanation": list(self.explanation),
+        }
+        if self.subjects is not None:
+            out["subjects"] = self.subjects
+        if self.suppression is not None:
+            out["suppression"] = {
+                "source": self.suppression.source,
+                "reason": self.suppression.reason,
+                "approved_by": self.suppression.approved_by,
+                "expires": self.suppression.expires,
+            }
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+        sup = data.get("suppression")
+        return cls(
+            fingerprint=str(data["fingerprint"]),
+            rule_id=str(data["rule_id"]),
+            pack=str(data.get("pack", "")),
+            title=str(data.get("title", "")),
+            severity=Severity.parse(str(data["severity"])),
+            cwe=tuple(data.get("cwe") or ()),
+            message=str(data.get("message", "")),
+            location=Location.from_dict(data["location"]),
+            kind=str(data.get("kind", "")),
+            remediation=str(data.get("remediation") or ""),
+            references=tuple(data.get("references") or ()),
+            evidence=dict(data.get("evidence") or {}),
+            entities=tuple(data.get("entities") or ()),
+            subjects=data.get("subjects"),
+            controls=tuple(Control(c["framework"], c["requirement"])
+                           for c in data.get("controls") or ()),
+            explanation=tuple(data.get("explanation") or ()),
+            suppressed=bool(data.get("suppressed", False)),
+            suppression=Suppression(
+                source=str(sup.get("source", "")), reason=str(sup.get("reason", "")),
+                approved_by=sup.get("approved_by"), expires=sup.get("expires"),
+            ) if isinstance(sup, Mapping) else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TargetResult:
+    """How scanning one target went."""
+
+    uri: str
+    kind: str
+    scanner: str | None
+    status: str  # ok | error | skipped
+    error: str | None = None
+    sha256: str | None = None
+    problems: tuple[Problem, ...] = ()
+    observations: int = 0
+    fingerprint: str | None = None  # e.g. a database schema fingerprint
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        out: dict[str, JSONValue] = {
+            "uri": self.uri, "kind": self.kind, "scanner": self.scanner,
+            "status": self.status, "error": self.error, "sha256": self.sha256,
+            "observations": self.observations,
+        }
+        if self.problems:
+            out["problems"] = [
+                {"message": p.message,
+                 "location": p.location.to_dict() if p.location else None}
+                for p in self.problems
+            ]
+        if self.fingerprint:
+            out["schema_fingerprint"] = self.fingerprint
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TargetResult:
+        return cls(
+            uri=str(data["uri"]), kind=str(data["kind"]), scanner=data.get("scanner"),
+            status=str(data["status"]), error=data.get("error"), sha256=data.get("sha256"),
+            problems=tuple(
+                Problem(str(p["message"]),
+                        Location.from_dict(p["location"]) if p.get("location") else None)
+                for p in data.get("problems") or ()
+            ),
+            observations=int(data.get("observations") or 0),
+            fingerprint=data.get("schema_fingerprint"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceItem:
+    """Status of one framework requirement in this run."""
+
+    framework: str
+    requirement: str
+    status: str  # pass | fail | not_assessed | manual
+    title: str = ""
+    findings: tuple[str, ...] = ()  # fingerprints
+    rules: tuple[str, ...] = ()
+    guidance: str = ""
+    title_vi: str = ""
+
+    def to_dict(self) -> dict[str, JSONValue]:
+        return {
+            "framework": self.framework, "requirement": self.requirement,
+            "status": self.status, "title": self.title, "title_vi": self.title_vi,
+            "findings": list(self.findings), "rules": list(self.rules),
+            "guidance": self.guidance,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ComplianceItem:
+        return cls(
+            framework=str(data["framework"]), requirement=str(data["requirement"]),
+            status=str(data["status"]), title=str(data.get("title") or ""),
+            findings=tuple(data.get("findings") or ()), rules=tuple(data.get("rules") or ()),
+            guidance=str(data.get("guidance") or ""), title_vi=str(data.get("title_vi") or ""),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PackRef:
+    id: str
+    version: str
+    sha256: str
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkRef:
+    id: str
+    version: str
+    title: str
+    effective_from: str | None
+    effective_to: str | None
+    sha256: str = ""
+    title_vi: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Everything one run produced, sorted and ready for renderers."""
+
+    tool_version: str
+    run_id: str
+    started_at: str
+    finished_at: str
+    as_of: dt.date
+    packs: tuple[PackRef, ...]
+    targets: tuple[TargetResult, ...]
+    findings: tuple[Finding, ...]
+    frameworks: tuple[FrameworkRef, ...] = ()
+    compliance: tuple[ComplianceItem, ...] = ()
+    fail_on: Severity | None = Severity.LOW
+    lang: str = "en"
+    extra: Mapping[str, JSONValue] = field(default_factory=dict)
+
+    # ---- derived views -------------------------------------------------------------
+    @property
+    def active_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.suppressed)
+
+    def severity_counts(self) -> dict[str, int]:
+        counts = Counter(f.severity.label for f in self.active_findings)
+        return {s.label: counts.get(s.label, 0) for s in sorted(Severity, reverse=True)}
+
+    def summary(self) -> dict[str, JSONValue]:
+        status_counts = Counter(t.status for t in self.targets)
+        compliance_counts = Counter(c.status for c in self.compliance)
+        return {
+            "findings": len(self.active_findings),
+            "suppressed": len(self.findings) - len(self.active_findings),
+            "by_severity": dict(self.severity_counts()),
+            "targets": {k: status_counts.get(k, 0) for k in ("ok", "error", "skipped")},
+            "compliance": {k: compliance_counts.get(k, 0)
+                           for k in ("pass", "fail", "not_assessed", "manual")},
+            "fail_on": self.fail_on.label if self.fail_on is not None else "never",
+            "exit_code": self.exit_code(),
+        }
+
+    def exit_code(self) -> int:
+        """0 clean, 1 a finding at or above the threshold, 3 the scan was incomplete."""
+        if self.fail_on is not None and any(
+            f.severity >= self.fail_on for f in self.active_findings
+        ):
+            return 1
+        if any(t.status == "error" for t in self.targets):
+            return 3
+        return 0
+
+    # ---- the JSON document ---------------------------------------------------------
+    def to_document(self) -> dict[str, JSONValue]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "auditor", "version": self.tool_version},
+            "run": {
+                "id": self.run_id,
+                "started_at": self.started_at,
+                "finished_at": self.finished_at,
+                "as_of": self.as_of.isoformat(),
+                "lang": self.lang,
+                "packs": [{"id": p.id, "version": p.version, "sha256": p.sha256,
+                           "title": p.title} for p in self.packs],
+                "frameworks": [
+                    {"id": f.id, "version": f.version, "title": f.title,
+                     "title_vi": f.title_vi, "effective_from": f.effective_from,
+                     "effective_to": f.effective_to, "sha256": f.sha256}
+                    for f in self.frameworks
+                ],
+                **dict(self.extra),
+            },
+            "targets": [t.to_dict() for t in self.targets],
+            "findings": [f.to_dict() for f in self.findings],
+            "compliance": [c.to_dict() for c in self.compliance],
+            "summary": self.summary(),
+        }
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> ScanResult:
+        run = doc["run"]
+        summary = doc.get("summary") or {}
+        fail_on = summary.get("fail_on", "low")
+        known = {"id", "started_at", "finished_at", "as_of", "lang", "packs", "frameworks"}
+        return cls(
+            tool_version=str(doc["tool"]["version"]),
+            run_id=str(run["id"]),
+            started_at=str(run["started_at"]),
+            finished_at=str(run["finished_at"]),
+            as_of=dt.date.fromisoformat(str(run["as_of"])),
+            packs=tuple(PackRef(str(p["id"]), str(p["version"]), str(p["sha256"]),
+                                str(p.get("title") or "")) for p in run.get("packs") or ()),
+            frameworks=tuple(
+                FrameworkRef(str(f["id"]), str(f.get("version") or ""),
+                             str(f.get("title") or ""), f.get("effective_from"),
+                             f.get("effective_to"), str(f.get("sha256") or ""),
+                             str(f.get("title_vi") or ""))
+                for f in run.get("frameworks") or ()
+            ),
+            targets=tuple(TargetResult.from_dict(t) for t in doc.get("targets") or ()),
+            findings=tuple(Finding.from_dict(f) for f in doc.get("findings") or ()),
+            compliance=tuple(ComplianceItem.from_dict(c) for c in doc.get("compliance") or ()),
+            fail_on=None if fail_on == "never" else Severity.parse(str(fail_on)),
+            lang=str(run.get("lang") or "en"),
+            extra={k: v for k, v in run.items() if k not in known},
+        )
+
+
+def sorted_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    """The canonical report order: severity, rule, location, fingerprint."""
+    return tuple(sorted(findings, key=Finding.sort_key))

@@ -1,0 +1,1 @@
+"""Built-in report renderers (registered in pyproject.toml under auditor.reports)."""

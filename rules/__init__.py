@@ -1,0 +1,1 @@
+"""Rule packs, framework mappings and their JSON Schemas (data, shipped in the wheel)."""

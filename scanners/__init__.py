@@ -1,0 +1,1 @@
+"""Built-in scanner plugins (registered in pyproject.toml under auditor.scanners)."""
