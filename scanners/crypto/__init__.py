@@ -1,0 +1,1 @@
+"""Certificates and keys: facts about X.509 certificates, private keys, SSH keys and PKCS#12."""
