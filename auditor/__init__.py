@@ -6,7 +6,7 @@ from auditor.errors import AuditorError, ConfigError, PluginError, RulePackError
 from auditor.models import Location, Observation, Problem, Severity, Target
 from auditor.reporting import Reporter
 from auditor.results import ComplianceItem, Control, Finding, ScanResult, TargetResult
-from auditor.scanner import Candidate, Claim, ScanOptions, Scanner
+from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,259 @@
+"""Declarative predicates over observations (rule ``match.where``) — pure data, no eval.
+
+Grammar: ``{all: [P...]}``, ``{any: [P...]}``, ``{not: P}``, or a leaf
+``{field: PATH, OP: VALUE}`` with OP one of eq, ne, in, not_in, regex, gt, ge, lt, le,
+exists, contains. PATH is ``kind``, ``location.<field>``, ``entities``, ``subjects``,
+or a dotted path into the observation's attributes. VALUE may be ``{param: NAME}``.
+
+User regexes are guarded against catastrophic backtracking: patterns with nested
+unbounded repetition are rejected when the pack is loaded, and matching runs with the
+``regex`` module under a time limit on input capped in length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from auditor.models import Observation
+
+__all__ = [
+    "OPERATORS",
+    "Predicate",
+    "PredicateError",
+    "check_regex_safety",
+    "compile_predicate",
+    "resolve_field",
+]
+
+OPERATORS = ("eq", "ne", "in", "not_in", "regex", "gt", "ge", "lt", "le", "exists", "contains")
+REGEX_TIMEOUT_S = 0.05
+REGEX_MAX_INPUT = 10_000
+_MISSING = object()
+
+
+class PredicateError(ValueError):
+    """A predicate is malformed; ``path`` locates it inside the rule."""
+
+    def __init__(self, message: str, path: Sequence[str | int]) -> None:
+        super().__init__(message)
+        self.path = tuple(path)
+
+
+def resolve_field(obs: Observation, path: str) -> Any:
+    """Value at ``path`` for an observation, or a private MISSING sentinel."""
+    if path == "kind":
+        return obs.kind
+    if path == "entities":
+        return list(obs.entities)
+    if path == "subjects":
+        return obs.subjects if obs.subjects is not None else _MISSING
+    if path.startswith("location."):
+        value = getattr(obs.location, path[len("location."):], None)
+        return _MISSING if value is None else value
+    current: Any = obs.attributes
+    if path in current:  # a literal key containing dots wins
+        return current[path]
+    for part in path.split("."):
+        if isinstance(current, Mapping) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return _MISSING
+    return current
+
+
+# ---- regex safety -----------------------------------------------------------------------
+_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
+
+
+def _star_height(parsed: Any) -> int:
+    """Nesting depth of unbounded repetition in a parsed pattern (sre parser output)."""
+    best = 0
+    for op, arg in parsed:
+        name = str(op)
+        if name in _REPEATS:
+            _low, high, sub = arg
+            inner = _star_height(sub)
+            unbounded = high == re._constants.MAXREPEAT  # type: ignore[attr-defined]
+            best = max(best, inner + (1 if unbounded and _can_repeat_nonempty(sub) else 0))
+        elif name == "SUBPATTERN":
+            best = max(best, _star_height(arg[-1]))
+        elif name == "BRANCH":
+            for alt in arg[1]:
+                best = max(best, _star_height(alt))
+        elif name in {"ASSERT", "ASSERT_NOT"}:
+            best = max(best, _star_height(arg[1]))
+        elif name == "ATOMIC_GROUP":
+            best = max(best, _star_height(arg))
+    return best
+
+
+def _can_repeat_nonempty(sub: Any) -> bool:
+    return any(str(op) not in {"AT", "ASSERT", "ASSERT_NOT"} for op, _ in sub)
+
+
+def check_regex_safety(pattern: str) -> str | None:
+    """Return a problem description when ``pattern`` is invalid or may backtrack
+    catastrophically (nested unbounded quantifiers like ``(a+)+``), else None."""
+    try:
+        parsed = re._parser.parse(pattern)  # type: ignore[attr-defined]
+    except re.error as exc:
+        return f"invalid regex {pattern!r}: {exc}"
+    if _star_height(parsed) >= 2:
+        return (f"regex {pattern!r} nests unbounded quantifiers and can backtrack "
+                "catastrophically; rewrite it without nested repetition")
+    return None
+
+
+# ---- compiled predicates ----------------------------------------------------------------
+Params = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Predicate:
+    """A compiled predicate: ``test(observation, params)`` and a text for explanations."""
+
+    text: str
+    test: Callable[[Observation, Params], bool]
+
+    def __call__(self, obs: Observation, params: Params) -> bool:
+        return self.test(obs, params)
+
+
+def _operand(value: Any, params: Params) -> Any:
+    if isinstance(value, Mapping) and "param" in value:
+        return params[value["param"]]
+    return value
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+def _compare(op: str) -> Callable[[Any, Any], bool]:
+    def cmp(actual: Any, expected: Any) -> bool:
+        a, b = _num(actual), _num(expected)
+        if a is None or b is None:
+            return False
+        return {"gt": a > b, "ge": a >= b, "lt": a < b, "le": a <= b}[op]
+    return cmp
+
+
+def _equal(actual: Any, expected: Any) -> bool:
+    # NOTE: True must not equal 1 in a rule ("eq: 1" on a boolean flag is a mistake).
+    return bool(actual == expected) and isinstance(actual, bool) == isinstance(expected, bool)
+
+
+def _contains(actual: Any, expected: Any) -> bool:
+    if isinstance(actual, str):
+        return isinstance(expected, str) and expected in actual
+    if isinstance(actual, list | tuple):
+        return expected in actual
+    if isinstance(actual, Mapping):
+        return expected in actual
+    return False
+
+
+def _leaf(spec: Mapping[str, Any], path: list[str | int],
+          param_names: frozenset[str]) -> Predicate:
+    field = spec["field"]
+    ops = [k for k in spec if k != "field"]
+    if len(ops) != 1 or ops[0] not in OPERATORS:
+        bad = ", ".join(ops) or "none"
+        raise PredicateError(
+            f"predicate on {field!r} needs exactly one operator of {', '.join(OPERATORS)} "
+            f"(got {bad})", path)
+    op = ops[0]
+    raw = spec[op]
+    if isinstance(raw, Mapping):
+        name = raw.get("param")
+        if name not in param_names:
+            raise PredicateError(f"unknown pack parameter {name!r}", [*path, op])
+    text = f"{field} {op} {raw!r}"
+
+    if op == "exists":
+        want = bool(raw)
+        return Predicate(text, lambda o, p: (resolve_field(o, field) is not _MISSING) == want)
+    if op == "regex":
+        problem = check_regex_safety(str(raw))
+        if problem:
+            raise PredicateError(problem, [*path, op])
+        compiled = regex.compile(str(raw))
+
+        def match_regex(o: Observation, p: Params) -> bool:
+            value = resolve_field(o, field)
+            if value is _MISSING or value is None:
+                return False
+            values = value if isinstance(value, list) else [value]
+            for item in values:
+                text_value = item if isinstance(item, str) else str(item)
+                try:
+                    if compiled.search(text_value[:REGEX_MAX_INPUT], timeout=REGEX_TIMEOUT_S):
+                        return True
+                except TimeoutError:
+                    return False
+            return False
+        return Predicate(text, match_regex)
+
+    checks: dict[str, Callable[[Any, Any], bool]] = {
+        "eq": _equal,
+        "ne": lambda a, b: not _equal(a, b),
+        "in": lambda a, b: isinstance(b, list | tuple) and (
+            any(x in b for x in a) if isinstance(a, list) else a in b),
+        "not_in": lambda a, b: isinstance(b, list | tuple) and (
+            all(x not in b for x in a) if isinstance(a, list) else a not in b),
+        "contains": _contains,
+        **{name: _compare(name) for name in ("gt", "ge", "lt", "le")},
+    }
+    check = checks[op]
+    if op in {"in", "not_in"} and not isinstance(raw, list | Mapping):
+        raise PredicateError(f"operator {op!r} needs a list", [*path, op])
+
+    def run(o: Observation, p: Params) -> bool:
+        actual = resolve_field(o, field)
+        if actual is _MISSING:
+            return op in {"ne", "not_in"}
+        return bool(check(actual, _operand(raw, p)))
+    return Predicate(text, run)
+
+
+def compile_predicate(spec: Any, path: list[str | int] | None = None,
+                      param_names: frozenset[str] = frozenset()) -> Predicate:
+    """Compile a predicate mapping (already schema-checked) into a :class:`Predicate`."""
+    path = path or []
+    if not isinstance(spec, Mapping) or not spec:
+        raise PredicateError("a predicate must be a non-empty mapping", path)
+    if "all" in spec or "any" in spec:
+        op = "all" if "all" in spec else "any"
+        items = spec[op]
+        if not isinstance(items, list) or not items:
+            raise PredicateError(f"{op!r} needs a non-empty list", [*path, op])
+        parts = tuple(compile_predicate(item, [*path, op, i], param_names)
+                      for i, item in enumerate(items))
+        combine = all if op == "all" else any
+        return Predicate(
+            f"{op}({'; '.join(p.text for p in parts)})",
+            lambda o, p: combine(part(o, p) for part in parts),
+        )
+    if "not" in spec:
+        inner = compile_predicate(spec["not"], [*path, "not"], param_names)
+        return Predicate(f"not({inner.text})", lambda o, p: not inner(o, p))
+    if "field" in spec:
+        return _leaf(spec, path, param_names)
+    unknown = ", ".join(sorted(str(k) for k in spec))
+    raise PredicateError(f"unknown predicate operator(s): {unknown}", path)

@@ -1,0 +1,72 @@
+"""Safe YAML loading that remembers where each value came from.
+
+Rule packs, framework files and suppression files are validated after loading; to name
+the line of a problem, we keep the composed node tree next to the plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from auditor.errors import RulePackError
+
+__all__ = ["YamlDocument", "load_yaml"]
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    path: str
+    data: Any
+    node: yaml.Node | None
+
+    def line_of(self, path: Sequence[str | int]) -> int | None:
+        """1-based line of the value at ``path`` (keys and list indexes), as deep as found."""
+        node = self.node
+        if node is None:
+            return None
+        line: int = node.start_mark.line + 1
+        for part in path:
+            child: yaml.Node | None = None
+            if isinstance(node, yaml.MappingNode):
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(part):
+                        child = value_node
+                        line = key_node.start_mark.line + 1
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
+                    and 0 <= part < len(node.value):
+                child = node.value[part]
+                line = child.start_mark.line + 1
+            if child is None:
+                break
+            node = child
+        return line
+
+
+def load_yaml(path: str | Path, *, error: type[RulePackError] = RulePackError) -> YamlDocument:
+    """Read one YAML document safely (no tags that construct Python objects)."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(str(path), "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise error(str(path), f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise error(str(path), f"cannot read: {exc.strerror}") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise error(str(path), f"invalid YAML: {problem}", line=line) from None
+    except yaml.YAMLError as exc:
+        raise error(str(path), f"invalid YAML: {exc}") from None
+    return YamlDocument(str(path), data, node)

@@ -1,0 +1,145 @@
+"""Small formatting helpers shared by the report renderers.
+
+Renderers receive a finished, sorted :class:`~auditor.results.ScanResult` (STYLE.md habit 9);
+these helpers only turn its records into display text: a one-line location, a compact
+evidence string, per-framework compliance tallies. Nothing here reads raw values: evidence
+is already masked by the scanners.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, metadata
+
+from auditor.models import JSONValue, Location, Severity
+from auditor.results import ComplianceItem, FrameworkRef, ScanResult
+
+__all__ = [
+    "COMPLIANCE_STATUSES",
+    "FrameworkStatus",
+    "evidence_text",
+    "framework_statuses",
+    "information_uri",
+    "is_url",
+    "location_label",
+    "severities",
+]
+
+#: compliance statuses in display order
+COMPLIANCE_STATUSES: tuple[str, ...] = ("fail", "pass", "not_assessed", "manual")
+
+
+def severities() -> tuple[Severity, ...]:
+    """Severities from most to least severe."""
+    return tuple(sorted(Severity, reverse=True))
+
+
+def is_url(uri: str) -> bool:
+    """True for a database URL (``postgresql://host/db``), false for a file path."""
+    return "://" in uri and not uri.startswith("file://")
+
+
+def location_label(loc: Location) -> str:
+    """One line naming where a finding is: ``config/app.yaml:12 (db.password)``,
+    ``postgresql://h/db main.citizens.cccd``, ``cap.pcap 10.0.0.1:5->10.0.0.2:80 #7``."""
+    parts = [loc.uri + (f":{loc.line}" if loc.line is not None else "")]
+    if loc.table:
+        parts.append(loc.table + (f".{loc.column}" if loc.column else ""))
+    elif loc.column:
+        parts.append(loc.column)
+    if loc.key:
+        parts.append(f"({loc.key})")
+    if loc.flow:
+        parts.append(loc.flow)
+    if loc.packet is not None:
+        parts.append(f"#{loc.packet}")
+    return " ".join(parts)
+
+
+def evidence_text(evidence: Mapping[str, JSONValue], limit: int = 0) -> str:
+    """Masked evidence as ``key=value, key=value`` (nested values as compact JSON).
+    ``limit`` > 0 truncates with an ellipsis."""
+    items = []
+    for key, value in evidence.items():
+        shown = value if isinstance(value, str) else json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        items.append(f"{key}={shown}")
+    text = ", ".join(items)
+    if limit > 0 and len(text) > limit:
+        text = text[: max(limit - 1, 0)] + "…"
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkStatus:
+    """Tallies of one framework's requirements in this run.
+
+    ``coverage`` is the share of requirements the automated checks could assess
+    (pass + fail over all requirements); ``pass_rate`` the share of assessed ones that pass.
+    """
+
+    id: str
+    title: str
+    title_vi: str
+    items: tuple[ComplianceItem, ...]
+    counts: Mapping[str, int]
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def assessed(self) -> int:
+        return self.counts["pass"] + self.counts["fail"]
+
+    @property
+    def coverage(self) -> float:
+        return self.assessed / self.total if self.total else 0.0
+
+    @property
+    def pass_rate(self) -> float:
+        return self.counts["pass"] / self.assessed if self.assessed else 0.0
+
+    def display_title(self, lang: str) -> str:
+        if lang == "vi" and self.title_vi:
+            return self.title_vi
+        return self.title or self.id
+
+
+def framework_statuses(result: ScanResult) -> tuple[FrameworkStatus, ...]:
+    """One :class:`FrameworkStatus` per framework, in the order frameworks appear
+    (declared frameworks first, then any framework only named by compliance items)."""
+    refs: dict[str, FrameworkRef | None] = {f.id: f for f in result.frameworks}
+    grouped: dict[str, list[ComplianceItem]] = {}
+    for item in result.compliance:
+        refs.setdefault(item.framework, None)
+        grouped.setdefault(item.framework, []).append(item)
+    out = []
+    for fid, ref in refs.items():
+        items = tuple(grouped.get(fid, ()))
+        counts = Counter(i.status for i in items)
+        out.append(FrameworkStatus(
+            id=fid,
+            title=ref.title if ref else fid,
+            title_vi=ref.title_vi if ref else "",
+            items=items,
+            counts={s: counts.get(s, 0) for s in COMPLIANCE_STATUSES},
+        ))
+    return tuple(out)
+
+
+def information_uri() -> str | None:
+    """The project's home page from the installed package metadata, if declared."""
+    try:
+        meta = metadata("auditor")
+    except PackageNotFoundError:
+        return None
+    urls: Iterable[str] = meta.get_all("Project-URL") or ()
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in {"homepage", "home", "source", "repository"}:
+            return url.strip()
+    return None
