@@ -84,7 +84,7 @@ def _setting_observation(ctx: FileContext, s: Setting, secret: bool,
         shown, masked = (reference, False) if reference is not None \
             else (mask_secret(value), True)
     elif isinstance(value, str):
-        plain = display_value(value)
+        plain = display_value(value) or shown_placeholder(value)
         shown, masked = (plain, False) if plain is not None else (mask(value), True)
     elif secret and value is not None and not isinstance(value, bool):
         shown, masked = mask_secret(str(value)), True
@@ -99,12 +99,15 @@ def _setting_observation(ctx: FileContext, s: Setting, secret: bool,
                        attributes=attributes, evidence={"value": shown})
 
 
-def _secret_observation(ctx: FileContext, hit: Hit, key: str | None) -> Observation:
-    # NOTE: attributes describe the secret (detector, size, entropy), never its value
+def _secret_observation(ctx: FileContext, hit: Hit, key: str | None,
+                        name: str | None) -> Observation:
+    # NOTE: attributes describe the secret (detector, size, entropy), never its value.
+    # ``name`` is the key's last segment, or the ``name`` of a {name, value} pair.
     attributes: dict[str, JSONValue] = {
         "detector": hit.detector,
         "key": key,
-        "key_leaf": key.rsplit(".", 1)[-1].lower() if key else None,
+        "key_leaf": name.lower() if name else None,
+        "name": name,
         "entropy": round(shannon_entropy(hit.secret), 2),
         "length": len(hit.secret),
         "confidence": hit.confidence,
@@ -156,13 +159,13 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
         for line in range(s.line, min(s.end_line, s.line + 500) + 1):
             by_line.setdefault(line, []).append(i)
 
-    def key_of(hit: Hit) -> str | None:
+    def setting_of(hit: Hit) -> Setting | None:
         candidates = by_line.get(hit.line, [])
         for i in candidates:
             value = settings[i].value
             if isinstance(value, str) and hit.secret[:16] in value.replace("\n", ""):
-                return settings[i].key
-        return settings[candidates[0]].key if candidates else None
+                return settings[i]
+        return settings[candidates[0]] if candidates else None
 
     hit_detectors: dict[int, set[str]] = {}
     for hit in text_hits:
@@ -172,31 +175,33 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
     secret_settings = set(hit_detectors)
     effective = _effective_keys(settings)
     lock_file = ctx.name.lower() in LOCK_FILES
-    value_hits: list[tuple[Hit, str | None]] = []
+    value_hits: list[tuple[Hit, str | None, str | None]] = []
     flagged: set[int] = set()
     for i, s in enumerate(settings):
         if _k8s_secret_value(s, docs):
             flagged.add(i)
             continue
-        key = effective.get(i, s.leaf)
+        key = effective.get(i, s.name)
         if isinstance(s.value, bool) or s.value is None or i in secret_settings:
             continue
         if not isinstance(s.value, str) and not is_secret_key(key):
             continue
         for hit in value_secrets(key, str(s.value), s.line, entropy=not lock_file):
-            value_hits.append((hit, s.key))
+            value_hits.append((hit, s.key, hit.name or key))
             flagged.add(i)
 
     for i, s in enumerate(settings):
-        secret = i in flagged or i in secret_settings or is_secret_key(effective.get(i, s.leaf))
+        secret = i in flagged or i in secret_settings or is_secret_key(effective.get(i, s.name))
         url_only = i not in flagged and hit_detectors.get(i, set()) <= {"url-password"}
         yield _setting_observation(ctx, s, secret, url_only)
 
-    secrets: list[tuple[Hit, str | None]] = [(hit, key_of(hit)) for hit in text_hits]
-    secrets.extend(value_hits)
-    secrets.sort(key=lambda pair: (pair[0].line, pair[1] or "", pair[0].detector))
-    for hit, secret_key in secrets:
-        yield _secret_observation(ctx, hit, secret_key)
+    secrets = list(value_hits)
+    for hit in text_hits:
+        owner = setting_of(hit)
+        secrets.append((hit, owner.key if owner else None, owner.name if owner else None))
+    secrets.sort(key=lambda item: (item[0].line, item[1] or "", item[0].detector))
+    for hit, secret_key, name in secrets:
+        yield _secret_observation(ctx, hit, secret_key, name)
 
     for index in sorted(docs):
         source = YamlDocument(ctx.uri, docs[index], nodes[index])

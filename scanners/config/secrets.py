@@ -48,6 +48,7 @@ class Hit:
     line: int
     confidence: str
     prefix: int = 0  # characters of a well-known, non-secret prefix that may be shown
+    name: str | None = None  # the name a value detector found it under (``Password=``)
     extra: tuple[tuple[str, bool | str], ...] = ()
 
     def __repr__(self) -> str:  # NOTE: never show the secret
@@ -198,7 +199,8 @@ def value_secrets(key: str, value: str, line: int, *, entropy: bool = True) -> I
         if is_secret_key(name) and secret and not is_placeholder(secret) \
                 and not _PATH_VALUE.match(secret):
             found = True
-            yield Hit("password-assignment", secret, line, _password_confidence(secret))
+            yield Hit("password-assignment", secret, line, _password_confidence(secret),
+                      name=name)
     if entropy and not found:
         hit = _high_entropy(text, key_words(key), line)
         if hit is not None:

@@ -48,6 +48,14 @@ class Setting:
         return ".".join(str(p) for p in self.path)
 
     @property
+    def name(self) -> str:
+        """The last key segment that is not a list index, as written (case kept)."""
+        for part in reversed(self.path):
+            if isinstance(part, str):
+                return part.rsplit(".", 1)[-1]
+        return ""
+
+    @property
     def leaf(self) -> str:
         """The last key segment that is not a list index, lower-case; a key written with
         dots (``spring.datasource.password`` in .properties) ends at its last dot."""

@@ -41,7 +41,9 @@ def yaml_documents(text: str) -> Iterator[yaml.Node]:
     """The composed node of each YAML document, in order (empty documents skipped)."""
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
-            if node is not None:
+            empty = isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") \
+                and not node.value
+            if node is not None and not empty:
                 yield node
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

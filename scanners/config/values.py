@@ -71,6 +71,7 @@ _PLACEHOLDER_RES = tuple(re.compile(p) for p in (
     r"^@[A-Za-z_][A-Za-z0-9_.]*@$",  # @VAR@
     r"^#\{[^}]*\}$",             # #{var}
     r"^ENC\(.*\)$",              # jasypt-encrypted
+    r"^\$ANSIBLE_VAULT;",         # ansible-vault encrypted
     r"^(?:vault|env|file|ssm|awssm|secretsmanager|keyvault|op|sops|kms|gcpsm):",
     r"^[xX*.•#_-]+$",            # xxx, ****, ...
     r"^(?i:your[-_ ]?\S*|insert[-_ ]?\S*|enter[-_ ]?\S*|put[-_ ]\S*)$",
