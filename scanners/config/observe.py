@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from auditor.errors import TargetError
 from auditor.masking import keyed_hash, mask, mask_secret
 from auditor.models import JSONValue, Location, Observation, Problem
 from auditor.yamlsource import YamlDocument
@@ -147,11 +148,18 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
     docs: dict[int, Any] = {}
     nodes: dict[int, yaml.Node] = {}
     settings: list[Setting] = []
-    for item in _settings(ctx, text, docs, nodes):
-        if isinstance(item, Problem):
-            yield item
-        else:
-            settings.append(item)
+    failure: TargetError | None = None
+    try:
+        for item in _settings(ctx, text, docs, nodes):
+            if isinstance(item, Problem):
+                yield item
+            else:
+                settings.append(item)
+    except TargetError as error:
+        # NOTE: the text detectors need no parse: report what they (and the settings read
+        # before the error) found, then the error.
+        failure = error
+        docs.clear()
 
     text_hits = list(text_secrets(text))
     by_line: dict[int, list[int]] = {}
@@ -203,6 +211,8 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
     for hit, secret_key, name in secrets:
         yield _secret_observation(ctx, hit, secret_key, name)
 
+    if failure is not None:
+        raise failure
     for index in sorted(docs):
         source = YamlDocument(ctx.uri, docs[index], nodes[index])
 

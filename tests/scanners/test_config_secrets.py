@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.errors import TargetError
 from auditor.masking import keyed_hash
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import Candidate, ScanOptions
@@ -237,8 +238,18 @@ def test_canary_no_raw_secret_anywhere(tmp_path: Path) -> None:
     assert hits and all(h.secret not in repr(h) for h in hits)
 
 
+def test_text_secrets_are_reported_before_a_parse_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text(f'{{\n  "aws": "{AWS}",\n  "x": [1,\n}}\n', encoding="utf-8")
+    seen: list[Observation | Problem] = []
+    with pytest.raises(TargetError) as info:
+        for item in SCANNER.scan(_target(path), OPTIONS):
+            seen.append(item)
+    assert info.value.line == 4
+    assert secrets(seen) == [("aws-access-key", None, 2)]
+
+
 def test_canary_not_in_errors(tmp_path: Path) -> None:
-    from auditor.errors import TargetError
     with pytest.raises(TargetError) as info:
         scan(tmp_path, "broken.yaml", f"password: {PASSWORD}\n  bad: [{GHP}\n")
     assert PASSWORD not in str(info.value) and GHP not in str(info.value)
