@@ -34,8 +34,9 @@ from auditor.pii.text import fold
 
 __all__ = ["AddressRecognizer"]
 
-_CAP = r"[A-Z][a-z]*"
+_CAP = r"(?:[A-Z]{2,}|[A-Z][a-z]*)"
 _NAME = rf"(?:\d+[A-Za-z]?\b|{_CAP}(?:[ \-]{_CAP}){{0,3}}\b)"
+_LEAD = re.compile(r"([^\W\d_]+)\.?\s*")
 _GAP = re.compile(r"^[\s,.\-–/]{0,4}$")
 
 
@@ -88,7 +89,8 @@ class AddressRecognizer(LocalRecognizer):
         folded = fold(text)
         chunks: list[tuple[int, int, str]] = []
         for regex in self._admin:
-            chunks.extend((m.start(), m.end(), "admin") for m in regex.finditer(folded))
+            chunks.extend((m.start(), m.end(), "admin") for m in regex.finditer(folded)
+                          if not self._plain_word(text, m.start(), m.end()))
         for regex in self._street:
             chunks.extend((m.start() + len(m.group(0)) - len(m.group(0).lstrip()), m.end(),
                            "street") for m in regex.finditer(folded))
@@ -115,6 +117,16 @@ class AddressRecognizer(LocalRecognizer):
                 group = [chunk]
         results.extend(self._result(group, text))
         return results
+
+    @staticmethod
+    def _plain_word(text: str, start: int, end: int) -> bool:
+        """A lower-case unit word without diacritics before an accented name is another
+        word: "tham quan Hồ Gươm" (visit) is not "quận", "xa" (far) is not "xã"."""
+        m = _LEAD.match(text, start, end)
+        if m is None:
+            return False
+        word, name = m.group(1), text[m.end():end]
+        return word.islower() and fold(word) == word and fold(name) != name
 
     def _result(self, group: list[tuple[int, int, str]], text: str) -> list[RecognizerResult]:
         start = min(c[0] for c in group)

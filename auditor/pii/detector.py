@@ -7,8 +7,9 @@ Pipeline for one text:
    clean text stops here and never reaches Presidio;
 3. Presidio (offline, ``auditor.pii.engine``) runs only the recognizers of those types,
    with context words from the text and from ``context=`` (column names, config keys);
-4. overlapping detections are resolved: a context-supported detection beats one without
-   context, then the higher score, the longer span, and the type order of DESIGN.md;
+4. overlapping detections are resolved: a detection inside a longer one is dropped; of
+   partly overlapping ones, a context-supported detection beats one without context,
+   then the higher score, the longer span, and the type order of DESIGN.md;
 5. detections below ``DetectorConfig.score_threshold`` are dropped.
 
 ``detect_many`` streams: with ``n_process > 1`` texts go to a process pool in batches of
@@ -101,8 +102,14 @@ def _resolve(results: list[Any], wanted: frozenset[str],
         explanation = r.analysis_explanation
         return bool(explanation is not None and explanation.supportive_context_word)
 
+    candidates = [r for r in results if r.entity_type in wanted]
+    # NOTE: a detection inside a longer one (a street named after a person inside an
+    # address, a phone-like run inside a card number) is part of the longer one.
+    candidates = [r for r in candidates if not any(
+        o is not r and o.start <= r.start and r.end <= o.end and (o.end - o.start) >
+        (r.end - r.start) for o in candidates)]
     ranked = sorted(
-        (r for r in results if r.entity_type in wanted),
+        candidates,
         key=lambda r: (not supported(r), -r.score, -(r.end - r.start),
                        _PRIORITY.get(r.entity_type, 99), r.start))
     kept: list[Any] = []

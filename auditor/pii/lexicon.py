@@ -19,6 +19,7 @@ from auditor.pii.text import fold_lower
 __all__ = [
     "admin_vocabulary",
     "context_words",
+    "negative_context_words",
     "read_lines",
     "read_yaml",
     "surnames",
@@ -55,6 +56,14 @@ def context_words() -> MappingProxyType[str, tuple[str, ...]]:
         entity: tuple(dict.fromkeys(fold_lower(str(w)) for w in words))
         for entity, words in raw.items()
     })
+
+
+@lru_cache(maxsize=1)
+def negative_context_words() -> MappingProxyType[str, frozenset[str]]:
+    """Entity type -> folded lower-case words that speak against a context-less match."""
+    raw = read_yaml("context.yaml").get("negative") or {}
+    return MappingProxyType({entity: frozenset(fold_lower(str(w)) for w in words)
+                             for entity, words in raw.items()})
 
 
 @lru_cache(maxsize=1)

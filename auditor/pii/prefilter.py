@@ -49,8 +49,7 @@ class Prefilter:
             "CREDIT_CARD": r"\d(?:[ \-]?\d){12,18}",
             "IBAN_CODE": r"[A-Z]{2}\d{2}[ ]?[A-Z0-9]{4}",
             "IP_ADDRESS": r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|(?:[0-9A-Fa-f]{1,4}:){3,}|::",
-            "PASSWORD": r"(?i:password|passwd|pwd|passcode|pass|mat[ _]?khau|mk)\W{0,3}"
-                        r"(?i:la|is)?\s*[:=]",
+            "PASSWORD": r"(?i:password|passwd|pwd|passcode|pass|mat[ _]?khau|mk)(?:\W|$)",
             "PERSON": rf"(?<!\w)(?:{names})[ \u00a0][A-Z]",
             "ADDRESS": rf"(?<!\w)(?:(?i:{units})\.?\s*[A-Z0-9]|(?:{places})(?!\w)"
                        rf"|(?i:{abbr})(?:\.\s*|(?=\d))[A-Z0-9])",
@@ -60,7 +59,7 @@ class Prefilter:
         self._date = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}\s+thang\s+\d"
                                 r"|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)")
         self._birth = re.compile(rf"(?i)(?<![a-z])(?:{birth})(?![a-z])")
-        self._any = re.compile(r"[\d@A-Z:=]")
+        self._any = re.compile(r"[\d@A-Z:=!#$%&*]")
 
     def candidates(self, folded: str, context: Collection[str] = ()) -> set[str]:
         """Types whose trigger matches ``folded`` (the folded text)."""

@@ -72,7 +72,14 @@ def pattern_recognizers() -> list[CheckedRecognizer]:
         return 0.1 if ok else None
 
     def password(m: re.Match[str], _: str) -> float | None:
-        return None if _PLACEHOLDER.match(m.group("v")) else 0.6
+        value = m.group("v")
+        if _PLACEHOLDER.match(value):
+            return None
+        # NOTE: after "is"/"là" (no colon) ordinary words follow ("password is
+        # incorrect"): a password there must hold a digit or a symbol.
+        if m.group("sep") is None and value.isalpha():
+            return None
+        return 0.6
 
     def napas(m: re.Match[str], _: str) -> float | None:
         digits = re.sub(r"\D", "", m.group(0))
@@ -98,9 +105,10 @@ def pattern_recognizers() -> list[CheckedRecognizer]:
                           flags=re.IGNORECASE),
         CheckedRecognizer(
             "PASSWORD",
-            [r"(?i)\b(?:password|passwd|pwd|passcode|pass|m[ậa]t[ _]?kh[ẩa]u|mk)\b[\"']?\s*"
-             r"(?:l[àa]|is)?\s*[:=]\s*[\"']?(?P<v>[^\s,;'\"]{4,64})"],
-            password, name="PasswordInTextRecognizer", group=1),
+            [r"(?i)\b(?:password|passwd|pwd|passcode|pass|m[ậa]t[ _]?kh[ẩa]u|mk)\b[\"']?"
+             r"(?:\s*(?:l[àa]|is)?\s*(?P<sep>[:=])|(?:\s+\w+){0,3}?\s+(?:l[àa]|is))"
+             r"\s*[\"']?(?P<v>[^\s,;'\"]{4,64})"],
+            password, name="PasswordInTextRecognizer", group=2),
         CheckedRecognizer("CREDIT_CARD",
                           [r"(?<![\d\-])9704(?:[ \-]?\d{4}){3}(?:[ \-]?\d{3})?(?![\d]|[\-]\d)"],
                           napas, name="NapasCardRecognizer"),

@@ -7,20 +7,27 @@ default region and ``Leniency.VALID``: ``0912345678``, ``0912 345 678``, ``0912.
 ``+44 20 7946 0958`` is PHONE_NUMBER. Numbers that are not valid for their region
 (``0112345678``), timestamps and 12-digit IDs are rejected by the library.
 
-Scores: VN_PHONE 0.6; PHONE_NUMBER 0.6 when written with ``+``/``00``, else 0.4.
+Scores: VN_PHONE 0.6; PHONE_NUMBER 0.6 when written with ``+``/``00``, else 0.4. A match
+whose few preceding words hold a *negative* context word (``mã số thuế``, ``CCCD``,
+``order``, ``invoice``... see ``lexicons/context.yaml``) and no phone word scores 0.2: a
+10-digit tax code that failed its check digit is not a phone number.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import phonenumbers
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 
-from auditor.pii.lexicon import context_words
+from auditor.pii.lexicon import context_words, negative_context_words
 from auditor.pii.recognizers.base import make_result
+from auditor.pii.text import fold_lower
 
 __all__ = ["PhoneRecognizer"]
+
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 class PhoneRecognizer(LocalRecognizer):
@@ -32,6 +39,8 @@ class PhoneRecognizer(LocalRecognizer):
         super().__init__(supported_entities=["VN_PHONE", "PHONE_NUMBER"],
                          name="AuditorPhoneRecognizer", supported_language="en",
                          context=words)
+        self._positive = frozenset(words)
+        self._negative = negative_context_words().get("VN_PHONE", frozenset())
 
     def load(self) -> None:
         """Nothing to load: libphonenumber metadata loads lazily."""
@@ -39,6 +48,7 @@ class PhoneRecognizer(LocalRecognizer):
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
                 ) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
+        lowered: str | None = None
         matcher = phonenumbers.PhoneNumberMatcher(
             text, "VN", leniency=phonenumbers.Leniency.VALID)
         for match in matcher:
@@ -49,6 +59,11 @@ class PhoneRecognizer(LocalRecognizer):
                 raw = match.raw_string.lstrip("( ")
                 entity = "PHONE_NUMBER"
                 score = 0.6 if raw.startswith(("+", "00")) else 0.4
+            if lowered is None:
+                lowered = fold_lower(text)
+            before = set(_WORDS.findall(lowered[max(0, match.start - 40):match.start])[-4:])
+            if before & self._negative and not before & self._positive:
+                score = 0.2
             if entity in entities:
                 results.append(make_result(self, entity, match.start, match.end, score))
         return results
