@@ -6,13 +6,19 @@ network:
 - ``TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS`` is set to ``""`` before Presidio (and with it
   ``tldextract``) is imported, so the e-mail recognizer uses tldextract's bundled
   public-suffix snapshot instead of fetching the list;
-- the NLP engine is explicit: a blank spaCy English pipeline (tokenizer only, with ``:``
-  and ``=`` as infixes so ``CCCD:001203012345`` splits) whose lemmas are the folded,
-  lower-case NFC token text, so Vietnamese context words match with or without
-  diacritics. Presidio's default engine would try to download ``en_core_web_lg``;
+- the NLP engine is explicit (Presidio's default would try to download
+  ``en_core_web_lg``). By default it is :class:`TokenNlpEngine`: a regular-expression
+  tokenizer (words, numbers, single punctuation marks, so ``CCCD:001203012345`` splits)
+  whose lemmas are the folded, lower-case NFC token text, so Vietnamese context words
+  match with or without diacritics. NOTE: context matching is all Presidio needs from the
+  NLP engine when no model is used; a blank spaCy pipeline gives the same tokens for
+  this purpose at several times the cost, and its vocabulary grows with every new token
+  it sees (memory that grows with input size);
 - an installed spaCy model can be named in ``DetectorConfig.use_spacy_model`` to add
-  English NER (PERSON; GPE/LOC/FAC as low-score ADDRESS). A model that is not installed
-  is a configuration error: it is never downloaded.
+  English NER (PERSON; GPE/LOC/FAC as low-score ADDRESS) through
+  :class:`OfflineSpacyNlpEngine` (same folded lemmas). A model that is not installed is a
+  configuration error: it is never downloaded. ``OfflineSpacyNlpEngine(None)`` is the
+  blank-pipeline engine (used by the benchmark for plain Presidio).
 
 Recognizers: ours (``auditor.pii.recognizers``, ``names``, ``addresses``) plus Presidio's
 e-mail, credit-card, IBAN and IP recognizers. The US/UK/AU/... country recognizers, URL,
@@ -24,6 +30,8 @@ fires inside every e-mail address).
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable, Iterator
 
 # NOTE: must happen before anything imports tldextract: its module-level extractor reads
 # the variable once, at import. Offline is an invariant, so the variable is forced.
@@ -38,6 +46,7 @@ from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
 from presidio_analyzer.nlp_engine import (
     NerModelConfiguration,
     NlpArtifacts,
+    NlpEngine,
     SpacyNlpEngine,
 )
 from presidio_analyzer.predefined_recognizers import (
@@ -57,7 +66,7 @@ from auditor.pii.names import NameRecognizer
 from auditor.pii.recognizers import auditor_recognizers
 from auditor.pii.text import fold_lower
 
-__all__ = ["OfflineSpacyNlpEngine", "build_analyzer", "build_recognizers"]
+__all__ = ["OfflineSpacyNlpEngine", "TokenNlpEngine", "build_analyzer", "build_recognizers"]
 
 if tldextract.tldextract.TLD_EXTRACTOR.suffix_list_urls:  # pragma: no cover
     # Imported by someone else before us, with the network default: use the snapshot.
@@ -112,6 +121,47 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
                             nlp_engine=self, language=language, scores=artifacts.scores)
 
 
+_TOKEN = re.compile(r"[^\W_]+|\S")
+
+
+class TokenNlpEngine(NlpEngine):
+    """Tokens and folded lemmas from a regular expression; no model, no vocabulary."""
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def is_loaded(self) -> bool:
+        return True
+
+    def process_text(self, text: str, language: str) -> NlpArtifacts:
+        matches = list(_TOKEN.finditer(text))
+        tokens = [m.group(0) for m in matches]
+        indices = [m.start() for m in matches]
+        lemmas = [fold_lower(t) for t in tokens]
+        # NOTE: Presidio only iterates the tokens and takes their lengths: strings do.
+        return NlpArtifacts(entities=[], tokens=tokens,  # type: ignore[arg-type]
+                            tokens_indices=indices, lemmas=lemmas, nlp_engine=self,
+                            language=language)
+
+    def process_batch(self, texts: Iterable[str], language: str, batch_size: int = 1,
+                      n_process: int = 1, **kwargs: Any,
+                      ) -> Iterator[tuple[str, NlpArtifacts]]:
+        for text in texts:
+            yield text, self.process_text(text, language)
+
+    def is_stopword(self, word: str, language: str) -> bool:
+        return False
+
+    def is_punct(self, word: str, language: str) -> bool:
+        return len(word) == 1 and not word.isalnum()
+
+    def get_supported_entities(self) -> list[str]:
+        return []
+
+    def get_supported_languages(self) -> list[str]:
+        return ["en"]
+
+
 def _ctx(entity: str) -> list[str]:
     return list(context_words().get(entity, ()))
 
@@ -135,7 +185,8 @@ def build_recognizers(config: DetectorConfig) -> list[EntityRecognizer]:
 
 def build_analyzer(config: DetectorConfig) -> AnalyzerEngine:
     """An offline AnalyzerEngine with auditor's recognizers (see module docstring)."""
-    nlp_engine = OfflineSpacyNlpEngine(config.use_spacy_model)
+    nlp_engine: NlpEngine = (OfflineSpacyNlpEngine(config.use_spacy_model)
+                             if config.use_spacy_model else TokenNlpEngine())
     nlp_engine.load()
     registry = RecognizerRegistry(recognizers=build_recognizers(config),
                                   supported_languages=["en"])

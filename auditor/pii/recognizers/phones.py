@@ -5,7 +5,9 @@ Candidates and validity come from libphonenumber (``phonenumbers``) with Vietnam
 default region and ``Leniency.VALID``: ``0912345678``, ``0912 345 678``, ``0912.345.678``,
 ``+84 912-345-678``, ``84912345678`` and landlines ``(028) 3822 1234`` are VN_PHONE;
 ``+44 20 7946 0958`` is PHONE_NUMBER. Numbers that are not valid for their region
-(``0112345678``), timestamps and 12-digit IDs are rejected by the library.
+(``0112345678``), timestamps and 12-digit IDs are rejected by the library; service
+numbers (``1800 …`` free-phone, ``1900 …`` shared-cost, premium rate) are not personal
+and are skipped.
 
 Scores: VN_PHONE 0.6; PHONE_NUMBER 0.6 when written with ``+``/``00``, else 0.4. A match
 whose few preceding words hold a *negative* context word (``mã số thuế``, ``CCCD``,
@@ -25,12 +27,17 @@ from auditor.pii.lexicon import context_words, negative_context_words
 from auditor.pii.recognizers.base import make_result
 from auditor.pii.text import fold_lower
 
-__all__ = ["PhoneRecognizer"]
+__all__ = ["AuditorPhoneRecognizer"]
 
 _WORDS = re.compile(r"[a-z0-9]+")
+# NOTE: service numbers (1800 free-phone, 1900 shared-cost, premium) belong to businesses.
+_NOT_PERSONAL = frozenset({phonenumbers.PhoneNumberType.TOLL_FREE,
+                           phonenumbers.PhoneNumberType.SHARED_COST,
+                           phonenumbers.PhoneNumberType.PREMIUM_RATE,
+                           phonenumbers.PhoneNumberType.UAN})
 
 
-class PhoneRecognizer(LocalRecognizer):
+class AuditorPhoneRecognizer(LocalRecognizer):
     """VN_PHONE and PHONE_NUMBER through libphonenumber's matcher."""
 
     def __init__(self) -> None:
@@ -52,6 +59,8 @@ class PhoneRecognizer(LocalRecognizer):
         matcher = phonenumbers.PhoneNumberMatcher(
             text, "VN", leniency=phonenumbers.Leniency.VALID)
         for match in matcher:
+            if phonenumbers.number_type(match.number) in _NOT_PERSONAL:
+                continue
             region = phonenumbers.region_code_for_number(match.number)
             if region == "VN":
                 entity, score = "VN_PHONE", 0.6
