@@ -183,6 +183,17 @@ def _password_confidence(value: str) -> str:
     return "medium"
 
 
+def _random_mix(value: str, entropy: float) -> bool:
+    """Whether a base64-alphabet token looks random rather than like words or a name:
+    digits and both cases; or, without digits, letters only with about as many capitals
+    as small letters (``ThisIsCamelCase`` has few capitals, random text has half)."""
+    upper = sum(c.isupper() for c in value)
+    lower = sum(c.islower() for c in value)
+    if any(c.isdigit() for c in value):
+        return entropy >= 4.2 and upper > 0 and lower > 0
+    return entropy >= 4.4 and value.isalpha() and 0.3 <= upper / len(value) <= 0.7
+
+
 def _high_entropy(value: str, words: tuple[str, ...], line: int) -> Hit | None:
     if not _TOKEN_SHAPE.match(value) or _UUID.match(value) or _DIGEST_PREFIX.match(value):
         return None
@@ -192,8 +203,7 @@ def _high_entropy(value: str, words: tuple[str, ...], line: int) -> Hit | None:
     if _HEX.match(value):
         if entropy < 3.0 or len(value) < 32:
             return None
-    elif entropy < 4.2 or not (any(c.isdigit() for c in value) and any(c.isupper() for c in value)
-                               and any(c.islower() for c in value)):
+    elif not _random_mix(value, entropy):
         return None
     confidence = "medium" if any(w in _KEYISH_WORDS for w in words) else "low"
     return Hit("high-entropy", value, line, confidence)

@@ -48,6 +48,7 @@ PEM = "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(
     PEM_BODY[i:i + 64] for i in range(0, len(PEM_BODY), 64)) + "\n-----END RSA PRIVATE KEY-----"
 PASSWORD = "Pw-" + _rand(ALNUM, 13)
 ENTROPY = _rand(ALNUM, 40)
+LETTERS = _rand(string.ascii_letters, 40)
 
 
 def _target(path: Path) -> Target:
@@ -122,6 +123,7 @@ POSITIVES = [
      ("password-assignment", "DB_PASSWORD", 1)),
     ("high-entropy", "app.yaml", f"session:\n  cookie_salt: {ENTROPY}\n",
      ("high-entropy", "session.cookie_salt", 2)),
+    ("high-entropy-letters", ".env", f"HMAC_SEED={LETTERS}\n", ("high-entropy", "HMAC_SEED", 1)),
 ]
 
 
@@ -165,7 +167,9 @@ NEGATIVES = [
     ("not-quite-tokens", "app.yaml", "a: AKIA1234\nb: ghp_short\nc: akiaabcdefghijklmnop\n"
      "d: eyJhbGciOi.eyJzdWIiOi.notasignatureatall\n"),
     ("plain-words", "app.yaml", "title: Cổng dịch vụ công tỉnh\nsecret_question: true\n"
-     "password_policy: strong\nlong: ThisIsALongCamelCaseIdentifierName\n"),
+     "password_policy: strong\nlong: ThisIsALongCamelCaseIdentifierName\n"
+     "signing_class: com.example.portal.security.JwtSigningKeyProvider\n"
+     "session_store: RedisIndexedSessionRepositoryFactoryBean\n"),
     ("ansible-vault", "vars.yaml", "db_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n"
      "  6231336165356661623134\n"),
 ]
