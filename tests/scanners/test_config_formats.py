@@ -4,6 +4,7 @@ malformed files are target errors naming the line, never the content."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -253,3 +254,17 @@ def test_yaml_walker_matches_safe_load(doc: dict[str, Any]) -> None:
     parsed = list(yaml_settings(node))
     expected = [(p, v) for p, v in _flatten(yaml.safe_load(text))]
     assert [(s.path, s.value) for s in parsed] == expected
+
+
+def test_gzip_config_is_read_and_corrupt_gzip_is_an_error(tmp_path: Path) -> None:
+    good = tmp_path / "prod.env.gz"
+    good.write_bytes(gzip.compress(b"DEBUG=true\n"))
+    claim = SCANNER.claim(Candidate(str(good), good.name, good.name, 10, b"DEBUG=true\n",
+                                    compression="gzip"))
+    assert claim is not None and claim.kind == "env"
+    target = Target(good.name, str(good), claim.kind, "config")
+    assert settings(list(SCANNER.scan(target, OPTIONS))) == [("DEBUG", "true", 1)]
+    bad = tmp_path / "bad.env.gz"
+    bad.write_bytes(gzip.compress(b"DEBUG=true\n")[:-6])
+    with pytest.raises(TargetError, match="corrupt gzip"):
+        list(SCANNER.scan(Target(bad.name, str(bad), "env", "config"), OPTIONS))
