@@ -7,6 +7,7 @@ Order of the output (deterministic): settings in file order, then secrets by lin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -38,6 +39,10 @@ __all__ = ["LOCK_FILES", "FileContext", "observe"]
 LOCK_FILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "composer.lock",
                         "pipfile.lock", "poetry.lock", "cargo.lock", "pnpm-lock.yaml",
                         "uv.lock", "pdm.lock", "gemfile.lock", "flake.lock"})
+
+
+_YAML_KINDS = frozenset({"yaml", "kubernetes", "compose"})
+_TEMPLATE = re.compile(r"\{\{-?\s|\{%-?\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +136,7 @@ def _k8s_secret_value(s: Setting, docs: dict[int, Any]) -> bool:
 
 def _settings(ctx: FileContext, text: str, docs: dict[int, Any],
               nodes: dict[int, yaml.Node]) -> Iterator[Setting | Problem]:
-    if ctx.kind not in {"yaml", "kubernetes", "compose"}:
+    if ctx.kind not in _YAML_KINDS:
         yield from parse(ctx.kind, text)
         return
     for index, node in enumerate(yaml_documents(text)):
@@ -211,6 +216,12 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
     for hit, secret_key, name in secrets:
         yield _secret_observation(ctx, hit, secret_key, name)
 
+    if failure is not None and ctx.kind in _YAML_KINDS and _TEMPLATE.search(text):
+        # NOTE: a Helm/Jinja template is not YAML until rendered; an error per chart file
+        # would drown the report. The text detectors did run on it.
+        yield Problem(f"line {failure.line or '?'}: templated YAML (Helm/Jinja) cannot be "
+                      "parsed before rendering; only the text secret detectors ran")
+        return
     if failure is not None:
         raise failure
     for index in sorted(docs):

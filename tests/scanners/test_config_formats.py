@@ -268,3 +268,11 @@ def test_gzip_config_is_read_and_corrupt_gzip_is_an_error(tmp_path: Path) -> Non
     bad.write_bytes(gzip.compress(b"DEBUG=true\n")[:-6])
     with pytest.raises(TargetError, match="corrupt gzip"):
         list(SCANNER.scan(Target(bad.name, str(bad), "env", "config"), OPTIONS))
+
+
+def test_helm_template_is_a_problem_not_an_error(tmp_path: Path) -> None:
+    text = ("apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: {{ .Values.replicas }}\n"
+            "  template:\n    spec:\n{{- include \"pod\" . | nindent 6 }}\n")
+    items = scan(tmp_path, "deployment.yaml", text)
+    problems = [i.message for i in items if isinstance(i, Problem)]
+    assert len(problems) == 1 and "templated YAML" in problems[0]
