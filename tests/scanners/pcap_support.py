@@ -69,3 +69,15 @@ def scan(path: Path, *, uri: str | None = None, params: dict[str, object] | None
 def observations(items: list[Observation | Problem], kind: str | None = None,
                  ) -> list[Observation]:
     return [o for o in items if isinstance(o, Observation) and (kind is None or o.kind == kind)]
+
+
+def report(paths: list[Path], out: Path, *extra: str) -> tuple[int, dict[str, object]]:
+    """Run ``auditor scan PATH... --format json -o OUT`` in-process; (exit code, report)."""
+    import json
+
+    from auditor.cli import main
+
+    code = main(["scan", *map(str, paths), "--format", "json", "-o", str(out), "--as-of",
+                 AS_OF.isoformat(), "--jobs", "1", "--quiet", *extra])
+    doc: dict[str, object] = json.loads((out / "report.json").read_text())
+    return code, doc
