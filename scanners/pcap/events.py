@@ -15,6 +15,7 @@ and protocol and emitted by :meth:`Recorder.finish`, in order of their first pac
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -206,6 +207,10 @@ class Recorder:
 
         from scanners.crypto.x509facts import certificate_facts
 
+        # NOTE: parsing and judging a certificate costs ~1 ms; a server sends the same
+        # chain on every connection, so repeats are dropped before parsing.
+        if not self._first(("der", ctx.server, hashlib.sha256(der).hexdigest())):
+            return
         try:
             cert = x509.load_der_x509_certificate(der)
             facts = certificate_facts(cert, self.as_of)
