@@ -44,8 +44,8 @@ _PASSWORD_NAME = re.compile(
     r"hashed_?password|password_?hash|pass_?hash|pwd_?hash|user_?pass)(?:_|$|\b)",
     re.IGNORECASE)
 _NOT_PASSWORD = re.compile(
-    r"(?:_at|_on|date|time|expir|reset|hint|policy|count|attempt|changed|length|strength|"
-    r"required|enabled|salt|algo|type|version|history_id|rule)s?$", re.IGNORECASE)
+    r"(?:_at|_on)$|date|time|expir|reset|hint|policy|count|attempt|changed|length|strength|"
+    r"required|enabled|salt|algo|type|version|rule|history_id", re.IGNORECASE)
 
 #: magic prefix -> binary format name
 _MAGIC: tuple[tuple[bytes, str], ...] = (

@@ -5,10 +5,12 @@ Attributes: the verdict's attributes (``entities``, ``categories``, ``hit_ratio`
 ``confidence``, ``sample_size``, ``distinct_subjects``, ``by_name``, masked ``examples``)
 plus ``table`` (``schema.table``; SQLite and dumps without schema: ``main.table`` /
 ``public.table``), ``column``, ``data_type``, ``row_estimate``, ``rows_read``,
-``protected`` (values are ciphertext or tokens) with ``protection`` (the shape:
-``fernet``, ``base64-random``, ``random-bytes``...), ``sensitive`` (a sensitive category
-was found), ``json_key`` for JSON columns, ``binary_format`` / ``binary_avg_length`` for
-binary columns. ``Observation.entities`` and ``subjects`` are set.
+``sampling`` (how rows were read: ``limit``, ``tablesample``, ``key-ranges``, ``full``,
+``first-rows`` for dumps), ``protected`` (values are ciphertext or tokens) with
+``protection`` (the shape: ``fernet``, ``base64-random``, ``random-bytes``...),
+``sensitive`` (a sensitive category was found), ``json_key`` for JSON columns,
+``binary_format`` / ``binary_avg_length`` for binary columns.
+``Observation.entities`` and ``subjects`` are set.
 
 Example::
 
@@ -35,8 +37,8 @@ __all__ = ["column_observation"]
 
 
 def column_observation(uri: str, table: str, result: ColumnResult, *,
-                       row_estimate: int | None, rows_read: int,
-                       line: int | None = None) -> Observation | None:
+                       row_estimate: int | None, rows_read: int, line: int | None = None,
+                       sampling: str = "") -> Observation | None:
     """The observation for one column result, or None when there is nothing to report.
     ``line`` (dumps) is where the table's data starts."""
     location = Location(uri, line=line, table=table, column=result.column)
@@ -50,7 +52,7 @@ def column_observation(uri: str, table: str, result: ColumnResult, *,
             "empty_count": counts.get("empty", 0),
             "fast_hash": storage in FAST_HASHES, "slow_hash": storage in SLOW_HASHES,
             "sample_size": result.non_null, "row_estimate": row_estimate,
-            "rows_read": rows_read,
+            "rows_read": rows_read, "sampling": sampling,
         }
         return Observation("db.password_column", location, attrs,
                            evidence={"storage": storage, "formats": dict(counts)},
@@ -62,7 +64,7 @@ def column_observation(uri: str, table: str, result: ColumnResult, *,
         **facts.attributes,
         "entities": list(facts.entities), "categories": list(facts.categories),
         "table": table, "column": location.column, "data_type": result.data_type,
-        "row_estimate": row_estimate, "rows_read": rows_read,
+        "row_estimate": row_estimate, "rows_read": rows_read, "sampling": sampling,
         "protected": result.protection is not None, "protection": result.protection,
         "sensitive": bool(facts.categories),
     }

@@ -83,7 +83,8 @@ def accounts(conn: Connection, uri: str, server: str) -> Iterator[Observation]:
             continue
         user, host, plugin = str(raw_user), str(raw_host), str(raw_plugin or "")
         attrs: dict[str, JSONValue] = {
-            **_base(server), "name": user, "host": host, "plugin": plugin,
+            **_base(server), "name": user, "host": host, "account": f"{user}@{host}",
+            "plugin": plugin,
             "empty_password": bool(empty) and plugin in _PASSWORD_PLUGINS,
             "weak_plugin": plugin in _WEAK_PLUGINS, "remote": host not in _LOCAL,
             "any_host": host == "%", "locked": bool(int(locked or 0)),

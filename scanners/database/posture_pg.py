@@ -14,7 +14,8 @@ Observations (all with ``attributes.dialect = "postgresql"``):
   ``valid_until``.
 - ``db.grant`` (``location.table`` = ``schema.table`` or ``location.key`` =
   ``schema:NAME``): ``grantee`` (``PUBLIC``), ``privileges`` (sorted list), ``scope``
-  (``table`` | ``schema``), ``object``, ``table_has_pii``, ``pii_entities``.
+  (``table`` | ``schema``; schema grants only when they include CREATE), ``object``,
+  ``table_has_pii``, ``pii_entities``.
 - ``db.hba_rule`` (``location.key`` = ``pg_hba:LINE``): ``line``, ``type``,
   ``databases``, ``users``, ``address``, ``auth_method``, ``network`` (not ``local``),
   ``ssl_only`` (``hostssl``), ``loopback``, ``any_address``. Needs superuser; otherwise a
@@ -80,7 +81,7 @@ def accounts(conn: Connection, uri: str, *, passwords_readable: bool
             conn.execute(text(_ROLES)).all():
         password = storage.get(str(name), "unknown")
         attrs: dict[str, JSONValue] = {
-            **_DIALECT, "name": str(name), "superuser": bool(superuser),
+            **_DIALECT, "name": str(name), "account": str(name), "superuser": bool(superuser),
             "can_login": bool(login), "create_role": bool(createrole),
             "bypass_rls": bool(bypass), "bootstrap": bool(bootstrap), "password": password,
             "password_set": None if password == "unknown" else password != "none",
@@ -129,6 +130,8 @@ def grants(conn: Connection, uri: str, pii_tables: Mapping[str, Sequence[str]]
     for schema, privilege in conn.execute(text(_SCHEMA_GRANTS)).all():
         by_schema.setdefault(str(schema), []).append(str(privilege))
     for schema, privileges in by_schema.items():
+        if "CREATE" not in privileges:
+            continue  # NOTE: USAGE on a schema (the default for public) grants no data
         has_pii = any(t.startswith(schema + ".") for t in pii_tables)
         attrs = {**_DIALECT, "grantee": "PUBLIC", "privileges": list(sorted(privileges)),
                  "scope": "schema", "object": schema, "table_has_pii": has_pii,

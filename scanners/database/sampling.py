@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 
 from scanners.database.introspect import ColumnInfo, TableInfo
 
-__all__ = ["BinaryCell", "read_rows", "select_list"]
+__all__ = ["BinaryCell", "SampleInfo", "read_rows", "select_list"]
 
 TEXT_LIMIT = 2048
 JSON_LIMIT = 65536
@@ -43,6 +43,14 @@ class BinaryCell:
 
     prefix: bytes
     length: int
+
+
+@dataclass(slots=True)
+class SampleInfo:
+    """How a table was read: ``full``, ``limit``, ``tablesample`` or ``key-ranges``
+    (filled in by :func:`read_rows`, reported as the ``sampling`` attribute)."""
+
+    method: str = ""
 
 
 def _cell_exprs(dialect: str, quoted: str, column: ColumnInfo) -> list[str]:
@@ -109,8 +117,10 @@ def _from(conn: Connection, table: TableInfo) -> str:
 
 
 def _stream(conn: Connection, sql: str) -> Iterator[Sequence[Any]]:
-    streaming = conn.execution_options(stream_results=True, yield_per=_BATCH)
-    result = streaming.exec_driver_sql(sql)
+    # NOTE: per-statement options: Connection.execution_options() would change the
+    # connection itself and turn every later statement into a server-side cursor.
+    result = conn.exec_driver_sql(
+        sql, execution_options={"stream_results": True, "yield_per": _BATCH})
     try:
         yield from result
     finally:
@@ -118,10 +128,14 @@ def _stream(conn: Connection, sql: str) -> Iterator[Sequence[Any]]:
 
 
 def read_rows(conn: Connection, dialect: str, table: TableInfo, *, sample_size: int,
-              seed: int, full: bool) -> Iterator[tuple[Any, ...]]:
-    """Rows of ``table`` as tuples of cells (``BinaryCell`` for binary values)."""
+              seed: int, full: bool, info: SampleInfo | None = None
+              ) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``table`` as tuples of cells (``BinaryCell`` for binary values); ``info``
+    receives the method used."""
+    info = info if info is not None else SampleInfo()
     exprs, widths = select_list(conn, dialect, table)
     source = _from(conn, table)
+    info.method = "full" if full else "limit"
     if full:
         for row in _stream(conn, f"SELECT {exprs} FROM {source}"):
             yield _decode(row, widths, 0)
@@ -129,18 +143,19 @@ def read_rows(conn: Connection, dialect: str, table: TableInfo, *, sample_size: 
     n = sample_size
     if dialect == "postgresql":
         yield from _pg_sample(conn, table, exprs=exprs, source=source, widths=widths, n=n,
-                              seed=seed)
+                              seed=seed, info=info)
         return
     if table.int_key:
         yield from _range_sample(conn, dialect, table, exprs=exprs, source=source,
-                                 widths=widths, n=n, seed=seed)
+                                 widths=widths, n=n, seed=seed, info=info)
         return
     for row in conn.exec_driver_sql(f"SELECT {exprs} FROM {source} LIMIT {n}"):
         yield _decode(row, widths, 0)
 
 
 def _pg_sample(conn: Connection, table: TableInfo, *, exprs: str, source: str,
-               widths: Sequence[int], n: int, seed: int) -> Iterator[tuple[Any, ...]]:
+               widths: Sequence[int], n: int, seed: int, info: SampleInfo
+               ) -> Iterator[tuple[Any, ...]]:
     estimate = table.row_estimate
     if estimate is None and table.size_bytes is not None:
         estimate = table.size_bytes // 64  # NOTE: never analysed: assume >= 64 B per row
@@ -152,14 +167,17 @@ def _pg_sample(conn: Connection, table: TableInfo, *, exprs: str, source: str,
     rows = conn.exec_driver_sql(
         f"SELECT {exprs} FROM {source} TABLESAMPLE SYSTEM ({percent:.6f}) "
         f"REPEATABLE ({seed % 2**31}) LIMIT {n}").all()
+    info.method = "tablesample"
     if len(rows) < min(n, estimate) // 2:
+        info.method = "limit"
         rows = conn.exec_driver_sql(f"SELECT {exprs} FROM {source} LIMIT {n}").all()
     for row in rows:
         yield _decode(row, widths, 0)
 
 
 def _range_sample(conn: Connection, dialect: str, table: TableInfo, *, exprs: str, source: str,
-                  widths: Sequence[int], n: int, seed: int) -> Iterator[tuple[Any, ...]]:
+                  widths: Sequence[int], n: int, seed: int, info: SampleInfo
+                  ) -> Iterator[tuple[Any, ...]]:
     quote = conn.dialect.identifier_preparer.quote
     key = "rowid" if table.int_key == "rowid" and dialect == "sqlite" \
         else quote(table.int_key or "")
@@ -172,6 +190,7 @@ def _range_sample(conn: Connection, dialect: str, table: TableInfo, *, exprs: st
                 f"SELECT {exprs} FROM {source} ORDER BY {key} LIMIT {n}"):
             yield _decode(row, widths, 0)
         return
+    info.method = "key-ranges"
     rng = random.Random(f"{seed}:{table.qualified}")
     ranges = min(_RANGES, n)
     per = -(-n // ranges)

@@ -25,7 +25,7 @@ from scanners.database.columns import ColumnAccumulator
 from scanners.database.introspect import TableInfo, list_tables
 from scanners.database.observe import column_observation
 from scanners.database.options import Budget, DbSettings, settings_from
-from scanners.database.sampling import read_rows
+from scanners.database.sampling import SampleInfo, read_rows
 from scanners.database.session import Session, describe_error
 from scanners.database.urls import DbUrl, is_database_url, parse_url
 
@@ -49,8 +49,9 @@ def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: Db
         for c in table.columns
     ]
     rows = 0
+    info = SampleInfo()
     for row in read_rows(conn, dialect, table, sample_size=settings.sample_size,
-                         seed=settings.seed, full=settings.full):
+                         seed=settings.seed, full=settings.full, info=info):
         rows += 1
         for acc, cell in zip(accumulators, row, strict=True):
             acc.add(cell)
@@ -60,7 +61,8 @@ def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: Db
     for acc in accumulators:
         for result in acc.finish():
             obs = column_observation(uri, table.qualified, result,
-                                     row_estimate=table.row_estimate, rows_read=rows)
+                                     row_estimate=table.row_estimate, rows_read=rows,
+                                     sampling=info.method)
             if obs is not None:
                 out.append(obs)
     return out

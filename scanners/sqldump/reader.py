@@ -205,7 +205,7 @@ class _Buffer:
             self.start = line
         if self.size + len(piece) > self.limit:
             self.truncated = True
-            return
+            piece = piece[: max(0, self.limit - self.size)]
         self.parts.append(piece)
         self.size += len(piece)
 

@@ -299,7 +299,9 @@ class _DumpRun:
             for result in acc.finish():
                 obs = column_observation(self.uri, table.qualified, result,
                                          row_estimate=estimate, rows_read=table.taken,
-                                         line=table.line)
+                                         line=table.line,
+                                         sampling="full" if self.settings.full
+                                         else "first-rows")
                 if obs is None:
                     continue
                 if obs.kind == "pii.column" and not obs.attributes.get("protected"):
@@ -325,15 +327,16 @@ class _DumpRun:
             shape = hash_format(password) if self.dialect == "postgresql" else None
             storage = {"scram-sha-256": "scram-sha-256", "pg-md5": "md5"}.get(shape or "",
                                                                               "plaintext")
+        who = role.name if role.host is None else f"{role.name}@{role.host}"
         attrs: dict[str, JSONValue] = {
             "dialect": self.dialect, "source": "dump", "name": role.name, "host": role.host,
+            "account": who,
             "password": storage, "password_set": password is not None,
             "empty_password": password == "", "superuser": role.superuser,
             "can_login": role.login, "plugin": role.plugin,
             "remote": role.host is not None and role.host not in _LOCAL,
             "any_host": role.host == "%",
         }
-        who = role.name if role.host is None else f"{role.name}@{role.host}"
         evidence: dict[str, JSONValue] = {"role": who, "password_storage": storage}
         if password is not None:
             evidence["password"] = mask_secret(password)
