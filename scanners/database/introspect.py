@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, bindparam, text
+from sqlalchemy.exc import SQLAlchemyError
 
 __all__ = ["SYSTEM_SCHEMAS", "ColumnInfo", "TableInfo", "family_of", "list_tables"]
 
@@ -158,7 +160,14 @@ def _sqlite_tables(conn: Connection) -> list[TableInfo]:
             # NOTE: an INTEGER PRIMARY KEY is an alias of rowid; any rowid table has one.
             key = str(pks[0][0]) if len(pks) == 1 and str(pks[0][1]).upper() == "INTEGER" \
                 else "rowid"
-        out.append(TableInfo("main", str(name), columns, None, None, key))
+        estimate = None
+        if key is not None:
+            # NOTE: max(rowid) is an index lookup; exact when no rows were deleted
+            quoted = conn.dialect.identifier_preparer.quote(str(name))
+            with suppress(SQLAlchemyError):
+                top = conn.exec_driver_sql(f"SELECT max(rowid) FROM {quoted}").scalar()
+                estimate = int(top) if top is not None else 0
+        out.append(TableInfo("main", str(name), columns, estimate, None, key))
     return out
 
 

@@ -114,10 +114,13 @@ def grants(conn: Connection, uri: str, server: str,
     if server == "mariadb":
         targets.append(("PUBLIC", None))
     for user, host in targets:
-        quoted = "PUBLIC" if host is None else \
-            f"'{user.replace(chr(39), chr(39) * 2)}'@'{host.replace(chr(39), chr(39) * 2)}'"
         try:
-            lines = [str(r[0]) for r in conn.exec_driver_sql(f"SHOW GRANTS FOR {quoted}")]
+            if host is None:
+                result = conn.exec_driver_sql("SHOW GRANTS FOR PUBLIC")
+            else:  # NOTE: PyMySQL quotes the parameters (user names may hold quotes or %)
+                result = conn.exec_driver_sql("SHOW GRANTS FOR %(u)s@%(h)s",
+                                              {"u": user, "h": host})
+            lines = [str(r[0]) for r in result]
         except SQLAlchemyError:  # NOTE: PUBLIC unsupported, or a role: nothing to report
             continue
         grantee = "PUBLIC" if host is None else f"{user}@{host}"

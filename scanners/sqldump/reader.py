@@ -16,6 +16,9 @@ Events, in file order:
 - :class:`CopyRow` — one data line of a ``COPY ... FROM stdin`` block (raw text).
 - :class:`CopyEnd` — the ``\\.`` line closing a COPY block.
 
+psql meta-command lines between statements (``\\restrict``, ``\\connect``, as pg_dump
+15.14+ and pg_dumpall write them) are skipped.
+
 A dump that ends inside a statement, string or COPY block raises
 :class:`~auditor.errors.TargetError` naming the line where the unfinished part starts;
 a corrupt compressed stream raises it with the line reached.
@@ -65,12 +68,11 @@ class CopyEnd:
 
 def open_dump(path: str) -> BinaryIO:
     """Open a dump file, transparently decompressing gzip (by magic bytes)."""
-    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
-    magic = raw.read(2)
-    raw.seek(0)
+    with open(path, "rb") as probe:
+        magic = probe.read(2)
     if magic == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    return raw
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")  # NOTE: returned to the caller, who closes it
 
 
 class DumpReader:
@@ -116,8 +118,9 @@ class DumpReader:
                     else:
                         yield CopyRow(self.line, body)
                 continue
-            if not state and buf.empty and (not text.strip() or text.lstrip().startswith("--")):
-                continue  # blank or comment line between statements
+            if not state and buf.empty and (not text.strip() or text.lstrip().startswith(
+                    ("--", "\\"))):
+                continue  # blank, comment or psql meta-command (\\restrict) line
             pos = seg = 0
             end = len(text)
             while True:
