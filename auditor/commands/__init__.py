@@ -1,0 +1,1 @@
+"""Subcommand modules of the ``auditor`` CLI; each exposes ``register(subparsers)``."""
