@@ -27,6 +27,7 @@ __all__ = [
     "PredicateError",
     "check_regex_safety",
     "compile_predicate",
+    "is_missing",
     "resolve_field",
 ]
 
@@ -42,6 +43,11 @@ class PredicateError(ValueError):
     def __init__(self, message: str, path: Sequence[str | int]) -> None:
         super().__init__(message)
         self.path = tuple(path)
+
+
+def is_missing(value: Any) -> bool:
+    """True when :func:`resolve_field` found nothing at the path."""
+    return value is _MISSING
 
 
 def resolve_field(obs: Observation, path: str) -> Any:

@@ -1,1 +1,1 @@
-"""Subcommand modules of the ``auditor`` CLI; each exposes ``register(subparsers)``."""
+"""Subcommands of the ``auditor`` CLI, one module each (see :mod:`auditor.cli`)."""

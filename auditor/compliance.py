@@ -1,0 +1,64 @@
+"""Per-requirement compliance status from rules, findings and what was assessed.
+
+- ``fail``: a rule selected by the requirement has an unsuppressed finding;
+- ``pass``: some selected rule was assessed (a scanner able to emit the rule's observation
+  kind scanned a target successfully) and none fired;
+- ``not_assessed``: no selected rule was assessed in this run;
+- ``manual``: nothing can be automated; the guidance is for the auditor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Sequence
+
+from auditor.frameworks import Framework
+from auditor.results import ComplianceItem, Control, Finding
+from auditor.rules import Rule
+
+__all__ = ["assess", "controls_by_rule"]
+
+
+def controls_by_rule(frameworks: Iterable[Framework], rules: Iterable[Rule],
+                     as_of: dt.date) -> dict[str, tuple[Control, ...]]:
+    """For each rule id, the requirements (in force on ``as_of``) it evidences."""
+    frameworks = tuple(frameworks)
+    out: dict[str, tuple[Control, ...]] = {}
+    for rule in rules:
+        controls = [Control(fw.id, req.id) for fw in frameworks for req in fw.requirements
+                    if not req.is_manual and req.in_force(as_of) and req.selects(rule)]
+        out[rule.id] = tuple(sorted(set(controls)))
+    return out
+
+
+def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
+           findings: Sequence[Finding], assessed_kinds: Collection[str],
+           as_of: dt.date) -> tuple[ComplianceItem, ...]:
+    """Compliance items for every requirement in force, in framework file order."""
+    active: dict[str, list[str]] = {}
+    for f in findings:
+        if not f.suppressed:
+            active.setdefault(f.rule_id, []).append(f.fingerprint)
+    assessed_rules = {r.id for r in rules if any(r.matches_kind(k) for k in assessed_kinds)}
+    items = []
+    for fw in frameworks:
+        for req in fw.requirements:
+            if not req.in_force(as_of):
+                continue
+            if req.is_manual:
+                items.append(ComplianceItem(
+                    framework=fw.id, requirement=req.id, status="manual", title=req.title,
+                    title_vi=req.title_vi, guidance=req.manual))
+                continue
+            selected = tuple(sorted(r.id for r in rules if req.selects(r)))
+            failing = tuple(fp for rid in selected for fp in active.get(rid, ()))
+            if failing:
+                status = "fail"
+            elif any(rid in assessed_rules for rid in selected):
+                status = "pass"
+            else:
+                status = "not_assessed"
+            items.append(ComplianceItem(
+                framework=fw.id, requirement=req.id, status=status, title=req.title,
+                title_vi=req.title_vi, findings=failing, rules=selected))
+    return tuple(items)

@@ -1,0 +1,68 @@
+"""Markdown summary (``--format md``, ``report.md``), sized for a pull-request comment.
+
+A headline verdict, severity counts, the findings table (capped, most severe first) with
+masked evidence, target errors, and per-framework compliance tallies.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from auditor.reporting import Reporter
+from auditor.results import ScanResult
+from reports.common import evidence_text, framework_statuses, location_label, severities
+
+__all__ = ["MarkdownReporter"]
+
+MAX_ROWS = 50
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+class MarkdownReporter(Reporter):
+    name = "md"
+    filename = "report.md"
+    description = "Markdown summary for pull-request comments"
+
+    def render(self, result: ScanResult, out: TextIO) -> None:
+        active = result.active_findings
+        code = result.exit_code()
+        verdict = {0: "passed", 1: "failed", 3: "incomplete"}.get(code, "failed")
+        out.write(f"## auditor: {verdict}\n\n")
+        counts = result.severity_counts()
+        out.write("| " + " | ".join(s.label for s in severities()) + " | suppressed |\n")
+        out.write("|" + "---|" * (len(severities()) + 1) + "\n")
+        out.write("| " + " | ".join(str(counts[s.label]) for s in severities())
+                  + f" | {len(result.findings) - len(active)} |\n\n")
+        if active:
+            out.write("| severity | rule | location | message | evidence |\n")
+            out.write("|---|---|---|---|---|\n")
+            for f in active[:MAX_ROWS]:
+                out.write(f"| {f.severity.label} | `{f.rule_id}` | "
+                          f"{_cell(location_label(f.location))} | {_cell(f.message)} | "
+                          f"{_cell(evidence_text(f.evidence, 80))} |\n")
+            if len(active) > MAX_ROWS:
+                out.write(f"\n…and {len(active) - MAX_ROWS} more findings "
+                          "(see the full report).\n")
+            out.write("\n")
+        else:
+            out.write("No findings at or above any severity.\n\n")
+        errors = [t for t in result.targets if t.status == "error"]
+        if errors:
+            out.write("### Targets that could not be scanned\n\n")
+            for t in errors:
+                out.write(f"- `{t.uri}`: {_cell(t.error or 'error')}\n")
+            out.write("\n")
+        statuses = framework_statuses(result)
+        if statuses:
+            out.write("### Compliance\n\n| framework | fail | pass | not assessed | manual |\n")
+            out.write("|---|---|---|---|---|\n")
+            for fs in statuses:
+                c = fs.counts
+                out.write(f"| {_cell(fs.display_title(result.lang))} | {c['fail']} | "
+                          f"{c['pass']} | {c['not_assessed']} | {c['manual']} |\n")
+            out.write("\n")
+        out.write(f"<sub>auditor {result.tool_version} · as of {result.as_of.isoformat()} · "
+                  f"run {result.run_id}</sub>\n")

@@ -1,0 +1,159 @@
+"""SARIF 2.1.0 report (``--format sarif``, ``report.sarif``) for GitHub code scanning and
+other SARIF consumers.
+
+- one ``reportingDescriptor`` per rule that fired, with help text (remediation and
+  references), CWE tags and ``security-severity`` (GitHub's severity scale);
+- stable ``ruleId`` (the rule id) and ``partialFingerprints`` (the content fingerprint);
+- file locations are relative URIs under ``%SRCROOT%`` (as given on the command line);
+  database findings, which have no file, carry ``logicalLocations``
+  (``schema.table.column``), capture findings carry the flow as a logical location;
+- suppressed findings are kept, with a SARIF ``suppressions`` entry;
+- target errors become tool execution notifications.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import PurePosixPath
+from typing import Any, TextIO
+from urllib.parse import quote
+
+from auditor.models import Severity
+from auditor.reporting import Reporter
+from auditor.results import Finding, ScanResult
+from reports.common import evidence_text, information_uri, is_url
+
+__all__ = ["SarifReporter"]
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
+          Severity.LOW: "note", Severity.INFO: "note"}
+_SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0",
+                      Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
+
+
+def _artifact_uri(uri: str) -> dict[str, str]:
+    if PurePosixPath(uri).is_absolute():
+        return {"uri": "file://" + quote(uri)}
+    return {"uri": quote(uri), "uriBaseId": "%SRCROOT%"}
+
+
+def _rule_descriptor(f: Finding) -> dict[str, Any]:
+    help_text = f.remediation or f.title
+    refs = "\n".join(f"- {r}" for r in f.references)
+    markdown = f"**{f.title}**\n\n{help_text}" + (f"\n\nReferences:\n{refs}" if refs else "")
+    props: dict[str, Any] = {
+        "tags": ["security", *f.cwe, *(["privacy"] if f.entities else [])],
+        "precision": "high",
+        "problem.severity": _LEVEL[f.severity] if f.severity > Severity.INFO else "recommendation",
+    }
+    if f.severity in _SECURITY_SEVERITY:
+        props["security-severity"] = _SECURITY_SEVERITY[f.severity]
+    desc: dict[str, Any] = {
+        "id": f.rule_id,
+        "name": "".join(part.capitalize() for part in f.rule_id.replace("-", ".").split(".")),
+        "shortDescription": {"text": f.title},
+        "fullDescription": {"text": f.title + (f" ({', '.join(f.cwe)})" if f.cwe else "")},
+        "help": {"text": help_text + (f"\n\nReferences:\n{refs}" if refs else ""),
+                 "markdown": markdown},
+        "defaultConfiguration": {"level": _LEVEL[f.severity]},
+        "properties": props,
+    }
+    if f.references:
+        desc["helpUri"] = f.references[0]
+    return desc
+
+
+def _location(f: Finding) -> dict[str, Any]:
+    loc = f.location
+    out: dict[str, Any] = {}
+    logical: list[dict[str, str]] = []
+    if not is_url(loc.uri):
+        physical: dict[str, Any] = {"artifactLocation": _artifact_uri(loc.uri)}
+        if loc.line is not None:
+            physical["region"] = {"startLine": max(int(loc.line), 1)}
+        out["physicalLocation"] = physical
+    if loc.table:
+        name = loc.table + (f".{loc.column}" if loc.column else "")
+        logical.append({"fullyQualifiedName": f"{loc.uri}#{name}", "name": name,
+                        "kind": "member" if loc.column else "type"})
+    if loc.key:
+        logical.append({"fullyQualifiedName": loc.key, "name": loc.key.rsplit(".", 1)[-1],
+                        "kind": "member"})
+    if loc.flow:
+        name = loc.flow + (f" #{loc.packet}" if loc.packet is not None else "")
+        logical.append({"fullyQualifiedName": name, "name": loc.flow, "kind": "object"})
+    if not out and not logical:
+        logical.append({"fullyQualifiedName": loc.uri, "name": loc.uri, "kind": "resource"})
+    if logical:
+        out["logicalLocations"] = logical
+    return out
+
+
+class SarifReporter(Reporter):
+    name = "sarif"
+    filename = "report.sarif"
+    description = "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers"
+
+    def render(self, result: ScanResult, out: TextIO) -> None:
+        json.dump(self.document(result), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+
+    def document(self, result: ScanResult) -> dict[str, Any]:
+        rules: dict[str, int] = {}
+        descriptors: list[dict[str, Any]] = []
+        results = []
+        for f in result.findings:
+            if f.rule_id not in rules:
+                rules[f.rule_id] = len(descriptors)
+                descriptors.append(_rule_descriptor(f))
+            entry: dict[str, Any] = {
+                "ruleId": f.rule_id,
+                "ruleIndex": rules[f.rule_id],
+                "level": _LEVEL[f.severity],
+                "message": {"text": f.message},
+                "locations": [_location(f)],
+                "partialFingerprints": {"auditorFingerprint/v1": f.fingerprint},
+                "properties": {
+                    "severity": f.severity.label,
+                    "cwe": list(f.cwe),
+                    "evidence": evidence_text(f.evidence),
+                    **({"entities": list(f.entities)} if f.entities else {}),
+                    **({"subjects": f.subjects} if f.subjects is not None else {}),
+                },
+            }
+            if f.suppressed:
+                sup = f.suppression
+                entry["suppressions"] = [{
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": (sup.reason if sup else "suppressed"),
+                }]
+            results.append(entry)
+        driver: dict[str, Any] = {
+            "name": "auditor",
+            "version": result.tool_version,
+            "semanticVersion": result.tool_version,
+            "rules": descriptors,
+        }
+        home = information_uri()
+        if home:
+            driver["informationUri"] = home
+        notifications = [
+            {"level": "error", "message": {"text": f"{t.uri}: {t.error or 'error'}"},
+             "descriptor": {"id": "target-error"}}
+            for t in result.targets if t.status == "error"
+        ]
+        run: dict[str, Any] = {
+            "tool": {"driver": driver},
+            "automationDetails": {"id": f"auditor/{result.run_id}"},
+            "invocations": [{
+                "executionSuccessful": not notifications,
+                "startTimeUtc": result.started_at,
+                "endTimeUtc": result.finished_at,
+                "toolExecutionNotifications": notifications,
+            }],
+            "results": results,
+            "properties": {"as_of": result.as_of.isoformat()},
+        }
+        return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
