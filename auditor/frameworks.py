@@ -70,6 +70,8 @@ class Requirement:
     effective_from: dt.date | None = None
     effective_to: dt.date | None = None
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    #: when set, only findings carrying one of these PII entity types count
+    entities: tuple[str, ...] = ()
 
     @property
     def is_manual(self) -> bool:
@@ -85,6 +87,10 @@ class Requirement:
 
     def in_force(self, as_of: dt.date) -> bool:
         return _within(as_of, self.effective_from, self.effective_to)
+
+    def counts(self, finding_entities: Iterable[str]) -> bool:
+        """Does a finding with these entity types count for this requirement?"""
+        return not self.entities or bool(set(self.entities) & set(finding_entities))
 
 
 def _within(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
@@ -145,6 +151,7 @@ def load_framework(path: str | Path) -> Framework:
             effective_from=_date(raw.get("effective_from")),
             effective_to=_date(raw.get("effective_to")),
             parameters=dict(raw.get("parameters") or {}),
+            entities=tuple(raw.get("entities") or ()),
         ))
     params = {k: v.get("default") for k, v in (meta.get("parameters") or {}).items()}
     start = _date(meta["effective_from"])
