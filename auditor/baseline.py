@@ -83,13 +83,11 @@ def apply_baseline(findings: Iterable[Finding], baseline: Baseline) -> tuple[Fin
     """
     reason = f"present in baseline run {baseline.run_id}" if baseline.run_id \
         else "present in baseline"
-    out = []
-    for finding in findings:
-        if not finding.suppressed and finding.fingerprint in baseline.fingerprints:
-            finding = replace(finding, suppressed=True,
-                              suppression=Suppression(source="baseline", reason=reason))
-        out.append(finding)
-    return tuple(out)
+    mark = Suppression(source="baseline", reason=reason)
+    return tuple(
+        replace(f, suppressed=True, suppression=mark)
+        if not f.suppressed and f.fingerprint in baseline.fingerprints else f
+        for f in findings)
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ __all__ = [
 
 ENV_SIGNING_KEY = "AUDITOR_SIGNING_KEY"
 ENV_VERIFY_KEY = "AUDITOR_VERIFY_KEY"
-ENV_PASSWORD = "AUDITOR_SIGNING_KEY_PASSWORD"  # noqa: S105 - the variable's name, not a secret
+ENV_PASSWORD = "AUDITOR_SIGNING_KEY_PASSWORD"
 DEFAULT_PRIVATE_KEY = "auditor-signing.key"
 DEFAULT_PUBLIC_KEY = "auditor-signing.pub"
 

@@ -219,18 +219,17 @@ def apply_suppressions(
         for i, entry in enumerate(expired):
             if entry.matches(finding):
                 expired_hits[i] += 1
-        if finding.suppressed:
+        hit = None if finding.suppressed else next(
+            (i for i, entry in enumerate(active) if entry.matches(finding)), None)
+        if hit is None:
             out.append(finding)
             continue
-        for i, entry in enumerate(active):
-            if entry.matches(finding):
-                used.add(i)
-                applied += 1
-                finding = replace(finding, suppressed=True, suppression=Suppression(
-                    source="file", reason=entry.reason, approved_by=entry.approved_by,
-                    expires=entry.expires.isoformat()))
-                break
-        out.append(finding)
+        entry = active[hit]
+        used.add(hit)
+        applied += 1
+        out.append(replace(finding, suppressed=True, suppression=Suppression(
+            source="file", reason=entry.reason, approved_by=entry.approved_by,
+            expires=entry.expires.isoformat())))
     report = SuppressionReport(
         applied=applied,
         expired=tuple(zip(expired, expired_hits, strict=True)),

@@ -73,7 +73,7 @@ def _prop(name: str, value: str) -> dict[str, JSONValue]:
 
 
 def _observation(f: Finding, run_id: str, collected: str) -> dict[str, JSONValue]:
-    props = [
+    props: list[JSONValue] = [
         _prop("rule-id", f.rule_id), _prop("severity", f.severity.label),
         _prop("fingerprint", f.fingerprint), _prop("location", location_label(f.location)),
         *(_prop("cwe", c) for c in f.cwe),
@@ -123,10 +123,10 @@ def _finding(item: ComplianceItem, run_id: str, observed: set[str]) -> dict[str,
                        "reason": "pass" if satisfied else "fail"},
         },
     }
-    related = [{"observation-uuid": _uuid(run_id, "observation", fp)}
-               for fp in item.findings if fp in observed]
+    related: list[JSONValue] = [{"observation-uuid": _uuid(run_id, "observation", fp)}
+                                for fp in item.findings if fp in observed]
     if related:
-        out["related-observations"] = related  # type: ignore[assignment]
+        out["related-observations"] = related
     return out
 
 
@@ -151,10 +151,10 @@ def build_document(result: ScanResult) -> dict[str, JSONValue]:
     """The OSCAL assessment-results document for a finished run."""
     run_id = result.run_id
     start, end = _timestamp(result.started_at), _timestamp(result.finished_at)
-    observations = [_observation(f, run_id, end) for f in result.findings]
+    observations: list[JSONValue] = [_observation(f, run_id, end) for f in result.findings]
     observed = {f.fingerprint for f in result.findings}
-    findings = [_finding(i, run_id, observed) for i in result.compliance
-                if i.status in ("pass", "fail")]
+    findings: list[JSONValue] = [_finding(i, run_id, observed) for i in result.compliance
+                                 if i.status in ("pass", "fail")]
     frameworks = ", ".join(f.id for f in result.frameworks) or "none"
     res: dict[str, JSONValue] = {
         "uuid": _uuid(run_id, "result"),
@@ -171,9 +171,9 @@ def build_document(result: ScanResult) -> dict[str, JSONValue]:
         "reviewed-controls": {"control-selections": _selections(result.compliance)},
     }
     if observations:
-        res["observations"] = observations  # type: ignore[assignment]
+        res["observations"] = observations
     if findings:
-        res["findings"] = findings  # type: ignore[assignment]
+        res["findings"] = findings
     return {"assessment-results": {
         "uuid": _uuid(run_id, "assessment-results"),
         "metadata": {
