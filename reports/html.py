@@ -182,7 +182,7 @@ def build_context(result: ScanResult, script: str) -> dict[str, Any]:
     counts = result.severity_counts()
     sev_bars = tuple(
         Bar(s.label, t(f"severity_{s.label}"), counts[s.label], 0.0,
-            round(300.0 * counts[s.label] / max(max(counts.values()), 1), 2),
+            round(300.0 * counts[s.label] / max(*counts.values(), 1), 2),
             SEVERITY_COLORS[s.label])
         for s in severities())
     frameworks = tuple(_framework_view(fs, result, t, by_fp)

@@ -24,7 +24,7 @@ FW = "vn-pdpl-2025"
 
 def _f(fp: str, rule: str, sev: Severity, loc: Location, **kw: object) -> Finding:
     base: dict[str, object] = {
-        "fingerprint": fp, "rule_id": rule, "pack": "core", "title": rule.split(".")[-1],
+        "fingerprint": fp, "rule_id": rule, "pack": "core", "title": rule.rsplit(".", 1)[-1],
         "severity": sev, "cwe": ("CWE-312",), "message": f"message of {rule}",
         "location": loc, "kind": "pii.column", "remediation": "Fix it.",
         "references": ("https://cwe.mitre.org/data/definitions/312.html",),

@@ -121,7 +121,8 @@ def test_filters_hide_and_show_findings(browser: Any, tmp_path: Path) -> None:
     page.locator("input[name=severity][value=high]").check()
     page.locator("input[name=q]").fill("public.cards")
     assert visible() == 1
-    assert page.locator("tr.finding:visible td.mono").first.inner_text().startswith("dumps/shop.sql")
+    shown = page.locator("tr.finding:visible td.mono").first.inner_text()
+    assert shown.startswith("dumps/shop.sql")
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "report-sample-filtered.png"), full_page=True)
     watched.assert_offline_and_clean(report)

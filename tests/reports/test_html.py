@@ -89,7 +89,8 @@ def test_vietnamese_report_has_no_english_interface_text() -> None:
 
 def test_english_report_content() -> None:
     text = visible_text(render(sample_result("en")))
-    for phrase in ("Executive summary", "Law 91/2025/QH15, Art. 23", "Review the incident procedure.",
+    for phrase in ("Executive summary", "Law 91/2025/QH15, Art. 23",
+                   "Review the incident procedure.",
                    "0012••••••45", "public.citizens.cccd", "10.0.0.5:51000->10.0.0.9:443 #7",
                    "Suppressed: rotated, test account (approved by Tran Thi B, expires 2027-01-31)",
                    "Known before (baseline): present in baseline run r0",

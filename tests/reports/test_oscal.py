@@ -16,8 +16,8 @@ from jsonschema import validators
 
 from auditor.results import ScanResult
 from reports.oscal import OscalReporter, control_id
-from tests.reports.sample import sample_result
 from tests.fakes import fake_engine, run, tree
+from tests.reports.sample import sample_result
 
 SCHEMA = "oscal-1.0.6-assessment-results-schema.json"
 
@@ -103,7 +103,8 @@ def test_masked_evidence_and_suppression_in_observations() -> None:
                       "value": "core.secret.aws-key"} in o["props"])
     props = {p["name"]: p["value"] for p in secret["props"]}
     assert props["suppressed"] == "true" and props["suppression-source"] == "file"
-    assert secret["relevant-evidence"] == [{"description": "Masked evidence: value=AKIA••••••••(40)"}]
+    assert secret["relevant-evidence"] == [
+        {"description": "Masked evidence: value=AKIA••••••••(40)"}]
 
 
 def test_deterministic() -> None:
