@@ -145,6 +145,8 @@ def _entry(doc: YamlDocument, index: int, item: Any) -> SuppressionEntry:
     if not any(item.get(m) is not None for m in _MATCHERS):
         raise SuppressionError(doc.path, "suppression entry needs at least one of: "
                                + ", ".join(_MATCHERS), line=line)
+    reason = _text(doc, item, "reason", where)
+    approved_by = _text(doc, item, "approved_by", where)
     raw_expires = item.get("expires")
     if isinstance(raw_expires, dt.datetime):
         expires = raw_expires.date()
@@ -168,8 +170,8 @@ def _entry(doc: YamlDocument, index: int, item: Any) -> SuppressionEntry:
                                    line=doc.line_of([*where, name]))
         matchers[name] = value.strip() if isinstance(value, str) else None
     return SuppressionEntry(
-        reason=_text(doc, item, "reason", where),
-        approved_by=_text(doc, item, "approved_by", where),
+        reason=reason,
+        approved_by=approved_by,
         expires=expires,
         source=f"{doc.path}:{line}" if line is not None else doc.path,
         **matchers,
