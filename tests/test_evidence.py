@@ -199,3 +199,14 @@ def test_scan_with_evidence_end_to_end(tmp_path: Path, keys: tuple[Path, Path],
     assert main(["verify", str(out), "--key", str(keys[1])]) == 0
     assert main(["scan", str(target), "--evidence", str(tmp_path / "e2"), "-q"]) == 2
     assert "needs a signing key" in capsys.readouterr().err
+
+
+def test_verify_json_output(bundle: Path, keys: tuple[Path, Path], tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    copied = copy(bundle, tmp_path)
+    (copied / "report.json").write_text("{}", encoding="utf-8")
+    assert main(["verify", str(copied), "--key", str(keys[1]), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["ok"] is False and doc["trusted_key"] is True
+    assert [p["file"] for p in doc["problems"]] == ["report.json"]
+    assert doc["files_checked"] == 3

@@ -45,6 +45,7 @@ def sample_result(lang: str = "en") -> ScanResult:
            Location("postgresql://db.example/citizens", table="public.citizens",
                     column="cccd"),
            cwe=("CWE-312", "CWE-359"), entities=("VN_CCCD",), subjects=1234,
+           explanation=("rule core.pii.cleartext-column matched observation kind pii.column",),
            evidence={"sample": "0012••••••45", "hash": "kh:0123456789abcdef"},
            controls=(Control(FW, "L91-protection-measures"),),
            message=HOSTILE),

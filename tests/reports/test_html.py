@@ -116,3 +116,19 @@ def test_severity_counts_exclude_suppressed() -> None:
     counts = dict(re.findall(r'data-severity="(\w+)">.*?class="severity-count">(\d+)<',
                              page, re.S))
     assert counts == {"critical": "0", "high": "2", "medium": "1", "low": "0", "info": "0"}
+
+
+def test_deterministic_and_explains_matches() -> None:
+    page = render(sample_result())
+    assert page == render(sample_result())
+    assert "rule core.pii.cleartext-column matched observation kind pii.column" in page
+    assert "Lý do khớp quy tắc" in render(sample_result("vi"))
+
+
+def test_empty_result_renders() -> None:
+    import dataclasses
+    empty = dataclasses.replace(sample_result(), findings=(), compliance=(), frameworks=(),
+                                extra={}, targets=())
+    text = visible_text(render(empty))
+    assert "No findings." in text and "No framework was assessed in this run." in text
+    assert "No unsuppressed findings at or above the failure threshold." in text
