@@ -26,7 +26,8 @@ def controls_by_rule(frameworks: Iterable[Framework], rules: Iterable[Rule],
     out: dict[str, tuple[Control, ...]] = {}
     for rule in rules:
         controls = [Control(fw.id, req.id) for fw in frameworks for req in fw.requirements
-                    if not req.is_manual and req.in_force(as_of) and req.selects(rule)]
+                    if not req.is_manual and req.in_force(as_of) and fw.applies(req)
+                    and req.selects(rule)]
         out[rule.id] = tuple(sorted(set(controls)))
     return out
 
@@ -54,7 +55,7 @@ def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
     items = []
     for fw in frameworks:
         for req in fw.requirements:
-            if not req.in_force(as_of):
+            if not req.in_force(as_of) or not fw.applies(req):
                 continue
             if req.is_manual:
                 items.append(ComplianceItem(

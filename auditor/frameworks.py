@@ -115,6 +115,21 @@ class Framework:
     def in_force(self, as_of: dt.date) -> bool:
         return _within(as_of, self.effective_from, self.effective_to)
 
+    def parameter(self, value: Any) -> Any:
+        """A requirement parameter's value: ``{param: NAME}`` refers to the framework's."""
+        if isinstance(value, Mapping) and set(value) == {"param"}:
+            return self.parameters.get(str(value["param"]))
+        return value
+
+    def applies(self, req: Requirement) -> bool:
+        """False when the requirement's ``min_level`` is above the framework's ``level``
+        (vn-infosec-levels: a level-1 system is not held to level-3 requirements)."""
+        min_level = self.parameter(req.parameters.get("min_level"))
+        level = self.parameters.get("level")
+        if isinstance(min_level, int) and isinstance(level, int):
+            return level >= min_level
+        return True
+
     def ref(self) -> FrameworkRef:
         return FrameworkRef(
             id=self.id, version=self.version, title=self.title,

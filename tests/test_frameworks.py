@@ -179,3 +179,24 @@ def test_pci_351_counts_only_card_data(tmp_path: Path, entities: tuple[str, ...]
                                           dt.date(2026, 1, 1))}
     assert g["Art5-1-f"].status == "fail"  # no narrowing there
     assert dataclasses.replace(finding, suppressed=True).suppressed
+
+
+@pytest.mark.parametrize(("level", "expected"), [
+    (1, {"T11930-credentials-at-rest"}),
+    (2, {"T11930-credentials-at-rest", "T11930-data-at-rest"}),
+    (3, {"T11930-credentials-at-rest", "T11930-data-at-rest", "T11930-data-in-transit"}),
+])
+def test_infosec_requirements_apply_by_level(tmp_path: Path, level: int,
+                                             expected: set[str]) -> None:
+    text = (builtin_frameworks_dir() / "vn-infosec-levels.yaml").read_text(encoding="utf-8")
+    custom = tmp_path / "infosec.yaml"
+    custom.write_text(text.replace("    level:\n      default: 3",
+                                   f"    level:\n      default: {level}"), encoding="utf-8")
+    fw = load_framework(custom)
+    assert fw.parameters["level"] == level
+    (tmp_path / "x.yaml").write_text(RULES, encoding="utf-8")
+    items = assess([fw], load_pack(tmp_path / "x.yaml").rules, [], {"pii.column"},
+                   dt.date(2026, 1, 1))
+    levelled = {"T11930-credentials-at-rest", "T11930-data-at-rest", "T11930-data-in-transit"}
+    assert {i.requirement for i in items} & levelled == expected
+    assert "T11930-authentication" in {i.requirement for i in items}  # not levelled
