@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import RulePackError
+from auditor.errors import ConfigError, RulePackError
 from auditor.results import FrameworkRef
 from auditor.rules import Rule, _schema_errors, builtin_rules_dir, glob_match
 from auditor.yamlsource import load_yaml
@@ -35,6 +36,7 @@ __all__ = [
     "builtin_frameworks_dir",
     "load_framework",
     "select_frameworks",
+    "split_parameters",
 ]
 
 
@@ -130,6 +132,15 @@ class Framework:
             return level >= min_level
         return True
 
+    def with_parameters(self, overrides: Mapping[str, Any]) -> Framework:
+        """A copy with parameters overridden (``--param vn-infosec-levels.level=2``)."""
+        unknown = sorted(set(overrides) - set(self.parameters))
+        if unknown:
+            known = ", ".join(sorted(self.parameters)) or "none"
+            raise ConfigError(f"--param: framework {self.id} has no parameter {unknown[0]!r} "
+                              f"(parameters: {known})")
+        return dataclasses.replace(self, parameters={**self.parameters, **overrides})
+
     def ref(self) -> FrameworkRef:
         return FrameworkRef(
             id=self.id, version=self.version, title=self.title,
@@ -179,6 +190,22 @@ def load_framework(path: str | Path) -> Framework:
         jurisdiction=str(meta.get("jurisdiction") or ""), note=str(meta.get("note") or ""),
         parameters=params,
     )
+
+
+def split_parameters(params: Mapping[str, Any], frameworks: Iterable[Framework],
+                     ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Split ``--param`` values into framework parameters (``<framework-id>.<name>`` for a
+    loaded framework) and the rest (rule-pack parameters)."""
+    ids = {f.id for f in frameworks}
+    per_framework: dict[str, dict[str, Any]] = {}
+    rest: dict[str, Any] = {}
+    for name, value in params.items():
+        fid, dot, key = name.rpartition(".")
+        if dot and fid in ids:
+            per_framework.setdefault(fid, {})[key] = value
+        else:
+            rest[name] = value
+    return per_framework, rest
 
 
 def builtin_frameworks_dir() -> Path:

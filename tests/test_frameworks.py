@@ -200,3 +200,23 @@ def test_infosec_requirements_apply_by_level(tmp_path: Path, level: int,
     levelled = {"T11930-credentials-at-rest", "T11930-data-at-rest", "T11930-data-in-transit"}
     assert {i.requirement for i in items} & levelled == expected
     assert "T11930-authentication" in {i.requirement for i in items}  # not levelled
+
+
+@pytest.mark.parametrize(("param", "present"), [
+    ([], True), (["--param", "vn-infosec-levels.level=2"], False),
+    (["--param", "vn-infosec-levels.level=3"], True)])
+def test_cli_framework_parameter_override(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          param: list[str], present: bool) -> None:
+    (tmp_path / "notes.txt").write_text("hello\n", encoding="utf-8")
+    assert main(["scan", str(tmp_path), "--framework", "vn-infosec-levels", "--format", "json",
+                 *param]) == 0
+    reqs = {c["requirement"] for c in json.loads(capsys.readouterr().out)["compliance"]}
+    assert ("T11930-data-in-transit" in reqs) is present
+    assert "T11930-data-at-rest" in reqs
+
+
+def test_cli_unknown_framework_parameter(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", str(tmp_path), "--framework", "vn-infosec-levels",
+                 "--param", "vn-infosec-levels.levle=2"]) == 2
+    assert "framework vn-infosec-levels has no parameter 'levle'" in capsys.readouterr().err

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from auditor.discovery import DEFAULT_IGNORES, DiscoveryOptions, discover
 from auditor.engine import Engine
 from auditor.errors import ConfigError
+from auditor.frameworks import split_parameters
 from auditor.gating import Gate, load_signing_key, write_bundle
 from auditor.loading import load_frameworks, load_packs, parse_assignments, parse_date
 from auditor.masking import load_hash_key
@@ -57,7 +58,8 @@ def register(sub: Any) -> None:
     p.add_argument("--option", "-O", action="append", default=[], metavar="SCANNER.KEY=VALUE",
                    help="scanner option, e.g. database.sample_size=500 (repeatable)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a rule-pack parameter (repeatable)")
+                   help="override a rule-pack parameter, or a framework's as "
+                        "FRAMEWORK.NAME=VALUE (repeatable)")
     p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
                    help="per-target time budget for scanners that honour it")
     p.add_argument("--suppressions", metavar="FILE",
@@ -102,12 +104,14 @@ def run(args: argparse.Namespace) -> int:
     if out_dir is not None and not formats:
         formats = ["json"]
     packs = load_packs(args.pack)
-    params = parse_assignments(args.param, "--param")
+    frameworks = load_frameworks(args.framework, as_of)
+    framework_params, params = split_parameters(parse_assignments(args.param, "--param"),
+                                                frameworks)
     unknown = sorted(set(params) - {n for p in packs for n in p.parameters})
     if unknown:
         raise ConfigError(f"--param: no loaded pack has a parameter named {unknown[0]!r}")
     packs = tuple(p.with_parameters(params) for p in packs)
-    frameworks = load_frameworks(args.framework, as_of)
+    frameworks = tuple(f.with_parameters(framework_params.get(f.id, {})) for f in frameworks)
     gate = Gate.load(as_of, args.suppressions, args.baseline)
     signing_key = load_signing_key(args.signing_key) if args.evidence else None
     options = ScanOptions(as_of=as_of, hash_key=load_hash_key(),
