@@ -23,7 +23,7 @@ import json
 import os
 import socket
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ __all__ = [
     "EvidenceProblem",
     "VerifyReport",
     "build_manifest",
+    "check_targets",
     "verify_evidence",
     "write_evidence",
 ]
@@ -85,8 +86,15 @@ def _atomic_write(path: Path, write: Any, *, text: bool) -> None:
 
 
 def build_manifest(result: ScanResult, files: Iterable[tuple[str, str, int]],
-                   public_key: Ed25519PublicKey, host: str) -> dict[str, JSONValue]:
-    """The manifest document for ``result`` and bundle ``files`` (name, sha256, size)."""
+                   public_key: Ed25519PublicKey, host: str,
+                   inputs: Mapping[str, str | Path] | None = None) -> dict[str, JSONValue]:
+    """The manifest document for ``result`` and bundle ``files`` (name, sha256, size).
+    ``inputs`` names other files the run depended on (role -> path: the suppression file,
+    the baseline), recorded with their SHA-256."""
+    recorded: list[JSONValue] = []
+    for role, path in sorted((inputs or {}).items()):
+        digest, size = _sha256_file(Path(path))
+        recorded.append({"role": role, "path": str(path), "sha256": digest, "size": size})
     return {
         "schema_version": 1,
         "kind": MANIFEST_KIND,
@@ -104,6 +112,7 @@ def build_manifest(result: ScanResult, files: Iterable[tuple[str, str, int]],
         "targets": [{"uri": t.uri, "kind": t.kind, "scanner": t.scanner, "status": t.status,
                      "sha256": t.sha256, "schema_fingerprint": t.fingerprint}
                     for t in result.targets],
+        "inputs": recorded,
         "summary": result.summary(),
         "signing_key": {"algorithm": "Ed25519", "key_id": key_id(public_key)},
         "files": [{"path": name, "sha256": digest, "size": size}
@@ -112,7 +121,8 @@ def build_manifest(result: ScanResult, files: Iterable[tuple[str, str, int]],
 
 
 def write_evidence(result: ScanResult, out_dir: str | Path, reporters: Iterable[Reporter],
-                   key: Ed25519PrivateKey, *, host: str | None = None) -> Path:
+                   key: Ed25519PrivateKey, *, host: str | None = None,
+                   inputs: Mapping[str, str | Path] | None = None) -> Path:
     """Write the reports, public key, manifest and signature into ``out_dir``.
 
     ``out_dir`` is created if needed and must be empty (an evidence bundle holds nothing
@@ -135,7 +145,7 @@ def write_evidence(result: ScanResult, out_dir: str | Path, reporters: Iterable[
                           lambda fh, r=reporter: r.render(result, fh), text=True)
             names.append(reporter.filename)
         files = [(name, *_sha256_file(out / name)) for name in names]
-        manifest = build_manifest(result, files, pub, host or socket.gethostname())
+        manifest = build_manifest(result, files, pub, host or socket.gethostname(), inputs)
         data = (json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True) + "\n") \
             .encode("utf-8")
         _atomic_write(out / MANIFEST, lambda fh: fh.write(data), text=False)
@@ -265,6 +275,22 @@ def _bundle_key(root: Path, problems: list[EvidenceProblem]) -> Ed25519PublicKey
     except ConfigError as exc:
         problems.append(EvidenceProblem(PUBLIC_KEY, str(exc).split(": ", 1)[-1]))
         return None
+
+
+def check_targets(manifest: Mapping[str, Any], root: str | Path) -> tuple[EvidenceProblem, ...]:
+    """Re-hash the scanned files a manifest lists (relative paths from ``root``): which
+    changed or disappeared since the scan. Database targets (URLs) are not checked."""
+    problems = []
+    for target in manifest.get("targets") or ():
+        uri, digest = str(target.get("uri", "")), target.get("sha256")
+        if not digest or "://" in uri:
+            continue
+        path = Path(uri) if Path(uri).is_absolute() else Path(root) / uri
+        if not path.is_file():
+            problems.append(EvidenceProblem(uri, "scanned file no longer exists"))
+        elif _sha256_file(path)[0] != digest:
+            problems.append(EvidenceProblem(uri, "scanned file changed since the scan"))
+    return tuple(problems)
 
 
 def verify_evidence(bundle: str | Path, public_key: Ed25519PublicKey | None = None,

@@ -104,5 +104,12 @@ def evidence_reporters(reporters: Mapping[str, Reporter],
 
 
 def write_bundle(result: ScanResult, out_dir: str, reporters: Mapping[str, Reporter],
-                 formats: Sequence[str], key: Ed25519PrivateKey) -> Path:
-    return write_evidence(result, out_dir, evidence_reporters(reporters, formats), key)
+                 formats: Sequence[str], key: Ed25519PrivateKey, *, gate: Gate | None = None,
+                 ) -> Path:
+    inputs: dict[str, str | Path] = {}
+    if gate is not None and gate.suppressions_source:
+        inputs["suppressions"] = gate.suppressions_source
+    if gate is not None and gate.baseline is not None and gate.baseline.source:
+        inputs["baseline"] = gate.baseline.source
+    return write_evidence(result, out_dir, evidence_reporters(reporters, formats), key,
+                          inputs=inputs)

@@ -210,3 +210,27 @@ def test_verify_json_output(bundle: Path, keys: tuple[Path, Path], tmp_path: Pat
     assert doc["ok"] is False and doc["trusted_key"] is True
     assert [p["file"] for p in doc["problems"]] == ["report.json"]
     assert doc["files_checked"] == 3
+
+
+def test_check_targets_names_changed_scanned_files(tmp_path: Path, keys: tuple[Path, Path],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    root = tree(tmp_path, {"a.kv": "debug = true\n", "b.kv": "x = 1\n"})
+    result = run(fake_engine(tmp_path), root)
+    out = tmp_path / "evidence"
+    suppressions = tmp_path / "sup.yaml"
+    suppressions.write_text("schema_version: 1\nsuppressions: []\n", encoding="utf-8")
+    write_evidence(result, out, [JsonReporter()], load_private_key(keys[0], env={}),
+                   inputs={"suppressions": suppressions})
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["inputs"] == [{
+        "role": "suppressions", "path": str(suppressions), "size": suppressions.stat().st_size,
+        "sha256": hashlib.sha256(suppressions.read_bytes()).hexdigest()}]
+    assert main(["verify", str(out), "--key", str(keys[1]), "--check-targets"]) == 0
+    (root / "a.kv").write_text("debug = false\n", encoding="utf-8")
+    (root / "b.kv").unlink()
+    capsys.readouterr()
+    assert main(["verify", str(out), "--key", str(keys[1]), "--check-targets"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("OK: 2 files match the manifest")  # the bundle itself is intact
+    assert lines[1:] == [f"CHANGED target {root / 'a.kv'}: scanned file changed since the scan",
+                     f"CHANGED target {root / 'b.kv'}: scanned file no longer exists"]
