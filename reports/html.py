@@ -167,11 +167,13 @@ def _groups(result: ScanResult, t: Messages) -> tuple[RuleGroup, ...]:
     return tuple(out)
 
 
+def _run_section(result: ScanResult, name: str) -> Mapping[str, Any]:
+    value = result.extra.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
 def _expired(result: ScanResult) -> list[dict[str, Any]]:
-    report = result.extra.get("suppressions")
-    if not isinstance(report, Mapping):
-        return []
-    expired = report.get("expired")
+    expired = _run_section(result, "suppressions").get("expired")
     return [e for e in expired if isinstance(e, dict)] if isinstance(expired, list) else []
 
 
@@ -198,6 +200,8 @@ def build_context(result: ScanResult, script: str) -> dict[str, Any]:
         "subjects": max(subjects) if subjects else None,
         "errors": errors, "failing": failing, "exit_code": result.exit_code(),
         "expired": _expired(result), "script": script,
+        "suppressions_run": _run_section(result, "suppressions"),
+        "baseline_run": _run_section(result, "baseline"),
         "script_hash": base64.b64encode(hashlib.sha256(script.encode()).digest()).decode(),
         "severity_colors": SEVERITY_COLORS, "status_colors": STATUS_COLORS,
     }

@@ -100,7 +100,9 @@ def sample_result(lang: str = "en") -> ScanResult:
         frameworks=(FrameworkRef(FW, "2026.1", "Vietnam PDP law", "2026-01-01", None,
                                  "3" * 64, "Luật bảo vệ dữ liệu cá nhân"),),
         compliance=compliance, fail_on=Severity.LOW, lang=lang,
-        extra={"suppressions": {"applied": 1, "unused": [], "expired": [
+        extra={"baseline": {"file": "previous.json", "run_id": "r0", "known_findings": 1},
+               "suppressions": {"file": "suppressions.yaml", "applied": 1, "unused": [],
+                                "expired": [
             {"rule": "core.config.*", "reason": "old", "approved_by": "x",
              "expires": "2026-01-31", "source": "sup.yaml:3", "matching_findings": 2}]}},
     )

@@ -97,7 +97,9 @@ def test_english_report_content() -> None:
                    "broken.pcap: truncated packet record at byte 4096",
                    "sup.yaml:3: expired on 2026-01-31 (core.config.*); 2 finding(s) no longer "
                    "suppressed",
-                   "Automated coverage: 3 of 5 requirements assessed (60%)"):
+                   "Automated coverage: 3 of 5 requirements assessed (60%)",
+                   "suppressions.yaml: 1 finding(s) suppressed",
+                   "previous.json (run r0): 1 finding(s) known before"):
         assert phrase in text, phrase
 
 
