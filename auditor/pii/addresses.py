@@ -17,8 +17,10 @@ and the older three-tier form (``phường Bến Nghé, quận 1, TP Hồ Chí M
 matching is on folded text, so ``Phuong Ben Nghe, Quan 1, TP.HCM`` is found too.
 
 Scores: a unit or province chunk plus at least one more chunk 0.75 (three or more 0.85);
-several street chunks or an English street 0.5; a lone unit 0.3, a lone province or
+several street chunks or an English street 0.5; a lone unit or province 0.3, a lone
 street 0.2 (context such as ``địa chỉ``, ``thường trú``, ``address`` adds the boost).
+A lower-case unit word without diacritics before an accented name is another word
+(``tham quan Hồ Gươm``: "visit", not "district").
 """
 
 from __future__ import annotations
