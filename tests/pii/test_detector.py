@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from auditor.errors import ConfigError
@@ -100,3 +102,30 @@ def test_detect_many_in_processes_keeps_order(detector: PiiDetector) -> None:
     texts = [f"khách {i}: 09{i % 10}2345678" if i % 3 else f"dòng {i}" for i in range(60)]
     multi = PiiDetector(DetectorConfig(n_process=2, batch_size=7))
     assert list(multi.detect_many(texts)) == list(detector.detect_many(texts))
+
+
+@pytest.mark.slow
+def test_memory_does_not_grow_with_input(detector: PiiDetector) -> None:
+    import random
+    import tracemalloc
+
+    r = random.Random(5)
+
+    def lines(n: int) -> Iterator[str]:
+        for i in range(n):
+            yield (f"khách {r.getrandbits(40):x} SĐT 09{r.randint(10**7, 10**8 - 1)} "
+                   f"email u{i}@ex{i % 97}.vn token {r.getrandbits(64):x}")
+
+    for _ in detector.detect_many(lines(300)):
+        pass
+    tracemalloc.start()
+    try:
+        for _ in detector.detect_many(lines(500)):
+            pass
+        after_small, _peak = tracemalloc.get_traced_memory()
+        for _ in detector.detect_many(lines(1500)):
+            pass
+        after_large, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert after_large - after_small < 512 * 1024, (after_small, after_large)
