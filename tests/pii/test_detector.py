@@ -93,7 +93,9 @@ def test_missing_spacy_model_is_never_downloaded() -> None:
 def test_prefilter_changes_nothing_but_speed(detector: PiiDetector) -> None:
     unfiltered = get_detector(DetectorConfig(prefilter=False))
     texts = ["SĐT 0912345678", "hello world", "Nguyễn Thị Mai, 12 Lê Lợi, Quận 1, TP HCM",
-             "2025-11-04 08:15:22 INFO ok", "IBAN GB82WEST12345698765432", "sinh 12/03/1990"]
+             "2025-11-04 08:15:22 INFO ok", "IBAN GB82WEST12345698765432", "sinh 12/03/1990",
+             "CCCD 079203012345 0912345678", "0912 345 678 0987 654 321",
+             "CCCD số 079 203 012 345", "BHXH: 79 1234 5678", "MST: 0100233488 - 001"]
     assert [detector.detect(t) for t in texts] == [unfiltered.detect(t) for t in texts]
 
 
