@@ -131,3 +131,32 @@ def test_empty_sample_uses_the_name(detector: PiiDetector) -> None:
     v = classify_column(detector, "email", [None, ""], hash_key=KEY)
     assert (v.entities, v.sample_size, v.hit_ratio, v.by_name) == (("EMAIL_ADDRESS",), 0, 0.0,
                                                                     True)
+
+
+@pytest.mark.parametrize(("column", "table", "entities"), [
+    ("ho_ten", None, ("PERSON",)), ("hoTen", None, ("PERSON",)), ("HoVaTen", None, ("PERSON",)),
+    ("hoten", None, ("PERSON",)), ("Họ tên", None, ("PERSON",)), ("full_name", None, ("PERSON",)),
+    ("ten_khach_hang", None, ("PERSON",)), ("customerName", None, ("PERSON",)),
+    ("ngay_sinh", None, ("DATE_OF_BIRTH",)), ("NgaySinh", None, ("DATE_OF_BIRTH",)),
+    ("dob", None, ("DATE_OF_BIRTH",)),
+    ("dia_chi_thuong_tru", None, ("ADDRESS",)), ("que_quan", None, ("ADDRESS",)),
+    ("tam_tru", None, ("ADDRESS",)), ("địa chỉ", None, ("ADDRESS",)),
+    ("so_cccd", None, ("VN_CCCD",)), ("CCCD", None, ("VN_CCCD",)), ("can_cuoc", None, ("VN_CCCD",)),
+    ("so_dinh_danh", None, ("VN_CCCD",)), ("cmnd", None, ("VN_CMND",)),
+    ("ho_chieu", None, ("VN_PASSPORT",)), ("passport_no", None, ("VN_PASSPORT",)),
+    ("mst", None, ("VN_TAX_CODE",)), ("ma_so_thue", None, ("VN_TAX_CODE",)),
+    ("so_bhxh", None, ("VN_SOCIAL_INSURANCE",)), ("the_bhyt", None, ("VN_HEALTH_INSURANCE",)),
+    ("sdt", None, ("VN_PHONE",)), ("so_dien_thoai", None, ("VN_PHONE",)),
+    ("dien_thoai", None, ("VN_PHONE",)), ("sodienthoai", None, ("VN_PHONE",)),
+    ("mobilePhone", None, ("VN_PHONE",)), ("email", None, ("EMAIL_ADDRESS",)),
+    ("stk", None, ("IBAN_CODE",)), ("tai_khoan", "khach_hang", ("IBAN_CODE",)),
+    ("mat_khau", None, ("PASSWORD",)), ("password_hash", None, ("PASSWORD",)),
+    ("bien_so_xe", None, ("VN_LICENSE_PLATE",)), ("client_ip", None, ("IP_ADDRESS",)),
+    # not personal data by name
+    ("content", None, ()), ("ten_san_pham", None, ()), ("product_name", None, ()),
+    ("tenant_id", None, ()), ("name", "products", ()), ("created_at", None, ()),
+    ("so_luong", None, ()), ("hostname", None, ()), ("zip", None, ()),
+    ("tai_khoan", "giao_dich_kho", ()),
+])
+def test_name_signal_entities(column: str, table: str | None, entities: tuple[str, ...]) -> None:
+    assert name_signal(column, table).entities == entities
