@@ -97,9 +97,8 @@ class FileSet:
         bases = [Path(pattern)] if os.path.isabs(pattern) else \
             [b / pattern for b in (*relative_to, self.root)]
         for base in bases:
-            matches = sorted(Path(p) for p in glob.glob(str(base)))
-            files = [m for m in matches if m.is_file()]
-            if files or glob.has_magic(str(base)):
+            files = [m for m in sorted(Path(p) for p in glob.glob(str(base))) if m.is_file()]
+            if files:
                 if len(self.seen) + len(files) > MAX_INCLUDES:
                     raise TargetError(f"{uri}:{line}: more than {MAX_INCLUDES} included "
                                       f"files (include loop?)", line=line)

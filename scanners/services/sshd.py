@@ -81,7 +81,7 @@ def _read(path: Path, files: FileSet, contexts: list[_Context], hash_key: bytes,
             continue
         if low == "include":
             for pattern in value.split():
-                for inc in files.expand(pattern, relative_to=(Path("/etc/ssh"), path.parent),
+                for inc in files.expand(pattern, relative_to=(path.parent,),
                                         uri=uri, line=lineno):
                     files.enter(inc, uri, lineno)
                     _read(inc, files, contexts, hash_key, out)
