@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gzip
 import struct
+import zlib
 from collections.abc import Iterator
 from typing import BinaryIO, NamedTuple
 
@@ -101,7 +102,7 @@ def read_frames(stream: BinaryIO) -> Iterator[Frame]:
     b = _Buffer(stream)
     try:
         ok = b.ensure(4)
-    except (OSError, EOFError) as exc:  # gzip errors
+    except (OSError, EOFError, zlib.error) as exc:  # gzip errors
         raise CaptureError(f"unreadable stream ({type(exc).__name__})", offset=0, frame=0) \
             from None
     magic = b.buf[:4] if ok else b.buf
@@ -138,7 +139,7 @@ def _read_pcap(b: _Buffer, order: str, resolution: float) -> Iterator[Frame]:
                                    frame=number)
             end = b.pos + 16 + incl
             data = b.buf[b.pos + 16:end]
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise CaptureError(f"unreadable stream ({type(exc).__name__})", offset=b.offset,
                                frame=number) from None
         b.pos = end
@@ -174,7 +175,7 @@ def _read_pcapng(b: _Buffer) -> Iterator[Frame]:
             if not b.ensure(blen):
                 raise CaptureError("capture cut in the middle of a block", offset=b.offset,
                                    frame=number + 1)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise CaptureError(f"unreadable stream ({type(exc).__name__})", offset=b.offset,
                                frame=number + 1) from None
         start = b.pos
