@@ -187,6 +187,36 @@ def test_apache_vhosts(tmp_path: Path) -> None:
     assert plain.location.line == 7 and plain.attributes["redirects_to_https"] is False
 
 
+def test_apache_tls13_cipher_suites_and_ssl_prefix(tmp_path: Path) -> None:
+    main = write(tmp_path, "apache2.conf", """\
+        <VirtualHost *:443>
+            SSLEngine on
+            SSLProtocol TLSv1.2 +TLSv1.3
+            SSLCipherSuite SSL ECDHE+AESGCM
+            SSLCipherSuite TLSv1.3 TLS_AES_256_GCM_SHA384
+        </VirtualHost>
+        """)
+    (tls,) = of(scan(main), "tls.config")
+    assert tls.attributes["cipher_string"] == "ECDHE+AESGCM"
+    assert tls.attributes["tls13_suites"] == ["TLS_AES_256_GCM_SHA384"]
+    assert tls.attributes["ciphers_at"] == "cfg/apache2.conf:4"
+
+
+def test_nginx_stream_servers(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", """\
+        stream {
+            ssl_protocols TLSv1.1 TLSv1.2;
+            server { listen 5433 ssl; proxy_pass db:5432; }
+            server { listen 6000; proxy_pass backend:6000; }
+        }
+        """)
+    obs = scan(main)
+    (tls,) = of(obs, "tls.config")
+    assert tls.location.key == "stream.server" and tls.attributes["deprecated_protocols"] == [
+        "TLSv1.1"]
+    assert of(obs, "service.listener") == []
+
+
 def test_apache_unclosed_section(tmp_path: Path) -> None:
     path = write(tmp_path, "httpd.conf", "<VirtualHost *:80>\nServerName x\n")
     with pytest.raises(TargetError, match=r"httpd.conf:1: section <VirtualHost> is never"):
