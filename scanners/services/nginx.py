@@ -192,7 +192,10 @@ def _server(server: Directive, inherited: dict[str, Directive], hash_key: bytes,
             yield setting("nginx", f"{context}.server.{d.name}", " ".join(d.args),
                           (d.uri, d.line), hash_key, identity_extra=ctx)
     tls_ports = [p for _, p, ssl in listens if ssl or legacy_ssl]
-    plain = [(h, p) for h, p, ssl in listens if not (ssl or legacy_ssl)]
+    plain: dict[int | None, list[str]] = {}
+    for h, p, ssl in listens:
+        if not (ssl or legacy_ssl):
+            plain.setdefault(p, []).append(h)
     if tls_ports:
         protocols = eff.get("ssl_protocols")
         ciphers = eff.get("ssl_ciphers")
@@ -217,9 +220,9 @@ def _server(server: Directive, inherited: dict[str, Directive], hash_key: bytes,
         yield Observation("tls.config", Location(server.uri, line=server.line,
                                                  key=f"{context}.server"), facts, evidence,
                           identity=f"nginx|{ctx}")
-    for host, port in plain if context == "http" else ():
+    for port, hosts in plain.items() if context == "http" else ():
         # NOTE: a plain stream server may pass TLS through (ssl_preread): not judged.
-        yield listener("nginx", [host], port, tls=False, uri=server.uri, line=server.line,
+        yield listener("nginx", hosts, port, tls=False, uri=server.uri, line=server.line,
                        key=f"{context}.server", extra={
                            "server_name": server_name,
                            "redirects_to_https": _redirects_to_https(server)})
