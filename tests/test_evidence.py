@@ -199,6 +199,9 @@ def test_scan_with_evidence_end_to_end(tmp_path: Path, keys: tuple[Path, Path],
     assert main(["verify", str(out), "--key", str(keys[1])]) == 0
     assert main(["scan", str(target), "--evidence", str(tmp_path / "e2"), "-q"]) == 2
     assert "needs a signing key" in capsys.readouterr().err
+    assert main(["scan", str(target), "--evidence", str(out), "--signing-key", str(keys[0]),
+                 "-q"]) == 2
+    assert "evidence directory is not empty" in capsys.readouterr().err
 
 
 def test_verify_json_output(bundle: Path, keys: tuple[Path, Path], tmp_path: Path,
