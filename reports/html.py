@@ -222,4 +222,6 @@ class HtmlReporter(Reporter):
             keep_trailing_newline=True)
         script = (_TEMPLATES / "report.js").read_text(encoding="utf-8")
         template = env.get_template("report.html.j2")
-        out.write(template.render(**build_context(result, script)))
+        # NOTE: generate() streams the page in chunks instead of building one big string
+        for chunk in template.generate(**build_context(result, script)):
+            out.write(chunk)
