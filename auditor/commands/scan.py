@@ -16,7 +16,7 @@ from auditor.discovery import DEFAULT_IGNORES, DiscoveryOptions, discover
 from auditor.engine import Engine
 from auditor.errors import ConfigError
 from auditor.frameworks import split_parameters
-from auditor.gating import Gate, load_signing_key, write_bundle
+from auditor.gating import Gate, prepare_evidence, write_bundle
 from auditor.loading import load_frameworks, load_packs, parse_assignments, parse_date
 from auditor.masking import load_hash_key
 from auditor.models import Severity
@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     packs = tuple(p.with_parameters(params) for p in packs)
     frameworks = tuple(f.with_parameters(framework_params.get(f.id, {})) for f in frameworks)
     gate = Gate.load(as_of, args.suppressions, args.baseline)
-    signing_key = load_signing_key(args.signing_key) if args.evidence else None
+    signing_key = prepare_evidence(args.evidence, args.signing_key) if args.evidence else None
     options = ScanOptions(as_of=as_of, hash_key=load_hash_key(),
                           params=parse_assignments(args.option, "--option"),
                           time_budget=args.time_budget)

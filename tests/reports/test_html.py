@@ -85,6 +85,7 @@ def test_vietnamese_report_has_no_english_interface_text() -> None:
                    "Nghiêm trọng", "Có hiệu lực từ 2026-01-01"):
         assert phrase in text
     assert 'lang="vi"' in render(sample_result("vi"))
+    assert "Chưa xác nhận số điều." in text and "Article number unconfirmed." not in text
 
 
 def test_english_report_content() -> None:
