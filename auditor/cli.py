@@ -19,7 +19,7 @@ from auditor.errors import ConfigError
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: subcommand modules under auditor.commands, in help order
-COMMANDS: tuple[str, ...] = ("scan", "scanners", "packs")
+COMMANDS: tuple[str, ...] = ("scan", "scanners", "packs", "detect")
 
 EXIT_USAGE = 2
 

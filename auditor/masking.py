@@ -23,6 +23,7 @@ __all__ = [
     "keyed_hash",
     "load_hash_key",
     "mask",
+    "mask_entity",
     "mask_secret",
 ]
 
@@ -97,3 +98,53 @@ def mask_secret(value: str, *, prefix: int = 0) -> str:
     """
     shown = value[: min(prefix, 4, len(value) // 4)] if prefix else ""
     return f"{shown}{MASK_CHAR * min(len(value) - len(shown), 12)}({len(value)})"
+
+
+_WORD_TYPES = frozenset({"PERSON", "ADDRESS"})
+_DIGIT_EDGES = {
+    # type: (kept leading, kept trailing) characters; never more than mask() allows.
+    "VN_PHONE": (2, 2),
+    "PHONE_NUMBER": (3, 2),
+    "VN_CCCD": (3, 1),
+    "VN_CMND": (2, 2),
+    "VN_TAX_CODE": (2, 2),
+    "VN_SOCIAL_INSURANCE": (2, 2),
+    "VN_HEALTH_INSURANCE": (2, 2),
+    "VN_PASSPORT": (1, 2),
+    "VN_LICENSE_PLATE": (2, 0),
+    "CREDIT_CARD": (4, 4),
+    "IBAN_CODE": (4, 2),
+    "DATE_OF_BIRTH": (0, 0),
+    "IP_ADDRESS": (0, 0),
+}
+
+
+def mask_entity(entity_type: str, value: str) -> str:
+    """Mask of a detected value, shaped for its entity type.
+
+    ``VN_PHONE`` ``0912345678`` -> ``09••••••78``; ``VN_CCCD`` ``079203012345`` ->
+    ``079••••••••5``; ``PERSON`` ``Nguyễn Văn An`` -> ``N••••• V•• A•`` (initials only);
+    ``EMAIL_ADDRESS`` as :func:`mask`; ``PASSWORD`` as :func:`mask_secret` (nothing shown);
+    ``DATE_OF_BIRTH`` and ``IP_ADDRESS`` keep only separators. At most ~40% of the
+    characters are ever shown (never more than :func:`mask` would).
+    """
+    if entity_type == "PASSWORD":
+        return mask_secret(value)
+    if entity_type == "EMAIL_ADDRESS":
+        return mask(value)
+    if entity_type in _WORD_TYPES:
+        words = value.split(" ")
+        if entity_type == "ADDRESS":
+            return " ".join("".join(ch if ch in ",.-/" else MASK_CHAR for ch in w)
+                            for w in words)
+        return " ".join(w[:1] + MASK_CHAR * (len(w) - 1) if len(w) > 1 else MASK_CHAR
+                        for w in words)
+    if entity_type in _DIGIT_EDGES:
+        start, end = _DIGIT_EDGES[entity_type]
+        budget = max(0, int(len(value) * 0.4)) if len(value) >= 5 else 0
+        start = min(start, budget)
+        end = min(end, budget - start)
+        n = len(value)
+        middle = "".join(ch if ch in " .-/:" else MASK_CHAR for ch in value[start:n - end])
+        return value[:start] + middle + (value[n - end:] if end else "")
+    return mask(value)

@@ -24,6 +24,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -38,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import (
     x448,
     x25519,
 )
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from auditor.models import JSONValue
@@ -77,6 +79,13 @@ _EKU_NAMES: dict[x509.ObjectIdentifier, str] = {
 
 def public_key_facts(key: object) -> dict[str, JSONValue]:
     """``key_type``, ``key_bits`` and ``curve`` of a public or private key object."""
+    with warnings.catch_warnings():
+        # NOTE: cryptography deprecates FFDH/DSA; auditing old keys is the point here.
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        return _public_key_facts(key)
+
+
+def _public_key_facts(key: object) -> dict[str, JSONValue]:
     if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
         return {"key_type": "rsa", "key_bits": key.key_size, "curve": None}
     if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):

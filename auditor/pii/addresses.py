@@ -1,0 +1,150 @@
+"""ADDRESS for Vietnamese (and simple English) text without a language model.
+
+An address is a run of *chunks* separated only by commas, dashes, dots or spaces:
+
+- unit chunks: a unit word from ``lexicons/admin.yaml`` followed by a capitalised name or
+  a number: ``phường Bến Nghé``, ``Xã Tân Phú``, ``Quận 1``, ``huyện Củ Chi``,
+  ``đặc khu Phú Quốc``, ``thành phố Thủ Đức``; abbreviations with a dot or a number
+  (``P.12``, ``Q.1``, ``TP.HCM``);
+- province chunks: one of the 63 old / 34 current provinces (``Hà Nội``, ``Tp. Hồ Chí
+  Minh``, ``Đắk Lắk``);
+- street chunks: a house number and a capitalised street name (``123 Nguyễn Huệ``,
+  ``số 12 ngõ 34``, ``đường Lê Lợi``, ``45/2 Trần Hưng Đạo``); English
+  ``221B Baker Street``.
+
+Both the two-tier form in force since 1 July 2025 (``phường Bến Thành, TP Hồ Chí Minh``)
+and the older three-tier form (``phường Bến Nghé, quận 1, TP Hồ Chí Minh``) are covered;
+matching is on folded text, so ``Phuong Ben Nghe, Quan 1, TP.HCM`` is found too.
+
+Scores: a unit or province chunk plus at least one more chunk 0.75 (three or more 0.85);
+several street chunks or an English street 0.5; a lone unit 0.3, a lone province or
+street 0.2 (context such as ``địa chỉ``, ``thường trú``, ``address`` adds the boost).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+from auditor.pii.lexicon import admin_vocabulary, context_words
+from auditor.pii.recognizers.base import make_result
+from auditor.pii.text import fold
+
+__all__ = ["AddressRecognizer"]
+
+_CAP = r"(?:[A-Z]{2,}|[A-Z][a-z]*)"
+_NAME = rf"(?:\d+[A-Za-z]?\b|{_CAP}(?:[ \-]{_CAP}){{0,3}}\b)"
+_LEAD = re.compile(r"([^\W\d_]+)\.?\s*")
+_GAP = re.compile(r"^[\s,.\-–/]{0,4}$")
+
+
+def _alternation(words: tuple[str, ...]) -> str:
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+def _title_variants(words: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for w in words:
+        title = " ".join(p[:1].upper() + p[1:] for p in w.split(" "))
+        out.extend((title, w.upper()))
+    return tuple(dict.fromkeys(out))
+
+
+class AddressRecognizer(LocalRecognizer):
+    """Addresses from the Vietnamese administrative and street vocabulary."""
+
+    def __init__(self) -> None:
+        vocab = admin_vocabulary()
+        units = _alternation(vocab["units"])
+        abbr = _alternation(_title_variants(vocab["abbreviations"]))
+        streets = _alternation(vocab["streets"])
+        english = _alternation(vocab["english_streets"])
+        provinces = _alternation(_title_variants(vocab["provinces"]))
+        self._admin = (
+            re.compile(rf"(?<!\w)(?i:{units})\.?\s*{_NAME}"),
+            re.compile(rf"(?<!\w)(?:{abbr})(?:\.\s*|(?=\d)){_NAME}"),
+            re.compile(rf"(?<!\w)(?:{provinces})(?!\w)"),
+        )
+        self._street = (
+            re.compile(rf"(?<![\w/])(?i:so\s+nha|so|sn)?\s*\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*"
+                       rf"(?:\s+(?i:{streets}))?\s+{_CAP}(?:\s{_CAP}){{0,3}}\b"),
+            re.compile(rf"(?<!\w)(?i:{streets})\.?\s+(?:\d+[A-Za-z]?(?:/\d+)*|{_CAP}"
+                       rf"(?:\s{_CAP}){{0,3}})\b"),
+            re.compile(r"(?<!\w)(?i:so\s+nha|so)\s+\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*\b"),
+        )
+        self._english = re.compile(
+            rf"(?<![\w/])\d+[A-Za-z]?\s+{_CAP}(?:\s{_CAP}){{0,2}}\s+(?i:{english})\b\.?")
+        super().__init__(supported_entities=["ADDRESS"], name="VnAddressRecognizer",
+                         supported_language="en",
+                         context=list(context_words().get("ADDRESS", ())))
+
+    def load(self) -> None:
+        """Vocabulary loads lazily and is cached per process."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
+                ) -> list[RecognizerResult]:
+        folded = fold(text)
+        chunks: list[tuple[int, int, str]] = []
+        for regex in self._admin:
+            chunks.extend((m.start(), m.end(), "admin") for m in regex.finditer(folded)
+                          if not self._plain_word(text, m.start(), m.end()))
+        for regex in self._street:
+            chunks.extend((m.start() + len(m.group(0)) - len(m.group(0).lstrip()), m.end(),
+                           "street") for m in regex.finditer(folded))
+        chunks.extend((m.start(), m.end(), "english") for m in self._english.finditer(folded))
+        if not chunks:
+            return []
+        # NOTE: a chunk inside another (``Hồ Chí Minh`` inside ``thành phố Hồ Chí Minh``)
+        # is the same piece of the address and must not count twice.
+        chunks.sort(key=lambda c: (c[0], -c[1]))
+        kept: list[tuple[int, int, str]] = []
+        for chunk in chunks:
+            if kept and chunk[1] <= max(k[1] for k in kept[-3:]) and chunk[0] >= kept[-1][0]:
+                continue
+            kept.append(chunk)
+        chunks = kept
+        results: list[RecognizerResult] = []
+        group: list[tuple[int, int, str]] = [chunks[0]]
+        for chunk in chunks[1:]:
+            end = max(c[1] for c in group)
+            if chunk[0] <= end or _GAP.match(folded[end:chunk[0]]):
+                group.append(chunk)
+            else:
+                results.extend(self._result(group, text))
+                group = [chunk]
+        results.extend(self._result(group, text))
+        return results
+
+    @staticmethod
+    def _plain_word(text: str, start: int, end: int) -> bool:
+        """A lower-case unit word without diacritics before an accented name is another
+        word: "tham quan Hồ Gươm" (visit) is not "quận", "xa" (far) is not "xã"."""
+        m = _LEAD.match(text, start, end)
+        if m is None:
+            return False
+        word, name = m.group(1), text[m.end():end]
+        return word.islower() and fold(word) == word and fold(name) != name
+
+    def _result(self, group: list[tuple[int, int, str]], text: str) -> list[RecognizerResult]:
+        start = min(c[0] for c in group)
+        end = max(c[1] for c in group)
+        while end > start and text[end - 1] in " ,.-":
+            end -= 1
+        admin = sum(1 for c in group if c[2] == "admin")
+        street = sum(1 for c in group if c[2] == "street")
+        english = sum(1 for c in group if c[2] == "english")
+        total = admin + street + english
+        if admin and total >= 3:
+            score = 0.85
+        elif admin and total >= 2:
+            score = 0.75
+        elif english or street >= 2:
+            score = 0.5
+        elif admin:
+            score = 0.3
+        else:
+            score = 0.2
+        return [make_result(self, "ADDRESS", start, end, score)]

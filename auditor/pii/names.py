@@ -1,0 +1,114 @@
+"""PERSON for Vietnamese text without a language model.
+
+A Vietnamese full name is a surname from the lexicon (``lexicons/surnames.txt``) followed
+by one to three capitalised syllables, each a well-formed Vietnamese syllable (onset +
+vowel nucleus + optional final consonant): ``Nguyễn Văn An``, ``TRẦN THỊ BÌNH``,
+``Le Hoang Nam``. Matching is on the folded (diacritic-free) form, so accented and
+unaccented names, NFC or NFD, are found alike.
+
+Not names: sequences after an address word (``đường Lê Lợi``, ``phường Bến Nghé``,
+``tỉnh Hà Giang``), province and place names (``Hà Nội``, ``Hạ Long``), and English words
+that are not Vietnamese syllables (``Le Monde``, ``Van Gogh``).
+
+Scores: with diacritics 0.6 (3-4 syllables 0.7); without diacritics 0.35 (3-4 syllables
+0.55); context words (``họ tên``, ``ông``, ``bà``, ``khách hàng``, ``name``...) add the
+context boost.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+from auditor.pii.lexicon import admin_vocabulary, context_words, surnames
+from auditor.pii.recognizers.base import make_result
+from auditor.pii.text import fold, fold_lower
+
+__all__ = ["NameRecognizer", "is_syllable"]
+
+_SYLLABLE = re.compile(
+    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+    r"(?:[aeiouy]{1,3})(?:ch|ng|nh|[cmnpt])?$")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def is_syllable(word: str) -> bool:
+    """True for a well-formed Vietnamese syllable (any case, with or without marks)."""
+    return bool(_SYLLABLE.match(fold_lower(word)))
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper() and (word[1:].islower() or word[1:].isupper() or len(word) == 1)
+
+
+class NameRecognizer(LocalRecognizer):
+    """Vietnamese full names: surname + 1-3 capitalised syllables."""
+
+    def __init__(self) -> None:
+        vocab = admin_vocabulary()
+        self._surnames = surnames()
+        self._stop_before = frozenset(
+            w for w in (*vocab["units"], *vocab["streets"], *vocab["abbreviations"])
+            if " " not in w) | {"so", "duong", "pho", "tp", "tinh", "thanh"}
+        self._places = frozenset((*vocab["provinces"], *vocab["not_names"]))
+        super().__init__(supported_entities=["PERSON"], name="VnNameRecognizer",
+                         supported_language="en",
+                         context=list(context_words().get("PERSON", ())))
+
+    def load(self) -> None:
+        """Lexicons load lazily and are cached per process."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
+                ) -> list[RecognizerResult]:
+        words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        folded = fold(text)
+        results: list[RecognizerResult] = []
+        i = 0
+        while i < len(words):
+            start = words[i][0]
+            if not self._is_surname_at(text, folded, words, i):
+                i += 1
+                continue
+            j = i + 1
+            while j < len(words) and j - i < 4:
+                s, e = words[j]
+                gap = text[words[j - 1][1]:s]
+                word = text[s:e]
+                if gap not in (" ", "\u00a0") or not _capitalised(word) or not is_syllable(word):
+                    break
+                j += 1
+            count = j - i
+            if count >= 2:
+                span_end = words[j - 1][1]
+                name_folded = folded[start:span_end].lower()
+                if not self._is_place(name_folded):
+                    accented = folded[start:span_end] != text[start:span_end]
+                    score = (0.7 if count >= 3 else 0.6) if accented else (
+                        0.55 if count >= 3 else 0.35)
+                    results.append(make_result(self, "PERSON", start, span_end, score))
+                    i = j
+                    continue
+            i += 1
+        return results
+
+    def _is_surname_at(self, text: str, folded: str, words: list[tuple[int, int]],
+                       i: int) -> bool:
+        start, end = words[i]
+        word = text[start:end]
+        if not _capitalised(word) or folded[start:end].lower() not in self._surnames:
+            return False
+        if i > 0:
+            prev_s, prev_e = words[i - 1]
+            prev = folded[prev_s:prev_e].lower()
+            gap = text[prev_e:start].strip()
+            if prev in self._stop_before and gap in ("", "."):
+                return False
+        return True
+
+    def _is_place(self, name_folded: str) -> bool:
+        if name_folded in self._places:
+            return True
+        parts = name_folded.split()
+        return any(" ".join(parts[:k]) in self._places for k in range(2, len(parts)))

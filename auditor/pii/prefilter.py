@@ -1,0 +1,136 @@
+"""The cheap trigger prefilter: which entity types could this text possibly hold?
+
+Every type has a trigger that each true detection of that type must set off (triggers
+are looser than the recognizers, never stricter). Text with no trigger never reaches
+Presidio, and text with triggers is analysed only by the recognizers of the triggered
+types. Triggers run on the folded text (diacritics removed, same length) and are built
+to cost a few regex scans per text:
+
+- numbers: one scan for digit runs (digits with spaces, dots, dashes, brackets, a leading
+  ``+``); ISO timestamps are blanked first. The digit count and shape of each run name
+  the candidate types (9 digits CMND, 10 tax code / BHXH / phone, 12 CCCD, 13-19 card...);
+- letters + digits: passport, BHYT card, IBAN, licence plate, each a short regex, behind a
+  gate (an upper-case letter next to a digit);
+- words: the lower-case words of the text are intersected with word sets (address units
+  and province names, password keywords, birth words), and the capitalised word pairs
+  with the surname set, before the exact trigger regex runs;
+- ``DATE_OF_BIRTH`` is only ever reported with birth context, so its trigger also needs a
+  birth word in the text or in the explicit context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from auditor.pii.lexicon import admin_vocabulary, context_words, surnames
+
+__all__ = ["Prefilter"]
+
+_RUN = re.compile(r"(?<![\w.\-])\+?\(?\d[\d .\-()]*\d(?![\w]|[.\-]\w)")
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?Z?)?"
+                       r"|\b\d{2}:\d{2}(?::\d{2})?\b")
+_IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_IPV6 = re.compile(r"(?:[0-9A-Fa-f]{1,4}:){3,}")
+_MIXED = re.compile(r"[A-Z]\s?\d|\d[ \-]?[A-Z]")
+_WORD = re.compile(r"[a-z]+")
+_UNIT_NEXT = re.compile(r"(?<!\w)([A-Za-z]+)\.?[ \t]*(?=[A-Z0-9])")
+_CAPSEQ = re.compile(r"(?<!\w)[A-Z][A-Za-z]*(?:[ \-]+[A-Z][A-Za-z]*)*")
+_SPLIT = re.compile(r"[ \-]+")
+_DIGIT = re.compile(r"\d")
+_PAIR = re.compile(r"(?<!\w)([A-Z][A-Za-z]*)[ \u00a0](?=[A-Z])")
+
+_LETTER_TRIGGERS = {
+    "VN_PASSPORT": r"(?<!\w)[A-Z]\d{7}(?!\w)",
+    "VN_HEALTH_INSURANCE": r"[A-Z]{2} ?[1-5] ?\d{2} ?\d{10}",
+    "IBAN_CODE": r"[A-Z]{2}\d{2}[ ]?[A-Z0-9]{4}",
+    "VN_LICENSE_PLATE": r"(?<!\w)\d{2}[ \-]?[A-Z]{1,2}\d?[ \-]?\d{3}",
+}
+_PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passcode", "pass", "mk", "khau",
+                             "matkhau"})
+_PASSWORD = re.compile(r"(?i:password|passwd|pwd|passcode|pass|mat[ _]?khau|mk)(?:\W|$)")
+_DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}\s+thang\s+\d"
+                   r"|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d")
+
+
+def _numeric_types(run: str) -> set[str]:
+    digits = sum(ch.isdigit() for ch in run)
+    plain = run.isdigit()
+    found: set[str] = set()
+    if run.startswith("+") or run.startswith("00"):
+        found |= {"VN_PHONE", "PHONE_NUMBER"}
+    if 8 <= digits <= 13:
+        found.add("VN_PHONE")
+    if plain:
+        found |= {9: {"VN_CMND"}, 10: {"VN_TAX_CODE", "VN_SOCIAL_INSURANCE"},
+                  12: {"VN_CCCD"}, 13: {"VN_TAX_CODE"}}.get(digits, set())
+    elif digits == 13 and "-" in run:
+        found.add("VN_TAX_CODE")
+    if 13 <= digits <= 19:
+        found.add("CREDIT_CARD")
+    return found
+
+
+class Prefilter:
+    """Trigger tests per entity type (built once per detector)."""
+
+    def __init__(self, types: Collection[str]) -> None:
+        vocab = admin_vocabulary()
+        self._types = frozenset(types)
+        self._surnames = frozenset(surnames())
+        self._address_words = frozenset(
+            w.split(" ")[0] for w in (*vocab["units"], *vocab["streets"],
+                                      *vocab["english_streets"], *vocab["provinces"],
+                                      *vocab["abbreviations"]))
+        self._unit_words = frozenset(
+            w for phrase in (*vocab["units"], *vocab["streets"], *vocab["english_streets"],
+                             *vocab["abbreviations"]) for w in phrase.split(" "))
+        self._provinces = frozenset(" ".join(_SPLIT.split(p)) for p in vocab["provinces"])
+        self._birth_words = frozenset(w for w in context_words()["DATE_OF_BIRTH"]
+                                      if w.isalpha())
+        self._letters = tuple((t, re.compile(r)) for t, r in _LETTER_TRIGGERS.items()
+                              if t in self._types)
+
+    def candidates(self, folded: str, context: Collection[str] = ()) -> set[str]:
+        """Types whose trigger matches ``folded`` (the folded text); ``context`` holds
+        the explicit context words (lower case)."""
+        found: set[str] = set()
+        if "@" in folded:
+            found.add("EMAIL_ADDRESS")
+        has_digit = _DIGIT.search(folded) is not None
+        if has_digit:
+            numbers = _ISO_TIME.sub(" ", folded) if ":" in folded or "-" in folded else folded
+            for m in _RUN.finditer(numbers):
+                found |= _numeric_types(m.group(0))
+            if (folded.count(".") >= 3 and _IPV4.search(folded)) or "::" in folded or (
+                    folded.count(":") >= 3 and _IPV6.search(folded)):
+                found.add("IP_ADDRESS")
+            if self._letters and _MIXED.search(folded):
+                found.update(t for t, regex in self._letters if regex.search(folded))
+        lower = folded.lower()
+        words = set(_WORD.findall(lower))
+        if "ADDRESS" in self._types and not words.isdisjoint(self._address_words) \
+                and self._address_trigger(folded):
+            found.add("ADDRESS")
+        if "PERSON" in self._types and any(
+                m.group(1).lower() in self._surnames for m in _PAIR.finditer(folded)):
+            found.add("PERSON")
+        if not words.isdisjoint(_PASSWORD_WORDS) and _PASSWORD.search(folded):
+            found.add("PASSWORD")
+        if has_digit and "DATE_OF_BIRTH" in self._types and _DATE.search(folded) and (
+                not words.isdisjoint(self._birth_words)
+                or not self._birth_words.isdisjoint(context)):
+            found.add("DATE_OF_BIRTH")
+        return found & self._types
+
+    def _address_trigger(self, folded: str) -> bool:
+        """A unit or street word before a capital or a number, or a province name."""
+        if any(m.group(1).lower() in self._unit_words for m in _UNIT_NEXT.finditer(folded)):
+            return True
+        for m in _CAPSEQ.finditer(folded):
+            ws = _SPLIT.split(m.group(0).lower())
+            for i in range(len(ws)):
+                for k in range(1, min(4, len(ws) - i) + 1):
+                    if " ".join(ws[i:i + k]) in self._provinces:
+                        return True
+        return False

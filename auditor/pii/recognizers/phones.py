@@ -1,0 +1,78 @@
+"""Phone numbers: ``VN_PHONE`` (Vietnamese, every written form) and ``PHONE_NUMBER``
+(any other country).
+
+Candidates and validity come from libphonenumber (``phonenumbers``) with Vietnam as the
+default region and ``Leniency.VALID``: ``0912345678``, ``0912 345 678``, ``0912.345.678``,
+``+84 912-345-678``, ``84912345678`` and landlines ``(028) 3822 1234`` are VN_PHONE;
+``+44 20 7946 0958`` is PHONE_NUMBER. Numbers that are not valid for their region
+(``0112345678``), timestamps and 12-digit IDs are rejected by the library; service
+numbers (``1800 …`` free-phone, ``1900 …`` shared-cost, premium rate) are not personal
+and are skipped.
+
+Scores: VN_PHONE 0.6; PHONE_NUMBER 0.6 when written with ``+``/``00``, else 0.4. A match
+whose few preceding words hold a *negative* context word (``mã số thuế``, ``CCCD``,
+``order``, ``invoice``... see ``lexicons/context.yaml``) and no phone word scores 0.2: a
+10-digit tax code that failed its check digit is not a phone number.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import phonenumbers
+from presidio_analyzer import LocalRecognizer, RecognizerResult
+
+from auditor.pii.lexicon import context_words, negative_context_words
+from auditor.pii.recognizers.base import make_result
+from auditor.pii.text import fold_lower
+
+__all__ = ["AuditorPhoneRecognizer"]
+
+_WORDS = re.compile(r"[a-z0-9]+")
+# NOTE: service numbers (1800 free-phone, 1900 shared-cost, premium) belong to businesses.
+_NOT_PERSONAL = frozenset({phonenumbers.PhoneNumberType.TOLL_FREE,
+                           phonenumbers.PhoneNumberType.SHARED_COST,
+                           phonenumbers.PhoneNumberType.PREMIUM_RATE,
+                           phonenumbers.PhoneNumberType.UAN})
+
+
+class AuditorPhoneRecognizer(LocalRecognizer):
+    """VN_PHONE and PHONE_NUMBER through libphonenumber's matcher."""
+
+    def __init__(self) -> None:
+        words = list(dict.fromkeys(
+            [*context_words().get("VN_PHONE", ()), *context_words().get("PHONE_NUMBER", ())]))
+        super().__init__(supported_entities=["VN_PHONE", "PHONE_NUMBER"],
+                         name="AuditorPhoneRecognizer", supported_language="en",
+                         context=words)
+        self._positive = frozenset(words)
+        self._negative = negative_context_words().get("VN_PHONE", frozenset())
+
+    def load(self) -> None:
+        """Nothing to load: libphonenumber metadata loads lazily."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
+                ) -> list[RecognizerResult]:
+        results: list[RecognizerResult] = []
+        lowered: str | None = None
+        matcher = phonenumbers.PhoneNumberMatcher(
+            text, "VN", leniency=phonenumbers.Leniency.VALID)
+        for match in matcher:
+            if phonenumbers.number_type(match.number) in _NOT_PERSONAL:
+                continue
+            region = phonenumbers.region_code_for_number(match.number)
+            if region == "VN":
+                entity, score = "VN_PHONE", 0.6
+            else:
+                raw = match.raw_string.lstrip("( ")
+                entity = "PHONE_NUMBER"
+                score = 0.6 if raw.startswith(("+", "00")) else 0.4
+            if lowered is None:
+                lowered = fold_lower(text)
+            before = set(_WORDS.findall(lowered[max(0, match.start - 40):match.start])[-4:])
+            if before & self._negative and not before & self._positive:
+                score = 0.2
+            if entity in entities:
+                results.append(make_result(self, entity, match.start, match.end, score))
+        return results

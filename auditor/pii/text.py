@@ -1,0 +1,86 @@
+"""Text normalisation shared by the PII recognizers.
+
+- :func:`to_nfc` normalises to NFC and keeps a map back to the caller's offsets, so text
+  that arrives NFD (common from macOS and some databases) is matched like NFC text while
+  reported offsets stay offsets in the caller's string.
+- :func:`fold` removes Vietnamese diacritics *one character for one character*
+  (``Nguyễn Đức`` -> ``Nguyen Duc``), so offsets in folded text are offsets in the NFC
+  text. Lexicons and context words are compared in folded, lower-case form.
+- :func:`name_tokens` splits identifiers (``so_dien_thoai``, ``soDienThoai``,
+  ``SoDienThoai``, ``customer-email``) into folded lower-case words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+__all__ = ["compact", "fold", "fold_lower", "has_diacritics", "name_tokens", "to_nfc"]
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)):
+        ch = chr(code)
+        base = unicodedata.normalize("NFD", ch)[0]
+        if base != ch and base.isascii() and base.isalpha():
+            table[code] = base
+    table.update({ord("đ"): "d", ord("Đ"): "D", ord("ð"): "d", ord("Ð"): "D"})
+    return table
+
+
+def fold(text: str) -> str:
+    """Remove diacritics, keeping the length (one character in, one character out)."""
+    return text.translate(_fold_table())
+
+
+def fold_lower(text: str) -> str:
+    """Folded, lower-case form used for every lexicon and context comparison."""
+    return fold(text).lower()
+
+
+def has_diacritics(text: str) -> bool:
+    """True when the text holds at least one Vietnamese (Latin) accented letter."""
+    return fold(text) != text
+
+
+def to_nfc(text: str) -> tuple[str, list[int] | None]:
+    """NFC form of ``text`` and, when it differs, a map from each NFC offset (and the
+    end offset) to the corresponding offset in ``text``."""
+    if unicodedata.is_normalized("NFC", text):
+        return text, None
+    out: list[str] = []
+    offsets: list[int] = []
+    start = 0
+    n = len(text)
+    # NOTE: normalise one starter + its combining marks at a time, so every output
+    # character can be traced back to the cluster it came from.
+    while start < n:
+        end = start + 1
+        while end < n and unicodedata.combining(text[end]):
+            end += 1
+        piece = unicodedata.normalize("NFC", text[start:end])
+        out.append(piece)
+        offsets.extend([start] * len(piece))
+        start = end
+    offsets.append(n)
+    return "".join(out), offsets
+
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def name_tokens(name: str) -> tuple[str, ...]:
+    """Folded lower-case words of an identifier or free label."""
+    text = fold(unicodedata.normalize("NFC", name))
+    text = _CAMEL.sub(" ", text).lower()
+    return tuple(t for t in _NON_WORD.split(text) if t)
+
+
+def compact(name: str) -> str:
+    """Identifier with separators removed, folded, lower case (``Số Điện Thoại`` ->
+    ``sodienthoai``)."""
+    return "".join(name_tokens(name))

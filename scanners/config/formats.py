@@ -1,0 +1,168 @@
+"""Parsers for the text-only formats (.env, INI/cfg, Java .properties) and the dispatch
+from a format name to its parser.
+
+Every parser yields :class:`~scanners.config.settings.Setting` leaves (dotted key path,
+value, 1-based line) and raises :class:`~auditor.errors.TargetError` with the line for a
+file it cannot read. A malformed *line* in a forgiving format (.env) is a
+:class:`~auditor.models.Problem`, and the rest of the file is still read.
+"""
+
+from __future__ import annotations
+
+import configparser
+import io
+import re
+from collections.abc import Iterator
+
+from dotenv.parser import parse_stream
+
+from auditor.errors import TargetError
+from auditor.models import Problem
+from scanners.config.settings import Setting
+from scanners.config.structured import json_settings, toml_settings, yaml_documents, yaml_settings
+
+__all__ = ["FORMATS", "env_settings", "ini_settings", "parse", "properties_settings"]
+
+#: formats this package reads (the Target ``kind`` values the scanner claims)
+FORMATS = ("yaml", "kubernetes", "compose", "json", "toml", "ini", "env", "properties")
+
+
+def env_settings(text: str) -> Iterator[Setting | Problem]:
+    """``KEY=value`` lines (python-dotenv's parser: quotes, ``export``, multi-line values)."""
+    for binding in parse_stream(io.StringIO(text)):
+        line = binding.original.line
+        if binding.error:
+            yield Problem(f"line {line}: not a KEY=VALUE assignment; line skipped")
+            continue
+        if binding.key is None:
+            continue
+        end = line + binding.original.string.rstrip("\n").count("\n")
+        yield Setting(path=(binding.key,), value=binding.value, line=line, end_line=end,
+                      value_type="string" if binding.value is not None else "null")
+
+
+# ---- INI ---------------------------------------------------------------------------------
+_SECTION = re.compile(r"\[(?P<header>.+)\]")
+_OPTION = re.compile(r"(?P<option>.*?)\s*[=:]\s*(?P<value>.*)$")
+_ROOT = "\x00root"  # NOTE: keys before the first section header have no section prefix
+
+
+def _ini_lines(text: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """(section, option) -> (first line, last line), mirroring configparser's rules."""
+    spans: dict[tuple[str, str], tuple[int, int]] = {}
+    section, option, indent = _ROOT, None, 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if not stripped or stripped[0] in "#;":
+            if not stripped:
+                option = None
+            continue
+        current = len(raw) - len(raw.lstrip())
+        if option is not None and current > indent:
+            first, _ = spans[(section, option)]
+            spans[(section, option)] = (first, number)
+            continue
+        header = _SECTION.match(stripped)
+        if header:
+            section, option = header.group("header"), None
+            continue
+        match = _OPTION.match(stripped)
+        name = match.group("option").strip() if match else stripped
+        option, indent = name, current
+        spans[(section, option)] = (number, number)
+    return spans
+
+
+def ini_settings(text: str) -> Iterator[Setting]:
+    """INI / ``.cfg`` files read by ``configparser`` (no interpolation, case kept)."""
+    parser = configparser.ConfigParser(
+        interpolation=None, strict=False, allow_no_value=True, default_section="\x00default",
+        comment_prefixes=("#", ";"), inline_comment_prefixes=None,
+        empty_lines_in_values=False,
+    )
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    try:
+        parser.read_string(f"[{_ROOT}]\n{text}")
+    except configparser.ParsingError as exc:
+        line = exc.errors[0][0] - 1 if exc.errors else None
+        raise TargetError(f"invalid INI at line {line}: not a section header or "
+                          "key = value option", line=line) from None
+    except configparser.Error as exc:
+        line = getattr(exc, "lineno", None)
+        line = line - 1 if isinstance(line, int) else None
+        raise TargetError(f"invalid INI at line {line}: {type(exc).__name__}",
+                          line=line) from None
+    spans = _ini_lines(text)
+    for section in parser.sections():
+        for option, value in parser.items(section, raw=True):
+            first, last = spans.get((section, option), (1, 1))
+            path = (option,) if section == _ROOT else (section, option)
+            yield Setting(path=path, value=value, line=first, end_line=last,
+                          value_type="string" if value is not None else "null")
+
+
+# ---- Java .properties --------------------------------------------------------------------
+_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
+_KEY_END = re.compile(r"(?<!\\)(?:\\\\)*(\s*[=:]\s*|\s+)")
+_UNICODE = re.compile(r"\\u([0-9a-fA-F]{4})|\\(.)")
+
+
+def _unescape(text: str) -> str:
+    def repl(match: re.Match[str]) -> str:
+        if match.group(1):
+            return chr(int(match.group(1), 16))
+        return _ESCAPES.get(match.group(2), match.group(2))
+    return _UNICODE.sub(repl, text)
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, int, str]]:
+    """(first line, last line, logical line) with backslash continuations joined."""
+    pending: list[str] = []
+    first = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.lstrip() if pending else raw
+        if not pending:
+            stripped = line.lstrip()
+            if not stripped or stripped[0] in "#!":
+                continue
+            first = number
+        trailing = len(line) - len(line.rstrip("\\"))
+        if trailing % 2 == 1:
+            pending.append(line[:-1])
+            continue
+        pending.append(line)
+        yield first, number, "".join(pending)
+        pending = []
+    if pending:
+        yield first, first + len(pending) - 1, "".join(pending)
+
+
+def properties_settings(text: str) -> Iterator[Setting]:
+    """Java ``.properties``: ``key=value``, ``key: value`` or ``key value`` logical lines."""
+    for first, last, line in _logical_lines(text):
+        stripped = line.lstrip()
+        end = _KEY_END.search(stripped)
+        if end is None:
+            key, value = stripped, ""
+        else:
+            key, value = stripped[:end.start(1)], stripped[end.end():]
+        yield Setting(path=(_unescape(key),), value=_unescape(value), line=first, end_line=last)
+
+
+def parse(kind: str, text: str) -> Iterator[Setting | Problem]:
+    """Settings of ``text`` read as format ``kind`` (one of :data:`FORMATS`)."""
+    if kind in {"yaml", "kubernetes", "compose"}:
+        for index, node in enumerate(yaml_documents(text)):
+            yield from yaml_settings(node, index)
+    elif kind == "json":
+        yield from json_settings(text)
+    elif kind == "toml":
+        yield from toml_settings(text)
+    elif kind == "ini":
+        yield from ini_settings(text)
+    elif kind == "env":
+        yield from env_settings(text)
+    elif kind == "properties":
+        yield from properties_settings(text)
+    else:
+        raise TargetError(f"unsupported config format {kind!r}")

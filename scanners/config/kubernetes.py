@@ -1,0 +1,201 @@
+"""Facts of Kubernetes manifests: one ``k8s.container`` per container of a workload and one
+``k8s.secret`` per ``kind: Secret`` carrying data.
+
+``k8s.container`` (location key: the container's path, e.g.
+``spec.template.spec.containers.0``; line: its first line)::
+
+    {"workload_kind": "Deployment", "workload_name": "portal-api", "namespace": "dvc",
+     "container": "api", "container_type": "containers", "image": "reg/portal-api:1.4",
+     "image_tag": "1.4", "privileged": true, "allow_privilege_escalation": null,
+     "run_as_non_root": false, "run_as_user": 0, "read_only_root_filesystem": null,
+     "capabilities_added": ["NET_ADMIN"], "host_network": true, "host_pid": false,
+     "host_ipc": false, "literal_secret_env": ["DB_PASSWORD"], "document": 0}
+
+Security-context fields that the manifest leaves unset are ``null`` (the container's
+setting wins over the pod's, as in Kubernetes). ``literal_secret_env`` lists the names of
+environment variables with secret-like names whose value is written in the manifest
+(the values themselves are reported as ``secret`` observations).
+
+``k8s.secret`` (location key ``data`` or ``stringData``)::
+
+    {"name": "portal-db", "namespace": "dvc", "type": "Opaque",
+     "data_keys": ["password", "username"], "value_count": 2, "string_data": false,
+     "document": 1}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+from auditor.models import JSONValue, Location, Observation
+from scanners.config.values import is_secret_key
+
+__all__ = ["is_manifest", "literal_secret_env", "manifest_observations"]
+
+LineOf = Callable[[Sequence[str | int]], int | None]
+
+#: where the pod spec lives, per workload kind
+_POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+    "PodTemplate": ("template", "spec"),
+}
+_CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+
+
+def is_manifest(data: Any) -> bool:
+    """Whether a YAML document is a Kubernetes object (has ``apiVersion`` and ``kind``)."""
+    return isinstance(data, Mapping) and isinstance(data.get("apiVersion"), str) \
+        and isinstance(data.get("kind"), str)
+
+
+def _get(data: Any, path: Sequence[str]) -> Any:
+    for part in path:
+        if not isinstance(data, Mapping):
+            return None
+        data = data.get(part)
+    return data
+
+
+def _map(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _names(values: list[Any]) -> list[JSONValue]:
+    return [str(v).upper() for v in sorted(values, key=str)]
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _image_tag(image: str) -> str:
+    name = image.rsplit("/", 1)[-1]
+    if "@" in name:
+        return "digest"
+    return name.split(":", 1)[1] if ":" in name else "latest"
+
+
+def literal_secret_env(env: Any) -> list[JSONValue]:
+    """Names of ``env`` entries with a secret-like name and a literal ``value``."""
+    names: list[JSONValue] = []
+    if isinstance(env, list):
+        for item in env:
+            if isinstance(item, Mapping) and isinstance(item.get("name"), str) \
+                    and isinstance(item.get("value"), str | int) and str(item["value"]) \
+                    and is_secret_key(item["name"]):
+                names.append(item["name"])
+    return sorted(names, key=str)
+
+
+def _containers(data: Mapping[str, Any], uri: str, line_of: LineOf,
+                document: int) -> Iterator[Observation]:
+    kind = data["kind"]
+    spec_path = _POD_SPEC_PATHS.get(kind)
+    if spec_path is None:
+        return
+    pod = _get(data, spec_path)
+    if not isinstance(pod, Mapping):
+        return
+    pod_ctx = _map(pod.get("securityContext"))
+    meta = _map(data.get("metadata"))
+    for list_name in _CONTAINER_LISTS:
+        containers = pod.get(list_name)
+        if not isinstance(containers, list):
+            continue
+        for index, container in enumerate(containers):
+            if not isinstance(container, Mapping):
+                continue
+            ctx = _map(container.get("securityContext"))
+            caps = _map(ctx.get("capabilities"))
+
+            def effective(name: str, ctx: Mapping[str, Any] = ctx) -> Any:
+                return ctx[name] if name in ctx else pod_ctx.get(name)
+
+            image = container.get("image") if isinstance(container.get("image"), str) else ""
+            run_as_user = effective("runAsUser")
+            attributes: dict[str, JSONValue] = {
+                "api_version": data["apiVersion"],
+                "workload_kind": kind,
+                "workload_name": str(meta.get("name", "")),
+                "namespace": str(meta.get("namespace", "default")),
+                "container": str(container.get("name", "")),
+                "container_type": list_name,
+                "image": image,
+                "image_tag": _image_tag(image) if image else "",
+                "privileged": _flag(ctx.get("privileged")),
+                "allow_privilege_escalation": _flag(ctx.get("allowPrivilegeEscalation")),
+                "run_as_non_root": _flag(effective("runAsNonRoot")),
+                "run_as_user": run_as_user if isinstance(run_as_user, int)
+                and not isinstance(run_as_user, bool) else None,
+                "read_only_root_filesystem": _flag(ctx.get("readOnlyRootFilesystem")),
+                "capabilities_added": _names(_list(caps.get("add"))),
+                "capabilities_dropped": _names(_list(caps.get("drop"))),
+                "host_network": pod.get("hostNetwork") is True,
+                "host_pid": pod.get("hostPID") is True,
+                "host_ipc": pod.get("hostIPC") is True,
+                "literal_secret_env": list(literal_secret_env(container.get("env"))),
+                "document": document,
+            }
+            path: tuple[str | int, ...] = (*spec_path, list_name, index)
+            key = ".".join(str(p) for p in path)
+            yield Observation(
+                kind="k8s.container",
+                location=Location(uri=uri, line=line_of(path), key=key),
+                attributes=attributes,
+                evidence={"workload": f"{kind}/{attributes['workload_name']}",
+                          "container": attributes["container"]},
+            )
+
+
+def _secret(data: Mapping[str, Any], uri: str, line_of: LineOf,
+            document: int) -> Iterator[Observation]:
+    meta = _map(data.get("metadata"))
+    for field in ("data", "stringData"):
+        values = data.get(field)
+        if not isinstance(values, Mapping) or not values:
+            continue
+        filled: list[JSONValue] = [str(k) for k in sorted(values, key=str)
+                                   if values[k] not in (None, "")]
+        if not filled:
+            continue
+        yield Observation(
+            kind="k8s.secret",
+            location=Location(uri=uri, line=line_of((field,)), key=field),
+            attributes={
+                "name": str(meta.get("name", "")),
+                "namespace": str(meta.get("namespace", "default")),
+                "type": str(data.get("type", "Opaque")),
+                "data_keys": list(filled),
+                "value_count": len(filled),
+                "string_data": field == "stringData",
+                "document": document,
+            },
+            evidence={"secret": f"Secret/{meta.get('name', '')}", "keys": list(filled)},
+        )
+
+
+def manifest_observations(data: Mapping[str, Any], uri: str, line_of: LineOf,
+                          document: int) -> Iterator[Observation]:
+    """Observations for one Kubernetes object (``data`` passed :func:`is_manifest`)."""
+    if data["kind"] == "Secret":
+        yield from _secret(data, uri, line_of, document)
+    elif data["kind"] == "List" and isinstance(data.get("items"), list):
+        for index, item in enumerate(data["items"]):
+            if is_manifest(item):
+                def item_line(path: Sequence[str | int], index: int = index) -> int | None:
+                    return line_of(("items", index, *path))
+                yield from manifest_observations(item, uri, item_line, document)
+    else:
+        yield from _containers(data, uri, line_of, document)

@@ -1,0 +1,214 @@
+"""From one decoded config file to observations: ``config.setting`` per scalar leaf,
+``secret`` per detected secret, and the Kubernetes / compose facts.
+
+Order of the output (deterministic): settings in file order, then secrets by line, then
+``k8s.*`` / ``compose.service`` observations by document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any
+
+import yaml
+
+from auditor.masking import keyed_hash, mask, mask_secret
+from auditor.models import JSONValue, Location, Observation, Problem
+from auditor.yamlsource import YamlDocument
+from scanners.config.compose import compose_observations, is_compose
+from scanners.config.formats import parse
+from scanners.config.kubernetes import is_manifest, manifest_observations
+from scanners.config.secrets import Hit, text_secrets, value_secrets
+from scanners.config.settings import Setting
+from scanners.config.structured import yaml_data, yaml_documents, yaml_settings
+from scanners.config.values import (
+    display_value,
+    is_secret_key,
+    shannon_entropy,
+    shown_placeholder,
+    url_facts,
+)
+
+__all__ = ["LOCK_FILES", "FileContext", "observe"]
+
+#: dependency lock files: full of digests, never of secrets worth an entropy guess
+LOCK_FILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "composer.lock",
+                        "pipfile.lock", "poetry.lock", "cargo.lock", "pnpm-lock.yaml",
+                        "uv.lock", "pdm.lock", "gemfile.lock", "flake.lock"})
+
+
+@dataclass(frozen=True, slots=True)
+class FileContext:
+    uri: str
+    name: str
+    kind: str
+    hash_key: bytes
+
+
+def _effective_keys(settings: Sequence[Setting]) -> dict[int, str]:
+    """For ``{name: X, value: Y}`` pairs (k8s env, CloudFormation parameters), the key that
+    names the value: index of the ``value`` setting -> X."""
+    names = {(s.document, s.path[:-1]): s.value for s in settings
+             if s.path and s.path[-1] == "name" and isinstance(s.value, str)}
+    out: dict[int, str] = {}
+    for i, s in enumerate(settings):
+        if s.path and s.path[-1] == "value":
+            name = names.get((s.document, s.path[:-1]))
+            if isinstance(name, str):
+                out[i] = name
+    return out
+
+
+def _setting_observation(ctx: FileContext, s: Setting, secret: bool,
+                         url_only: bool = False) -> Observation:
+    attributes: dict[str, JSONValue] = {
+        "format": "yaml" if ctx.kind in {"kubernetes", "compose"} else ctx.kind,
+        "key": s.key,
+        "key_leaf": s.leaf,
+        "value_type": s.value_type,
+    }
+    value = s.value
+    shown: JSONValue
+    masked = False
+    facts = url_facts(value) if isinstance(value, str) and (url_only or not secret) else None
+    if facts is not None and isinstance(value, str):
+        shown, masked = facts.masked, facts.masked != value
+        attributes.update({"url_scheme": facts.scheme, "url_host": facts.host,
+                           "url_local": facts.is_local,
+                           "url_has_password": facts.has_password,
+                           "url_params": dict(facts.params)})
+    elif isinstance(value, str) and secret:
+        reference = shown_placeholder(value)
+        shown, masked = (reference, False) if reference is not None \
+            else (mask_secret(value), True)
+    elif isinstance(value, str):
+        plain = display_value(value) or shown_placeholder(value)
+        shown, masked = (plain, False) if plain is not None else (mask(value), True)
+    elif secret and value is not None and not isinstance(value, bool):
+        shown, masked = mask_secret(str(value)), True
+    else:
+        shown = value
+    attributes["value"] = shown
+    attributes["value_masked"] = masked
+    if s.document:
+        attributes["document"] = s.document
+    return Observation(kind="config.setting",
+                       location=Location(uri=ctx.uri, line=s.line, key=s.key),
+                       attributes=attributes, evidence={"value": shown})
+
+
+def _secret_observation(ctx: FileContext, hit: Hit, key: str | None,
+                        name: str | None) -> Observation:
+    # NOTE: attributes describe the secret (detector, size, entropy), never its value.
+    # ``name`` is the key's last segment, or the ``name`` of a {name, value} pair.
+    attributes: dict[str, JSONValue] = {
+        "detector": hit.detector,
+        "key": key,
+        "key_leaf": name.lower() if name else None,
+        "name": name,
+        "entropy": round(shannon_entropy(hit.secret), 2),
+        "length": len(hit.secret),
+        "confidence": hit.confidence,
+    }
+    attributes.update(dict(hit.extra))
+    return Observation(
+        kind="secret",
+        location=Location(uri=ctx.uri, line=hit.line, key=key),
+        attributes=attributes,
+        evidence={"secret": mask_secret(hit.secret, prefix=hit.prefix)},
+        identity=keyed_hash(hit.secret, ctx.hash_key),
+    )
+
+
+def _k8s_secret_value(s: Setting, docs: dict[int, Any]) -> bool:
+    data = docs.get(s.document)
+    return isinstance(data, dict) and data.get("kind") == "Secret" and bool(s.path) \
+        and s.path[0] in {"data", "stringData"}
+
+
+def _settings(ctx: FileContext, text: str, docs: dict[int, Any],
+              nodes: dict[int, yaml.Node]) -> Iterator[Setting | Problem]:
+    if ctx.kind not in {"yaml", "kubernetes", "compose"}:
+        yield from parse(ctx.kind, text)
+        return
+    for index, node in enumerate(yaml_documents(text)):
+        if isinstance(node, yaml.MappingNode):
+            keys = {k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}
+            if {"apiVersion", "kind"} <= keys or "services" in keys:
+                docs[index] = yaml_data(node)
+                nodes[index] = node
+        yield from yaml_settings(node, index)
+
+
+def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
+    """Every observation of one config file (see module docstring for the order)."""
+    docs: dict[int, Any] = {}
+    nodes: dict[int, yaml.Node] = {}
+    settings: list[Setting] = []
+    for item in _settings(ctx, text, docs, nodes):
+        if isinstance(item, Problem):
+            yield item
+        else:
+            settings.append(item)
+
+    text_hits = list(text_secrets(text))
+    by_line: dict[int, list[int]] = {}
+    for i, s in enumerate(settings):
+        for line in range(s.line, min(s.end_line, s.line + 500) + 1):
+            by_line.setdefault(line, []).append(i)
+
+    def setting_of(hit: Hit) -> Setting | None:
+        candidates = by_line.get(hit.line, [])
+        for i in candidates:
+            value = settings[i].value
+            if isinstance(value, str) and hit.secret[:16] in value.replace("\n", ""):
+                return settings[i]
+        return settings[candidates[0]] if candidates else None
+
+    hit_detectors: dict[int, set[str]] = {}
+    for hit in text_hits:
+        for i in by_line.get(hit.line, []):
+            if isinstance(settings[i].value, str):
+                hit_detectors.setdefault(i, set()).add(hit.detector)
+    secret_settings = set(hit_detectors)
+    effective = _effective_keys(settings)
+    lock_file = ctx.name.lower() in LOCK_FILES
+    value_hits: list[tuple[Hit, str | None, str | None]] = []
+    flagged: set[int] = set()
+    for i, s in enumerate(settings):
+        if _k8s_secret_value(s, docs):
+            flagged.add(i)
+            continue
+        key = effective.get(i, s.name)
+        if isinstance(s.value, bool) or s.value is None or i in secret_settings:
+            continue
+        if not isinstance(s.value, str) and not is_secret_key(key):
+            continue
+        for hit in value_secrets(key, str(s.value), s.line, entropy=not lock_file):
+            value_hits.append((hit, s.key, hit.name or key))
+            flagged.add(i)
+
+    for i, s in enumerate(settings):
+        secret = i in flagged or i in secret_settings or is_secret_key(effective.get(i, s.name))
+        url_only = i not in flagged and hit_detectors.get(i, set()) <= {"url-password"}
+        yield _setting_observation(ctx, s, secret, url_only)
+
+    secrets = list(value_hits)
+    for hit in text_hits:
+        owner = setting_of(hit)
+        secrets.append((hit, owner.key if owner else None, owner.name if owner else None))
+    secrets.sort(key=lambda item: (item[0].line, item[1] or "", item[0].detector))
+    for hit, secret_key, name in secrets:
+        yield _secret_observation(ctx, hit, secret_key, name)
+
+    for index in sorted(docs):
+        source = YamlDocument(ctx.uri, docs[index], nodes[index])
+
+        def line_of(path: Sequence[str | int], source: YamlDocument = source) -> int | None:
+            return source.line_of(path)
+        if is_manifest(docs[index]):
+            yield from manifest_observations(docs[index], ctx.uri, line_of, index)
+        elif is_compose(docs[index], PurePath(ctx.name).name):
+            yield from compose_observations(docs[index], ctx.uri, line_of)

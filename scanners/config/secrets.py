@@ -1,0 +1,207 @@
+"""Secret detection: well-known token formats anywhere in the text, and literal values of
+secret-named keys.
+
+Two kinds of detectors:
+
+- *text detectors* run over the whole file text, parsed or not (comments, multi-line
+  values, lines the parser could not make sense of): ``aws-access-key``, ``github-token``,
+  ``gitlab-token``, ``slack-token``, ``slack-webhook``, ``google-api-key``, ``stripe-key``,
+  ``sendgrid-key``, ``npm-token``, ``jwt``, ``private-key`` (a PEM ``BEGIN ... PRIVATE
+  KEY`` block) and ``url-password`` (``scheme://user:password@host``);
+- *value detectors* judge one parsed setting: ``password-assignment`` (a secret-named key
+  such as ``DB_PASSWORD`` or ``client_secret`` with a literal value, or ``password=...``
+  inside a value such as a connection string) and ``high-entropy`` (a random-looking token
+  under a key that does not name a secret; entropy is one signal, the key words and the
+  shape of the value are the others).
+
+References (``${VAR}``, ``{{ .Values.x }}``, ``%(x)s``), placeholders (``changeme``,
+``<password>``, ``xxx``, ``****``) and empty values are never secrets; neither are UUIDs,
+digests under hash-named keys, nor anything in a lock file.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import bisect
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from scanners.config.values import is_placeholder, is_secret_key, key_words, shannon_entropy
+
+__all__ = [
+    "Hit",
+    "text_secrets",
+    "value_secrets",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A detected secret. ``secret`` is the raw value: it only lives inside the scanner,
+    which turns it into a mask and a keyed hash before anything leaves."""
+
+    detector: str
+    secret: str = field(repr=False)
+    line: int
+    confidence: str
+    prefix: int = 0  # characters of a well-known, non-secret prefix that may be shown
+    name: str | None = None  # the name a value detector found it under (``Password=``)
+    extra: tuple[tuple[str, bool | str], ...] = ()
+
+    def __repr__(self) -> str:  # NOTE: never show the secret
+        return f"Hit({self.detector!r}, line={self.line}, length={len(self.secret)})"
+
+
+# name -> (pattern of the secret, confidence, shown prefix)
+_TOKENS: tuple[tuple[str, str, str, int], ...] = (
+    ("aws-access-key", r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b", "high", 4),
+    ("github-token", r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b|\bgithub_pat_[A-Za-z0-9_]{40,255}\b",
+     "high", 4),
+    ("gitlab-token", r"\bglpat-[A-Za-z0-9_-]{20,}", "high", 4),
+    ("slack-token", r"\bxox[abposr]-[0-9A-Za-z-]{10,}", "high", 4),
+    ("slack-webhook", r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,}",
+     "high", 0),
+    ("google-api-key", r"\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])", "high", 4),
+    ("stripe-key", r"\b[rs]k_live_[0-9A-Za-z]{24,}", "high", 4),
+    ("sendgrid-key", r"\bSG\.[0-9A-Za-z_-]{22}\.[0-9A-Za-z_-]{43}\b", "high", 3),
+    ("npm-token", r"\bnpm_[A-Za-z0-9]{36}\b", "high", 4),
+    ("jwt", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}", "medium", 0),
+    ("private-key", r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY"
+     r"(?: BLOCK)?)-----", "high", 0),
+    ("url-password", r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@\"'<>]*:([^\s/@\"'<>]+)@"
+     r"[^\s/?#\"'<>]+", "high", 0),
+)
+_COMBINED = re.compile("|".join(f"(?P<g{i}>{pattern})"
+                                for i, (_, pattern, _, _) in enumerate(_TOKENS)))
+_INNER = {i: re.compile(pattern) for i, (_, pattern, _, _) in enumerate(_TOKENS)}
+_BASE64_CHARS = re.compile(r"[A-Za-z0-9+/=]+")
+_PEM_END = re.compile(r"-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----")
+
+
+def _jwt_ok(token: str) -> bool:
+    header = token.split(".", 1)[0]
+    try:
+        decoded = base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))
+        return "alg" in json.loads(decoded)
+    except (binascii.Error, ValueError, TypeError):
+        return False
+
+
+def _private_key(text: str, start: int, end: int, kind: str, line: int) -> Hit | None:
+    close = _PEM_END.search(text, end, end + 16_384)
+    stop = close.start() if close else min(len(text), end + 4096)
+    block = text[end:stop].replace("\\n", "\n")
+    encrypted = "ENCRYPTED" in kind or "Proc-Type: 4,ENCRYPTED" in block
+    body_lines = [ln for ln in block.splitlines() if ":" not in ln]
+    body = "".join(_BASE64_CHARS.findall("".join(body_lines)))
+    if len(body) < 32:
+        return None  # "-----BEGIN PRIVATE KEY-----\n...\n" in documentation
+    return Hit("private-key", body, line, "high" if close else "medium",
+               extra=(("key_type", kind.replace(" PRIVATE KEY", "").strip() or "PKCS8"),
+                      ("encrypted", encrypted)))
+
+
+def text_secrets(text: str) -> Iterator[Hit]:
+    """Secrets of well-known formats anywhere in ``text``, in text order."""
+    newlines: list[int] | None = None
+    for match in _COMBINED.finditer(text):
+        index = int(str(match.lastgroup)[1:])
+        name, _, confidence, prefix = _TOKENS[index]
+        if newlines is None:
+            newlines = [m.start() for m in re.finditer("\n", text)]
+        line = bisect.bisect_left(newlines, match.start()) + 1
+        token = match.group()
+        if name == "private-key":
+            inner = _INNER[index].match(token)
+            hit = _private_key(text, match.start(), match.end(),
+                               inner.group(1) if inner else "PRIVATE KEY", line)
+            if hit is not None:
+                yield hit
+            continue
+        if name == "url-password":
+            inner = _INNER[index].match(token)
+            password = inner.group(1) if inner else ""
+            if not password or is_placeholder(password) or "${" in password \
+                    or "{{" in password:
+                continue
+            yield Hit(name, password, line, confidence)
+            continue
+        if name == "jwt" and not _jwt_ok(token):
+            continue
+        yield Hit(name, token, line, confidence, prefix)
+
+
+# ---- value detectors ---------------------------------------------------------------------
+_INLINE = re.compile(
+    r"(?:^|[\s;&?,\"'(])(?:--?)?([A-Za-z0-9_.-]*(?i:password|passwd|pwd|secret|token|api[_-]?key)"
+    r"[A-Za-z0-9_.-]*)\s*[=:]\s*(\"[^\"]*\"|'[^']*'|[^\s;&,\"')]+)")
+_PATH_VALUE = re.compile(r"^(?:/|\./|\.\./|~/|[A-Za-z]:\\)[\w./\\-]*$")
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9+/=_.-]{20,}$")
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                   r"[0-9a-fA-F]{12}$")
+_DIGEST_PREFIX = re.compile(r"^(?:sha\d+|md5|blake2b?)[-:]", re.IGNORECASE)
+_DIGEST_WORDS = frozenset({"hash", "sha", "sha1", "sha256", "sha512", "md5", "digest",
+                           "checksum", "integrity", "etag", "commit", "rev", "revision",
+                           "fingerprint", "sum", "shasum", "resolved", "version", "image",
+                           "uuid", "guid", "id", "tag"})
+_KEYISH_WORDS = frozenset({"key", "salt", "signature", "sig", "seed", "cookie", "session",
+                           "hmac", "auth", "signing", "cipher", "encryption", "crypt",
+                           "nonce", "bearer", "webhook", "dsn"})
+
+
+def _literal(value: str) -> str:
+    text = value.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1]
+    return text
+
+
+def _password_confidence(value: str) -> str:
+    if len(value) < 4:
+        return "low"
+    if len(value) >= 8 and shannon_entropy(value) >= 3.0:
+        return "high"
+    return "medium"
+
+
+def _high_entropy(value: str, words: tuple[str, ...], line: int) -> Hit | None:
+    if not _TOKEN_SHAPE.match(value) or _UUID.match(value) or _DIGEST_PREFIX.match(value):
+        return None
+    if any(w in _DIGEST_WORDS for w in words):
+        return None
+    entropy = shannon_entropy(value)
+    if _HEX.match(value):
+        if entropy < 3.0 or len(value) < 32:
+            return None
+    elif entropy < 4.2 or not (any(c.isdigit() for c in value) and any(c.isupper() for c in value)
+                               and any(c.islower() for c in value)):
+        return None
+    confidence = "medium" if any(w in _KEYISH_WORDS for w in words) else "low"
+    return Hit("high-entropy", value, line, confidence)
+
+
+def value_secrets(key: str, value: str, line: int, *, entropy: bool = True) -> Iterator[Hit]:
+    """Secrets in one setting: a secret-named ``key`` with a literal ``value``,
+    ``name=secret`` pairs inside the value, or (``entropy``) a random-looking token."""
+    text = _literal(value)
+    if is_secret_key(key):
+        if text and not is_placeholder(text) and not _PATH_VALUE.match(text) \
+                and "://" not in text:
+            yield Hit("password-assignment", text, line, _password_confidence(text))
+        return
+    found = False
+    for match in _INLINE.finditer(text):
+        name, secret = match.group(1), _literal(match.group(2))
+        if is_secret_key(name) and secret and not is_placeholder(secret) \
+                and not _PATH_VALUE.match(secret):
+            found = True
+            yield Hit("password-assignment", secret, line, _password_confidence(secret),
+                      name=name)
+    if entropy and not found:
+        hit = _high_entropy(text, key_words(key), line)
+        if hit is not None:
+            yield hit

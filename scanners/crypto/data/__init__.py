@@ -1,0 +1,1 @@
+"""Policy data of the crypto scanner (cipher suites, TLS profiles, SSH grades)."""

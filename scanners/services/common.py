@@ -1,0 +1,186 @@
+"""Shared pieces of the service-configuration parsers: directives, includes, locations,
+address classification and the ``config.setting`` / ``service.listener`` builders."""
+
+from __future__ import annotations
+
+import glob
+import ipaddress
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from auditor.errors import TargetError
+from auditor.masking import keyed_hash, mask_secret
+from auditor.models import JSONValue, Location, Observation, Target
+
+__all__ = [
+    "SECRET_KEYS",
+    "Directive",
+    "FileSet",
+    "is_loopback",
+    "listener",
+    "read_text",
+    "setting",
+]
+
+MAX_INCLUDES = 256
+SECRET_KEYS = frozenset({"requirepass", "masterauth", "password", "ssl_passphrase_command",
+                         "ssl_key_passphrase", "tls-key-file-pass", "tls-client-key-file-pass",
+                         "masteruser", "sslpassphrase"})
+
+
+_SECRET_LEAF = re.compile(r"(password|passwd|secret|_pass|passphrase)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """One directive: name, arguments, where, and (for blocks) children."""
+
+    name: str
+    args: tuple[str, ...]
+    uri: str
+    line: int
+    children: tuple[Directive, ...] = ()
+    block: bool = False
+
+    def child(self, name: str) -> Directive | None:
+        found = [c for c in self.children if c.name == name]
+        return found[-1] if found else None
+
+
+def read_text(path: Path, uri: str) -> str:
+    """A config file as text; binary or undecodable content is a TargetError."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TargetError(f"{uri}: cannot read ({exc.strerror})") from None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise TargetError(f"{uri}: binary content (NUL byte at offset {nul})", offset=nul)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise TargetError(f"{uri}:{line}: not UTF-8 text (byte offset {exc.start})",
+                          line=line, offset=exc.start) from None
+
+
+@dataclass
+class FileSet:
+    """Resolves include patterns relative to the main file and names included files the
+    way reports show them (relative to the main file's URI)."""
+
+    target: Target
+    seen: set[str] = field(default_factory=set)
+
+    @property
+    def root(self) -> Path:
+        return Path(self.target.locator).parent
+
+    def uri_of(self, path: Path) -> str:
+        main = Path(self.target.locator)
+        if path.resolve() == main.resolve():
+            return self.target.uri
+        try:
+            rel = path.resolve().relative_to(main.parent.resolve())
+        except ValueError:
+            return str(path)
+        base = os.path.dirname(self.target.uri)
+        return f"{base}/{rel.as_posix()}" if base else rel.as_posix()
+
+    def expand(self, pattern: str, *, relative_to: Sequence[Path] = (),
+               uri: str = "", line: int = 0) -> list[Path]:
+        """Files an include pattern names (sorted, like nginx/Apache/OpenSSH glob)."""
+        pattern = pattern.strip("'\"")
+        bases = [Path(pattern)] if os.path.isabs(pattern) else \
+            [b / pattern for b in (*relative_to, self.root)]
+        for base in bases:
+            matches = sorted(Path(p) for p in glob.glob(str(base)))
+            files = [m for m in matches if m.is_file()]
+            if files or glob.has_magic(str(base)):
+                if len(self.seen) + len(files) > MAX_INCLUDES:
+                    raise TargetError(f"{uri}:{line}: more than {MAX_INCLUDES} included "
+                                      f"files (include loop?)", line=line)
+                return files
+        return []
+
+    def enter(self, path: Path, uri: str, line: int) -> None:
+        key = str(path.resolve())
+        if key in self.seen:
+            raise TargetError(f"{uri}:{line}: include loop through {self.uri_of(path)}",
+                              line=line)
+        self.seen.add(key)
+
+    def leave(self, path: Path) -> None:
+        self.seen.discard(str(path.resolve()))
+
+
+def is_loopback(address: str) -> bool | None:
+    """True for loopback addresses/names, False for others, None when unknown."""
+    host = address.strip().strip("[]").lstrip("-")
+    if host in {"localhost", "ip6-localhost"}:
+        return True
+    if host in {"", "*", "0.0.0.0", "::", "all"}:
+        return False
+    host = host.split("/")[0].split("%")[0]
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return None if not re.fullmatch(r"[\w.-]+", host) else False
+
+
+def _value(raw: str) -> tuple[JSONValue, str]:
+    low = raw.lower()
+    if low in {"on", "yes", "true"}:
+        return True, "bool"
+    if low in {"off", "no", "false"}:
+        return False, "bool"
+    if re.fullmatch(r"-?\d+", raw):
+        return int(raw), "int"
+    return raw, "string"
+
+
+def setting(fmt: str, key: str, raw: str, at: tuple[str, int], hash_key: bytes,
+            *, identity_extra: str = "") -> Observation:
+    """A ``config.setting`` observation with the same attributes as the config scanner:
+    ``format``, ``key``, ``key_leaf``, ``value``, ``value_masked``, ``value_type``.
+    Secret-named directives are masked and identified by a keyed hash."""
+    uri, line = at
+    leaf = key.rsplit(".", 1)[-1].lower()
+    secret = leaf in SECRET_KEYS or bool(_SECRET_LEAF.search(leaf))
+    value, vtype = _value(raw)
+    if secret and raw:
+        shown: JSONValue = mask_secret(raw)
+        attrs: dict[str, JSONValue] = {"format": fmt, "key": key, "key_leaf": leaf,
+                                       "value": shown, "value_masked": True,
+                                       "value_type": "string", "length": len(raw)}
+        identity = keyed_hash(raw, hash_key)
+    else:
+        attrs = {"format": fmt, "key": key, "key_leaf": leaf, "value": value,
+                 "value_masked": False, "value_type": vtype}
+        shown = value
+        identity = ""
+    if identity_extra:
+        attrs["context"] = identity_extra
+    return Observation("config.setting", Location(uri, line=line, key=key), attrs,
+                       {"value": shown}, identity=identity)
+
+
+def listener(service: str, addresses: Iterable[str], port: int | None, *, tls: bool,
+             uri: str, line: int, key: str, tls_required: bool | None = None,
+             extra: Mapping[str, JSONValue] | None = None) -> Observation:
+    """A ``service.listener`` observation: where a service accepts connections and whether
+    TLS is offered (``tls``) and enforced (``tls_required``)."""
+    addrs = sorted(set(addresses))
+    loop = [is_loopback(a) for a in addrs]
+    attrs: dict[str, JSONValue] = {
+        "service": service, "addresses": list(addrs), "port": port, "tls": tls,
+        "tls_required": tls_required if tls_required is not None else tls,
+        "non_loopback": any(x is not True for x in loop) if addrs else True,
+        **(extra or {}),
+    }
+    evidence: dict[str, JSONValue] = {"addresses": list(addrs), "port": port, "tls": tls}
+    return Observation("service.listener", Location(uri, line=line, key=key), attrs,
+                       evidence, identity=f"{service}|{','.join(addrs)}|{port}")

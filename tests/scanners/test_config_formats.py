@@ -1,0 +1,206 @@
+"""Config scanner, parsing: every format gives dotted keys, values and lines; claims;
+malformed files are target errors naming the line, never the content."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import TargetError
+from auditor.models import Observation, Problem, Target
+from auditor.scanner import Candidate, ScanOptions
+from scanners.config import ConfigScanner
+from scanners.config.formats import parse
+from scanners.config.settings import Setting
+
+SCANNER = ConfigScanner()
+OPTIONS = ScanOptions(as_of=dt.date(2026, 12, 1), hash_key=b"test-key")
+
+
+def _target(path: Path) -> Target:
+    head = path.read_bytes()[:8192]
+    claim = SCANNER.claim(Candidate(str(path), path.name, path.name, path.stat().st_size, head))
+    assert claim is not None, f"{path.name} not claimed"
+    return Target(path.name, str(path), claim.kind, "config")
+
+
+def _target_kind(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return _target(path).kind
+
+
+def scan(tmp_path: Path, name: str, text: str | bytes) -> list[Observation | Problem]:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return list(SCANNER.scan(_target(path), OPTIONS))
+
+
+def settings(items: list[Observation | Problem]) -> list[tuple[str, object, int | None]]:
+    return [(o.attributes["key"], o.attributes["value"], o.location.line)  # type: ignore[misc]
+            for o in items if isinstance(o, Observation) and o.kind == "config.setting"]
+
+
+FORMAT_CASES = [
+    ("app.yaml", "server:\n  port: 8080\n  hosts:\n    - a.example.vn\n    - b.example.vn\n"
+     "  tls: {enabled: false}\n",
+     [("server.port", 8080, 2), ("server.hosts.0", "a.example.vn", 4),
+      ("server.hosts.1", "b.example.vn", 5), ("server.tls.enabled", False, 6)]),
+    ("multi.yml", "a: 1\n---\n# second\nb:\n  - c: x\n    d: [1, 2]\n---\n",
+     [("a", 1, 1), ("b.0.c", "x", 5), ("b.0.d.0", 1, 6), ("b.0.d.1", 2, 6)]),
+    ("anchors.yaml", "base: &b\n  level: info\ndev:\n  <<: *b\n  extra: true\n",
+     [("base.level", "info", 2), ("dev.extra", True, 5)]),
+    ("config.json", '{\n  "db": {\n    "port": 5432,\n    "hosts": ["x", {"y": null}]\n  },'
+     '\n  "ratio": 0.5, "on": true\n}\n',
+     [("db.port", 5432, 3), ("db.hosts.0", "x", 4), ("db.hosts.1.y", None, 4),
+      ("ratio", 0.5, 6), ("on", True, 6)]),
+    ("pyproject.toml", 'title = "t"\n[tool.x]\nlevel = 3\nlist = [\n  "a",\n  "b",\n]\n'
+     '[[servers]]\nname = "s1"\n[servers.tls]\nverify = false\n[[servers]]\nname = "s2"\n'
+     'text = """\nmany\nlines"""\nafter = 1\n',
+     [("title", "t", 1), ("tool.x.level", 3, 3), ("tool.x.list.0", "a", 4),
+      ("tool.x.list.1", "b", 4), ("servers.0.name", "s1", 9), ("servers.0.tls.verify", False, 11),
+      ("servers.1.name", "s2", 13), ("servers.1.text", "many\nlines", 14),
+      ("servers.1.after", 1, 17)]),
+    ("setup.cfg", "top = 1\n[metadata]\nname = portal\n; comment\nclassifiers =\n  A\n  B\n"
+     "[tool:pytest]\naddopts: -q\n",
+     [("top", "1", 1), ("metadata.name", "portal", 3), ("metadata.classifiers", "\nA\nB", 5),
+      ("tool:pytest.addopts", "-q", 9)]),
+    (".env", "# c\nexport A=1\nB='two words'\nC=\"multi\nline\"\nD=\n",
+     [("A", "1", 2), ("B", "two words", 3), ("C", "multi\nline", 4), ("D", "", 6)]),
+    ("application.properties", "# c\n! c\nserver.port=8080\nspring.app : portal\n"
+     "key\\ with\\ spaces value\nlong = a,\\\n    b\nunicode=Vi\\u1EC7t\n",
+     [("server.port", "8080", 3), ("spring.app", "portal", 4), ("key with spaces", "value", 5),
+      ("long", "a,b", 6), ("unicode", "Việt", 8)]),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), FORMAT_CASES,
+                         ids=[c[0] for c in FORMAT_CASES])
+def test_parsers_keys_values_lines(tmp_path: Path, name: str, text: str,
+                                   expected: list[tuple[str, object, int]]) -> None:
+    kind = _target_kind(tmp_path, name, text)
+    parsed = [(s.key, s.value, s.line) for s in parse(kind, text) if isinstance(s, Setting)]
+    assert parsed == expected
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), FORMAT_CASES,
+                         ids=[c[0] for c in FORMAT_CASES])
+def test_scan_reports_each_leaf_once_in_order(tmp_path: Path, name: str, text: str,
+                                              expected: list[tuple[str, object, int]]) -> None:
+    observed = settings(scan(tmp_path, name, text))
+    assert [(k, line) for k, _, line in observed] == [(k, line) for k, _, line in expected]
+    for (_, shown, _), (_, value, _) in zip(observed, expected, strict=True):
+        assert shown == value or (isinstance(value, str) and "\n" in value
+                                  and "•" in str(shown))  # multi-line text is masked
+
+
+def test_setting_attributes(tmp_path: Path) -> None:
+    obs = scan(tmp_path, "app.yaml", "App:\n  Debug: true\n  Started: 2026-01-02\n")
+    by_key = {o.attributes["key"]: o for o in obs if isinstance(o, Observation)}
+    debug = by_key["App.Debug"]
+    assert debug.attributes == {"format": "yaml", "key": "App.Debug", "key_leaf": "debug",
+                                "value": True, "value_masked": False, "value_type": "bool"}
+    assert debug.location.key == "App.Debug" and debug.location.line == 2
+    assert by_key["App.Started"].attributes["value_type"] == "datetime"
+    assert by_key["App.Started"].attributes["value"] == "2026-01-02"
+
+
+@pytest.mark.parametrize(("name", "kind", "confidence"), [
+    (".env", "env", 80), (".env.production", "env", 80), ("prod.env", "env", 80),
+    ("application.properties", "properties", 80), ("messages.properties", "properties", 40),
+    ("application-prod.yml", "yaml", 80), ("values.yaml", "yaml", 40),
+    ("docker-compose.yml", "compose", 80), ("compose.prod.yaml", "compose", 80),
+    ("settings.toml", "toml", 80), ("Cargo.lock", "toml", 80), ("tox.ini", "ini", 40),
+    ("appsettings.Production.json", "json", 80), ("data.json", "json", 40),
+    ("setup.cfg", "ini", 40),
+])
+def test_claims_by_name(name: str, kind: str, confidence: int) -> None:
+    claim = SCANNER.claim(Candidate(name, name, name, 10, b"a: 1\n"))
+    assert claim is not None and (claim.kind, claim.confidence) == (kind, confidence)
+
+
+@pytest.mark.parametrize(("name", "head", "expected"), [
+    ("deploy.yaml", b"apiVersion: apps/v1\nkind: Deployment\n", ("kubernetes", 60)),
+    ("supervisord.conf", b"; supervisor\n[program:api]\ncommand=x\n", ("ini", 10)),
+    ("nginx.conf", b"server { listen 80; }\n", None),
+    ("pg_hba.conf", b"host all all 0.0.0.0/0 trust\n", None),
+    ("postgresql.conf", b"ssl = off\n", None),
+    ("my.cnf", b"[mysqld]\nbind-address=0.0.0.0\n", None),
+    ("redis.conf", b"requirepass x\n", None),
+    ("server.pem", b"-----BEGIN CERTIFICATE-----\n", None),
+    ("README.md", b"# hello\n", None),
+    ("random.conf", b"listen 80;\n", None),
+])
+def test_claims_by_content_and_exclusions(name: str, head: bytes,
+                                          expected: tuple[str, int] | None) -> None:
+    claim = SCANNER.claim(Candidate(name, name, name, len(head), head))
+    assert (None if claim is None else (claim.kind, claim.confidence)) == expected
+
+
+CANARY = "Canary-Value-8f3e1a"
+
+MALFORMED = [
+    ("bad.yaml", f"ok: 1\nkey: [{CANARY}\nother: 2\n", 3),
+    ("tabs.yaml", f"a:\n\t- {CANARY}\n", 2),
+    ("bad.json", f'{{\n  "a": "{CANARY}",\n  "b": \n}}\n', 4),
+    ("trailing.json", f'{{"a": "{CANARY}",}}', 1),
+    ("bad.toml", f'a = "{CANARY}"\nb = = 3\n', 2),
+    ("dup.toml", f'a = "{CANARY}"\na = 2\n', 2),
+    ("bad.ini", f"[s]\nok = 1\n= {CANARY}\n", 3),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "line"), MALFORMED, ids=[c[0] for c in MALFORMED])
+def test_malformed_is_target_error_with_line(tmp_path: Path, name: str, text: str,
+                                             line: int) -> None:
+    with pytest.raises(TargetError) as info:
+        scan(tmp_path, name, text)
+    assert info.value.line == line
+    assert f"line {line}" in str(info.value)
+    assert CANARY not in str(info.value) and CANARY not in repr(info.value)
+
+
+@pytest.mark.parametrize(("name", "data", "offset"), [
+    ("junk.yaml", b"a: 1\nb: \x00\x01\x02\xff", 8),
+    ("latin.env", b"A=1\nB=caf\xe9\n", 9),
+    ("utf16.json", '{"a": 1}'.encode("utf-16"), None),
+])
+def test_binary_or_undecodable_is_target_error(tmp_path: Path, name: str, data: bytes,
+                                               offset: int | None) -> None:
+    with pytest.raises(TargetError) as info:
+        scan(tmp_path, name, data)
+    if offset is not None:
+        assert info.value.offset == offset and f"offset {offset}" in str(info.value)
+    assert info.value.line is not None or info.value.offset is not None
+
+
+def test_properties_fall_back_to_latin1(tmp_path: Path) -> None:
+    assert settings(scan(tmp_path, "app.properties", b"name=caf\xe9\n")) == [
+        ("name", "café", 1)]
+
+
+def test_env_bad_line_is_a_problem_and_the_rest_is_read(tmp_path: Path) -> None:
+    items = scan(tmp_path, ".env", f"A=1\nthis is {CANARY}\nB=2\n")
+    problems = [i for i in items if isinstance(i, Problem)]
+    assert [p.message for p in problems] == ["line 2: not a KEY=VALUE assignment; line skipped"]
+    assert settings(items) == [("A", "1", 1), ("B", "2", 3)]
+
+
+def test_alias_bomb_is_bounded(tmp_path: Path) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]"
+              for i in range(8)]
+    items = scan(tmp_path, "bomb.yaml", "\n".join(lines) + "\n")
+    assert len(settings(items)) == 10  # aliases are reported once, where the anchor is
+
+
+def test_deterministic(tmp_path: Path) -> None:
+    text = "a: 1\nb: {c: [1, 2], d: postgresql://u:Secr3tPassw0rd@h/db}\n"
+    first = scan(tmp_path, "x.yaml", text)
+    assert first == scan(tmp_path, "x.yaml", text)
