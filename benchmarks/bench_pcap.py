@@ -98,7 +98,10 @@ def run_tshark(path: Path) -> tuple[float, float, Findings]:
     from scanners.pcap.protocols.http import is_password_field
     from scanners.pcap.suites import sslv2_kind, suite
 
-    argv = ["tshark", "-n", "-r", str(path), "-T", "fields", "-E", "separator=/t"]
+    # NOTE: out-of-order reassembly is off by default in tshark; switched on so that it
+    # reads the same reassembled streams as we do.
+    argv = ["tshark", "-n", "-o", "tcp.reassemble_out_of_order:TRUE", "-r", str(path), "-T",
+            "fields", "-E", "separator=/t"]
     for name in TSHARK_FIELDS:
         argv += ["-e", name]
     seconds, rss, out = measure(argv, stdout=None)

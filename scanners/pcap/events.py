@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from auditor.masking import keyed_hash, mask, mask_secret
+from auditor.masking import keyed_hash, mask, mask_entity, mask_secret
 from auditor.models import JSONValue, Location, Observation, Problem
 
 __all__ = ["FlowContext", "PiiFinder", "Recorder"]
@@ -181,7 +181,7 @@ class Recorder:
         for entity, value in found:
             agg.count += 1
             examples = agg.entities.setdefault(entity, [])
-            masked = mask(value)
+            masked = mask_entity(entity, value)
             if len(examples) < MAX_EXAMPLES and masked not in examples:
                 examples.append(masked)
             if len(agg.subjects) < MAX_SUBJECTS:
