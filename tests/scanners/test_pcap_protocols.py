@@ -40,6 +40,10 @@ def _mysql_login(user: bytes, auth: bytes, plugin: bytes, caps: int = 0x000AA685
                   bytes((len(auth),)) + auth + plugin + b"\0")
 
 
+def _tlv(tag: int, value: bytes) -> bytes:
+    return bytes((tag, len(value))) + value
+
+
 def _ldap_bind(dn: bytes, password: bytes) -> bytes:
     bind = b"\x02\x01\x03\x04" + bytes((len(dn),)) + dn + b"\x80" + bytes((len(password),)) + \
         password
@@ -237,3 +241,24 @@ def test_http_gzip_body_reaches_the_pii_engine(tmp_path: Path) -> None:
     assert any("cccd: 001203012345" in text for text in seen)
     assert [(o.attributes["entities"], o.subjects, o.evidence) for o in pii] == [  # type: ignore[union-attr]
         (["VN_CCCD"], 1, {"VN_CCCD": ["001••••••••5"]})]
+
+
+@pytest.mark.parametrize(("port", "turns", "protocol"), [
+    (143, [("s", b"* OK\r\n"), ("c", b"a3 FETCH 1 BODY[]\r\n"),
+           ("s", b"* 1 FETCH (BODY[] {40}\r\nTo: x\r\n\r\nSo CCCD: 001203012345\r\n)\r\n"),
+           ("s", b"a3 OK done\r\n")], "imap"),
+    (110, [("s", b"+OK\r\n"), ("c", b"RETR 1\r\n"),
+           ("s", b"+OK 40 octets\r\nSubject: x\r\n\r\nCCCD 001203012345\r\n.\r\n")], "pop3"),
+    (5432, [("c", _startup(b"u")), ("s", _pg(b"R", struct.pack("!I", 0))),
+            ("c", _pg(b"Q", b"SELECT cccd FROM dan_cu\0")),
+            ("s", _pg(b"T", b"\0\1cccd\0" + b"\0" * 18)),
+            ("s", _pg(b"D", b"\0\1" + struct.pack("!I", 12) + b"001203012345"))], "postgres"),
+    (389, [("c", _ldap_bind(b"", b"")), ("s", _tlv(0x30, _tlv(2, b"\2") + _tlv(0x64, _tlv(
+        4, b"cn=an") + _tlv(0x30, _tlv(0x30, _tlv(4, b"employeeCCCD") + _tlv(0x31, _tlv(
+            4, b"001203012345")))))))], "ldap"),
+])
+def test_payload_text_reaches_the_pii_engine(tmp_path: Path, port: int, turns: Turns,
+                                             protocol: str) -> None:
+    found = observations(scan(conversation(tmp_path / "c.pcap", port, turns)), "net.pii")
+    assert [(o.attributes["protocol"], o.entities) for o in found] == [(protocol, ("VN_CCCD",))]
+    assert "001203012345" not in repr(found)
