@@ -14,8 +14,8 @@ measures on the same files, each tool in its own process:
   POP commands, SNMP community, TLS handshake type/version/cipher suite);
 - ``scapy``: ``PcapReader`` full dissection of every packet.
 
-Reported: seconds (best of ``--repeat`` runs), MB/s, peak RSS (``wait4`` ru_maxrss). Then the findings: the servers
-with cleartext credentials, deprecated TLS versions and weak suites according to our
+Reported: seconds (best of ``--repeat`` runs), MB/s, peak RSS (``wait4`` ru_maxrss).
+Then the findings: the servers with cleartext credentials, deprecated TLS versions and weak suites according to our
 report and according to tshark's fields (HTTP Basic and password form fields, FTP/POP3
 PASS, IMAP/SMTP passwords, LDAP simple binds, PostgreSQL passwords, SNMP communities,
 ServerHello versions and suites, SSLv2 cipher specs), whether they are identical (and
