@@ -15,12 +15,13 @@ measures on the same files, each tool in its own process:
 - ``scapy``: ``PcapReader`` full dissection of every packet.
 
 Reported: seconds (best of ``--repeat`` runs), MB/s, peak RSS (``wait4`` ru_maxrss).
-Then the findings: the servers with cleartext credentials, deprecated TLS versions and weak suites according to our
-report and according to tshark's fields (HTTP Basic and password form fields, FTP/POP3
-PASS, IMAP/SMTP passwords, LDAP simple binds, PostgreSQL passwords, SNMP communities,
-ServerHello versions and suites, SSLv2 cipher specs), whether they are identical (and
-equal to the generator's truth); and our peak RSS on the large capture vs the 10x
-smaller one. Telnet logins have no tshark field and are left out of the comparison.
+Then the findings: the servers with cleartext credentials, deprecated TLS versions and
+weak suites according to our report and according to tshark's fields (HTTP Basic and
+password form fields, FTP/POP3 PASS, IMAP/SMTP passwords, LDAP simple binds, PostgreSQL
+passwords, SNMP communities, ServerHello versions and suites, SSLv2 cipher specs), whether
+they are identical (and equal to the generator's truth); and our peak RSS on the large
+capture vs the 10x smaller one. Telnet logins have no tshark field and are left out of
+the comparison.
 tshark must be installed (``apt-get install tshark``); it is never a runtime dependency.
 """
 
