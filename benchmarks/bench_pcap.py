@@ -1,0 +1,216 @@
+"""Capture scanner vs tshark field extraction vs scapy full dissection.
+
+    python benchmarks/bench_pcap.py                 # 150 MB capture (and a 15 MB one)
+    python benchmarks/bench_pcap.py --scale 0.1     # quick: 15 MB (and 1.5 MB)
+
+One run generates (once, cached in ``benchmarks/.data/``) a mixed capture of
+``150 MB x scale`` with fixtures/gen_pcap.py and a second one ten times smaller, then
+measures on the same files, each tool in its own process:
+
+- ``auditor``: ``auditor scan CAPTURE --format json`` (the real CLI, rules included),
+  once with ``--option pcap.pii=false`` (the work comparable to tshark's field extraction)
+  and once with personal-data detection (loading the PII engine costs a few seconds);
+- ``tshark``: the comparable field extraction (``-T fields``: HTTP Authorization, FTP and
+  POP commands, SNMP community, TLS handshake type/version/cipher suite);
+- ``scapy``: ``PcapReader`` full dissection of every packet.
+
+Reported: seconds (best of ``--repeat`` runs), MB/s, peak RSS (``wait4`` ru_maxrss).
+Then the findings: the servers with cleartext credentials, deprecated TLS versions and
+weak suites according to our report and according to tshark's fields (HTTP Basic and
+password form fields, FTP/POP3 PASS, IMAP/SMTP passwords, LDAP simple binds, PostgreSQL
+passwords, SNMP communities, ServerHello versions and suites, SSLv2 cipher specs), whether
+they are identical (and equal to the generator's truth); and our peak RSS on the large
+capture vs the 10x smaller one. Telnet logins have no tshark field and are left out of
+the comparison.
+tshark must be installed (``apt-get install tshark``); it is never a runtime dependency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "benchmarks" / ".data"
+AS_OF = "2026-11-25"
+BASE_MB = 150.0
+TSHARK_FIELDS = ("ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "tcp.srcport", "tcp.dstport",
+                 "udp.srcport", "udp.dstport", "http.authorization", "ftp.request.command",
+                 "pop.request.command", "snmp.community", "tls.handshake.type",
+                 "tls.handshake.version", "tls.handshake.ciphersuite",
+                 "tls.handshake.cipherspec", "imap.request.password", "smtp.auth.password",
+                 "ldap.simple", "pgsql.password", "urlencoded-form.key")
+DEPRECATED = {0x0002, 0x0300, 0x0301, 0x0302}
+Findings = set[tuple[str, str]]  # (category, server endpoint)
+
+
+def capture(megabytes: float) -> Path:
+    """Generate (or reuse) a capture of about ``megabytes`` MB."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    path = DATA / f"mixed-{megabytes:g}MB.pcap"
+    truth = path.with_suffix(".truth.json")
+    if not (path.exists() and truth.exists()):
+        subprocess.run([sys.executable, str(ROOT / "fixtures" / "gen_pcap.py"), "--out",
+                        str(path), "--truth", str(truth), "--bulk-mb", str(megabytes)],
+                       check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+REPEAT = [3]  # runs per measurement; set from --repeat
+
+
+def measure(argv: list[str], stdout: int | None = subprocess.DEVNULL) -> tuple[float, float,
+                                                                               bytes]:
+    """Run a command REPEAT times; (best seconds, peak RSS in MB, stdout of the last run).
+
+    NOTE: the best of several runs, because the machine is shared: the slower runs measure
+    the neighbours, not the tool."""
+    runs = [_measure_once(argv, stdout) for _ in range(REPEAT[0])]
+    return min(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2]
+
+
+def _measure_once(argv: list[str], stdout: int | None) -> tuple[float, float, bytes]:
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(argv, stdout=out if stdout is None else stdout,
+                                stderr=subprocess.DEVNULL)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) not in (0, 1):
+            raise RuntimeError(f"{argv[0]} failed with status {status}")
+        out.seek(0)
+        data = out.read() if stdout is None else b""
+    return elapsed, usage.ru_maxrss / 1024, data
+
+
+def run_auditor(path: Path, out: Path, *, pii: bool = True) -> tuple[float, float, Findings]:
+    cli = [sys.executable, "-m", "auditor.cli", "scan", str(path), "--format", "json", "-o",
+           str(out), "--as-of", AS_OF, "--jobs", "1", "--quiet", "--fail-on", "never"]
+    if not pii:
+        cli += ["--option", "pcap.pii=false"]
+    seconds, rss, _ = measure(cli)
+    doc = json.loads((out / "report.json").read_text())
+    names = {"core.net.cleartext-credentials": "cleartext-credentials",
+             "core.net.tls-deprecated-version": "tls-deprecated",
+             "core.net.tls-weak-cipher": "tls-weak-cipher"}
+    found = {(names[f["rule_id"]], f["location"]["flow"].split("->")[1])
+             for f in doc["findings"] if f["rule_id"] in names
+             and f["evidence"].get("protocol") != "telnet"}
+    return seconds, rss, found
+
+
+def _endpoint(ip: str, port: str) -> str:
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def run_tshark(path: Path) -> tuple[float, float, Findings]:
+    from scanners.pcap.protocols.http import is_password_field
+    from scanners.pcap.suites import sslv2_kind, suite
+
+    # NOTE: out-of-order reassembly is off by default in tshark; switched on so that it
+    # reads the same reassembled streams as we do.
+    argv = ["tshark", "-n", "-o", "tcp.reassemble_out_of_order:TRUE", "-r", str(path), "-T",
+            "fields", "-E", "separator=/t"]
+    for name in TSHARK_FIELDS:
+        argv += ["-e", name]
+    seconds, rss, out = measure(argv, stdout=None)
+    found: Findings = set()
+    weak = {"EXPORT", "NULL", "RC4", "DES", "3DES", "RC2", "ANON", "MD5"}
+    for line in out.decode("utf-8", "replace").splitlines():
+        f = dict(zip(TSHARK_FIELDS, line.split("\t"), strict=False))
+        src, dst = f["ip.src"] or f["ipv6.src"], f["ip.dst"] or f["ipv6.dst"]
+        sport = f["tcp.srcport"] or f["udp.srcport"]
+        dport = f["tcp.dstport"] or f["udp.dstport"]
+        form_keys = f["urlencoded-form.key"].split(",")
+        if f["http.authorization"].startswith("Basic") or "PASS" in (
+                f["ftp.request.command"], f["pop.request.command"]) or any(
+                f[k] for k in ("snmp.community", "imap.request.password",
+                               "smtp.auth.password", "ldap.simple", "pgsql.password")) or \
+                any(is_password_field(k) for k in form_keys if k):
+            found.add(("cleartext-credentials", _endpoint(dst, dport)))
+        types = f["tls.handshake.type"].split(",")
+        if "2" in types or "4" in types:  # ServerHello / SSLv2 SERVER-HELLO
+            version = int(f["tls.handshake.version"].split(",")[0] or "0", 16)
+            server = _endpoint(src, sport)
+            if version in DEPRECATED:
+                found.add(("tls-deprecated", server))
+            codes = [c for c in f["tls.handshake.ciphersuite"].split(",") if c]
+            specs = [c for c in f["tls.handshake.cipherspec"].split(",") if c]
+            info = suite(int(codes[0], 16)) if codes else \
+                sslv2_kind(int(specs[0], 16)) if specs else None
+            if info is not None and weak & set(info.flags):
+                found.add(("tls-weak-cipher", server))
+    return seconds, rss, found
+
+
+def run_scapy(path: Path) -> tuple[float, float]:
+    code = ("import sys\nfrom scapy.utils import PcapReader\nn = 0\n"
+            "for pkt in PcapReader(sys.argv[1]):\n    n += len(pkt.layers())\n")
+    seconds, rss, _ = measure([sys.executable, "-c", code, str(path)])
+    return seconds, rss
+
+
+def truth_findings(path: Path) -> Findings:
+    doc = json.loads(path.with_suffix(".truth.json").read_text())
+    names = {"core.net.cleartext-credentials": "cleartext-credentials",
+             "core.net.tls-deprecated-version": "tls-deprecated",
+             "core.net.tls-weak-cipher": "tls-weak-cipher"}
+    return {(names[i["rule"]], i["flow"].split("->")[1]) for i in doc["items"]
+            if i["rule"] in names and i["attributes"].get("protocol") != "telnet"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="capture size as a multiple of 150 MB (default 1)")
+    parser.add_argument("--no-scapy", action="store_true", help="skip scapy (slowest)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per tool (best is kept)")
+    args = parser.parse_args(argv)
+    REPEAT[0] = max(1, args.repeat)
+    if shutil.which("tshark") is None:
+        print("tshark is not installed (apt-get install tshark)", file=sys.stderr)
+        return 2
+    big, small = capture(BASE_MB * args.scale), capture(BASE_MB * args.scale / 10)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in (small, big):
+            mb = path.stat().st_size / 1e6
+            ours = run_auditor(path, Path(tmp), pii=False)
+            full = run_auditor(path, Path(tmp))
+            shark = run_tshark(path)
+            rows.append((path, mb, ours, full, shark,
+                         None if args.no_scapy else run_scapy(path)))
+    print(f"{'capture':>10} {'tool':>16} {'seconds':>8} {'MB/s':>7} {'peak RSS MB':>12}")
+    for _path, mb, ours, full, shark, scapy in rows:
+        for tool, result in (("auditor (no PII)", ours[:2]), ("auditor", full[:2]),
+                             ("tshark", shark[:2]), ("scapy", scapy)):
+            if result is not None:
+                print(f"{mb:9.1f}M {tool:>16} {result[0]:8.2f} {mb / result[0]:7.1f} "
+                      f"{result[1]:12.1f}")
+    path, mb, ours, full, shark, _ = rows[-1]
+    truth = truth_findings(path)
+    print(f"\nspeed vs tshark on {mb:.0f} MB: {shark[0] / ours[0]:.2f}x comparable extraction "
+          f"(pcap.pii=false), {shark[0] / full[0]:.2f}x with personal-data detection")
+    print(f"peak RSS auditor, {rows[0][1]:.0f} MB -> {mb:.0f} MB capture: "
+          f"{rows[0][2][1]:.1f} -> {ours[1]:.1f} MB (no PII), "
+          f"{rows[0][3][1]:.1f} -> {full[1]:.1f} MB (with PII)")
+    if full[2] != ours[2]:
+        print("  findings differ with and without PII detection!")
+    print(f"findings (category, server): auditor {len(ours[2])}, tshark {len(shark[2])}, "
+          f"truth {len(truth)}; auditor == tshark: {ours[2] == shark[2]}; "
+          f"auditor == truth: {ours[2] == truth}")
+    for name, diff in (("only auditor", ours[2] - shark[2]), ("only tshark", shark[2] - ours[2])):
+        if diff:
+            print(f"  {name}: {sorted(diff)[:10]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""Network capture scanner: cleartext credentials, personal data on the wire, weak TLS.
+
+Reads pcap and pcapng captures (also gzip-compressed) as a stream, reassembles TCP
+connections within fixed memory bounds, identifies protocols by content and reports what
+each connection exposes. Facts only: the ``core`` pack (rules/core/network.yaml and
+rules/core/crypto.yaml) decides what is a violation.
+
+Observation kinds (location: ``uri``, ``flow`` = ``CLIENT_IP:PORT->SERVER_IP:PORT``,
+``packet`` = 1-based frame number where the evidence starts):
+
+``net.cleartext_auth``
+    A login sent without TLS. ``protocol`` (http-basic, http-digest, http-form, ftp,
+    telnet, smtp, pop3, imap, ldap, snmp, postgres, mysql), ``mechanism`` (basic, digest,
+    form, json, query, multipart, user-pass, sasl-plain, sasl-login, sasl-cram-md5, apop,
+    login, simple-bind, community-v1, community-v2c, password, md5, mysql_clear_password,
+    mysql_native_password...), ``secret_exposed`` (the password itself crossed the wire,
+    not a challenge response), ``user_present``, ``server``, ``via``. Evidence: the user
+    masked (``ad•••n``), the password only as ``•••(length)``.
+``net.cleartext_service``
+    A cleartext protocol carried sessions to a server (one per server and protocol, emitted
+    at the end): ``protocol``, ``server``, ``flows``, ``bytes``. Connections upgraded with
+    STARTTLS / AUTH TLS / SSLRequest do not count.
+``net.session_token``
+    A session cookie, bearer token or API key sent in cleartext HTTP (one per server and
+    name): ``protocol``, ``name``, ``where`` (cookie, set-cookie, header, url),
+    ``value_length``. Evidence: the value as ``•••(length)``.
+``net.pii``
+    Personal data in cleartext payloads, found by the PII engine (one per server and
+    protocol, emitted at the end): ``protocol``, ``entities``, ``places`` (url, body,
+    response, query, result, message, envelope), ``count``; ``subjects`` counts distinct
+    keyed hashes; evidence holds up to three masked examples per entity type.
+``tls.handshake``
+    One per server and parameter set: ``version``, ``suite``, ``suite_code``,
+    ``suite_flags``, ``kex``, ``dh_bits``, ``ec_curve``, ``client_version``,
+    ``client_versions``, ``client_max_version``, ``offered_suites``, ``offered_flags``,
+    ``sni``, ``sslv2_hello``, ``client_hello``, ``server_hello``, ``server``, ``via``
+    (e.g. ``smtp`` after STARTTLS).
+``crypto.certificate``
+    A certificate the server sent in a TLS <= 1.2 or SSLv2 handshake, with the attributes of
+    scanners.crypto.x509facts.certificate_facts (judged ``--as-of``) plus ``source``
+    (``tls-handshake``), ``chain_position`` (0 = the server's own) and ``server``.
+    Self-signed CA certificates sent after the leaf are trust anchors and not reported.
+``ssh.banner``
+    ``role`` (client/server), ``protocol_version`` (2.0, 1.99, 1.5), ``software``,
+    ``comments``.
+
+Example::
+
+    Observation(kind="net.cleartext_auth",
+                location=Location("capture.pcap", flow="10.0.0.5:51514->10.0.0.9:21",
+                                  packet=7),
+                attributes={"protocol": "ftp", "mechanism": "user-pass",
+                            "secret_exposed": True, "user_present": True,
+                            "server": "10.0.0.9:21"},
+                evidence={"protocol": "ftp", "mechanism": "user-pass",
+                          "user": "ad•••n", "password": "••••••(6)"})
+
+Options (``--option pcap.NAME=VALUE``): ``max_flows`` (65536), ``idle_timeout`` (300 s),
+``max_stream_bytes`` (4 MiB per direction), ``max_pending_bytes`` (256 KiB),
+``pii`` (true). See docs/captures.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from auditor.errors import TargetError
+from auditor.models import Observation, Problem, Target
+from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
+from scanners.pcap.dispatch import CaptureSession
+from scanners.pcap.events import Recorder
+from scanners.pcap.flows import Limits
+from scanners.pcap.pii import pii_finder
+from scanners.pcap.reader import PCAP_MAGICS, PCAPNG_MAGIC, CaptureError, open_capture, read_frames
+
+__all__ = ["PcapScanner"]
+
+
+def _limits(options: ScanOptions) -> Limits:
+    base = Limits()
+    values = {}
+    for name in ("max_flows", "max_stream_bytes", "max_pending_bytes", "idle_timeout"):
+        raw = options.get(f"pcap.{name}")
+        if raw is None:
+            continue
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
+            raise TargetError(f"option pcap.{name} must be a positive number (got {raw!r})")
+        values[name] = float(raw) if name == "idle_timeout" else int(raw)
+    return Limits(
+        max_flows=int(values.get("max_flows", base.max_flows)),
+        idle_timeout=float(values.get("idle_timeout", base.idle_timeout)),
+        max_stream_bytes=int(values.get("max_stream_bytes", base.max_stream_bytes)),
+        max_pending_bytes=int(values.get("max_pending_bytes", base.max_pending_bytes)),
+    )
+
+
+class PcapScanner(Scanner):
+    """pcap / pcapng capture files (also gzip-compressed)."""
+
+    name = "pcap"
+    description = "Network captures: cleartext credentials and personal data, weak TLS"
+    emits = ("net.cleartext_auth", "net.cleartext_service", "net.session_token", "net.pii",
+             "tls.handshake", "crypto.certificate", "ssh.banner")
+
+    def claim(self, candidate: Candidate) -> Claim | None:
+        magic = candidate.head[:4]
+        if magic in PCAP_MAGICS:
+            return Claim("pcap", 100)
+        if magic == PCAPNG_MAGIC:
+            return Claim("pcapng", 100)
+        return None
+
+    def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
+        limits = _limits(options)
+        recorder = Recorder(target.uri, options.hash_key, options.as_of, pii_finder(options))
+        session = CaptureSession(recorder, limits)
+        try:
+            stream = open_capture(target.locator)
+        except OSError as exc:
+            raise TargetError(f"{target.uri}: cannot open capture ({exc.strerror})") from None
+        failure: CaptureError | None = None
+        with stream:
+            try:
+                for frame in read_frames(stream):
+                    session.frame(frame)
+                    if recorder.pending:
+                        yield from recorder.drain()
+            except CaptureError as exc:
+                failure = exc
+            # NOTE: a capture cut short still reports the connections seen before the cut
+            session.close()
+            yield from recorder.finish()
+        if failure is not None:
+            raise TargetError(f"{target.uri}: {failure}", offset=failure.offset)

@@ -1,0 +1,172 @@
+"""Streaming capture reader and link/IP decoding: formats, link types, corrupt input."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import struct
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pcap_support import ROOT, observations, scan
+
+from auditor.errors import TargetError
+from auditor.scanner import Candidate
+from scanners.pcap import PcapScanner
+from scanners.pcap.packets import Defragmenter, decode
+from scanners.pcap.reader import CaptureError, read_frames
+
+DEMO = ROOT / "fixtures" / "demo" / "capture" / "network.pcap"
+FRAME = bytes(range(60))
+
+
+def pcap(order: str = "<", nano: bool = False, frames: tuple[bytes, ...] = (FRAME,),
+         linktype: int = 1) -> bytes:
+    magic = 0xA1B23C4D if nano else 0xA1B2C3D4
+    out = struct.pack(order + "IHHiIII", magic, 2, 4, 0, 0, 65535, linktype)
+    for i, data in enumerate(frames):
+        out += struct.pack(order + "IIII", 1_700_000_000 + i, 500, len(data), len(data)) + data
+    return out
+
+
+def _block(btype: int, body: bytes) -> bytes:
+    body += b"\0" * (-len(body) % 4)
+    return struct.pack("<II", btype, 12 + len(body)) + body + struct.pack("<I", 12 + len(body))
+
+
+def pcapng(frames: tuple[bytes, ...] = (FRAME,), tsresol: int = 9) -> bytes:
+    shb = _block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    options = struct.pack("<HHB3x", 9, 1, tsresol) + struct.pack("<HH", 0, 0)
+    idb = _block(1, struct.pack("<HHI", 1, 0, 65535) + options)
+    out = shb + idb
+    for i, data in enumerate(frames):
+        ts = (1_700_000_000 + i) * 10**9 + 500
+        out += _block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, len(data),
+                                     len(data)) + data)
+    return out
+
+
+@pytest.mark.parametrize(("name", "blob", "timestamp"), [
+    ("pcap-le-usec", pcap("<"), 1_700_000_000.0005),
+    ("pcap-be-usec", pcap(">"), 1_700_000_000.0005),
+    ("pcap-le-nsec", pcap("<", nano=True), 1_700_000_000.0000005),
+    ("pcapng-nsec", pcapng(), 1_700_000_000.0000005),
+    ("pcapng-usec", pcapng(tsresol=6), 1_700_000_000_000.0005),
+])
+def test_formats(name: str, blob: bytes, timestamp: float) -> None:
+    frames = list(read_frames(io.BytesIO(blob)))
+    assert [(f.number, f.linktype, f.data) for f in frames] == [(1, 1, FRAME)]
+    assert frames[0].timestamp == pytest.approx(timestamp, abs=1e-6)
+
+
+@pytest.mark.parametrize(("blob", "message", "offset", "frame"), [
+    (b"", "not a pcap/pcapng capture", 0, 0),
+    (b"hello world, this is text\n", "not a pcap/pcapng capture", 0, 0),
+    (pcap()[:20], "truncated pcap file header", 0, 0),
+    (pcap(frames=(FRAME, FRAME))[:24 + 76 + 10], "truncated record header", 100, 2),
+    (pcap(frames=(FRAME, FRAME))[:24 + 76 + 30], "cut in the middle of a packet", 100, 2),
+    (pcap()[:24] + struct.pack("<IIII", 0, 0, 10**7, 10**7), "implausible record length",
+     24, 1),
+    (pcapng()[:60] + b"\x06\0\0\0\x07\0\0\0\0\0\0\0", "implausible pcapng block length", 60, 1),
+    (pcapng()[:-8], "cut in the middle of a block", 60, 1),
+])
+def test_corrupt_input_names_offset_and_frame(blob: bytes, message: str, offset: int,
+                                              frame: int) -> None:
+    with pytest.raises(CaptureError) as info:
+        list(read_frames(io.BytesIO(blob)))
+    assert message in str(info.value)
+    assert (info.value.offset, info.value.frame) == (offset, frame)
+    assert f"byte offset {offset}" in str(info.value)
+
+
+def test_gzip_capture_is_read_and_claimed(tmp_path: Path) -> None:
+    path = tmp_path / "demo.pcap.gz"
+    path.write_bytes(gzip.compress(DEMO.read_bytes()))
+    assert scan(path) == scan(DEMO, uri="demo.pcap.gz")
+
+
+def test_corrupt_gzip_is_a_target_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.pcap.gz"
+    blob = gzip.compress(DEMO.read_bytes())
+    path.write_bytes(blob[:len(blob) // 2] + b"\0" * 64 + blob[len(blob) // 2 + 64:])
+    with pytest.raises(TargetError, match="byte offset"):
+        scan(path)
+
+
+def test_capture_cut_mid_packet_keeps_what_came_before(tmp_path: Path) -> None:
+    whole = observations(scan(DEMO))
+    blob = DEMO.read_bytes()
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(blob[:len(blob) * 2 // 3 + 7])
+    kept: list[object] = []
+    with pytest.raises(TargetError) as info:
+        for item in PcapScanner().scan(*_target(cut)):
+            kept.append(item)
+    assert "frame" in str(info.value) and info.value.offset is not None
+    assert info.value.offset > 0
+    auth = [o for o in observations(kept) if o.kind == "net.cleartext_auth"]  # type: ignore[arg-type]
+    assert {o.attributes["protocol"] for o in auth} >= {"http-basic", "ftp", "smtp"}
+    assert len(observations(kept)) < len(whole)  # type: ignore[arg-type]
+
+
+def _target(path: Path) -> tuple[object, object]:
+    from pcap_support import AS_OF, KEY
+
+    from auditor.models import Target
+    from auditor.scanner import ScanOptions
+    return (Target(uri=path.name, locator=str(path), kind="pcap", scanner="pcap"),
+            ScanOptions(as_of=AS_OF, hash_key=KEY))
+
+
+def test_unreadable_file_is_a_target_error(tmp_path: Path) -> None:
+    with pytest.raises(TargetError, match="cannot open capture"):
+        scan(tmp_path / "missing.pcap")
+
+
+@pytest.mark.parametrize(("head", "kind"), [
+    (pcap()[:64], "pcap"), (pcap(">")[:64], "pcap"), (pcap(nano=True)[:64], "pcap"),
+    (pcapng()[:64], "pcapng"), (b"SQLite format 3\0", None), (b"GET / HTTP/1.1\r\n", None),
+])
+def test_claim_by_magic(head: bytes, kind: str | None) -> None:
+    claim = PcapScanner().claim(Candidate(path="x", uri="x", name="x.bin", size=64, head=head))
+    assert (claim.kind if claim else None) == kind
+    if claim:
+        assert claim.confidence == 100
+
+
+IP_TCP = bytes.fromhex("4500002c000100004006" "0000" "0a000001" "0a000002") + \
+    struct.pack("!HHIIBBHHH", 1234, 80, 7, 0, 0x50, 0x18, 8192, 0, 0) + b"GET "
+IP6_TCP = bytes.fromhex("6000000000180640" + "20010db8" + "0" * 22 + "01" + "20010db8" +
+                        "0" * 22 + "02") + struct.pack("!HHIIBBHHH", 1234, 80, 7, 0, 0x50,
+                                                       0x18, 8192, 0, 0) + b"GET "
+
+
+@pytest.mark.parametrize(("linktype", "frame"), [
+    (1, b"\x02" * 12 + b"\x08\x00" + IP_TCP),                          # Ethernet
+    (1, b"\x02" * 12 + b"\x81\x00\x00\x2a\x08\x00" + IP_TCP),          # 802.1Q
+    (1, b"\x02" * 12 + b"\x88\xa8\x00\x01\x81\x00\x00\x2a\x08\x00" + IP_TCP),  # QinQ
+    (101, IP_TCP), (228, IP_TCP), (229, IP6_TCP),                      # raw IP
+    (113, b"\0\0\0\1\0\6" + b"\2" * 8 + b"\x08\x00" + IP_TCP),         # Linux SLL
+    (276, b"\x08\x00\0\0" + b"\0" * 16 + IP_TCP),                      # Linux SLL2
+    (0, b"\2\0\0\0" + IP_TCP),                                         # BSD loopback
+    (1, b"\x02" * 12 + b"\x86\xdd" + IP6_TCP),                         # IPv6
+])
+def test_link_types(linktype: int, frame: bytes) -> None:
+    seg = decode(linktype, frame, Defragmenter())
+    assert seg is not None
+    assert (seg.sport, seg.dport, seg.seq, seg.payload) == (1234, 80, 7, b"GET ")
+
+
+def test_ipv4_fragments_out_of_order_are_reassembled() -> None:
+    body = struct.pack("!HHIIBBHHH", 1234, 80, 7, 0, 0x50, 0x18, 8192, 0, 0) + b"x" * 100
+    def frag(off: int, more: bool, data: bytes) -> bytes:
+        flags = (0x2000 if more else 0) | (off // 8)
+        return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(data), 9, flags, 64, 6, 0,
+                           b"\x0a\0\0\1", b"\x0a\0\0\2") + data
+    defrag = Defragmenter()
+    assert decode(101, frag(64, False, body[64:]), defrag) is None
+    seg = decode(101, frag(0, True, body[:64]), defrag)
+    assert seg is not None and seg.payload == b"x" * 100
