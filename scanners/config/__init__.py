@@ -30,6 +30,8 @@ finding's fingerprint follows the secret, not its line::
 ``k8s.container``, ``k8s.secret`` - see :mod:`scanners.config.kubernetes`;
 ``compose.service`` - see :mod:`scanners.config.compose`.
 
+Option: ``--option config.max_bytes=N`` (default 64 MiB): larger files are a target error.
+
 A file that cannot be read as its format (bad syntax, binary content, bytes that are not
 UTF-8) is a :class:`~auditor.errors.TargetError` naming the line or byte offset, never the
 content. Files are read whole: config files are small and discovery bounds their size.
@@ -115,32 +117,36 @@ class ConfigScanner(Scanner):
         return Claim(kind, 40)
 
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
-        text = _read_text(Path(target.locator), target.kind)
+        limit = options.get("config.max_bytes", MAX_BYTES)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+            raise TargetError("option config.max_bytes must be a positive integer")
+        text = _read_text(Path(target.locator), target.kind, limit)
         ctx = FileContext(uri=target.uri, name=Path(target.uri).name, kind=target.kind,
                           hash_key=options.hash_key)
         yield from observe(ctx, text)
 
 
-#: larger files are refused: config files are read whole (decompressed, for ``.gz``)
+#: larger files are refused, as read (decompressed, for ``.gz``): config files are read
+#: whole. Override with ``--option config.max_bytes=N``.
 MAX_BYTES = 64 * 1024 * 1024
 
 
-def _read_text(path: Path, kind: str) -> str:
+def _read_text(path: Path, kind: str, limit: int = MAX_BYTES) -> str:
     """The file as text, or a TargetError saying where it stops being text."""
     try:
         with path.open("rb") as raw:
             if path.name.endswith(".gz"):
                 with gzip.GzipFile(fileobj=raw) as unzipped:
-                    data = unzipped.read(MAX_BYTES + 1)
+                    data = unzipped.read(limit + 1)
             else:
-                data = raw.read(MAX_BYTES + 1)
+                data = raw.read(limit + 1)
     except (EOFError, gzip.BadGzipFile, zlib.error):
         raise TargetError("corrupt gzip data") from None
     except OSError as exc:
         raise TargetError(f"cannot read file: {exc.strerror or type(exc).__name__}") from None
-    if len(data) > MAX_BYTES:
-        raise TargetError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB: not read (config "
-                          "files are read whole)")
+    if len(data) > limit:
+        raise TargetError(f"larger than {limit} bytes (option config.max_bytes): not read; "
+                          "config files are read whole")
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1

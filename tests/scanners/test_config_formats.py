@@ -276,3 +276,36 @@ def test_helm_template_is_a_problem_not_an_error(tmp_path: Path) -> None:
     items = scan(tmp_path, "deployment.yaml", text)
     problems = [i.message for i in items if isinstance(i, Problem)]
     assert len(problems) == 1 and "templated YAML" in problems[0]
+
+
+@pytest.mark.parametrize(("limit", "error"), [
+    (100, "larger than 100 bytes"), ("lots", "must be a positive integer"),
+    (0, "must be a positive integer"), (10_000, None)])
+def test_size_limit_option(tmp_path: Path, limit: object, error: str | None) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("".join(f"key{i}: value\n" for i in range(50)), encoding="utf-8")
+    options = ScanOptions(as_of=OPTIONS.as_of, hash_key=b"k",
+                          params={"config.max_bytes": limit})  # type: ignore[dict-item]
+    if error is None:
+        assert len(settings(list(SCANNER.scan(_target(path), options)))) == 50
+    else:
+        with pytest.raises(TargetError, match=error):
+            list(SCANNER.scan(_target(path), options))
+
+
+def test_claims_against_the_other_scanners(tmp_path: Path) -> None:
+    """With every installed scanner competing, each file goes to the right one."""
+    from auditor.discovery import discover
+    from auditor.plugins import load_scanners
+    files = {"app.yaml": "a: 1\n", "nginx.conf": "server {\n  listen 80;\n}\n",
+             "pg_hba.conf": "host all all 0.0.0.0/0 trust\n", "my.cnf": "[mysqld]\nx=1\n",
+             "sshd_config": "PermitRootLogin yes\n", ".env": "A=1\n",
+             "application.properties": "a=1\n", "supervisord.conf": "[program:x]\ncommand=y\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    targets, _ = discover([str(tmp_path)], load_scanners())
+    owner = {Path(t.uri).name: t.scanner for t in targets}
+    assert {n: owner.get(n) for n in files} == {
+        "app.yaml": "config", "nginx.conf": "services", "pg_hba.conf": "services",
+        "my.cnf": "services", "sshd_config": "services", ".env": "config",
+        "application.properties": "config", "supervisord.conf": "config"}
