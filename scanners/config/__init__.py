@@ -59,6 +59,8 @@ __all__ = ["MAX_BYTES", "ConfigScanner"]
 
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml",
                ".ini": "ini", ".cfg": "ini", ".properties": "properties", ".env": "env"}
+#: dot files that hold registry credentials (INI-like key = value lines)
+_CREDENTIAL_FILES = {".npmrc": "ini", ".pypirc": "ini", ".git-credentials": "ini"}
 _LOCK_KINDS = {"poetry.lock": "toml", "cargo.lock": "toml", "uv.lock": "toml",
                "pdm.lock": "toml", "composer.lock": "json", "pipfile.lock": "json",
                "flake.lock": "json"}
@@ -79,6 +81,8 @@ def _kind_by_name(name: str) -> str | None:
     lowered = name.lower()
     if lowered in _LOCK_KINDS:
         return _LOCK_KINDS[lowered]
+    if lowered in _CREDENTIAL_FILES:
+        return _CREDENTIAL_FILES[lowered]
     if lowered == ".env" or lowered.startswith(".env.") or lowered.endswith(".env"):
         return "env"
     dot = lowered.rfind(".")
@@ -112,7 +116,7 @@ class ConfigScanner(Scanner):
                 return Claim("compose", 80)
             if head is not None and _K8S_HEAD.search(head) and _K8S_KIND.search(head):
                 return Claim("kubernetes", 60)
-        if _WELL_KNOWN.match(name) or lowered in LOCK_FILES:
+        if _WELL_KNOWN.match(name) or lowered in LOCK_FILES or lowered in _CREDENTIAL_FILES:
             return Claim(kind, 80)
         return Claim(kind, 40)
 
