@@ -187,6 +187,12 @@ def test_hard_negatives(tmp_path: Path, name: str, text: str) -> None:
     assert secrets(items) == []
 
 
+def test_two_secrets_on_one_line(tmp_path: Path) -> None:
+    text = f'{{"aws": "{AWS}", "db": {{"password": "{PASSWORD}"}}, "x": 1}}'
+    assert secrets(scan(tmp_path, "one-line.json", text)) == [
+        ("aws-access-key", "aws", 1), ("password-assignment", "db.password", 1)]
+
+
 def test_evidence_and_identity(tmp_path: Path) -> None:
     [obs] = [o for o in scan(tmp_path, ".env", f"AWS_ACCESS_KEY_ID={AWS}\n")
              if isinstance(o, Observation) and o.kind == "secret"]
