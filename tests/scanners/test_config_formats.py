@@ -310,3 +310,12 @@ def test_claims_against_the_other_scanners(tmp_path: Path) -> None:
         "app.yaml": "config", "nginx.conf": "services", "pg_hba.conf": "services",
         "my.cnf": "services", "sshd_config": "services", ".env": "config",
         "application.properties": "config", "supervisord.conf": "config"}
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), FORMAT_CASES,
+                         ids=[c[0] for c in FORMAT_CASES])
+def test_crlf_and_bom_keep_keys_and_lines(tmp_path: Path, name: str, text: str,
+                                          expected: list[tuple[str, object, int]]) -> None:
+    data = b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8")
+    observed = settings(scan(tmp_path, name, data))
+    assert [(k, line) for k, _, line in observed] == [(k, line) for k, _, line in expected]
