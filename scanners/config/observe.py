@@ -129,9 +129,19 @@ def _secret_observation(ctx: FileContext, hit: Hit, key: str | None,
 
 
 def _k8s_secret_value(s: Setting, docs: dict[int, Any]) -> bool:
-    data = docs.get(s.document)
-    return isinstance(data, dict) and data.get("kind") == "Secret" and bool(s.path) \
-        and s.path[0] in {"data", "stringData"}
+    """Whether a setting is a value under ``data``/``stringData`` of a Kubernetes Secret
+    (the top-level object or one inside a ``kind: List``)."""
+    node = docs.get(s.document)
+    for part in s.path:
+        if isinstance(node, dict):
+            if part in {"data", "stringData"} and node.get("kind") == "Secret":
+                return True
+            node = node.get(str(part))
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return False
+    return False
 
 
 def _settings(ctx: FileContext, text: str, docs: dict[int, Any],
