@@ -20,8 +20,9 @@ from auditor.models import Observation, Problem, Target
 from auditor.scanner import Candidate, ScanOptions
 from scanners.config import ConfigScanner
 from scanners.config.formats import parse
+from scanners.config.jsonwalk import json_settings
 from scanners.config.settings import Setting
-from scanners.config.structured import json_settings, yaml_documents, yaml_settings
+from scanners.config.structured import yaml_documents, yaml_settings
 
 SCANNER = ConfigScanner()
 OPTIONS = ScanOptions(as_of=dt.date(2026, 12, 1), hash_key=b"test-key")
@@ -158,7 +159,8 @@ MALFORMED = [
     ("bad.yaml", f"ok: 1\nkey: [{CANARY}\nother: 2\n", 3),
     ("tabs.yaml", f"a:\n\t- {CANARY}\n", 2),
     ("bad.json", f'{{\n  "a": "{CANARY}",\n  "b": \n}}\n', 4),
-    ("trailing.json", f'{{"a": "{CANARY}",}}', 1),
+    ("missing-comma.json", f'{{"a": "{CANARY}"\n "b": 1}}', 2),
+    ("unclosed-comment.json", f'{{"a": 1, /* {CANARY}\n"b": 2}}', 1),
     ("bad.toml", f'a = "{CANARY}"\nb = = 3\n', 2),
     ("dup.toml", f'a = "{CANARY}"\na = 2\n', 2),
     ("bad.ini", f"[s]\nok = 1\n= {CANARY}\n", 3),
@@ -319,3 +321,11 @@ def test_crlf_and_bom_keep_keys_and_lines(tmp_path: Path, name: str, text: str,
     data = b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8")
     observed = settings(scan(tmp_path, name, data))
     assert [(k, line) for k, _, line in observed] == [(k, line) for k, _, line in expected]
+
+
+def test_json_with_comments_and_trailing_commas(tmp_path: Path) -> None:
+    text = ('{\n  // compiler options\n  "compilerOptions": {\n    "strict": true, /* keep */\n'
+            '    "paths": {"@app/*": ["src/*"]},\n  },\n  "url": "http://x.vn//a", // c\n}\n')
+    assert settings(scan(tmp_path, "tsconfig.json", text)) == [
+        ("compilerOptions.strict", True, 4), ("compilerOptions.paths.@app/*.0", "src/*", 5),
+        ("url", "http://x.vn//a", 7)]
