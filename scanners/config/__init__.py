@@ -57,7 +57,8 @@ from scanners.config.observe import LOCK_FILES, FileContext, observe
 
 __all__ = ["MAX_BYTES", "ConfigScanner"]
 
-_EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml",
+_EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonc": "json",
+               ".toml": "toml",
                ".ini": "ini", ".cfg": "ini", ".properties": "properties", ".env": "env"}
 #: dot files that hold registry credentials (INI-like key = value lines)
 _CREDENTIAL_FILES = {".npmrc": "ini", ".pypirc": "ini", ".git-credentials": "ini"}

@@ -127,6 +127,7 @@ def test_setting_attributes(tmp_path: Path) -> None:
     ("docker-compose.yml", "compose", 80), ("compose.prod.yaml", "compose", 80),
     ("settings.toml", "toml", 80), ("Cargo.lock", "toml", 80), ("tox.ini", "ini", 40),
     ("appsettings.Production.json", "json", 80), ("data.json", "json", 40),
+    ("settings.jsonc", "json", 40),
     ("setup.cfg", "ini", 40), (".npmrc", "ini", 80), (".pypirc", "ini", 80),
     (".git-credentials", "ini", 80),
 ])
