@@ -56,6 +56,8 @@ _NOT_SECRET_WORDS = frozenset({
     "encoder", "mode", "regex", "pattern", "label", "description", "help", "hint", "bypass",
     "host", "port", "user", "username", "issuer", "audience", "scope", "scopes", "version",
     "arn", "kms", "vault", "manager", "keyring", "alias", "command", "cmd", "helper",
+    "require", "requires", "use", "allow", "allowed", "check", "verify", "show", "ask",
+    "change", "forgot", "forgotten", "strategy", "method", "grant", "flow", "auth_method",
 })
 
 _DEFAULTED = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=])(.*)\}$")
@@ -209,7 +211,8 @@ def url_facts(value: str) -> UrlFacts | None:
         user, colon, raw_password = userinfo.partition(":")
         if "@" in unquote(user):
             user = mask(unquote(user))
-        netloc = f"{user}{colon}{mask_secret(raw_password) if colon else ''}@{hostport}"
+        shown = mask_secret(unquote(raw_password)) if colon else ""
+        netloc = f"{user}{colon}{shown}@{hostport}"
     masked = urlunsplit((parts.scheme, netloc, parts.path, "&".join(shown_query), ""))
     if value.startswith("jdbc:"):
         masked = "jdbc:" + masked
