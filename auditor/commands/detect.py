@@ -35,7 +35,9 @@ EXIT_INCOMPLETE = 3
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "detect", help="detect personal data in text, one line per record (JSON Lines)",
-        description=__doc__.split("\n\n")[0] if __doc__ else None)
+        description="PII detection on text, one input line per record. Writes JSON Lines "
+                    '{"line": N, "entities": [{"type", "start", "end", "score"}]} to stdout; '
+                    "the detected text itself is never printed.")
     parser.add_argument("file", nargs="?", default="-", metavar="FILE|-",
                         help="text file to read (default: - for standard input)")
     parser.add_argument("--types", default=None,
