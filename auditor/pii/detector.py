@@ -19,6 +19,7 @@ per-process cached detector, so the start-up cost (≈1 s) is paid once per proc
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import multiprocessing
 from collections.abc import Collection, Iterable, Iterator, Sequence
@@ -60,6 +61,22 @@ class PiiDetector:
             return []
         nfc, offsets = to_nfc(text)
         words = _context_words(context)
+        if len(nfc) <= WINDOW:
+            found = self._detect_nfc(nfc, wanted, words)
+        else:
+            # NOTE: Presidio's context step costs (results x tokens); long texts are
+            # analysed in overlapping windows so time stays linear in the length.
+            found = []
+            for base, chunk in _windows(nfc):
+                found.extend(Entity(e.type, e.start + base, e.end + base, e.score)
+                             for e in self._detect_nfc(chunk, wanted, words))
+            found = _merge(found)
+        if offsets is None:
+            return found
+        return [Entity(e.type, offsets[e.start], offsets[e.end], e.score) for e in found]
+
+    def _detect_nfc(self, nfc: str, wanted: frozenset[str], words: tuple[str, ...]
+                    ) -> list[Entity]:
         if self.config.prefilter:
             wanted = wanted & self._prefilter.candidates(fold(nfc), words)
             if not wanted:
@@ -67,7 +84,7 @@ class PiiDetector:
         results = self._analyzer.analyze(
             text=nfc, language="en", entities=sorted(wanted), context=list(words),
             score_threshold=self.config.score_threshold, return_decision_process=True)
-        return _resolve(results, wanted, offsets)
+        return _resolve(results, wanted)
 
     def detect_many(self, texts: Iterable[str], *, context: Sequence[str] = (),
                     types: Collection[str] | None = None) -> Iterator[list[Entity]]:
@@ -96,33 +113,69 @@ def _context_words(context: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(words))
 
 
-def _resolve(results: list[Any], wanted: frozenset[str],
-             offsets: list[int] | None) -> list[Entity]:
+def _resolve(results: list[Any], wanted: frozenset[str]) -> list[Entity]:
     def supported(r: Any) -> bool:
         explanation = r.analysis_explanation
         return bool(explanation is not None and explanation.supportive_context_word)
 
-    candidates = [r for r in results if r.entity_type in wanted]
+    candidates = sorted((r for r in results if r.entity_type in wanted),
+                        key=lambda r: (r.start, -r.end))
     # NOTE: a detection inside a longer one (a street named after a person inside an
     # address, a phone-like run inside a card number) is part of the longer one.
-    candidates = [r for r in candidates if not any(
-        o is not r and o.start <= r.start and r.end <= o.end and (o.end - o.start) >
-        (r.end - r.start) for o in candidates)]
-    ranked = sorted(
-        candidates,
-        key=lambda r: (not supported(r), -r.score, -(r.end - r.start),
-                       _PRIORITY.get(r.entity_type, 99), r.start))
-    kept: list[Any] = []
-    for r in ranked:
-        if all(r.end <= k.start or r.start >= k.end for k in kept):
-            kept.append(r)
-    kept.sort(key=lambda r: (r.start, r.end, r.entity_type))
-    out = []
-    for r in kept:
-        start, end = (r.start, r.end) if offsets is None else (offsets[r.start], offsets[r.end])
-        out.append(Entity(type=r.entity_type, start=start, end=end,
-                          score=round(min(r.score, 1.0), 2)))
-    return out
+    outer: list[Any] = []
+    widest: Any = None   # the span reaching furthest right so far
+    for r in candidates:
+        if widest is not None and r.end <= widest.end and \
+                r.end - r.start < widest.end - widest.start:
+            continue
+        outer.append(r)
+        if widest is None or r.end > widest.end:
+            widest = r
+    ranked = sorted(outer, key=lambda r: (not supported(r), -r.score, -(r.end - r.start),
+                                          _PRIORITY.get(r.entity_type, 99), r.start))
+    return _greedy([(r.start, r.end, r.entity_type, round(min(r.score, 1.0), 2))
+                    for r in ranked])
+
+
+def _greedy(ranked: list[tuple[int, int, str, float]]) -> list[Entity]:
+    """Keep spans in rank order unless they overlap one already kept; sort by offset."""
+    kept: list[tuple[int, int, str, float]] = []
+    starts: list[int] = []
+    for span in ranked:
+        i = bisect.bisect_left(starts, span[0])
+        if (i > 0 and kept[i - 1][1] > span[0]) or (i < len(kept) and kept[i][0] < span[1]):
+            continue
+        kept.insert(i, span)
+        starts.insert(i, span[0])
+    return [Entity(type=t, start=s, end=e, score=x) for s, e, t, x in kept]
+
+
+WINDOW = 4096
+_OVERLAP = 256
+
+
+def _windows(text: str) -> Iterator[tuple[int, str]]:
+    """Overlapping windows of at most WINDOW characters, cut at whitespace."""
+    n = len(text)
+    start = 0
+    while True:
+        end = min(n, start + WINDOW)
+        if end < n:
+            cut = max(text.rfind("\n", start + WINDOW // 2, end),
+                      text.rfind(" ", start + WINDOW - _OVERLAP, end))
+            end = cut if cut > start else end
+        yield start, text[start:end]
+        if end >= n:
+            return
+        nxt = text.find(" ", max(start + 1, end - _OVERLAP), end)
+        start = nxt + 1 if nxt != -1 else end
+
+
+def _merge(found: list[Entity]) -> list[Entity]:
+    """Entities from overlapping windows: duplicates dropped, longer spans preferred."""
+    unique = {(e.start, e.end, e.type): e for e in found}
+    ranked = sorted(unique.values(), key=lambda e: (-(e.end - e.start), -e.score, e.start))
+    return _greedy([(e.start, e.end, e.type, e.score) for e in ranked])
 
 
 def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -131,3 +132,16 @@ def test_memory_does_not_grow_with_input(detector: PiiDetector) -> None:
     finally:
         tracemalloc.stop()
     assert after_large - after_small < 512 * 1024, (after_small, after_large)
+
+
+def test_long_text_is_analysed_in_windows_without_losing_entities(
+        detector: PiiDetector) -> None:
+    record = "Khách hàng Nguyễn Văn An, SĐT 0912 345 678, email an.nguyen@example.vn. "
+    text = record * 200                      # ≈ 14,000 characters: several windows
+    found = detector.detect(text)
+    assert len(found) == 600
+    assert [text[e.start:e.end] for e in found[:3]] == [
+        "Nguyễn Văn An", "0912 345 678", "an.nguyen@example.vn"]
+    assert all(a.end <= b.start for a, b in itertools.pairwise(found))
+    assert {text[e.start:e.end] for e in found} == {"Nguyễn Văn An", "0912 345 678",
+                                                    "an.nguyen@example.vn"}
