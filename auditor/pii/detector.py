@@ -7,10 +7,12 @@ Pipeline for one text:
    clean text stops here and never reaches Presidio;
 3. Presidio (offline, ``auditor.pii.engine``) runs only the recognizers of those types,
    with context words from the text and from ``context=`` (column names, config keys);
-4. overlapping detections are resolved: a detection inside a longer one is dropped; of
+4. a detection without context right after a *negative* context word (``SKU``, ``STK``,
+   ``version``... ``lexicons/context.yaml``) is dropped;
+5. overlapping detections are resolved: a detection inside a longer one is dropped; of
    partly overlapping ones, a context-supported detection beats one without context,
    then the higher score, the longer span, and the type order of DESIGN.md;
-5. detections below ``DetectorConfig.score_threshold`` are dropped.
+6. detections below ``DetectorConfig.score_threshold`` are dropped.
 
 ``detect_many`` streams: with ``n_process > 1`` texts go to a process pool in batches of
 ``batch_size``, results come back in input order. ``get_detector(config)`` returns a
@@ -22,17 +24,20 @@ from __future__ import annotations
 import bisect
 import itertools
 import multiprocessing
+import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
 from auditor.pii.config import ALL_TYPES, DetectorConfig, Entity
+from auditor.pii.lexicon import negative_context_words
 from auditor.pii.prefilter import Prefilter
 from auditor.pii.text import fold, name_tokens, to_nfc
 
 __all__ = ["PiiDetector", "get_detector"]
 
 _PRIORITY = {t: i for i, t in enumerate(ALL_TYPES)}
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 class PiiDetector:
@@ -45,6 +50,10 @@ class PiiDetector:
         self._types = frozenset(self.config.enabled_types)
         self._analyzer = build_analyzer(self.config)
         self._prefilter = Prefilter(self._types)
+        # NOTE: the phone recognizer applies its own negative context (it also looks at
+        # a bracketed remark after the number).
+        self._negative = {t: w for t, w in negative_context_words().items()
+                          if t != "VN_PHONE" and t in self._types}
 
     def __repr__(self) -> str:
         return f"PiiDetector({self.config!r})"
@@ -84,7 +93,26 @@ class PiiDetector:
         results = self._analyzer.analyze(
             text=nfc, language="en", entities=sorted(wanted), context=list(words),
             score_threshold=self.config.score_threshold, return_decision_process=True)
+        if results and self._negative:
+            results = self._drop_negative(nfc, results)
         return _resolve(results, wanted)
+
+    def _drop_negative(self, nfc: str, results: list[Any]) -> list[Any]:
+        """Drop context-less detections right after a word that says the number is
+        something else (``SKU 51G-12345``, ``STK 19036912345678``, ``version 1.2.3.4``)."""
+        lowered = fold(nfc).lower()
+        kept = []
+        for r in results:
+            negative = self._negative.get(r.entity_type)
+            explanation = r.analysis_explanation
+            if negative and not (explanation and explanation.supportive_context_word):
+                before = lowered[max(0, r.start - 40):r.start]
+                words = list(_WORDS.finditer(before))[-4:]
+                hit = next((w for w in reversed(words) if w.group(0) in negative), None)
+                if hit is not None and not any(ch.isdigit() for ch in before[hit.end():]):
+                    continue
+            kept.append(r)
+        return kept
 
     def detect_many(self, texts: Iterable[str], *, context: Sequence[str] = (),
                     types: Collection[str] | None = None) -> Iterator[list[Entity]]:
