@@ -212,6 +212,8 @@ def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
         yield batch
 
 
+# NOTE: per-worker-process state for detect_many's pool (set by the pool initializer in
+# each worker, never in the parent).
 _WORKER: dict[str, PiiDetector] = {}
 
 
