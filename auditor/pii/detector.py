@@ -29,12 +29,17 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
+from auditor.errors import AuditorError
 from auditor.pii.config import ALL_TYPES, DetectorConfig, Entity
 from auditor.pii.lexicon import negative_context_words
 from auditor.pii.prefilter import Prefilter
 from auditor.pii.text import fold, name_tokens, to_nfc
 
-__all__ = ["PiiDetector", "get_detector"]
+__all__ = ["PiiDetector", "PiiEngineError", "get_detector"]
+
+
+class PiiEngineError(AuditorError):
+    """The detection engine failed on one text. The message never quotes the text."""
 
 _PRIORITY = {t: i for i, t in enumerate(ALL_TYPES)}
 _WORDS = re.compile(r"[a-z0-9]+")
@@ -90,9 +95,15 @@ class PiiDetector:
             wanted = wanted & self._prefilter.candidates(fold(nfc), words)
             if not wanted:
                 return []
-        results = self._analyzer.analyze(
-            text=nfc, language="en", entities=sorted(wanted), context=list(words),
-            score_threshold=self.config.score_threshold, return_decision_process=True)
+        try:
+            results = self._analyzer.analyze(
+                text=nfc, language="en", entities=sorted(wanted), context=list(words),
+                score_threshold=self.config.score_threshold, return_decision_process=True)
+        except Exception as exc:
+            # NOTE: Presidio's messages can quote the matched text; never pass them on.
+            raise PiiEngineError(
+                f"PII analysis failed on a text of {len(nfc)} characters "
+                f"({type(exc).__name__})") from None
         if results and self._negative:
             results = self._drop_negative(nfc, results)
         return _resolve(results, wanted)

@@ -145,3 +145,19 @@ def test_long_text_is_analysed_in_windows_without_losing_entities(
     assert all(a.end <= b.start for a, b in itertools.pairwise(found))
     assert {text[e.start:e.end] for e in found} == {"Nguyễn Văn An", "0912 345 678",
                                                     "an.nguyen@example.vn"}
+
+
+def test_engine_failure_does_not_quote_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.pii.detector import PiiEngineError
+
+    detector = PiiDetector()
+    canary = "0967812345"
+
+    def broken(**kwargs: object) -> list[object]:
+        raise ValueError(f"Did not find word '{canary}' in the list of tokens")
+
+    monkeypatch.setattr(detector._analyzer, "analyze", broken)
+    with pytest.raises(PiiEngineError) as info:
+        detector.detect(f"SĐT {canary}")
+    assert canary not in str(info.value) and info.value.__cause__ is None
+    assert info.value.__suppress_context__

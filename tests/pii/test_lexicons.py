@@ -17,7 +17,7 @@ from auditor.pii.lexicon import (
 def test_public_api() -> None:
     assert set(auditor.pii.__all__) == {
         "ALL_TYPES", "CATEGORIES", "ColumnVerdict", "DetectorConfig", "Entity", "PiiDetector",
-        "classify_column", "get_detector", "name_signal"}
+        "PiiEngineError", "classify_column", "get_detector", "name_signal"}
 
 
 def test_context_lists_name_known_types_and_single_words() -> None:
