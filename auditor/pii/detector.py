@@ -11,7 +11,8 @@ Pipeline for one text:
    ``version``... ``lexicons/context.yaml``) is dropped;
 5. overlapping detections are resolved: a detection inside a longer one is dropped; of
    partly overlapping ones, a context-supported detection beats one without context,
-   then the higher score, the longer span, and the type order of DESIGN.md;
+   then the one with the nearer context word, the higher score, the longer span, and
+   the type order of DESIGN.md;
 6. detections below ``DetectorConfig.score_threshold`` are dropped.
 
 ``detect_many`` streams: with ``n_process > 1`` texts go to a process pool in batches of
@@ -106,7 +107,7 @@ class PiiDetector:
                 f"({type(exc).__name__})") from None
         if results and self._negative:
             results = self._drop_negative(nfc, results)
-        return _resolve(results, wanted)
+        return _resolve(results, wanted, nfc)
 
     def _drop_negative(self, nfc: str, results: list[Any]) -> list[Any]:
         """Drop context-less detections right after a word that says the number is
@@ -152,10 +153,25 @@ def _context_words(context: Sequence[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(words))
 
 
-def _resolve(results: list[Any], wanted: frozenset[str]) -> list[Entity]:
+def _resolve(results: list[Any], wanted: frozenset[str], text: str) -> list[Entity]:
+    lowered: str | None = None
+
     def supported(r: Any) -> bool:
         explanation = r.analysis_explanation
         return bool(explanation is not None and explanation.supportive_context_word)
+
+    def distance(r: Any) -> int:
+        """Characters between the match and its context word (closer context wins:
+        ``"phone": "+849…", "tax_code": "0314409058"``); explicit context counts as far."""
+        nonlocal lowered
+        if not supported(r):
+            return 0
+        if lowered is None:
+            lowered = fold(text).lower()
+        word = r.analysis_explanation.supportive_context_word
+        found = [m.end() for m in re.finditer(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])",
+                                              lowered[max(0, r.start - 80):r.start])]
+        return (80 - found[-1]) if found else 1000
 
     candidates = sorted((r for r in results if r.entity_type in wanted),
                         key=lambda r: (r.start, -r.end))
@@ -172,6 +188,8 @@ def _resolve(results: list[Any], wanted: frozenset[str]) -> list[Entity]:
             widest = r
     ranked = sorted(outer, key=lambda r: (not supported(r), -r.score, -(r.end - r.start),
                                           _PRIORITY.get(r.entity_type, 99), r.start))
+    if len(ranked) > 1 and any(supported(r) for r in ranked):
+        ranked.sort(key=lambda r: (not supported(r), distance(r) // 24))
     return _greedy([(r.start, r.end, r.entity_type, round(min(r.score, 1.0), 2))
                     for r in ranked])
 
