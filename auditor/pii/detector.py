@@ -42,6 +42,7 @@ __all__ = ["PiiDetector", "PiiEngineError", "get_detector"]
 class PiiEngineError(AuditorError):
     """The detection engine failed on one text. The message never quotes the text."""
 
+
 _PRIORITY = {t: i for i, t in enumerate(ALL_TYPES)}
 _WORDS = re.compile(r"[a-z0-9]+")
 
