@@ -63,7 +63,7 @@ from auditor.errors import ConfigError
 from auditor.pii.addresses import AddressRecognizer
 from auditor.pii.config import DetectorConfig
 from auditor.pii.lexicon import context_words
-from auditor.pii.names import NameRecognizer
+from auditor.pii.names import HonorificNameRecognizer, NameRecognizer
 from auditor.pii.recognizers import auditor_recognizers
 from auditor.pii.text import fold_lower
 
@@ -185,6 +185,7 @@ def build_recognizers(config: DetectorConfig) -> list[EntityRecognizer]:
     recognizers: list[EntityRecognizer] = [
         *auditor_recognizers(),
         NameRecognizer(),
+        HonorificNameRecognizer(),
         AddressRecognizer(),
         EmailRecognizer(),
         CreditCardRecognizer(context=[*_ctx("CREDIT_CARD"), "credit", "card"]),

@@ -13,6 +13,9 @@ that are not Vietnamese syllables (``Le Monde``, ``Van Gogh``).
 Scores: with diacritics 0.6 (3-4 syllables 0.7); without diacritics 0.35 (3-4 syllables
 0.55); context words (``họ tên``, ``ông``, ``bà``, ``khách hàng``, ``name``...) add the
 context boost.
+
+English names without a model: only after an honorific (``Mr John Smith``,
+``Dr. Jane Doe``, ``Mrs. O'Brien``): 1-3 capitalised words, 0.6.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from auditor.pii.lexicon import admin_vocabulary, context_words, surnames
 from auditor.pii.recognizers.base import make_result
 from auditor.pii.text import fold, fold_lower
 
-__all__ = ["NameRecognizer", "is_syllable"]
+__all__ = ["HonorificNameRecognizer", "NameRecognizer", "is_syllable"]
 
 _SYLLABLE = re.compile(
     r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
@@ -112,3 +115,30 @@ class NameRecognizer(LocalRecognizer):
             return True
         parts = name_folded.split()
         return any(" ".join(parts[:k]) in self._places for k in range(2, len(parts)))
+
+
+_PART = r"[A-Z](?:[a-z]+|'[A-Z][a-z]+)(?:-[A-Z][a-z]+)?"
+_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?[ \u00a0]+"
+                        rf"({_PART}(?: {_PART}){{0,2}})\b")
+# Titles that follow an honorific without being a name ("Mr. President").
+_TITLES = frozenset({"president", "chairman", "chairwoman", "director", "speaker", "secretary",
+                     "minister", "ambassador", "mayor", "governor", "justice", "chair",
+                     "manager", "customer", "client", "user", "admin", "nobody", "right"})
+
+
+class HonorificNameRecognizer(LocalRecognizer):
+    """English (and other Latin-script) names after an honorific."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], name="HonorificNameRecognizer",
+                         supported_language="en",
+                         context=list(context_words().get("PERSON", ())))
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
+                ) -> list[RecognizerResult]:
+        return [make_result(self, "PERSON", m.start(1), m.end(1), 0.6)
+                for m in _HONORIFIC.finditer(text)
+                if m.group(1).split(" ")[0].lower() not in _TITLES]

@@ -46,6 +46,8 @@ _LETTER_TRIGGERS = {
     "IBAN_CODE": r"[A-Z]{2}\d{2}[ ]?[A-Z0-9]{4}",
     "VN_LICENSE_PLATE": r"(?<!\w)\d{2}[ \-]?[A-Z]{1,2}\d?[ \-]?\d{3}",
 }
+_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam"})
+_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?[ \u00a0]+[A-Z]")
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passcode", "pass", "mk", "khau",
                              "matkhau"})
 _PASSWORD = re.compile(r"(?i:password|passwd|pwd|passcode|pass|mat[ _]?khau|mk)(?:\W|$)")
@@ -127,8 +129,9 @@ class Prefilter:
         if "ADDRESS" in self._types and not words.isdisjoint(self._address_words) \
                 and self._address_trigger(folded):
             found.add("ADDRESS")
-        if "PERSON" in self._types and any(
-                m.group(1).lower() in self._surnames for m in _PAIR.finditer(folded)):
+        if "PERSON" in self._types and (any(
+                m.group(1).lower() in self._surnames for m in _PAIR.finditer(folded))
+                or (not words.isdisjoint(_HONORIFICS) and _HONORIFIC.search(folded))):
             found.add("PERSON")
         if not words.isdisjoint(_PASSWORD_WORDS) and _PASSWORD.search(folded):
             found.add("PASSWORD")

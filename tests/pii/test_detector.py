@@ -34,6 +34,8 @@ def found(detector: PiiDetector, text: str, **kwargs: object) -> list[tuple[str,
     ("Du lịch Hà Nội, Hạ Long", []),
     ("mật khẩu: Matkhau@2025", [("PASSWORD", "Matkhau@2025")]),
     ("password=changeme", []),
+    ("Dear Mrs. O'Brien-Kelly, thanks", [("PERSON", "O'Brien-Kelly")]),
+    ("Mr. President said", []),
 ])
 def test_detect(detector: PiiDetector, text: str, expected: list[tuple[str, str]]) -> None:
     assert found(detector, text) == expected
