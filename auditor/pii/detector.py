@@ -30,7 +30,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-from auditor.errors import AuditorError
+from auditor.errors import AuditorError, ConfigError
 from auditor.pii.config import ALL_TYPES, DetectorConfig, Entity
 from auditor.pii.lexicon import negative_context_words
 from auditor.pii.prefilter import Prefilter
@@ -44,6 +44,7 @@ class PiiEngineError(AuditorError):
 
 
 _PRIORITY = {t: i for i, t in enumerate(ALL_TYPES)}
+_KNOWN = frozenset(ALL_TYPES)
 _WORDS = re.compile(r"[a-z0-9]+")
 
 
@@ -56,7 +57,7 @@ class PiiDetector:
         self.config = config or DetectorConfig()
         self._types = frozenset(self.config.enabled_types)
         self._analyzer = build_analyzer(self.config)
-        self._prefilter = Prefilter(self._types)
+        self._prefilter = Prefilter(self._types, ner=bool(self.config.use_spacy_model))
         # NOTE: the phone recognizer applies its own negative context (it also looks at
         # a bracketed remark after the number).
         self._negative = {t: w for t, w in negative_context_words().items()
@@ -70,6 +71,9 @@ class PiiDetector:
         """Entities in ``text``, sorted by offset. ``context``: words or identifiers
         (``so_dien_thoai``, ``customer.phone``) that describe the text; ``types``: restrict
         to these entity types."""
+        if types is not None and not _KNOWN.issuperset(types):
+            unknown = ", ".join(sorted(set(types) - _KNOWN))
+            raise ConfigError(f"unknown entity type(s) {unknown}")
         if not text:
             return []
         wanted = self._types if types is None else self._types & frozenset(types)

@@ -38,6 +38,7 @@ _UNIT_NEXT = re.compile(r"(?<!\w)([A-Za-z]+)\.?[ \t]*(?=[A-Z0-9])")
 _CAPSEQ = re.compile(r"(?<!\w)[A-Z][A-Za-z]*(?:[ \-]+[A-Z][A-Za-z]*)*")
 _SPLIT = re.compile(r"[ \-]+")
 _DIGIT = re.compile(r"\d")
+_CAPITAL = re.compile(r"[A-Z][a-z]")
 _PAIR = re.compile(r"(?<!\w)([A-Z][A-Za-z]*)[ \u00a0](?=[A-Z])")
 
 _LETTER_TRIGGERS = {
@@ -91,9 +92,11 @@ def _count_types(head: str, digits: int) -> set[str]:
 class Prefilter:
     """Trigger tests per entity type (built once per detector)."""
 
-    def __init__(self, types: Collection[str]) -> None:
+    def __init__(self, types: Collection[str], *, ner: bool = False) -> None:
         vocab = admin_vocabulary()
         self._types = frozenset(types)
+        # NOTE: with a spaCy NER model any capitalised word may start a PERSON/ADDRESS.
+        self._ner = ner
         self._surnames = frozenset(surnames())
         self._address_words = frozenset(
             w.split(" ")[0] for w in (*vocab["units"], *vocab["streets"],
@@ -129,6 +132,8 @@ class Prefilter:
         if "ADDRESS" in self._types and not words.isdisjoint(self._address_words) \
                 and self._address_trigger(folded):
             found.add("ADDRESS")
+        if self._ner and _CAPITAL.search(folded):
+            found |= {"PERSON", "ADDRESS"}
         if "PERSON" in self._types and (any(
                 m.group(1).lower() in self._surnames for m in _PAIR.finditer(folded))
                 or (not words.isdisjoint(_HONORIFICS) and _HONORIFIC.search(folded))):

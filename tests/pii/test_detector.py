@@ -65,6 +65,8 @@ def test_types_restrict_results(detector: PiiDetector) -> None:
     text = "CCCD 079203012345, email an@example.vn"
     assert found(detector, text, types=["EMAIL_ADDRESS"]) == [("EMAIL_ADDRESS", "an@example.vn")]
     assert found(detector, text, types=[]) == []
+    with pytest.raises(ConfigError, match="US_SSN"):
+        detector.detect(text, types=["US_SSN"])
 
 
 def test_entities_are_frozen_records(detector: PiiDetector) -> None:
@@ -163,3 +165,12 @@ def test_engine_failure_does_not_quote_the_text(monkeypatch: pytest.MonkeyPatch)
         detector.detect(f"SĐT {canary}")
     assert canary not in str(info.value) and info.value.__cause__ is None
     assert info.value.__suppress_context__
+
+
+def test_prefilter_lets_capitalised_words_through_for_a_ner_model() -> None:
+    from auditor.pii.config import ALL_TYPES
+    from auditor.pii.prefilter import Prefilter
+
+    assert Prefilter(ALL_TYPES).candidates("John went home to London") == set()
+    assert Prefilter(ALL_TYPES, ner=True).candidates("John went home to London") == {
+        "PERSON", "ADDRESS"}
