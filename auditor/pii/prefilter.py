@@ -102,9 +102,13 @@ class Prefilter:
             w.split(" ")[0] for w in (*vocab["units"], *vocab["streets"],
                                       *vocab["english_streets"], *vocab["provinces"],
                                       *vocab["abbreviations"]))
+        # NOTE: the word right before the name or number is the last word of a unit
+        # phrase ("thị trấn Củ Chi" -> "tran"); "the" (khu tập thể) would let through
+        # every English "the Company".
         self._unit_words = frozenset(
-            w for phrase in (*vocab["units"], *vocab["streets"], *vocab["english_streets"],
-                             *vocab["abbreviations"]) for w in phrase.split(" "))
+            phrase.split(" ")[-1] for phrase in (*vocab["units"], *vocab["streets"],
+                                                 *vocab["english_streets"],
+                                                 *vocab["abbreviations"])) - {"the"}
         self._provinces = frozenset(" ".join(_SPLIT.split(p)) for p in vocab["provinces"])
         self._birth_words = frozenset(w for w in context_words()["DATE_OF_BIRTH"]
                                       if w.isalpha())
