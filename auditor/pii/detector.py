@@ -80,7 +80,7 @@ class PiiDetector:
         if not wanted:
             return []
         nfc, offsets = to_nfc(text)
-        words = _context_words(context)
+        words = _context_words(tuple(context)) if context else ()
         if len(nfc) <= WINDOW:
             found = self._detect_nfc(nfc, wanted, words)
         else:
@@ -148,7 +148,10 @@ class PiiDetector:
                 yield from batch_result
 
 
-def _context_words(context: Sequence[str]) -> tuple[str, ...]:
+@lru_cache(maxsize=256)
+def _context_words(context: tuple[str, ...]) -> tuple[str, ...]:
+    """Folded words of the explicit context (column, table, key names): cached, since a
+    scanner passes the same column name with every value."""
     words: list[str] = []
     for item in context:
         words.extend(name_tokens(item))
