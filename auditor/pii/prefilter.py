@@ -47,6 +47,10 @@ _LETTER_TRIGGERS = {
     "IBAN_CODE": r"[A-Z]{2}\d{2}[ ]?[A-Z0-9]{4}",
     "VN_LICENSE_PLATE": r"(?<!\w)\d{2}[ \-]?[A-Z]{1,2}\d?[ \-]?\d{3}",
 }
+_FORMS = frozenset({"anh", "chi", "em", "ong", "ba", "co", "chu", "bac", "cau", "di", "thim",
+                    "mo", "ban", "chau"})
+_FORM_NEXT = re.compile(r"(?<!\w)(?i:anh|chi|em|ong|ba|co|chu|bac|cau|di|thim|mo|ban|chau)"
+                        r"[ \u00a0][A-Z]")
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam"})
 _HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?[ \u00a0]+[A-Z]")
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passcode", "pass", "mk", "khau",
@@ -140,7 +144,8 @@ class Prefilter:
             found |= {"PERSON", "ADDRESS"}
         if "PERSON" in self._types and (any(
                 m.group(1).lower() in self._surnames for m in _PAIR.finditer(folded))
-                or (not words.isdisjoint(_HONORIFICS) and _HONORIFIC.search(folded))):
+                or (not words.isdisjoint(_HONORIFICS) and _HONORIFIC.search(folded))
+                or (not words.isdisjoint(_FORMS) and _FORM_NEXT.search(folded))):
             found.add("PERSON")
         if not words.isdisjoint(_PASSWORD_WORDS) and _PASSWORD.search(folded):
             found.add("PASSWORD")

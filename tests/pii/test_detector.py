@@ -36,6 +36,9 @@ def found(detector: PiiDetector, text: str, **kwargs: object) -> list[tuple[str,
     ("password=changeme", []),
     ("Dear Mrs. O'Brien-Kelly, thanks", [("PERSON", "O'Brien-Kelly")]),
     ("Mr. President said", []),
+    ("Chào chị Lan Anh, em là Tú", [("PERSON", "Lan Anh")]),
+    ("đi Bà Rịa - Vũng Tàu", []),
+    ("anh Grab giao hàng", []),
 ])
 def test_detect(detector: PiiDetector, text: str, expected: list[tuple[str, str]]) -> None:
     assert found(detector, text) == expected
