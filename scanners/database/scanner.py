@@ -41,11 +41,13 @@ class _BudgetSpentError(Exception):
 
 
 def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: DbSettings,
-               classify: ColumnClassifier, uri: str, budget: Budget) -> list[Observation]:
+               classify: ColumnClassifier, uri: str, budget: Budget,
+               subject_key: bytes = b"") -> list[Observation]:
     """Observations for one table (read inside the caller's read-only transaction)."""
     accumulators = [
         ColumnAccumulator(table.qualified, c.name, c.data_type, c.family, classify,
-                          sample_size=settings.sample_size, full=settings.full)
+                          sample_size=settings.sample_size, full=settings.full,
+                          subject_key=subject_key)
         for c in table.columns
     ]
     rows = 0
@@ -102,16 +104,17 @@ class DatabaseScanner(Scanner):
         budget = Budget(settings.time_budget)
         classify = self._classifier(options.hash_key)
         with Session(dburl, settings, budget) as session:
-            yield from _Run(session, settings, budget, classify, target.uri).run()
+            yield from _Run(session, settings, budget, classify=classify, uri=target.uri,
+                            hash_key=options.hash_key).run()
 
 
 class _Run:
     """One target's scan (holds the per-target state)."""
 
-    def __init__(self, session: Session, settings: DbSettings, budget: Budget,
-                 classify: ColumnClassifier, uri: str) -> None:
+    def __init__(self, session: Session, settings: DbSettings, budget: Budget, *,
+                 classify: ColumnClassifier, uri: str, hash_key: bytes) -> None:
         self.session, self.settings, self.budget = session, settings, budget
-        self.classify, self.uri = classify, uri
+        self.classify, self.uri, self.hash_key = classify, uri, hash_key
         self.dialect = session.dialect
         self.server = "mariadb" if session.is_mariadb else "mysql"
 
@@ -188,7 +191,7 @@ class _Run:
                     f"table {table.qualified}",
                     lambda c, t=table: scan_table(  # type: ignore[misc]
                         c, self.dialect, t, settings=self.settings, classify=self.classify,
-                        uri=self.uri, budget=self.budget),
+                        uri=self.uri, budget=self.budget, subject_key=self.hash_key),
                     location, streaming=self.settings.full)
             except _BudgetSpentError:
                 raise self._budget_error(where) from None

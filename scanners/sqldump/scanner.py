@@ -218,7 +218,8 @@ class _DumpRun:
         table = _Table(key_schema, name, line, [(c, types.get(c, "")) for c in columns])
         table.accumulators = [
             ColumnAccumulator(qualified, c, t, family_of(t) if t else "other", self.classify,
-                              sample_size=self.settings.sample_size, full=self.settings.full)
+                              sample_size=self.settings.sample_size, full=self.settings.full,
+                              subject_key=self.hash_key)
             for c, t in table.columns]
         self.open[qualified] = table
         return table
@@ -233,7 +234,8 @@ class _DumpRun:
             table.accumulators = [
                 ColumnAccumulator(table.qualified, c, "", "other", self.classify,
                                   sample_size=self.settings.sample_size,
-                                  full=self.settings.full) for c, _ in table.columns]
+                                  full=self.settings.full, subject_key=self.hash_key)
+                for c, _ in table.columns]
         if len(values) != len(table.columns):
             if table.width_problem:
                 return

@@ -228,3 +228,21 @@ def test_cli_scan_of_the_demo_databases(tmp_path: Path, capsys: pytest.CaptureFi
     rules = {(f["rule_id"], f["location"].get("table"), f["location"].get("column"))
              for f in report["findings"] if f["location"]["uri"].endswith("citizens.sqlite")}
     assert rules >= GOLDEN
+
+
+def test_full_mode_finds_sparse_personal_data_the_sample_misses(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE nhat_ky (id INTEGER PRIMARY KEY, ghi_chu TEXT)")
+    conn.executemany("INSERT INTO nhat_ky VALUES (?, ?)", (
+        (i, f"Khách hẹn gọi lại số 0912{i:06d}" if i % 1000 == 500 else
+         "Đã tiếp nhận và xử lý hồ sơ") for i in range(1, 30001)))
+    conn.commit()
+    conn.close()
+    classify = real_pii()
+    sampled = run(DatabaseScanner(classify), str(path), is_file=True, seed=1)
+    assert not sampled.kind("pii.column")
+    full = run(DatabaseScanner(classify), str(path), is_file=True, full=True)
+    (obs,) = full.kind("pii.column")
+    assert obs.location.column == "ghi_chu" and "VN_PHONE" in obs.entities
+    assert obs.attributes["sample_size"] == 30000 and obs.attributes["sampling"] == "full"
