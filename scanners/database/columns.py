@@ -146,6 +146,7 @@ class ColumnAccumulator:
         self.shapes: Counter[str | None] = Counter()
         self.binary: Counter[str] = Counter()
         self.binary_bytes = 0
+        self.texts = 0  # text values seen (not password columns)
         self.facts: ColumnFacts | None = None
         self.children: dict[str, ColumnAccumulator] = {}
         self.subject_key = subject_key
@@ -185,7 +186,11 @@ class ColumnAccumulator:
         if self.password:
             self.shapes[hash_format(text) or ("empty" if not text else "plaintext")] += 1
             return
-        self.shapes[protected_shape(text)] += 1
+        self.texts += 1
+        if self.texts <= max(self.sample_size, FULL_BATCH):
+            # NOTE: protection is a property of how the column is stored: the shapes of
+            # its first values tell it; shaping every value of a full scan adds nothing.
+            self.shapes[protected_shape(text)] += 1
         if self.sketch is not None:
             self.sketch.add(text)
         if self.decided or (not self.full and self.facts is not None):
@@ -254,14 +259,14 @@ class ColumnAccumulator:
                                binary_format=fmt or "mixed",
                                binary_length=self.binary_bytes // max(1, sum(
                                    self.binary.values())))
-        if sum(self.shapes.values()):
+        if self.texts:
             if self.values or self.facts is None:
                 self._flush()
             if self.sketch is not None and self.decided and self.facts is not None:
                 self.facts = self.facts.with_subjects(self.sketch.estimate())
             shape, _share = dominant(self.shapes, threshold=0.8)
             yield ColumnResult(self.source, self.data_type, self.facts,
-                               sum(self.shapes.values()), json_key=self.json_key,
+                               self.texts, json_key=self.json_key,
                                protection=shape)
         elif not self.binary and not self.children and self.json_key is None:
             # NOTE: an empty column can still be personal by its name alone.
