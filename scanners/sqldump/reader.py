@@ -135,7 +135,9 @@ class DumpReader:
                         break
                     state = ""
                     continue
-                pos = fast(text, pos).end()
+                skipped = fast(text, pos)  # NOTE: always matches (possibly empty)
+                if skipped is not None:
+                    pos = skipped.end()
                 m = _NORMAL.search(text, pos)
                 if m is None:
                     break
