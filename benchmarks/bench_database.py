@@ -60,7 +60,7 @@ SELECT g AS id,
                           'Phương','Quân'])[1 + (g / 80) % 12] AS ho_ten,
        (ARRAY['001','031','048','079','092','038'])[1 + g % 6]
          || ((g / 6) % 2)::text || lpad((40 + (g * 7) % 60)::text, 2, '0')
-         || lpad(((g * 7919) % 1000000)::text, 6, '0') AS so_cccd,
+         || lpad(((g::bigint * 7919) % 1000000)::text, 6, '0') AS so_cccd,
        (ARRAY['091','098','090','086','035','077'])[1 + g % 6]
          || lpad(((g::bigint * 104729) % 10000000)::text, 7, '0') AS so_dien_thoai,
        'nguoidung' || g || '@mail.example.vn' AS email,

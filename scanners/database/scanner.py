@@ -3,13 +3,16 @@
 Order of work for one target (deterministic): posture (settings, accounts, pg_hba rules),
 then every selected table in ``schema.table`` order (sampled or full, one short read-only
 transaction each), then grants (which need to know which tables hold personal data).
-A table that cannot be read (permission denied, dropped mid-scan, statement timeout) is a
+A ``target.fingerprint`` observation carries a digest of the schema (the engine records it
+as the target's ``schema_fingerprint``). A table that cannot be read (permission denied,
+dropped mid-scan, statement timeout) is a
 :class:`~auditor.models.Problem` and the scan goes on; a connection failure or an
 exhausted time budget is a :class:`~auditor.errors.TargetError`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -17,7 +20,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from auditor.errors import TargetError
-from auditor.models import Location, Observation, Problem, Target
+from auditor.models import Location, Observation, Problem, Target, canonical_json
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 from scanners.database import posture_mysql, posture_pg
 from scanners.database.classify import ColumnClassifier, pii_classifier
@@ -68,6 +71,15 @@ def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: Db
             if obs is not None:
                 out.append(obs)
     return out
+
+
+def _schema_fingerprint(uri: str, tables: list[TableInfo]) -> Observation:
+    """``target.fingerprint``: a digest of the schema (tables, columns, types), so a report
+    shows whether two scans looked at the same structure."""
+    shape = [[t.qualified, [[c.name, c.data_type] for c in t.columns]] for t in tables]
+    digest = hashlib.sha256(canonical_json(shape).encode("utf-8")).hexdigest()
+    return Observation("target.fingerprint", Location(uri),
+                       {"sha256": digest, "tables": len(tables)})
 
 
 class DatabaseScanner(Scanner):
@@ -175,6 +187,7 @@ class _Run:
         if problem:
             raise TargetError(problem.message)
         selected = [t for t in tables if self.settings.selects(t.schema, t.name)]
+        yield _schema_fingerprint(self.uri, tables)
         if len(selected) > self.settings.max_tables:
             yield Problem(f"{len(selected)} tables selected, only the first "
                           f"{self.settings.max_tables} scanned (database.max_tables)",

@@ -246,3 +246,19 @@ def test_full_mode_finds_sparse_personal_data_the_sample_misses(tmp_path: Path) 
     (obs,) = full.kind("pii.column")
     assert obs.location.column == "ghi_chu" and "VN_PHONE" in obs.entities
     assert obs.attributes["sample_size"] == 30000 and obs.attributes["sampling"] == "full"
+
+
+def test_schema_fingerprint_follows_the_structure(demo_copy: Path) -> None:
+    def fingerprint() -> str:
+        result = run(DatabaseScanner(no_pii), str(demo_copy), is_file=True,
+                     include="main.tai_khoan")
+        (obs,) = result.kind("target.fingerprint")
+        return str(obs.attributes["sha256"])
+
+    first = fingerprint()
+    assert fingerprint() == first
+    conn = sqlite3.connect(demo_copy)
+    conn.execute("ALTER TABLE nhan_vien ADD COLUMN ghi_chu TEXT")
+    conn.commit()
+    conn.close()
+    assert fingerprint() != first
