@@ -19,7 +19,7 @@ from typing import TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from auditor.errors import TargetError
+from auditor.errors import ConfigError, TargetError
 from auditor.models import Location, Observation, Problem, Target, canonical_json
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 from scanners.database import posture_mysql, posture_pg
@@ -105,7 +105,10 @@ class DatabaseScanner(Scanner):
         return Claim(parse_url(url, env={}).dialect, 100)
 
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
-        settings = settings_from(options)
+        try:
+            settings = settings_from(options)
+        except ConfigError as exc:
+            raise TargetError(f"invalid scanner option: {exc}") from None
         if target.is_file and not target.locator.startswith("sqlite:"):
             dburl = DbUrl("sqlite", "sqlite", database=target.locator)
         else:

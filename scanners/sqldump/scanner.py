@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.errors import TargetError
+from auditor.errors import ConfigError, TargetError
 from auditor.masking import keyed_hash, mask_secret
 from auditor.models import JSONValue, Location, Observation, Problem, Target
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
@@ -91,7 +91,10 @@ class SqlDumpScanner(Scanner):
         return None
 
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
-        settings = settings_from(options)
+        try:
+            settings = settings_from(options)
+        except ConfigError as exc:
+            raise TargetError(f"invalid scanner option: {exc}") from None
         try:
             stream = open_dump(target.locator)
         except OSError as exc:

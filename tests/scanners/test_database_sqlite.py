@@ -262,3 +262,23 @@ def test_schema_fingerprint_follows_the_structure(demo_copy: Path) -> None:
     conn.commit()
     conn.close()
     assert fingerprint() != first
+
+
+def test_invalid_utf8_text_does_not_hide_the_table(tmp_path: Path) -> None:
+    path = tmp_path / "latin.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, password TEXT)")
+    conn.execute("INSERT INTO t VALUES (1, CAST(x'6d61c3' AS TEXT)), (2, 'plain')")
+    conn.commit()
+    conn.close()
+    result = run(DatabaseScanner(no_pii), str(path), is_file=True)
+    assert result.error is None and not result.problems
+    (obs,) = result.kind("db.password_column")
+    assert obs.attributes["storage"] == "plaintext" and obs.attributes["sample_size"] == 2
+
+
+def test_bad_option_is_a_clear_target_error(demo_copy: Path) -> None:
+    result = run(DatabaseScanner(no_pii), str(demo_copy), is_file=True, sample_size="lots")
+    assert result.error is not None
+    assert "invalid scanner option: option database.sample_size must be a number" in str(
+        result.error)
