@@ -104,6 +104,9 @@ CERT_CASES: list[tuple[str, Callable[[], x509.Certificate], dict[str, Any]]] = [
      {"signature_hash": "sha1", "signature_algorithm": "sha1WithRSAEncryption"}),
     ("ec192", lambda: leaf(ec.generate_private_key(ec.SECP192R1())),
      {"key_type": "ec", "key_bits": 192}),
+    ("sha1-self-signed", lambda: GEN.resign_sha1(
+        GEN.make_cert("old.example.vn", OLD_CA, not_before=at(-1), not_after=at(30)), OLD_CA),
+     {"signature_hash": "sha1", "self_signed": True, "self_issued": True}),
 ]
 OLD_CA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -118,6 +121,17 @@ def test_certificate_facts(tmp_path: Path, name: str, make: Callable[[], x509.Ce
     assert isinstance(obs, Observation) and obs.kind == "crypto.certificate"
     assert obs.location.line == 1
     assert {k: obs.attributes[k] for k in expected} == expected
+
+
+def test_public_trust_store_parses_completely() -> None:
+    certifi = pytest.importorskip("certifi")
+    bundle = Path(certifi.where())
+    found = scan(bundle)
+    text = bundle.read_text(encoding="utf-8")
+    assert len(found) == text.count("-----BEGIN CERTIFICATE-----") > 50
+    roots = [o for o in found if isinstance(o, Observation) and o.attributes["self_issued"]]
+    # every self-issued root verifies against itself, SHA-1 roots included
+    assert all(o.attributes["self_signed"] for o in roots)
 
 
 def test_bundle_lines_and_indexes(tmp_path: Path) -> None:
@@ -201,6 +215,16 @@ def test_key_facts(tmp_path: Path, label: str, make: Callable[[], bytes], mode: 
     (o,) = scan(_key_file(tmp_path, f"{label}.key", make(), mode))
     assert isinstance(o, Observation) and o.kind == "crypto.key"
     assert {k: o.attributes.get(k) for k in expected} == expected
+
+
+def test_ssh_host_key_is_marked(tmp_path: Path) -> None:
+    data = ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption())
+    (o,) = scan(_key_file(tmp_path, "ssh_host_ed25519_key", data))
+    assert isinstance(o, Observation) and o.attributes["ssh_host_key"] is True
+    (p,) = scan(_key_file(tmp_path, "id_ed25519", data))
+    assert isinstance(p, Observation) and p.attributes["ssh_host_key"] is False
 
 
 def test_encrypted_key_read_with_password_option(tmp_path: Path) -> None:

@@ -386,6 +386,13 @@ def test_my_cnf(tmp_path: Path) -> None:
     assert "client-canary-pw" not in repr(obs)
 
 
+def test_my_cnf_without_tls_options_has_no_tls(tmp_path: Path) -> None:
+    obs = scan(write(tmp_path, "my.cnf", "[mysqld]\nbind-address = 0.0.0.0\n"))
+    (lis,) = of(obs, "service.listener")
+    assert (lis.attributes["tls"], lis.attributes["tls_configured"]) == (False, False)
+    assert of(obs, "tls.config") == []
+
+
 def test_my_cnf_malformed(tmp_path: Path) -> None:
     with pytest.raises(TargetError, match=r"my.cnf:1: option outside of any \[group\]"):
         scan(write(tmp_path, "my.cnf", "port = 3306\n[mysqld]\n"))
