@@ -60,7 +60,7 @@ def read_text(path: Path, uri: str) -> str:
     if nul >= 0:
         raise TargetError(f"{uri}: binary content (NUL byte at offset {nul})", offset=nul)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # NOTE: editors on Windows may add a BOM
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise TargetError(f"{uri}:{line}: not UTF-8 text (byte offset {exc.start})",

@@ -145,6 +145,13 @@ def test_bundle_lines_and_indexes(tmp_path: Path) -> None:
     assert [o.attributes["expired"] for o in found] == [False, True, False]
 
 
+def test_crlf_and_bom_pem(tmp_path: Path) -> None:
+    path = tmp_path / "win.crt"
+    path.write_bytes(b"\xef\xbb\xbf" + pem(leaf(EC256)).replace(b"\n", b"\r\n"))
+    (o,) = scan(path)
+    assert isinstance(o, Observation) and o.kind == "crypto.certificate"
+
+
 def test_der_and_pkcs7(tmp_path: Path) -> None:
     cert = leaf(EC256)
     der = tmp_path / "cert.der"

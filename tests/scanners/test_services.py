@@ -447,6 +447,17 @@ def test_binary_and_non_utf8_are_target_errors(tmp_path: Path) -> None:
         scan(latin)
 
 
+def test_bom_and_crlf(tmp_path: Path) -> None:
+    path = tmp_path / "sshd_config"
+    path.write_bytes(b"\xef\xbb\xbfPermitRootLogin yes\r\nPort 22\r\n")
+    root = _ssh(scan(path), "global", "permit_root_login")
+    assert (root.attributes["value"], root.location.line) == (True, 1)
+    conf = tmp_path / "nginx.conf"
+    conf.write_bytes(b"\xef\xbb\xbfhttp {\r\n  server {\r\n    listen 443 ssl;\r\n  }\r\n}\r\n")
+    (tls,) = of(scan(conf), "tls.config")
+    assert tls.location.line == 2
+
+
 def test_deterministic(tmp_path: Path) -> None:
     main = write(tmp_path, "nginx.conf", NGINX_MAIN)
     write(tmp_path, "sites/a.conf", NGINX_SITE)
