@@ -7,6 +7,9 @@ Observation kinds (see each parser module for attributes and an example):
   ``key``, ``key_leaf``, ``value``, ``value_masked``, ``value_type``); keys such as
   ``http.server.ssl_protocols``, ``sshd.PermitRootLogin``, ``postgresql.ssl``,
   ``mysql.mysqld.require_secure_transport``, ``redis.requirepass`` (masked);
+- ``secret`` — a hard-coded secret in a directive (``requirepass``, ``masterauth``, MySQL
+  ``password``, a password inside a URL, well-known token formats), found with the config
+  scanner's detectors and reported with its attributes (masked, keyed hash identity);
 - ``tls.config`` — one per TLS server context (nginx ``server``, Apache ``VirtualHost``,
   PostgreSQL ``ssl``, MySQL server, Redis ``tls-port``), built by
   :func:`scanners.crypto.tlspolicy.tls_config_facts` (protocols, expanded suites, flags,
@@ -103,8 +106,8 @@ def _covered(path: Path, kind: str) -> bool:
 class ServicesScanner(Scanner):
     name = "services"
     description = "nginx, Apache, sshd, PostgreSQL, pg_hba, MySQL and Redis configuration"
-    emits: ClassVar[tuple[str, ...]] = ("config.setting", "tls.config", "service.listener",
-                                        "ssh.config", "db.hba_rule")
+    emits: ClassVar[tuple[str, ...]] = ("config.setting", "secret", "tls.config",
+                                        "service.listener", "ssh.config", "db.hba_rule")
 
     def claim(self, candidate: Candidate) -> Claim | None:
         name = candidate.name

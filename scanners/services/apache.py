@@ -139,7 +139,7 @@ def observe_apache(target: Target, hash_key: bytes) -> Iterator[Observation]:
     server = {d.name.lower(): d for d in tree if not d.block and d.name.lower() in _INHERITED}
     for d in tree:
         if not d.block:
-            yield setting("apache", f"apache.{d.name}", " ".join(d.args), (d.uri, d.line),
+            yield from setting("apache", f"apache.{d.name}", " ".join(d.args), (d.uri, d.line),
                           hash_key)
     for vhost in (d for d in tree if d.block and d.name.lower() == "virtualhost"):
         own = {c.name.lower(): c for c in vhost.children if not c.block}
@@ -151,7 +151,7 @@ def observe_apache(target: Target, hash_key: bytes) -> Iterator[Observation]:
         ctx = f"{name}:{port}"
         for c in vhost.children:
             if not c.block:
-                yield setting("apache", f"apache.VirtualHost.{c.name}", " ".join(c.args),
+                yield from setting("apache", f"apache.VirtualHost.{c.name}", " ".join(c.args),
                               (c.uri, c.line), hash_key, identity_extra=ctx)
         engine = eff.get("sslengine")
         if engine is not None and engine.args[:1] and engine.args[0].lower() == "on":

@@ -3,6 +3,7 @@ address classification and the ``config.setting`` / ``service.listener`` builder
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import ipaddress
 import os
@@ -12,8 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.masking import keyed_hash, mask_secret
+from auditor.masking import keyed_hash, mask, mask_secret
 from auditor.models import JSONValue, Location, Observation, Target
+from scanners.config.secrets import Hit, text_secrets, value_secrets
+from scanners.config.values import display_value, shannon_entropy
 
 __all__ = [
     "SECRET_KEYS",
@@ -159,30 +162,62 @@ def _value(raw: str) -> tuple[JSONValue, str]:
     return raw, "string"
 
 
+# Directives whose values are policy strings (cipher lists, protocol lists): shown as they
+# are even when long, so a reader sees exactly what is configured.
+_POLICY_LEAVES = frozenset({
+    "ssl_ciphers", "ssl_protocols", "sslciphersuite", "sslprotocol", "ciphers", "macs",
+    "kexalgorithms", "hostkeyalgorithms", "pubkeyacceptedalgorithms", "tls-ciphers",
+    "tls-ciphersuites", "tls-protocols", "ssl_cipher", "tls_version", "tls_ciphersuites",
+    "ssl_conf_command", "sslopensslconfcmd", "ssl_ecdh_curve", "ssl_min_protocol_version",
+    "ssl_max_protocol_version", "listen", "server_name", "listen_addresses", "bind",
+    "bind_address"})
+
+
 def setting(fmt: str, key: str, raw: str, at: tuple[str, int], hash_key: bytes,
-            *, identity_extra: str = "") -> Observation:
-    """A ``config.setting`` observation with the same attributes as the config scanner:
-    ``format``, ``key``, ``key_leaf``, ``value``, ``value_masked``, ``value_type``.
-    Secret-named directives are masked and identified by a keyed hash."""
+            *, identity_extra: str = "") -> tuple[Observation, ...]:
+    """A ``config.setting`` observation with the same attributes as the config scanner
+    (``format``, ``key``, ``key_leaf``, ``value``, ``value_masked``, ``value_type``),
+    followed by a ``secret`` observation for each hard-coded secret in the value (the
+    config scanner's detectors: secret-named directives such as ``requirepass``, URL
+    passwords, well-known token formats). A secret value is masked and identified by a
+    keyed hash; other values are shown only when safe (no e-mail address, long digit run
+    or random-looking token), except policy strings such as cipher lists."""
     uri, line = at
     leaf = key.rsplit(".", 1)[-1].lower()
-    secret = leaf in SECRET_KEYS or bool(_SECRET_LEAF.search(leaf))
+    named_secret = leaf in SECRET_KEYS or bool(_SECRET_LEAF.search(leaf))
+    # NOTE: only this module decides which directives name secrets; a neutral key keeps
+    # the config detectors to "name=secret" pairs and known formats inside other values.
+    hits = [] if not raw else [
+        *value_secrets("password" if named_secret else "value", raw, line, entropy=False),
+        *(dataclasses.replace(h, line=line + h.line - 1) for h in text_secrets(raw))]
+    unique = list({h.secret: h for h in reversed(hits)}.values())[::-1]  # one per value
+    secrets = tuple(_secret(h, uri, key, leaf, hash_key) for h in unique)
     value, vtype = _value(raw)
-    if secret and raw:
-        shown: JSONValue = mask_secret(raw)
-        attrs: dict[str, JSONValue] = {"format": fmt, "key": key, "key_leaf": leaf,
-                                       "value": shown, "value_masked": True,
-                                       "value_type": "string", "length": len(raw)}
+    attrs: dict[str, JSONValue] = {"format": fmt, "key": key, "key_leaf": leaf,
+                                   "value": value, "value_masked": False, "value_type": vtype}
+    identity = ""
+    if hits or (named_secret and raw):
+        attrs.update({"value": mask_secret(raw), "value_masked": True,
+                      "value_type": "string", "length": len(raw)})
         identity = keyed_hash(raw, hash_key)
-    else:
-        attrs = {"format": fmt, "key": key, "key_leaf": leaf, "value": value,
-                 "value_masked": False, "value_type": vtype}
-        shown = value
-        identity = ""
+    elif vtype == "string" and leaf not in _POLICY_LEAVES and display_value(raw) is None:
+        attrs.update({"value": mask(raw), "value_masked": True})
     if identity_extra:
         attrs["context"] = identity_extra
-    return Observation("config.setting", Location(uri, line=line, key=key), attrs,
-                       {"value": shown}, identity=identity)
+    obs = Observation("config.setting", Location(uri, line=line, key=key), attrs,
+                      {"value": attrs["value"]}, identity=identity)
+    return (obs, *secrets)
+
+
+def _secret(hit: Hit, uri: str, key: str, leaf: str, hash_key: bytes) -> Observation:
+    # NOTE: the config scanner's ``secret`` attributes, so its rules judge these too.
+    attrs: dict[str, JSONValue] = {
+        "detector": hit.detector, "key": key, "key_leaf": leaf, "name": hit.name or leaf,
+        "entropy": round(shannon_entropy(hit.secret), 2), "length": len(hit.secret),
+        "confidence": hit.confidence, **dict(hit.extra)}
+    return Observation("secret", Location(uri, line=hit.line, key=key), attrs,
+                       {"secret": mask_secret(hit.secret, prefix=hit.prefix)},
+                       identity=keyed_hash(hit.secret, hash_key))
 
 
 def listener(service: str, addresses: Iterable[str], port: int | None, *, tls: bool,

@@ -55,7 +55,7 @@ def _read(path: Path, files: FileSet, values: _Values, out: list[Observation],
         key, sep, value = line.partition("=")
         key = key.strip().lower().replace("-", "_")
         value = value.split("#", 1)[0].strip().strip("'\"") if sep else "ON"
-        out.append(setting("mysql", f"mysql.{group}.{key}", value, (uri, lineno), hash_key))
+        out.extend(setting("mysql", f"mysql.{group}.{key}", value, (uri, lineno), hash_key))
         if _SERVER_GROUPS.match(group):
             values[key] = (value, uri, lineno)
 

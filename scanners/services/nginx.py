@@ -168,7 +168,7 @@ def observe_nginx(target: Target, hash_key: bytes) -> Iterator[Observation]:
             inherited = {c.name: c for c in http.children if c.name in _INHERITED}
             for d in http.children:
                 if not d.block:
-                    yield setting("nginx", f"{http.name}.{d.name}", " ".join(d.args),
+                    yield from setting("nginx", f"{http.name}.{d.name}", " ".join(d.args),
                                   (d.uri, d.line), hash_key)
             servers.extend((s, inherited, http.name) for s in http.children
                            if s.name == "server" and s.block)
@@ -189,7 +189,7 @@ def _server(server: Directive, inherited: dict[str, Directive], hash_key: bytes,
     ctx = f"{server_name}:{listens[0][1]}"
     for d in server.children:
         if not d.block:
-            yield setting("nginx", f"{context}.server.{d.name}", " ".join(d.args),
+            yield from setting("nginx", f"{context}.server.{d.name}", " ".join(d.args),
                           (d.uri, d.line), hash_key, identity_extra=ctx)
     tls_ports = [p for _, p, ssl in listens if ssl or legacy_ssl]
     plain: dict[int | None, list[str]] = {}

@@ -73,7 +73,7 @@ def _read_conf(path: Path, files: FileSet, values: dict[str, tuple[str, str, int
                 _read_conf(inc, files, values, out, hash_key)
                 files.leave(inc)
             continue
-        out.append(setting("postgresql", f"postgresql.{name}", value, (uri, lineno),
+        out.extend(setting("postgresql", f"postgresql.{name}", value, (uri, lineno),
                            hash_key))
         values[name] = (value, uri, lineno)  # NOTE: the last value wins in PostgreSQL
 

@@ -43,7 +43,7 @@ def _read(path: Path, files: FileSet, values: _Values, out: list[Observation],
                 _read(inc, files, values, out, hash_key)
                 files.leave(inc)
             continue
-        out.append(setting("redis", f"redis.{name}", " ".join(args), (uri, lineno),
+        out.extend(setting("redis", f"redis.{name}", " ".join(args), (uri, lineno),
                            hash_key))
         values[name] = (args, uri, lineno)  # NOTE: the last occurrence wins
 

@@ -89,7 +89,7 @@ def _read(path: Path, files: FileSet, contexts: list[_Context], hash_key: bytes,
             continue
         ctx = contexts[-1]
         prefix = "sshd" if ctx.criteria == "global" else f"sshd.Match.{ctx.criteria}"
-        out.append(setting("sshd", f"{prefix}.{keyword}", value, (uri, lineno), hash_key))
+        out.extend(setting("sshd", f"{prefix}.{keyword}", value, (uri, lineno), hash_key))
         ctx.values.setdefault(low, (value, uri, lineno))  # NOTE: first value wins
 
 

@@ -415,6 +415,30 @@ def test_redis(tmp_path: Path) -> None:
     assert "redis-canary-secret" not in repr(obs)
     secret = setting_of(obs, "redis.requirepass")
     assert secret.attributes["value"] == "•" * 12 + "(19)" and secret.identity.startswith("kh:")
+    (found,) = of(obs, "secret")
+    assert (found.attributes["detector"], found.location.line) == ("password-assignment", 3)
+    assert found.identity == secret.identity
+
+
+def test_secrets_inside_directives_are_masked(tmp_path: Path) -> None:
+    obs = scan(write(tmp_path, "nginx.conf", """\
+        http {
+            server {
+                listen 80;
+                server_name www.example.vn;
+                return 301 https://www.example.vn$request_uri;
+                proxy_pass http://svc:url-canary-pw@10.0.0.9:8080/;
+                error_page 404 /mail-admin@example.vn;
+                ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384;
+            }
+        }
+        """))
+    text = repr(obs)
+    assert "url-canary-pw" not in text and "mail-admin@" not in text
+    (found,) = of(obs, "secret")
+    assert (found.attributes["detector"], found.location.line) == ("url-password", 6)
+    assert setting_of(obs, "http.server.ssl_ciphers").attributes["value"].startswith(
+        "ECDHE-ECDSA-AES128-GCM-SHA256:")  # policy strings stay readable
 
 
 # ---- claims and bad input ------------------------------------------------------------------
