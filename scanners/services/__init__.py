@@ -65,6 +65,7 @@ _SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("redis", re.compile(r"^\s*(requirepass|appendonly|maxmemory-policy|protected-mode|"
                          r"tls-port)\s", re.M)),
 )
+_SSH_CLIENT = re.compile(r"^\s*Host\s+\S", re.M)
 _MAIN_FILES = {"nginx": ("nginx.conf",), "sshd": ("sshd_config",),
                "apache": ("apache2.conf", "httpd.conf"), "redis": ("redis.conf",),
                "postgresql": ("postgresql.conf",), "mysql": ("my.cnf", "mariadb.cnf")}
@@ -116,6 +117,8 @@ class ServicesScanner(Scanner):
         parent = Path(candidate.path).parent.name
         if parent == "sshd_config.d" and name.endswith(".conf"):
             return Claim("sshd", 80)
+        if name == "ssh_config" or parent in {".ssh", "ssh_config.d"}:
+            return None  # the OpenSSH *client* configuration: other semantics
         if candidate.suffix not in {".conf", ".cnf", ".vhost", ""}:
             return None
         text = candidate.text_head()
@@ -123,6 +126,8 @@ class ServicesScanner(Scanner):
             return None
         for kind, pattern in _SIGNATURES:
             if pattern.search(text):
+                if kind == "sshd" and _SSH_CLIENT.search(text):
+                    return None
                 return Claim(kind, 60)
         return None
 

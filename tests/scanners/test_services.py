@@ -457,6 +457,8 @@ def test_secrets_inside_directives_are_masked(tmp_path: Path) -> None:
     ("50-server.cnf", b"[mysqld]\nport=3306\n", "mysql"),
     ("6379.conf", b"requirepass x\nport 6379\n", "redis"),
     ("app.yaml", b"server: {}", None),
+    ("ssh_config", b"Host *\n  PasswordAuthentication yes\n", None),
+    ("client.conf", b"Host bastion\n  PasswordAuthentication no\n", None),
     ("random.conf", b"\x00\x01binary", None),
 ])
 def test_claims(name: str, head: bytes, kind: str | None) -> None:
