@@ -53,9 +53,16 @@ class Directive:
         return found[-1] if found else None
 
 
+MAX_BYTES = 16 * 1024 * 1024  # NOTE: service configs are small; a giant is not one
+
+
 def read_text(path: Path, uri: str) -> str:
-    """A config file as text; binary or undecodable content is a TargetError."""
+    """A config file as text; binary, undecodable or oversized content is a TargetError."""
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise TargetError(f"{uri}: {size} bytes is too large for a service "
+                              f"configuration file (limit {MAX_BYTES})")
         data = path.read_bytes()
     except OSError as exc:
         raise TargetError(f"{uri}: cannot read ({exc.strerror})") from None
