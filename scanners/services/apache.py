@@ -19,7 +19,14 @@ from pathlib import Path
 from auditor.errors import TargetError
 from auditor.models import JSONValue, Location, Observation, Target
 from scanners.crypto.tlspolicy import PROTOCOLS, canonical_protocol, tls_config_facts
-from scanners.services.common import Directive, FileSet, listener, read_text, setting
+from scanners.services.common import (
+    AUTH_PATH,
+    Directive,
+    FileSet,
+    listener,
+    read_text,
+    setting,
+)
 
 __all__ = ["observe_apache", "parse_apache", "ssl_protocols"]
 
@@ -120,6 +127,21 @@ def _cipher_suites(tree: list[Directive], vhost: Directive
     return spec, tls13, where
 
 
+def _auth_paths(block: Directive) -> list[str]:
+    found: list[str] = []
+    for d in block.children:
+        low = d.name.lower()
+        if low == "authtype" and d.args and d.args[0].lower() in {"basic", "digest", "form"}:
+            found.append(f"AuthType {d.args[0]}")
+        if d.block and low in {"location", "locationmatch", "directory", "directorymatch",
+                               "files", "filesmatch"}:
+            path = d.args[-1].strip('"') if d.args else ""
+            if low.startswith("location") and AUTH_PATH.search(path):
+                found.append(path)
+            found.extend(_auth_paths(d))
+    return sorted(set(found))
+
+
 def _redirects(vhost: Directive) -> bool:
     for d in vhost.children:
         low = d.name.lower()
@@ -173,4 +195,5 @@ def observe_apache(target: Target, hash_key: bytes) -> Iterator[Observation]:
         else:
             yield listener("apache", [host or "*"], int(port) if port.isdigit() else 80,
                            tls=False, uri=vhost.uri, line=vhost.line, key="apache.VirtualHost",
-                           extra={"server_name": name, "redirects_to_https": _redirects(vhost)})
+                           extra={"server_name": name, "redirects_to_https": _redirects(vhost),
+                                  "auth_paths": list(_auth_paths(vhost))})

@@ -19,6 +19,7 @@ from scanners.config.secrets import Hit, text_secrets, value_secrets
 from scanners.config.values import display_value, shannon_entropy
 
 __all__ = [
+    "AUTH_PATH",
     "SECRET_KEYS",
     "Directive",
     "FileSet",
@@ -29,6 +30,9 @@ __all__ = [
 ]
 
 MAX_INCLUDES = 256
+#: URL paths that serve a login or account page (credentials typed by users)
+AUTH_PATH = re.compile(r"(?i)(log-?in|log-?on|sign-?in|auth|account|admin|passw|sso|oauth|"
+                       r"saml|session)")
 SECRET_KEYS = frozenset({"requirepass", "masterauth", "password", "ssl_passphrase_command",
                          "ssl_key_passphrase", "tls-key-file-pass", "tls-client-key-file-pass",
                          "masteruser", "sslpassphrase"})

@@ -8,7 +8,8 @@ from the enclosing context):
   ``HIGH:!aNULL:!MD5``; TLS 1.3 suites from ``ssl_conf_command Ciphersuites``),
   located at the ``server`` line; ``protocols_at`` / ``ciphers_at`` name the directives;
 - ``service.listener`` for plain-HTTP listeners, with ``redirects_to_https`` when the
-  server only redirects (``return 301 https://...`` or ``rewrite ... https://``);
+  server only redirects (``return 301 https://...`` or ``rewrite ... https://``) and
+  ``auth_paths`` (login/account locations, ``auth_basic``);
 - ``config.setting`` for each directive, key ``http.server.<name>`` (``http.<name>`` at
   ``http`` level), with ``context`` = ``server_name:port``.
 """
@@ -21,7 +22,14 @@ from pathlib import Path
 from auditor.errors import TargetError
 from auditor.models import JSONValue, Location, Observation, Target
 from scanners.crypto.tlspolicy import tls_config_facts
-from scanners.services.common import Directive, FileSet, listener, read_text, setting
+from scanners.services.common import (
+    AUTH_PATH,
+    Directive,
+    FileSet,
+    listener,
+    read_text,
+    setting,
+)
 
 __all__ = ["DEFAULT_CIPHERS", "DEFAULT_PROTOCOLS", "observe_nginx", "parse_nginx"]
 
@@ -146,6 +154,21 @@ def _listen(d: Directive) -> tuple[str, int | None, bool]:
     return host, port, ssl
 
 
+def _auth_paths(block: Directive) -> list[str]:
+    """Locations that serve login/account pages, and ``auth_basic`` when HTTP Basic
+    authentication is on anywhere in the server (credentials sent by the browser)."""
+    found: list[str] = []
+    for d in block.children:
+        if d.name == "auth_basic" and d.args[:1] != ("off",):
+            found.append("auth_basic")
+        if d.name == "location" and d.block:
+            path = d.args[-1] if d.args else ""
+            if AUTH_PATH.search(path):
+                found.append(path)
+            found.extend(_auth_paths(d))
+    return sorted(set(found))
+
+
 def _redirects_to_https(server: Directive) -> bool:
     for d in server.children:
         if d.name == "return" and len(d.args) >= 2 and d.args[0] in {
@@ -225,4 +248,5 @@ def _server(server: Directive, inherited: dict[str, Directive], hash_key: bytes,
         yield listener("nginx", hosts, port, tls=False, uri=server.uri, line=server.line,
                        key=f"{context}.server", extra={
                            "server_name": server_name,
-                           "redirects_to_https": _redirects_to_https(server)})
+                           "redirects_to_https": _redirects_to_https(server),
+                           "auth_paths": list(_auth_paths(server))})

@@ -188,9 +188,12 @@ def listener(service: str, **attrs: Any) -> Observation:
 
 
 @pytest.mark.parametrize(("obs", "expected"), [
-    (listener("nginx", redirects_to_https=False), ["core.service.cleartext"]),
-    (listener("nginx", redirects_to_https=True), []),
+    (listener("nginx", redirects_to_https=False, auth_paths=[]), ["core.http.cleartext"]),
+    (listener("apache", redirects_to_https=False, auth_paths=["/login"]),
+     ["core.http.cleartext-login"]),
+    (listener("nginx", redirects_to_https=True, auth_paths=["auth_basic"]), []),
     (listener("nginx", non_loopback=False), []),
+    (listener("postgresql", tls=False, tls_required=None), ["core.service.cleartext"]),
     (listener("postgresql", tls=True, tls_required=None), []),
     (listener("mysql", tls=True, tls_required=False), ["core.service.tls-not-required"]),
     (listener("mysql", tls=True, tls_required=True), []),

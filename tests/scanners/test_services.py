@@ -103,6 +103,21 @@ def test_nginx_includes_inheritance_and_contexts(tmp_path: Path) -> None:
         "TLSv1.2 TLSv1.3"
 
 
+def test_nginx_auth_paths(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", """\
+        http {
+            server {
+                listen 80;
+                location / { root /srv; }
+                location ~ ^/(account|static)/ { root /srv; }
+                location /intranet { auth_basic "staff"; }
+            }
+        }
+        """)
+    (lis,) = of(scan(main), "service.listener")
+    assert lis.attributes["auth_paths"] == ["^/(account|static)/", "auth_basic"]
+
+
 def test_nginx_defaults_when_nothing_configured(tmp_path: Path) -> None:
     main = write(tmp_path, "nginx.conf", """\
         http {
