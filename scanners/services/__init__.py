@@ -135,7 +135,7 @@ class ServicesScanner(Scanner):
         if _covered(Path(target.locator), target.kind):
             return
         key = options.hash_key
-        handlers: dict[str, Callable[[], Iterator[Observation]]] = {
+        handlers: dict[str, Callable[[], Iterator[Observation | Problem]]] = {
             "nginx": lambda: observe_nginx(target, key),
             "apache": lambda: observe_apache(target, key),
             "sshd": lambda: observe_sshd(target, key),

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.models import JSONValue, Location, Observation, Target
+from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.crypto.tlspolicy import PROTOCOLS, canonical_protocol, tls_config_facts
 from scanners.services.common import (
     AUTH_PATH,
@@ -96,7 +96,7 @@ def parse_apache(path: Path, files: FileSet) -> list[Directive]:
         name, args = words[0], tuple(w.strip('"') for w in words[1:])
         if name.lower() in {"include", "includeoptional"} and args:
             for inc in files.expand(args[0], relative_to=(path.parent,), uri=uri,
-                                    line=lineno):
+                                    line=lineno, optional=name.lower() == "includeoptional"):
                 files.enter(inc, uri, lineno)
                 current.extend(parse_apache(inc, files))
                 files.leave(inc)
@@ -153,11 +153,12 @@ def _redirects(vhost: Directive) -> bool:
     return False
 
 
-def observe_apache(target: Target, hash_key: bytes) -> Iterator[Observation]:
+def observe_apache(target: Target, hash_key: bytes) -> Iterator[Observation | Problem]:
     files = FileSet(target)
     main = Path(target.locator)
     files.enter(main, target.uri, 0)
     tree = parse_apache(main, files)
+    yield from files.missing
     server = {d.name.lower(): d for d in tree if not d.block and d.name.lower() in _INHERITED}
     for d in tree:
         if not d.block:

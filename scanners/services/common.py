@@ -14,7 +14,7 @@ from pathlib import Path
 
 from auditor.errors import TargetError
 from auditor.masking import keyed_hash, mask, mask_secret
-from auditor.models import JSONValue, Location, Observation, Target
+from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.config.secrets import Hit, text_secrets, value_secrets
 from scanners.config.values import display_value, shannon_entropy
 
@@ -88,6 +88,8 @@ class FileSet:
 
     target: Target
     seen: set[str] = field(default_factory=set)
+    #: includes that named a file (no wildcard) that is not there: reported as problems
+    missing: list[Problem] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -105,7 +107,7 @@ class FileSet:
         return f"{base}/{rel.as_posix()}" if base else rel.as_posix()
 
     def expand(self, pattern: str, *, relative_to: Sequence[Path] = (),
-               uri: str = "", line: int = 0) -> list[Path]:
+               uri: str = "", line: int = 0, optional: bool = False) -> list[Path]:
         """Files an include pattern names (sorted, like nginx/Apache/OpenSSH glob).
 
         An absolute pattern (``/etc/nginx/sites-enabled/*``) is rebased onto the scanned
@@ -135,6 +137,10 @@ class FileSet:
                     raise TargetError(f"{uri}:{line}: more than {MAX_INCLUDES} included "
                                       f"files (include loop?)", line=line)
                 return files
+        if not glob.has_magic(pattern) and not optional:
+            self.missing.append(Problem(
+                f"{uri}:{line}: included file '{pattern}' not found: the settings it holds "
+                f"are not audited", Location(uri, line=line)))
         return []
 
     def enter(self, path: Path, uri: str, line: int) -> None:

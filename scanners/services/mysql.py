@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.models import Location, Observation, Target
+from auditor.models import Location, Observation, Problem, Target
 from scanners.crypto.tlspolicy import canonical_protocol, tls_config_facts
 from scanners.services.common import FileSet, listener, read_text, setting
 
@@ -60,13 +60,14 @@ def _read(path: Path, files: FileSet, values: _Values, out: list[Observation],
             values[key] = (value, uri, lineno)
 
 
-def observe_mysql(target: Target, hash_key: bytes) -> Iterator[Observation]:
+def observe_mysql(target: Target, hash_key: bytes) -> Iterator[Observation | Problem]:
     files = FileSet(target)
     main = Path(target.locator)
     files.enter(main, target.uri, 0)
     values: _Values = {}
     out: list[Observation] = []
     _read(main, files, values, out, hash_key)
+    yield from files.missing
     yield from out
     if not values:
         return  # a client-only option file

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.models import JSONValue, Location, Observation, Target
+from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.crypto.tlspolicy import tls_config_facts
 from scanners.services.common import (
     AUTH_PATH,
@@ -179,11 +179,12 @@ def _redirects_to_https(server: Directive) -> bool:
     return False
 
 
-def observe_nginx(target: Target, hash_key: bytes) -> Iterator[Observation]:
+def observe_nginx(target: Target, hash_key: bytes) -> Iterator[Observation | Problem]:
     files = FileSet(target)
     main = Path(target.locator)
     files.enter(main, target.uri, 0)
     tree = parse_nginx(main, files, target.uri)
+    yield from files.missing
     http_blocks = [d for d in tree if d.name in {"http", "stream"} and d.block]
     servers: list[tuple[Directive, dict[str, Directive], str]] = []
     if http_blocks:

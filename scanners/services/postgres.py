@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.models import JSONValue, Location, Observation, Target
+from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.crypto.tlspolicy import canonical_protocol, protocol_range, tls_config_facts
 from scanners.services.common import FileSet, is_loopback, listener, read_text, setting
 
@@ -64,7 +64,8 @@ def _read_conf(path: Path, files: FileSet, values: dict[str, tuple[str, str, int
         name, value = m.group(1).lower(), _conf_value(m.group(2), uri, lineno)
         if name in {"include", "include_if_exists", "include_dir"}:
             pattern = value + "/*.conf" if name == "include_dir" else value
-            found = files.expand(pattern, relative_to=(path.parent,), uri=uri, line=lineno)
+            found = files.expand(pattern, relative_to=(path.parent,), uri=uri, line=lineno,
+                                 optional=name != "include")
             if not found and name == "include":
                 raise TargetError(f"{uri}:{lineno}: included file '{value}' not found",
                                   line=lineno)
@@ -78,13 +79,14 @@ def _read_conf(path: Path, files: FileSet, values: dict[str, tuple[str, str, int
         values[name] = (value, uri, lineno)  # NOTE: the last value wins in PostgreSQL
 
 
-def observe_postgresql_conf(target: Target, hash_key: bytes) -> Iterator[Observation]:
+def observe_postgresql_conf(target: Target, hash_key: bytes) -> Iterator[Observation | Problem]:
     files = FileSet(target)
     main = Path(target.locator)
     files.enter(main, target.uri, 0)
     values: dict[str, tuple[str, str, int]] = {}
     out: list[Observation] = []
     _read_conf(main, files, values, out, hash_key)
+    yield from files.missing
     yield from out
     ssl_value, ssl_uri, ssl_line = values.get("ssl", ("off", target.uri, 0))
     ssl = ssl_value.lower() in {"on", "true", "yes", "1"}

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.models import JSONValue, Location, Observation, Target
+from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.crypto.sshpolicy import grade, resolve
 from scanners.services.common import FileSet, read_text, setting
 
@@ -131,13 +131,14 @@ def _observations(ctx: _Context, values: dict[str, tuple[str, str, int]], *,
                           identity=f"sshd|{ctx.criteria}|{attr}")
 
 
-def observe_sshd(target: Target, hash_key: bytes) -> Iterator[Observation]:
+def observe_sshd(target: Target, hash_key: bytes) -> Iterator[Observation | Problem]:
     files = FileSet(target)
     main = Path(target.locator)
     files.enter(main, target.uri, 0)
     contexts = [_Context("global", target.uri, 1)]
     settings: list[Observation] = []
     _read(main, files, contexts, hash_key, settings)
+    yield from files.missing
     yield from settings
     base = contexts[0].values
     yield from _observations(contexts[0], base, only=None)

@@ -155,6 +155,23 @@ def test_nginx_malformed(tmp_path: Path, text: str, line: int, message: str) -> 
     assert f"cfg/nginx.conf:{line}: {message}" in str(err.value)
 
 
+def test_missing_include_is_a_problem_and_the_rest_is_read(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", """\
+        http {
+            include missing.conf;
+            include none/*.conf;
+            server { listen 443 ssl; }
+        }
+        """)
+    target = Target(uri="cfg/nginx.conf", locator=str(main), kind="nginx", scanner="services")
+    out = list(SCANNER.scan(target, ScanOptions(as_of=dt.date(2026, 11, 25), hash_key=b"k")))
+    problems = [p for p in out if isinstance(p, Problem)]
+    assert [p.message for p in problems] == [
+        "cfg/nginx.conf:2: included file 'missing.conf' not found: the settings it holds are "
+        "not audited"]  # a wildcard that matches nothing is normal
+    assert [o.kind for o in out if isinstance(o, Observation)].count("tls.config") == 1
+
+
 def test_nginx_include_loop_is_an_error(tmp_path: Path) -> None:
     main = write(tmp_path, "nginx.conf", "http { include loop.conf; }\n")
     write(tmp_path, "loop.conf", "include loop.conf;\n")
