@@ -25,6 +25,7 @@ from scanners.services.common import (
     FileSet,
     listener,
     read_text,
+    safe_word,
     setting,
 )
 
@@ -75,8 +76,8 @@ def parse_apache(path: Path, files: FileSet) -> list[Directive]:
         if line.startswith("</"):
             name = line[2:].rstrip(">").strip().lower()
             if not stack or stack[-1][0].lower() != name:
-                raise TargetError(f"{uri}:{lineno}: '</{name}>' does not close an open "
-                                  f"section", line=lineno)
+                raise TargetError(f"{uri}:{lineno}: closing tag {safe_word(name)} does not "
+                                  f"close an open section", line=lineno)
             sname, sargs, sline, parent = stack.pop()
             if sname.lower() in _TRANSPARENT:
                 parent.extend(current)
@@ -104,7 +105,7 @@ def parse_apache(path: Path, files: FileSet) -> list[Directive]:
         current.append(Directive(name, args, uri, lineno))
     if stack:
         name, _, start, _ = stack[-1]
-        raise TargetError(f"{uri}:{start}: section <{name}> is never closed", line=start)
+        raise TargetError(f"{uri}:{start}: section {safe_word(name)} is never closed", line=start)
     return current
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "is_loopback",
     "listener",
     "read_text",
+    "safe_word",
     "setting",
 ]
 
@@ -152,6 +153,18 @@ class FileSet:
 
     def leave(self, path: Path) -> None:
         self.seen.discard(str(path.resolve()))
+
+
+_WORD = re.compile(r"[A-Za-z_<][A-Za-z0-9_.:/-]{0,40}")
+
+
+def safe_word(token: str) -> str:
+    """A token of the file quoted in an error message only when it looks like a directive
+    name; anything else (a stray password on its own line) is never echoed."""
+    if _WORD.fullmatch(token) and display_value(token) is not None and \
+            not any(h for h in text_secrets(token)):
+        return f"'{token}'"
+    return f"(a {len(token)}-character word)"
 
 
 def is_loopback(address: str) -> bool | None:

@@ -28,6 +28,7 @@ from scanners.services.common import (
     FileSet,
     listener,
     read_text,
+    safe_word,
     setting,
 )
 
@@ -108,7 +109,7 @@ def parse_nginx(path: Path, files: FileSet, uri: str | None = None) -> list[Dire
             current, words = [], []
         else:  # "}"
             if words:
-                raise TargetError(f"{uri}:{word_line}: directive '{words[0]}' is not "
+                raise TargetError(f"{uri}:{word_line}: directive {safe_word(words[0])} is not "
                                   f"terminated by ';'", line=word_line)
             if not stack:
                 raise TargetError(f"{uri}:{line}: unexpected '}}'", line=line)
@@ -116,11 +117,11 @@ def parse_nginx(path: Path, files: FileSet, uri: str | None = None) -> list[Dire
             parent.append(Directive(name, args, uri, start, tuple(current), block=True))
             current = parent
     if words:
-        raise TargetError(f"{uri}:{word_line}: directive '{words[0]}' is not terminated "
+        raise TargetError(f"{uri}:{word_line}: directive {safe_word(words[0])} is not terminated "
                           f"by ';' (truncated file?)", line=word_line)
     if stack:
         name, _, start, _ = stack[-1]
-        raise TargetError(f"{uri}:{start}: block '{name}' is never closed (missing '}}')",
+        raise TargetError(f"{uri}:{start}: block {safe_word(name)} is never closed (missing '}}')",
                           line=start)
     return current
 

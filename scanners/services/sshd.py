@@ -29,7 +29,7 @@ from pathlib import Path
 from auditor.errors import TargetError
 from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.crypto.sshpolicy import grade, resolve
-from scanners.services.common import FileSet, read_text, setting
+from scanners.services.common import FileSet, read_text, safe_word, setting
 
 __all__ = ["observe_sshd"]
 
@@ -72,8 +72,8 @@ def _read(path: Path, files: FileSet, contexts: list[_Context], hash_key: bytes,
             continue
         m = _LINE.match(line)
         if not m or not m.group(2):
-            raise TargetError(f"{uri}:{lineno}: directive '{line.split()[0]}' has no value",
-                              line=lineno)
+            word = safe_word(line.split()[0])
+            raise TargetError(f"{uri}:{lineno}: directive {word} has no value", line=lineno)
         keyword, value = m.group(1), _unquote(m.group(2).split(" #", 1)[0].strip())
         low = keyword.lower()
         if low == "match":

@@ -172,6 +172,19 @@ def test_missing_include_is_a_problem_and_the_rest_is_read(tmp_path: Path) -> No
     assert [o.kind for o in out if isinstance(o, Observation)].count("tls.config") == 1
 
 
+@pytest.mark.parametrize(("name", "text"), [
+    ("nginx.conf", "events {}\nQ8xJ3vL0pZ7wK2mN5bR9tY4u"),
+    ("sshd_config", "Port 22\nQ8xJ3vL0pZ7wK2mN5bR9tY4u\n"),
+    ("pg_hba.conf", "Q8xJ3vL0pZ7wK2mN5bR9tY4u all all 0.0.0.0/0 trust\n"),
+])
+def test_error_messages_never_echo_secret_looking_words(tmp_path: Path, name: str,
+                                                        text: str) -> None:
+    with pytest.raises(TargetError) as err:
+        scan(write(tmp_path, name, text))
+    assert "Q8xJ3vL0pZ7wK2mN5bR9tY4u" not in str(err.value)
+    assert "24-character word" in str(err.value)
+
+
 def test_nginx_include_loop_is_an_error(tmp_path: Path) -> None:
     main = write(tmp_path, "nginx.conf", "http { include loop.conf; }\n")
     write(tmp_path, "loop.conf", "include loop.conf;\n")
@@ -251,7 +264,7 @@ def test_nginx_stream_servers(tmp_path: Path) -> None:
 
 def test_apache_unclosed_section(tmp_path: Path) -> None:
     path = write(tmp_path, "httpd.conf", "<VirtualHost *:80>\nServerName x\n")
-    with pytest.raises(TargetError, match=r"httpd.conf:1: section <VirtualHost> is never"):
+    with pytest.raises(TargetError, match=r"httpd.conf:1: section 'VirtualHost' is never"):
         scan(path)
 
 
