@@ -283,6 +283,24 @@ def test_pkcs12_algorithms_without_password(tmp_path: Path, algorithm: pkcs12.PB
     assert o.attributes["opened"] is False
 
 
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl binary")
+def test_pkcs12_legacy_rc2_export_by_openssl(tmp_path: Path) -> None:
+    key, cert = tmp_path / "k.pem", tmp_path / "c.pem"
+    key.write_bytes(_pkcs8(rsa.generate_private_key(public_exponent=65537, key_size=2048)))
+    cert.write_bytes(pem(GEN.make_cert("x.example.vn", serialization.load_pem_private_key(
+        key.read_bytes(), None), not_before=at(-1), not_after=at(30))))
+    out = tmp_path / "windows-style.p12"
+    proc = subprocess.run(["openssl", "pkcs12", "-export", "-legacy", "-in", str(cert),
+                           "-inkey", str(key), "-out", str(out), "-passout", "pass:pw"],
+                          capture_output=True, check=False)
+    if proc.returncode != 0:
+        pytest.skip("this openssl cannot write legacy (RC2) PKCS#12 files")
+    found = scan(out, **{"crypto.pkcs12_password": "pw"})
+    p12 = only(found, "crypto.pkcs12")[0]
+    assert "pbeWithSHAAnd40BitRC2-CBC" in p12.attributes["encryption_algorithms"]
+    assert p12.attributes["opened"] is True and p12.attributes["mac_algorithm"] == "sha1"
+
+
 def test_pkcs12_opened_with_password_lists_contents(tmp_path: Path) -> None:
     path = _key_file(tmp_path, "b.pfx", _p12(pkcs12.PBES.PBESv2SHA256AndAES256CBC, b"pw"))
     found = scan(path, **{"crypto.pkcs12_password": "pw"})
