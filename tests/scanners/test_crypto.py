@@ -83,7 +83,10 @@ EC256 = ec.generate_private_key(ec.SECP256R1())
 CERT_CASES: list[tuple[str, Callable[[], x509.Certificate], dict[str, Any]]] = [
     ("strong", lambda: leaf(EC256),
      {"expired": False, "self_signed": False, "has_san": True, "key_bits": 256,
-      "signature_hash": "sha256", "lifetime_days": 90}),
+      "signature_hash": "sha256", "lifetime_days": 90, "not_before_yyyymmdd": 20261115}),
+    ("ed25519", lambda: GEN.make_cert("e.example.vn", ed25519.Ed25519PrivateKey.generate(),
+                                      not_before=at(-1), not_after=at(30)),
+     {"key_type": "ed25519", "signature_hash": None, "self_signed": True}),
     ("expired", lambda: leaf(EC256, not_before=at(-400), not_after=at(-1)),
      {"expired": True, "days_to_expiry": -1}),
     ("not-yet-valid", lambda: leaf(EC256, not_before=at(5), not_after=at(90)),
