@@ -185,6 +185,18 @@ def test_error_messages_never_echo_secret_looking_words(tmp_path: Path, name: st
     assert "24-character word" in str(err.value)
 
 
+def test_absolute_include_never_reads_the_scanning_machine(tmp_path: Path) -> None:
+    # /etc/hostname exists on the machine running the scan; the audited tree has none
+    main = write(tmp_path, "nginx.conf", "http { include /etc/hostname; }\n")
+    target = Target(uri="cfg/nginx.conf", locator=str(main), kind="nginx", scanner="services")
+    out = list(SCANNER.scan(target, ScanOptions(as_of=dt.date(2026, 11, 25), hash_key=b"k")))
+    assert [type(o).__name__ for o in out] == ["Problem"]
+    write(tmp_path, "hostname", "server_tokens off;\n")  # ...but one inside the tree is used
+    out = list(SCANNER.scan(target, ScanOptions(as_of=dt.date(2026, 11, 25), hash_key=b"k")))
+    assert [o.attributes["key"] for o in out if isinstance(o, Observation)] == [
+        "http.server_tokens"]
+
+
 def test_nginx_include_loop_is_an_error(tmp_path: Path) -> None:
     main = write(tmp_path, "nginx.conf", "http { include loop.conf; }\n")
     write(tmp_path, "loop.conf", "include loop.conf;\n")
