@@ -1,6 +1,8 @@
 """Column results -> observations (shared by the database and SQL dump scanners).
 
-``pii.column`` — a column (or JSON key path) the PII engine judged to hold personal data.
+``pii.column`` — a column (or JSON key path) the PII engine judged to hold personal data
+(a verdict from the name alone counts only when the column is empty, or for sensitive
+categories, which values cannot show).
 Attributes: the verdict's attributes (``entities``, ``categories``, ``hit_ratio``,
 ``confidence``, ``sample_size``, ``distinct_subjects``, ``by_name``, masked ``examples``)
 plus ``table`` (``schema.table``; SQLite and dumps without schema: ``main.table`` /
@@ -59,6 +61,10 @@ def column_observation(uri: str, table: str, result: ColumnResult, *,
                            identity=f"{table}|{result.column}")
     facts = result.facts
     if facts is None or not facts.is_personal:
+        return None
+    if facts.sample_size > 0 and facts.hit_ratio == 0 and not facts.categories:
+        # NOTE: a name the sampled values contradict (``email_template`` holding template
+        # codes) does not make a column personal; an empty column keeps its name verdict.
         return None
     attrs = {
         **facts.attributes,

@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from auditor.masking import keyed_hash, mask, mask_secret
+from auditor.masking import keyed_hash, mask, mask_entity, mask_secret
 from auditor.models import JSONValue, Location, Observation, Problem
 
 __all__ = ["FlowContext", "PiiFinder", "Recorder"]
@@ -31,6 +31,7 @@ MAX_SEEN = 200_000  # NOTE: bounds the de-duplication sets on hostile captures
 MAX_SUBJECTS = 100_000
 MAX_PII_TEXT = 1 << 20  # per flow and direction, characters handed to the PII engine
 MAX_EXAMPLES = 3
+MAX_AGGREGATES = 100_000  # servers x protocols folded into end-of-capture observations
 
 
 @dataclass(slots=True)
@@ -97,6 +98,7 @@ class Recorder:
         self._seen: set[tuple[str, ...]] = set()
         self._services: dict[tuple[str, str], _Aggregate] = {}
         self._personal: dict[tuple[str, str], _Aggregate] = {}
+        self._dropped = 0  # aggregates not kept because of MAX_AGGREGATES
 
     # ---- plumbing ---------------------------------------------------------------------
     @property
@@ -176,12 +178,15 @@ class Recorder:
         key = (ctx.server, ctx.protocol or "unknown")
         agg = self._personal.get(key)
         if agg is None:
+            if len(self._personal) >= MAX_AGGREGATES:
+                self._dropped += 1
+                return
             agg = self._personal[key] = _Aggregate(ctx.flow, packet)
         agg.places.add(where)
         for entity, value in found:
             agg.count += 1
             examples = agg.entities.setdefault(entity, [])
-            masked = mask(value)
+            masked = mask_entity(entity, value)
             if len(examples) < MAX_EXAMPLES and masked not in examples:
                 examples.append(masked)
             if len(agg.subjects) < MAX_SUBJECTS:
@@ -254,6 +259,9 @@ class Recorder:
         key = (ctx.server, ctx.protocol)
         agg = self._services.get(key)
         if agg is None:
+            if len(self._services) >= MAX_AGGREGATES:
+                self._dropped += 1
+                return
             agg = self._services[key] = _Aggregate(ctx.flow, ctx.first_packet)
         agg.flows += 1
         agg.count += ctx.client_bytes + ctx.server_bytes
@@ -284,6 +292,11 @@ class Recorder:
                 entities=tuple(entities), subjects=len(agg.subjects))))
         ready.sort(key=lambda item: (item[0], item[1], item[2].kind))
         self._out.extend(obs for _, _, obs in ready)
+        if self._dropped:
+            self._out.append(Problem(
+                f"{self._dropped} server/protocol pairs beyond the limit of {MAX_AGGREGATES} "
+                "were not reported (cleartext services, personal data)", None))
+            self._dropped = 0
         self._services.clear()
         self._personal.clear()
         return self.drain()

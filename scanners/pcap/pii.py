@@ -1,15 +1,13 @@
 """The one call from the capture scanner into the PII engine (``auditor.pii``).
 
 :func:`pii_finder` returns a function giving ``(entity type, raw value)`` pairs for a
-text, or None when personal-data detection is off (``--option pcap.pii=false``) or the
-engine is not installed. The raw values never leave scanners.pcap.events, which masks
-and keyed-hashes them.
+text, or None when personal-data detection is off (``--option pcap.pii=false``). The raw
+values never leave scanners.pcap.events, which masks and keyed-hashes them. The engine
+(Presidio with Vietnamese recognizers, offline) is loaded on first use, so captures
+without cleartext payloads never pay for it.
 """
 
 from __future__ import annotations
-
-import importlib
-from typing import Any
 
 from auditor.scanner import ScanOptions
 from scanners.pcap.events import PiiFinder
@@ -20,17 +18,13 @@ __all__ = ["pii_finder"]
 def pii_finder(options: ScanOptions) -> PiiFinder | None:
     if options.get("pcap.pii", True) is False:
         return None
-    try:
-        pii: Any = importlib.import_module("auditor.pii")
-    except ImportError:
-        return None
-    detector: Any = pii.get_detector()
+    from auditor.pii import PiiDetector, get_detector
+
+    detector: list[PiiDetector] = []
 
     def find(text: str) -> list[tuple[str, str]]:
-        found = []
-        for entity in detector.detect(text):
-            kind = getattr(entity, "type", None) or getattr(entity, "entity_type", "")
-            found.append((str(kind), text[entity.start:entity.end]))
-        return found
+        if not detector:
+            detector.append(get_detector())
+        return [(e.type, text[e.start:e.end]) for e in detector[0].detect(text)]
 
     return find

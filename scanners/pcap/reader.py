@@ -31,7 +31,7 @@ PCAP_MAGICS = {
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 GZIP_MAGIC = b"\x1f\x8b"
 MAX_RECORD = 256 * 1024  # NOTE: larger than any real snaplen; beyond it the file is corrupt
-_CHUNK = 1 << 20
+_CHUNK = 4 << 20
 
 
 class CaptureError(Exception):
@@ -119,31 +119,44 @@ def _read_pcap(b: _Buffer, order: str, resolution: float) -> Iterator[Frame]:
         raise CaptureError("truncated pcap file header", offset=b.offset, frame=0)
     linktype = struct.unpack_from(order + "I", b.buf, b.pos + 20)[0] & 0x0FFFFFFF
     b.pos += 24
-    rec = struct.Struct(order + "IIII")
-    unpack = rec.unpack_from
+    unpack = struct.Struct(order + "IIII").unpack_from
     number = 0
+    buf, pos = b.buf, b.pos
     while True:
         number += 1
-        try:
-            if len(b.buf) - b.pos < 16 and not b.ensure(16):
+        # NOTE: the common case (whole record in the buffer) touches only locals; the
+        # buffer object is consulted when a record crosses the end of the chunk.
+        if len(buf) - pos < 16 or pos + 16 + unpack(buf, pos)[2] > len(buf):
+            b.pos = pos
+            if not _more(b, 16, number):
                 if b.pos < len(b.buf):
                     raise CaptureError("truncated record header", offset=b.offset, frame=number)
                 return
-            sec, frac, incl, _orig = unpack(b.buf, b.pos)
+            incl = unpack(b.buf, b.pos)[2]
             if incl > MAX_RECORD:
                 raise CaptureError(f"implausible record length {incl}", offset=b.offset,
                                    frame=number)
-            end = b.pos + 16 + incl
-            if end > len(b.buf) and not b.ensure(16 + incl):
+            if not _more(b, 16 + incl, number):
                 raise CaptureError("capture cut in the middle of a packet", offset=b.offset,
                                    frame=number)
-            end = b.pos + 16 + incl
-            data = b.buf[b.pos + 16:end]
-        except (OSError, EOFError, zlib.error) as exc:
-            raise CaptureError(f"unreadable stream ({type(exc).__name__})", offset=b.offset,
-                               frame=number) from None
-        b.pos = end
+            buf, pos = b.buf, b.pos
+        sec, frac, incl, _orig = unpack(buf, pos)
+        if incl > MAX_RECORD:
+            b.pos = pos
+            raise CaptureError(f"implausible record length {incl}", offset=b.offset,
+                               frame=number)
+        end = pos + 16 + incl
+        data = buf[pos + 16:end]
+        pos = b.pos = end
         yield Frame(number, linktype, sec + frac * resolution, data)
+
+
+def _more(b: _Buffer, n: int, number: int) -> bool:
+    try:
+        return b.ensure(n)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise CaptureError(f"unreadable stream ({type(exc).__name__})", offset=b.offset,
+                           frame=number) from None
 
 
 def _read_pcapng(b: _Buffer) -> Iterator[Frame]:

@@ -96,8 +96,10 @@ def _scapy_names() -> dict[int, str]:
 def suite(code: int) -> SuiteInfo:
     """Name, key exchange and flags of a TLS cipher suite code."""
     shared = _shared_table()
-    found = shared(code) if shared is not None else None
-    if found is not None:
+    if shared is not None:
+        found = shared(code)
+        if found is None:
+            return SuiteInfo(code, f"UNKNOWN_0x{code:04X}", "", ())
         name = str(getattr(found, "iana", "") or f"0x{code:04X}")
         kex = str(getattr(found, "kex", "") or _kex(name))
         flags = tuple(sorted(str(f) for f in getattr(found, "flags", ())))

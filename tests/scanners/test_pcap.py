@@ -69,7 +69,8 @@ def test_every_planted_item_is_observed(truth: dict[str, Any],
         hits = [o for o in observations(demo, item["kind"])
                 if o.location.flow == item["flow"]
                 and (item["packet"] is None or o.location.packet == item["packet"])
-                and all(o.attributes.get(k) == v for k, v in item["attributes"].items())]
+                and all(o.attributes.get(k) == v for k, v in item["attributes"].items())
+                and set(item.get("entities_any", [])) <= set(o.entities)]
         if not hits:
             missing.append(item)
     assert missing == []

@@ -13,7 +13,7 @@ with the hashing plugins only the user. ``COM_QUERY``/``COM_STMT_PREPARE`` texts
 result rows (paired with column names) are text for personal-data detection. An SSL
 request switches to TLS.
 
-Messages larger than 1 MiB are skipped without being buffered.
+Messages larger than 256 KiB are skipped without being buffered.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from scanners.pcap.protocols.base import Analyser, text
 
 __all__ = ["MysqlAnalyser", "PostgresAnalyser"]
 
-MAX_MESSAGE = 1 << 20
+MAX_MESSAGE = 256 << 10  # NOTE: larger messages (bulk COPY, blobs) are skipped unread
 _I32 = struct.Struct("!i").unpack_from
 _PG_SSL, _PG_GSS, _PG_V3, _PG_CANCEL = 80877103, 80877104, 196608, 80877102
 

@@ -6,7 +6,7 @@ Reported to the flow context (see scanners.pcap.events):
   (password exposed) and ``CRAM-MD5`` (user only); POP3 ``USER``/``PASS`` and ``APOP``;
   IMAP ``LOGIN`` (atoms, quoted strings and literals);
 - text for personal-data detection: SMTP envelope addresses and message contents, POP3
-  retrieved messages;
+  retrieved messages, IMAP ``FETCH`` responses;
 - upgrades: once the server accepts ``AUTH TLS`` (FTP 234), ``STARTTLS`` (SMTP 220, IMAP
   ``OK``) or ``STLS`` (POP3 ``+OK``) the rest of the stream is a TLS handshake and is no
   longer inspected as text.
@@ -246,6 +246,9 @@ class ImapAnalyser(LineAnalyser):
         self._pending = b""  # a command line waiting for its literal
         self._literal = 0
         self._pending_packet = 0
+        self._fetch_tag: bytes | None = None
+        self._fetched: list[str] = []
+        self._fetch_packet = 0
 
     def client_line(self, line: bytes, packet: int) -> None:
         if self._literal:
@@ -272,8 +275,19 @@ class ImapAnalyser(LineAnalyser):
             self._sasl.start(text(mech), initial or None, packet)
         elif cmd == "STARTTLS":
             self._tls_tag = tag
+        elif cmd == "FETCH" or (cmd == "UID" and arg.upper().startswith(b"FETCH")):
+            self._fetch_tag, self._fetched, self._fetch_packet = tag, [], 0
 
     def server_line(self, line: bytes, packet: int) -> None:
+        if self._fetch_tag is not None:
+            if line.startswith(self._fetch_tag + b" "):
+                self.ctx.text(self._fetch_packet or packet, False, "message",
+                              "\n".join(self._fetched))
+                self._fetch_tag = None
+            elif len(self._fetched) < 2000:
+                self._fetch_packet = self._fetch_packet or packet
+                self._fetched.append(text(line))
+            return
         if self._tls_tag is not None and line.startswith(self._tls_tag + b" "):
             if line[len(self._tls_tag) + 1:].upper().startswith(b"OK"):
                 self.ctx.start_tls = True
