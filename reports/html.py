@@ -17,6 +17,7 @@ escaped.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from reports.common import (
 )
 from reports.messages import Messages, load_messages
 
-__all__ = ["HtmlReporter", "build_context"]
+__all__ = ["HtmlReporter", "build_context", "display_date"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 SEVERITY_COLORS: Mapping[str, str] = {
@@ -98,6 +99,18 @@ class RuleGroup:
     active: int
 
 
+def display_date(text: str | None, lang: str) -> str:
+    """A date as readers expect it: ``25/11/2026`` in Vietnamese, ISO ``2026-11-25`` in
+    English. Anything that is not a date is shown as it is."""
+    if not text:
+        return ""
+    try:
+        day = dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return text
+    return day.strftime("%d/%m/%Y") if lang == "vi" else day.isoformat()
+
+
 def _bars(values: Sequence[tuple[str, str, int, str]], width: float) -> tuple[Bar, ...]:
     total = sum(v for _, _, v, _ in values)
     x = 0.0
@@ -119,7 +132,7 @@ def _suppression_text(f: Finding, t: Messages) -> str:
         return t("suppressed_by_baseline", reason=s.reason)
     if s.source == "file":
         return t("suppressed_by_file", reason=s.reason, approved_by=s.approved_by or "?",
-                 expires=s.expires or t("never"))
+                 expires=display_date(s.expires, t.lang) or t("never"))
     return t("suppressed_other", reason=s.reason)
 
 
@@ -129,8 +142,9 @@ def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
     ref = next((f for f in result.frameworks if f.id == fs.id), None)
     period = ""
     if ref is not None and ref.effective_from:
-        period = t("framework_in_force_to", start=ref.effective_from, end=ref.effective_to) \
-            if ref.effective_to else t("framework_in_force", start=ref.effective_from)
+        start, end = (display_date(d, t.lang) for d in (ref.effective_from, ref.effective_to))
+        period = t("framework_in_force_to", start=start, end=end) if end \
+            else t("framework_in_force", start=start)
     rows = []
     for item in fs.items:
         counts = [by_fp[fp].subjects for fp in item.findings
@@ -196,6 +210,8 @@ def build_context(result: ScanResult, script: str) -> dict[str, Any]:
     failing = sum(fw.status.counts["fail"] for fw in frameworks)
     return {
         "t": t, "lang": t.lang, "result": result, "severity_bars": sev_bars,
+        "as_of": display_date(result.as_of.isoformat(), t.lang),
+        "date": lambda text: display_date(text, t.lang),
         "frameworks": frameworks, "groups": _groups(result, t),
         "active": len(result.active_findings),
         "suppressed": len(result.findings) - len(result.active_findings),

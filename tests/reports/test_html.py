@@ -82,7 +82,10 @@ def test_vietnamese_report_has_no_english_interface_text() -> None:
     assert leaked == []
     for phrase in ("Tóm tắt dành cho lãnh đạo", "Không đạt", "Kiểm tra thủ công",
                    "Chưa đánh giá", "Dữ liệu cá nhân được bảo vệ", "Xem xét quy trình xử lý sự cố.",
-                   "Nghiêm trọng", "Có hiệu lực từ 2026-01-01"):
+                   "Nghiêm trọng", "Có hiệu lực từ 01/01/2026",
+                   "Đánh giá tại ngày: 25/11/2026",
+                   "Đã miễn trừ: rotated, test account (phê duyệt bởi Tran Thi B, hết hạn "
+                   "31/01/2027)", "hết hạn ngày 31/01/2026"):
         assert phrase in text
     assert 'lang="vi"' in render(sample_result("vi"))
     assert "Chưa xác nhận số điều." in text and "Article number unconfirmed." not in text
@@ -135,3 +138,13 @@ def test_empty_result_renders() -> None:
     text = visible_text(render(empty))
     assert "No findings." in text and "No framework was assessed in this run." in text
     assert "No unsuppressed findings at or above the failure threshold." in text
+
+
+@pytest.mark.parametrize(("text", "lang", "shown"), [
+    ("2026-11-25", "vi", "25/11/2026"), ("2026-11-25", "en", "2026-11-25"),
+    ("2026-11-25T08:00:00+00:00", "vi", "25/11/2026"), ("soon", "vi", "soon"),
+    (None, "vi", ""),
+])
+def test_display_date(text: str | None, lang: str, shown: str) -> None:
+    from reports.html import display_date
+    assert display_date(text, lang) == shown
