@@ -147,14 +147,14 @@ def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
             else t("framework_in_force", start=start)
     rows = []
     for item in fs.items:
-        counts = [by_fp[fp].subjects for fp in item.findings
-                  if fp in by_fp and by_fp[fp].subjects is not None]
-        guidance = (item.guidance_vi if vi and item.guidance_vi else item.guidance)
+        # the engine's lower bound when it gave one, else the largest finding estimate
+        counts = [item.subjects] if item.subjects is not None else [
+            by_fp[fp].subjects for fp in item.findings if fp in by_fp]
         rows.append(RequirementRow(
             item=item, title=(item.title_vi if vi and item.title_vi else item.title),
-            guidance=guidance, note=(item.note_vi if vi and item.note_vi else item.note),
-            subjects=max((c for c in counts if c is not None),
-                                            default=None)))
+            guidance=(item.guidance_vi if vi and item.guidance_vi else item.guidance),
+            note=(item.note_vi if vi and item.note_vi else item.note),
+            subjects=max((c for c in counts if c is not None), default=None)))
     bars = _bars([(s, t(f"status_{s}"), fs.counts[s], STATUS_COLORS[s])
                   for s in ("fail", "pass", "not_assessed", "manual")], 600.0)
     return FrameworkView(

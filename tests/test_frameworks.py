@@ -241,3 +241,17 @@ def test_every_builtin_rule_evidences_a_requirement_and_back() -> None:
     idle = sorted(f"{fid} {req.id}" for fid, req in automated
                   if not any(req.selects(r) for r in rules))
     assert idle == []
+
+
+def test_requirement_subjects_are_the_largest_finding_estimate(tmp_path: Path) -> None:
+    (tmp_path / "x.yaml").write_text(RULES, encoding="utf-8")
+    rules = load_pack(tmp_path / "x.yaml").rules
+    gdpr = load_framework(builtin_frameworks_dir() / "gdpr.yaml")
+    findings = [dataclasses.replace(_finding(("VN_CCCD",), "1" * 32), subjects=120),
+                dataclasses.replace(_finding(("EMAIL_ADDRESS",), "2" * 32), subjects=480),
+                _finding(("PERSON",), "3" * 32)]
+    items = {c.requirement: c for c in assess([gdpr], rules, findings, {"pii.column"},
+                                              dt.date(2026, 1, 1))}
+    assert items["Art5-1-f"].subjects == 480
+    assert items["Art5-1-f"].to_dict()["subjects"] == 480
+    assert items["Art33"].subjects is None  # manual
