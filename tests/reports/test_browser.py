@@ -136,3 +136,29 @@ def test_filters_hide_and_show_findings(browser: Any, tmp_path: Path) -> None:
     page.screenshot(path=str(OUTPUT / "report-sample-filtered.png"), full_page=True)
     watched.assert_offline_and_clean(report)
     page.close()
+
+
+def test_requirement_link_filters_its_findings(browser: Any, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    buf = io.StringIO()
+    HtmlReporter().render(sample_result("vi"), buf)
+    report.write_text(buf.getvalue(), encoding="utf-8")
+    watched = Watched(browser)
+    page = watched.open(report)
+    rows = page.locator("tr.finding")
+
+    def shown() -> list[str]:
+        return [rows.nth(i).get_attribute("data-fingerprint") or ""
+                for i in range(rows.count()) if rows.nth(i).is_visible()]
+
+    assert len(shown()) == 5
+    page.locator("a.req-link[data-requirement='vn-pdpl-2025 L91-protection-measures']").click()
+    assert sorted(shown()) == ["b" * 32, "e" * 32]
+    assert page.locator("#requirement-filter .label").inner_text() == \
+        "Chỉ các phát hiện của yêu cầu vn-pdpl-2025 L91-protection-measures"
+    assert page.locator("#shown-count").inner_text() == "Đang hiện 2/5"
+    page.get_by_role("button", name="Hiện tất cả").click()
+    assert len(shown()) == 5
+    assert not page.locator("#requirement-filter").is_visible()
+    watched.assert_offline_and_clean(report)
+    page.close()

@@ -112,7 +112,8 @@ def test_subjects_per_requirement_and_total() -> None:
     row = re.search(r'<tr class="requirement status-fail" data-status="fail">\s*'
                     r'<td class="mono">L91-protection-measures</td>(.*?)</tr>', page, re.S)
     assert row is not None
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    cells = [re.sub(r"<[^>]+>", "", c)
+             for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
     assert cells[3:5] == ["2", "1234"]  # findings, data subjects (largest affected set)
     assert re.search(r'<span class="num">1234</span><span class="label">Data subjects', page)
 
