@@ -86,6 +86,7 @@ VN_PROVISIONS = {
         "D13-Art26-28-storage": "Decree 13/2023/ND-CP, Art. 26–28",
         "D13-Art26-28-transmission": "Decree 13/2023/ND-CP, Art. 26–28",
         "D13-Art26-28-access": "Decree 13/2023/ND-CP, Art. 26–28",
+        "D13-Art28-measures": "Decree 13/2023/ND-CP, Art. 28",
         "D13-Art28": "Decree 13/2023/ND-CP, Art. 28", "D13-Art23": "Decree 13/2023/ND-CP, Art. 23",
         "D13-Art24": "Decree 13/2023/ND-CP, Art. 24", "D13-Art25": "Decree 13/2023/ND-CP, Art. 25",
     },
@@ -255,3 +256,17 @@ def test_requirement_subjects_are_the_largest_finding_estimate(tmp_path: Path) -
     assert items["Art5-1-f"].subjects == 480
     assert items["Art5-1-f"].to_dict()["subjects"] == 480
     assert items["Art33"].subjects is None  # manual
+
+
+@pytest.mark.parametrize(("entities", "status"), [
+    (("HEALTH",), "fail"), (("LOCATION_TRACE", "PERSON"), "fail"), (("VN_CCCD",), "pass"),
+    (("EMAIL_ADDRESS", "VN_PHONE"), "pass")])
+def test_decree13_sensitive_measures_count_sensitive_categories_only(
+        tmp_path: Path, entities: tuple[str, ...], status: str) -> None:
+    (tmp_path / "x.yaml").write_text(RULES, encoding="utf-8")
+    d13 = load_framework(builtin_frameworks_dir() / "vn-decree13-2023.yaml")
+    items = {c.requirement: c for c in assess(
+        [d13], load_pack(tmp_path / "x.yaml").rules, [_finding(entities, "1" * 32)],
+        {"pii.column"}, dt.date(2025, 6, 30))}
+    assert items["D13-Art28-measures"].status == status
+    assert items["D13-Art26-28-storage"].status == "fail"
