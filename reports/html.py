@@ -8,8 +8,9 @@ findings and data subjects affected, guidance for manual checks), findings group
 rule (masked evidence, remediation, suppression state), targets, and run details.
 
 All user-facing text comes from ``reports/i18n/<lang>.yaml`` (``ScanResult.lang``);
-requirement titles and guidance use their Vietnamese versions in ``vi``. Rule titles,
-messages and remediation come from the rule packs, which are written in English.
+requirement titles, guidance and notes use their Vietnamese versions in ``vi``, and rule
+titles come from ``reports/i18n/rules.vi.yaml``. Finding messages and remediation come from
+the rule packs, which are written in English.
 The template is rendered by Jinja2 with autoescaping: every value from a scan is
 escaped.
 """
@@ -35,7 +36,7 @@ from reports.common import (
     location_label,
     severities,
 )
-from reports.messages import Messages, load_messages
+from reports.messages import Messages, load_messages, load_rule_titles
 
 __all__ = ["HtmlReporter", "build_context", "display_date"]
 
@@ -164,7 +165,8 @@ def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
         rows=tuple(rows), bars=bars)
 
 
-def _groups(result: ScanResult, t: Messages) -> tuple[RuleGroup, ...]:
+def _groups(result: ScanResult, t: Messages,
+            titles: Mapping[str, str]) -> tuple[RuleGroup, ...]:
     grouped: dict[str, list[Finding]] = {}
     for f in result.findings:  # NOTE: already in report order (severity, rule, location)
         grouped.setdefault(f.rule_id, []).append(f)
@@ -177,7 +179,8 @@ def _groups(result: ScanResult, t: Messages) -> tuple[RuleGroup, ...]:
             search=" ".join((f.rule_id, f.title, location_label(f.location), f.message,
                              " ".join(f.entities))).lower(),
         ) for f in items)
-        out.append(RuleGroup(rule_id, first.title, max(i.severity for i in items).label,
+        out.append(RuleGroup(rule_id, titles.get(rule_id, first.title),
+                             max(i.severity for i in items).label,
                              first.cwe, first.remediation, first.references, views,
                              sum(1 for i in items if not i.suppressed)))
     return tuple(out)
@@ -212,7 +215,7 @@ def build_context(result: ScanResult, script: str) -> dict[str, Any]:
         "t": t, "lang": t.lang, "result": result, "severity_bars": sev_bars,
         "as_of": display_date(result.as_of.isoformat(), t.lang),
         "date": lambda text: display_date(text, t.lang),
-        "frameworks": frameworks, "groups": _groups(result, t),
+        "frameworks": frameworks, "groups": _groups(result, t, load_rule_titles(t.lang)),
         "active": len(result.active_findings),
         "suppressed": len(result.findings) - len(result.active_findings),
         "subjects": max(subjects) if subjects else None,

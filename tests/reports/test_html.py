@@ -149,3 +149,24 @@ def test_empty_result_renders() -> None:
 def test_display_date(text: str | None, lang: str, shown: str) -> None:
     from reports.html import display_date
     assert display_date(text, lang) == shown
+
+
+def test_builtin_rule_titles_translated_and_none_stale() -> None:
+    from auditor.loading import load_packs
+    from reports.messages import load_rule_titles
+
+    ids = {r.id for p in load_packs([]) for r in p.rules}
+    titles = load_rule_titles("vi")
+    missing = sorted(ids - set(titles))
+    assert missing == [], f"add Vietnamese titles to reports/i18n/rules.vi.yaml: {missing}"
+    assert sorted(set(titles) - ids) == []
+    assert load_rule_titles("en") == {}
+
+
+def test_vietnamese_rule_title_in_report() -> None:
+    import dataclasses
+    result = sample_result("vi")
+    findings = tuple(dataclasses.replace(f, rule_id="core.db.pii-cleartext")
+                     if f.rule_id == "core.pii.cleartext-column" else f for f in result.findings)
+    text = visible_text(render(dataclasses.replace(result, findings=findings)))
+    assert "Dữ liệu cá nhân lưu ở dạng rõ core.db.pii-cleartext" in " ".join(text.split())
