@@ -19,7 +19,8 @@ from auditor.errors import ConfigError
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: subcommand modules under auditor.commands, in help order
-COMMANDS: tuple[str, ...] = ("scan", "scanners", "packs", "detect")
+COMMANDS: tuple[str, ...] = ("scan", "scanners", "packs", "detect", "report", "diff", "keygen",
+                             "verify")
 
 EXIT_USAGE = 2
 

@@ -16,7 +16,7 @@ from auditor.frameworks import Framework
 from auditor.results import ComplianceItem, Control, Finding
 from auditor.rules import Rule
 
-__all__ = ["assess", "controls_by_rule"]
+__all__ = ["assess", "controls_by_rule", "finding_controls"]
 
 
 def controls_by_rule(frameworks: Iterable[Framework], rules: Iterable[Rule],
@@ -26,32 +26,46 @@ def controls_by_rule(frameworks: Iterable[Framework], rules: Iterable[Rule],
     out: dict[str, tuple[Control, ...]] = {}
     for rule in rules:
         controls = [Control(fw.id, req.id) for fw in frameworks for req in fw.requirements
-                    if not req.is_manual and req.in_force(as_of) and req.selects(rule)]
+                    if not req.is_manual and req.in_force(as_of) and fw.applies(req)
+                    and req.selects(rule)]
         out[rule.id] = tuple(sorted(set(controls)))
     return out
+
+
+def finding_controls(finding: Finding, controls: Sequence[Control],
+                     frameworks: Iterable[Framework]) -> tuple[Control, ...]:
+    """The controls of the finding's rule that this finding counts for: requirements
+    narrowed by ``entities`` (e.g. PCI DSS 3.5.1: CREDIT_CARD) only keep matching ones."""
+    narrowed = {(fw.id, req.id): req for fw in frameworks for req in fw.requirements
+                if req.entities}
+    return tuple(c for c in controls
+                 if (req := narrowed.get((c.framework, c.requirement))) is None
+                 or req.counts(finding.entities))
 
 
 def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
            findings: Sequence[Finding], assessed_kinds: Collection[str],
            as_of: dt.date) -> tuple[ComplianceItem, ...]:
     """Compliance items for every requirement in force, in framework file order."""
-    active: dict[str, list[str]] = {}
+    active: dict[str, list[Finding]] = {}
     for f in findings:
         if not f.suppressed:
-            active.setdefault(f.rule_id, []).append(f.fingerprint)
+            active.setdefault(f.rule_id, []).append(f)
     assessed_rules = {r.id for r in rules if any(r.matches_kind(k) for k in assessed_kinds)}
     items = []
     for fw in frameworks:
         for req in fw.requirements:
-            if not req.in_force(as_of):
+            if not req.in_force(as_of) or not fw.applies(req):
                 continue
             if req.is_manual:
                 items.append(ComplianceItem(
                     framework=fw.id, requirement=req.id, status="manual", title=req.title,
-                    title_vi=req.title_vi, guidance=req.manual))
+                    title_vi=req.title_vi, guidance=req.manual, guidance_vi=req.manual_vi,
+                    provision=req.provision, note=req.note, note_vi=req.note_vi))
                 continue
             selected = tuple(sorted(r.id for r in rules if req.selects(r)))
-            failing = tuple(fp for rid in selected for fp in active.get(rid, ()))
+            failing = tuple(f.fingerprint for rid in selected for f in active.get(rid, ())
+                            if req.counts(f.entities))
             if failing:
                 status = "fail"
             elif any(rid in assessed_rules for rid in selected):
@@ -60,5 +74,6 @@ def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
                 status = "not_assessed"
             items.append(ComplianceItem(
                 framework=fw.id, requirement=req.id, status=status, title=req.title,
-                title_vi=req.title_vi, findings=failing, rules=selected))
+                title_vi=req.title_vi, findings=failing, rules=selected,
+                provision=req.provision, note=req.note, note_vi=req.note_vi))
     return tuple(items)

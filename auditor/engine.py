@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from auditor import __version__
-from auditor.compliance import assess, controls_by_rule
+from auditor.compliance import assess, controls_by_rule, finding_controls
 from auditor.errors import TargetError
 from auditor.evaluate import evaluate
 from auditor.frameworks import Framework
@@ -148,7 +148,8 @@ class Engine:
                          key=lambda r: (r.uri, r.scanner or ""))
         controls = controls_by_rule(self.frameworks, self._rules(), options.as_of)
         findings: Sequence[Finding] = [
-            replace(f, controls=controls.get(f.rule_id, ()))
+            replace(f, controls=finding_controls(f, controls.get(f.rule_id, ()),
+                                                 self.frameworks))
             for o in outcomes for f in o.findings]
         for flt in finding_filters:
             findings = flt(findings)

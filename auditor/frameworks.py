@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import RulePackError
+from auditor.errors import ConfigError, RulePackError
 from auditor.results import FrameworkRef
 from auditor.rules import Rule, _schema_errors, builtin_rules_dir, glob_match
 from auditor.yamlsource import load_yaml
@@ -35,6 +36,7 @@ __all__ = [
     "builtin_frameworks_dir",
     "load_framework",
     "select_frameworks",
+    "split_parameters",
 ]
 
 
@@ -62,6 +64,7 @@ class Requirement:
     text: str = ""
     text_vi: str = ""
     note: str = ""
+    note_vi: str = ""
     rules: tuple[str, ...] = ()
     cwe: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
@@ -70,6 +73,8 @@ class Requirement:
     effective_from: dt.date | None = None
     effective_to: dt.date | None = None
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    #: when set, only findings carrying one of these PII entity types count
+    entities: tuple[str, ...] = ()
 
     @property
     def is_manual(self) -> bool:
@@ -85,6 +90,10 @@ class Requirement:
 
     def in_force(self, as_of: dt.date) -> bool:
         return _within(as_of, self.effective_from, self.effective_to)
+
+    def counts(self, finding_entities: Iterable[str]) -> bool:
+        """Does a finding with these entity types count for this requirement?"""
+        return not self.entities or bool(set(self.entities) & set(finding_entities))
 
 
 def _within(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
@@ -108,6 +117,30 @@ class Framework:
 
     def in_force(self, as_of: dt.date) -> bool:
         return _within(as_of, self.effective_from, self.effective_to)
+
+    def parameter(self, value: Any) -> Any:
+        """A requirement parameter's value: ``{param: NAME}`` refers to the framework's."""
+        if isinstance(value, Mapping) and set(value) == {"param"}:
+            return self.parameters.get(str(value["param"]))
+        return value
+
+    def applies(self, req: Requirement) -> bool:
+        """False when the requirement's ``min_level`` is above the framework's ``level``
+        (vn-infosec-levels: a level-1 system is not held to level-3 requirements)."""
+        min_level = self.parameter(req.parameters.get("min_level"))
+        level = self.parameters.get("level")
+        if isinstance(min_level, int) and isinstance(level, int):
+            return level >= min_level
+        return True
+
+    def with_parameters(self, overrides: Mapping[str, Any]) -> Framework:
+        """A copy with parameters overridden (``--param vn-infosec-levels.level=2``)."""
+        unknown = sorted(set(overrides) - set(self.parameters))
+        if unknown:
+            known = ", ".join(sorted(self.parameters)) or "none"
+            raise ConfigError(f"--param: framework {self.id} has no parameter {unknown[0]!r} "
+                              f"(parameters: {known})")
+        return dataclasses.replace(self, parameters={**self.parameters, **overrides})
 
     def ref(self) -> FrameworkRef:
         return FrameworkRef(
@@ -137,14 +170,16 @@ def load_framework(path: str | Path) -> Framework:
         r_title, r_title_vi = _text(raw["title"])
         text, text_vi = _text(raw.get("text"))
         manual, manual_vi = _text(raw.get("manual"))
+        note, note_vi = _text(raw.get("note"))
         reqs.append(Requirement(
             id=rid, provision=str(raw["provision"]), title=r_title, title_vi=r_title_vi,
-            text=text, text_vi=text_vi, note=str(raw.get("note") or ""),
+            text=text, text_vi=text_vi, note=note, note_vi=note_vi,
             rules=tuple(raw.get("rules") or ()), cwe=tuple(raw.get("cwe") or ()),
             tags=tuple(raw.get("tags") or ()), manual=manual, manual_vi=manual_vi,
             effective_from=_date(raw.get("effective_from")),
             effective_to=_date(raw.get("effective_to")),
             parameters=dict(raw.get("parameters") or {}),
+            entities=tuple(raw.get("entities") or ()),
         ))
     params = {k: v.get("default") for k, v in (meta.get("parameters") or {}).items()}
     start = _date(meta["effective_from"])
@@ -154,9 +189,25 @@ def load_framework(path: str | Path) -> Framework:
         effective_from=start, effective_to=_date(meta.get("effective_to")),
         requirements=tuple(reqs),
         sha256=hashlib.sha256(Path(path).read_bytes()).hexdigest(), source=str(path),
-        jurisdiction=str(meta.get("jurisdiction") or ""), note=str(meta.get("note") or ""),
+        jurisdiction=str(meta.get("jurisdiction") or ""), note=_text(meta.get("note"))[0],
         parameters=params,
     )
+
+
+def split_parameters(params: Mapping[str, Any], frameworks: Iterable[Framework],
+                     ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Split ``--param`` values into framework parameters (``<framework-id>.<name>`` for a
+    loaded framework) and the rest (rule-pack parameters)."""
+    ids = {f.id for f in frameworks}
+    per_framework: dict[str, dict[str, Any]] = {}
+    rest: dict[str, Any] = {}
+    for name, value in params.items():
+        fid, dot, key = name.rpartition(".")
+        if dot and fid in ids:
+            per_framework.setdefault(fid, {})[key] = value
+        else:
+            rest[name] = value
+    return per_framework, rest
 
 
 def builtin_frameworks_dir() -> Path:

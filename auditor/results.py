@@ -196,13 +196,18 @@ class ComplianceItem:
     rules: tuple[str, ...] = ()
     guidance: str = ""
     title_vi: str = ""
+    provision: str = ""
+    guidance_vi: str = ""
+    note: str = ""
+    note_vi: str = ""
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {
             "framework": self.framework, "requirement": self.requirement,
             "status": self.status, "title": self.title, "title_vi": self.title_vi,
             "findings": list(self.findings), "rules": list(self.rules),
-            "guidance": self.guidance,
+            "guidance": self.guidance, "guidance_vi": self.guidance_vi,
+            "provision": self.provision, "note": self.note, "note_vi": self.note_vi,
         }
 
     @classmethod
@@ -212,6 +217,9 @@ class ComplianceItem:
             status=str(data["status"]), title=str(data.get("title") or ""),
             findings=tuple(data.get("findings") or ()), rules=tuple(data.get("rules") or ()),
             guidance=str(data.get("guidance") or ""), title_vi=str(data.get("title_vi") or ""),
+            provision=str(data.get("provision") or ""),
+            guidance_vi=str(data.get("guidance_vi") or ""), note=str(data.get("note") or ""),
+            note_vi=str(data.get("note_vi") or ""),
         )
 
 

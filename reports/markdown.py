@@ -49,6 +49,7 @@ class MarkdownReporter(Reporter):
             out.write("\n")
         else:
             out.write("No findings at or above any severity.\n\n")
+        self._suppressed(result, out)
         errors = [t for t in result.targets if t.status == "error"]
         if errors:
             out.write("### Targets that could not be scanned\n\n")
@@ -66,3 +67,32 @@ class MarkdownReporter(Reporter):
             out.write("\n")
         out.write(f"<sub>auditor {result.tool_version} · as of {result.as_of.isoformat()} · "
                   f"run {result.run_id}</sub>\n")
+
+    @staticmethod
+    def _suppressed(result: ScanResult, out: TextIO) -> None:
+        """Suppressed findings stay visible (collapsed), with who approved them and why;
+        expired suppressions are called out."""
+        sup = result.extra.get("suppressions")
+        expired = sup.get("expired") if isinstance(sup, dict) else None
+        for e in expired if isinstance(expired, list) else ():
+            if isinstance(e, dict):
+                out.write(f"> **Expired suppression** ({_cell(str(e.get('source', '?')))}, "
+                          f"expired {e.get('expires', '?')}): "
+                          f"{e.get('matching_findings', 0)} finding(s) no longer suppressed.\n")
+        if expired:
+            out.write("\n")
+        hidden = [f for f in result.findings if f.suppressed]
+        if not hidden:
+            return
+        out.write(f"<details><summary>{len(hidden)} suppressed finding(s)</summary>\n\n")
+        out.write("| severity | rule | location | suppressed by | reason |\n"
+                  "|---|---|---|---|---|\n")
+        for f in hidden[:MAX_ROWS]:
+            s = f.suppression
+            by = "baseline" if s and s.source == "baseline" else (
+                f"{s.approved_by or '?'} (expires {s.expires or 'never'})" if s else "?")
+            out.write(f"| {f.severity.label} | `{f.rule_id}` | {_cell(location_label(f.location))}"
+                      f" | {_cell(by)} | {_cell(s.reason if s else '')} |\n")
+        if len(hidden) > MAX_ROWS:
+            out.write(f"\n…and {len(hidden) - MAX_ROWS} more.\n")
+        out.write("\n</details>\n\n")

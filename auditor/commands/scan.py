@@ -15,6 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from auditor.discovery import DEFAULT_IGNORES, DiscoveryOptions, discover
 from auditor.engine import Engine
 from auditor.errors import ConfigError
+from auditor.frameworks import split_parameters
+from auditor.gating import Gate, prepare_evidence, write_bundle
 from auditor.loading import load_frameworks, load_packs, parse_assignments, parse_date
 from auditor.masking import load_hash_key
 from auditor.models import Severity
@@ -56,9 +58,18 @@ def register(sub: Any) -> None:
     p.add_argument("--option", "-O", action="append", default=[], metavar="SCANNER.KEY=VALUE",
                    help="scanner option, e.g. database.sample_size=500 (repeatable)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a rule-pack parameter (repeatable)")
+                   help="override a rule-pack parameter, or a framework's as "
+                        "FRAMEWORK.NAME=VALUE (repeatable)")
     p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
                    help="per-target time budget for scanners that honour it")
+    p.add_argument("--suppressions", metavar="FILE",
+                   help="YAML suppression file (reason, approved_by, expires per entry)")
+    p.add_argument("--baseline", metavar="PREVIOUS.json",
+                   help="suppress findings already in this JSON report: gate on new ones")
+    p.add_argument("--evidence", metavar="DIR",
+                   help="write a signed evidence bundle (reports, manifest, signature)")
+    p.add_argument("--signing-key", metavar="PATH",
+                   help="Ed25519 private key for --evidence (default: $AUDITOR_SIGNING_KEY)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
     p.set_defaults(handler=run)
 
@@ -93,12 +104,16 @@ def run(args: argparse.Namespace) -> int:
     if out_dir is not None and not formats:
         formats = ["json"]
     packs = load_packs(args.pack)
-    params = parse_assignments(args.param, "--param")
+    frameworks = load_frameworks(args.framework, as_of)
+    framework_params, params = split_parameters(parse_assignments(args.param, "--param"),
+                                                frameworks)
     unknown = sorted(set(params) - {n for p in packs for n in p.parameters})
     if unknown:
         raise ConfigError(f"--param: no loaded pack has a parameter named {unknown[0]!r}")
     packs = tuple(p.with_parameters(params) for p in packs)
-    frameworks = load_frameworks(args.framework, as_of)
+    frameworks = tuple(f.with_parameters(framework_params.get(f.id, {})) for f in frameworks)
+    gate = Gate.load(as_of, args.suppressions, args.baseline)
+    signing_key = prepare_evidence(args.evidence, args.signing_key) if args.evidence else None
     options = ScanOptions(as_of=as_of, hash_key=load_hash_key(),
                           params=parse_assignments(args.option, "--option"),
                           time_budget=args.time_budget)
@@ -109,7 +124,10 @@ def run(args: argparse.Namespace) -> int:
     engine = Engine(scanners, packs, frameworks, params)
     with _progress(len(targets), sys.stderr.isatty() and not args.quiet) as step:
         result = engine.scan(targets, options, pre_results=pre, jobs=jobs, fail_on=fail_on,
-                             lang=args.lang, progress=step)
+                             lang=args.lang, progress=step, finding_filters=gate.filters())
+    result = gate.finish(result, sys.stderr)
+    if args.evidence and signing_key is not None:
+        write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate)
     for t in result.targets:
         if t.status == "error":
             sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")

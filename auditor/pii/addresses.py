@@ -17,8 +17,10 @@ and the older three-tier form (``phường Bến Nghé, quận 1, TP Hồ Chí M
 matching is on folded text, so ``Phuong Ben Nghe, Quan 1, TP.HCM`` is found too.
 
 Scores: a unit or province chunk plus at least one more chunk 0.75 (three or more 0.85);
-several street chunks or an English street 0.5; a lone unit 0.3, a lone province or
+several street chunks or an English street 0.5; a lone unit or province 0.3, a lone
 street 0.2 (context such as ``địa chỉ``, ``thường trú``, ``address`` adds the boost).
+A lower-case unit word without diacritics before an accented name is another word
+(``tham quan Hồ Gươm``: "visit", not "district").
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ __all__ = ["AddressRecognizer"]
 
 _CAP = r"(?:[A-Z]{2,}|[A-Z][a-z]*)"
 _NAME = rf"(?:\d+[A-Za-z]?\b|{_CAP}(?:[ \-]{_CAP}){{0,3}}\b)"
+# A capitalised name without a unit word ("Nhà Bè" in "xã Phước Kiển, Nhà Bè, TP HCM")
+# belongs to an address only between two address chunks.
+_NAMES = re.compile(r"(?<=, )[A-Z][a-z]*(?: [A-Z][a-z]*){0,3}(?=,)")
 _LEAD = re.compile(r"([^\W\d_]+)\.?\s*")
 _GAP = re.compile(r"^[\s,.\-–/]{0,4}$")
 
@@ -66,13 +71,13 @@ class AddressRecognizer(LocalRecognizer):
         self._admin = (
             re.compile(rf"(?<!\w)(?i:{units})\.?\s*{_NAME}"),
             re.compile(rf"(?<!\w)(?:{abbr})(?:\.\s*|(?=\d)){_NAME}"),
-            re.compile(rf"(?<!\w)(?:{provinces})(?!\w)"),
         )
+        self._province = re.compile(rf"(?<!\w)(?:{provinces})(?!\w)")
         self._street = (
             re.compile(rf"(?<![\w/])(?i:so\s+nha|so|sn)?\s*\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*"
                        rf"(?:\s+(?i:{streets}))?\s+{_CAP}(?:\s{_CAP}){{0,3}}\b"),
-            re.compile(rf"(?<!\w)(?i:{streets})\.?\s+(?:\d+[A-Za-z]?(?:/\d+)*|{_CAP}"
-                       rf"(?:\s{_CAP}){{0,3}})\b"),
+            re.compile(rf"(?<!\w)(?:\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*\s+)?(?i:{streets})\.?\s+"
+                       rf"(?:(?i:so)\s+)?(?:\d+[A-Za-z]?(?:/\d+)*|{_CAP}(?:\s{_CAP}){{0,3}})\b"),
             re.compile(r"(?<!\w)(?i:so\s+nha|so)\s+\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*\b"),
         )
         self._english = re.compile(
@@ -94,7 +99,10 @@ class AddressRecognizer(LocalRecognizer):
         for regex in self._street:
             chunks.extend((m.start() + len(m.group(0)) - len(m.group(0).lstrip()), m.end(),
                            "street") for m in regex.finditer(folded))
+        chunks.extend((m.start(), m.end(), "province")
+                      for m in self._province.finditer(folded))
         chunks.extend((m.start(), m.end(), "english") for m in self._english.finditer(folded))
+        chunks.extend((m.start(), m.end(), "name") for m in _NAMES.finditer(folded))
         if not chunks:
             return []
         # NOTE: a chunk inside another (``Hồ Chí Minh`` inside ``thành phố Hồ Chí Minh``)
@@ -129,14 +137,26 @@ class AddressRecognizer(LocalRecognizer):
         return word.islower() and fold(word) == word and fold(name) != name
 
     def _result(self, group: list[tuple[int, int, str]], text: str) -> list[RecognizerResult]:
+        while group and group[0][2] == "name":
+            group = group[1:]
+        while group and group[-1][2] == "name":
+            group = group[:-1]
+        if not group:
+            return []
         start = min(c[0] for c in group)
         end = max(c[1] for c in group)
         while end > start and text[end - 1] in " ,.-":
             end -= 1
+        provinces = sum(1 for c in group if c[2] == "province")
         admin = sum(1 for c in group if c[2] == "admin")
         street = sum(1 for c in group if c[2] == "street")
         english = sum(1 for c in group if c[2] == "english")
         total = admin + street + english
+        if total and provinces:
+            # NOTE: a province completes an address; a list of provinces is not one.
+            admin, total = admin + 1, total + 1
+        elif provinces:
+            admin = total = 1
         if admin and total >= 3:
             score = 0.85
         elif admin and total >= 2:

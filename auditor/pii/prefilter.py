@@ -54,18 +54,33 @@ _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}\s+thang\s+\d"
 
 
 def _numeric_types(run: str) -> set[str]:
-    digits = sum(ch.isdigit() for ch in run)
-    plain = run.isdigit()
+    """Candidate types of a digit run and of every window of its space-separated parts
+    (``079203012345 0912345678`` is an ID and a phone, not a 22-digit number)."""
+    parts = run.split(" ")
+    if len(parts) == 1:
+        return _count_types(run, sum(ch.isdigit() for ch in run))
+    counts = [sum(ch.isdigit() for ch in p) for p in parts]
+    found: set[str] = set()
+    for i in range(len(parts)):
+        total = 0
+        for j in range(i, len(parts)):
+            total += counts[j]
+            if total > 19:
+                break
+            if total >= 8:
+                found |= _count_types(parts[i], total)
+    return found
+
+
+def _count_types(head: str, digits: int) -> set[str]:
+    run = head
     found: set[str] = set()
     if run.startswith("+") or run.startswith("00"):
         found |= {"VN_PHONE", "PHONE_NUMBER"}
     if 8 <= digits <= 13:
         found.add("VN_PHONE")
-    if plain:
-        found |= {9: {"VN_CMND"}, 10: {"VN_TAX_CODE", "VN_SOCIAL_INSURANCE"},
-                  12: {"VN_CCCD"}, 13: {"VN_TAX_CODE"}}.get(digits, set())
-    elif digits == 13 and "-" in run:
-        found.add("VN_TAX_CODE")
+    found |= {9: {"VN_CMND"}, 10: {"VN_TAX_CODE", "VN_SOCIAL_INSURANCE"},
+              12: {"VN_CCCD"}, 13: {"VN_TAX_CODE"}}.get(digits, set())
     if 13 <= digits <= 19:
         found.add("CREDIT_CARD")
     return found

@@ -40,7 +40,9 @@ Not claimed here: nginx, Apache, sshd, postgresql.conf, pg_hba.conf, my.cnf, red
 
 from __future__ import annotations
 
+import gzip
 import re
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -51,7 +53,7 @@ from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 from scanners.config.compose import COMPOSE_NAMES
 from scanners.config.observe import LOCK_FILES, FileContext, observe
 
-__all__ = ["ConfigScanner"]
+__all__ = ["MAX_BYTES", "ConfigScanner"]
 
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml",
                ".ini": "ini", ".cfg": "ini", ".properties": "properties", ".env": "env"}
@@ -119,19 +121,26 @@ class ConfigScanner(Scanner):
         yield from observe(ctx, text)
 
 
+#: larger files are refused: config files are read whole (decompressed, for ``.gz``)
+MAX_BYTES = 64 * 1024 * 1024
+
+
 def _read_text(path: Path, kind: str) -> str:
     """The file as text, or a TargetError saying where it stops being text."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as raw:
+            if path.name.endswith(".gz"):
+                with gzip.GzipFile(fileobj=raw) as unzipped:
+                    data = unzipped.read(MAX_BYTES + 1)
+            else:
+                data = raw.read(MAX_BYTES + 1)
+    except (EOFError, gzip.BadGzipFile, zlib.error):
+        raise TargetError("corrupt gzip data") from None
     except OSError as exc:
         raise TargetError(f"cannot read file: {exc.strerror or type(exc).__name__}") from None
-    if path.name.endswith(".gz"):
-        import gzip
-        import zlib
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error):
-            raise TargetError("corrupt gzip data") from None
+    if len(data) > MAX_BYTES:
+        raise TargetError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB: not read (config "
+                          "files are read whole)")
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1

@@ -18,7 +18,7 @@ from dotenv.parser import parse_stream
 
 from auditor.errors import TargetError
 from auditor.models import Problem
-from scanners.config.settings import Setting
+from scanners.config.settings import Setting, text_lines
 from scanners.config.structured import json_settings, toml_settings, yaml_documents, yaml_settings
 
 __all__ = ["FORMATS", "env_settings", "ini_settings", "parse", "properties_settings"]
@@ -51,7 +51,7 @@ def _ini_lines(text: str) -> dict[tuple[str, str], tuple[int, int]]:
     """(section, option) -> (first line, last line), mirroring configparser's rules."""
     spans: dict[tuple[str, str], tuple[int, int]] = {}
     section, option, indent = _ROOT, None, 0
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text_lines(text), start=1):
         stripped = raw.strip()
         if not stripped or stripped[0] in "#;":
             if not stripped:
@@ -119,7 +119,7 @@ def _logical_lines(text: str) -> Iterator[tuple[int, int, str]]:
     """(first line, last line, logical line) with backslash continuations joined."""
     pending: list[str] = []
     first = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text_lines(text), start=1):
         line = raw.lstrip() if pending else raw
         if not pending:
             stripped = line.lstrip()

@@ -7,6 +7,7 @@ Order of the output (deterministic): settings in file order, then secrets by lin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -14,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from auditor.errors import TargetError
 from auditor.masking import keyed_hash, mask, mask_secret
 from auditor.models import JSONValue, Location, Observation, Problem
 from auditor.yamlsource import YamlDocument
@@ -37,6 +39,10 @@ __all__ = ["LOCK_FILES", "FileContext", "observe"]
 LOCK_FILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "composer.lock",
                         "pipfile.lock", "poetry.lock", "cargo.lock", "pnpm-lock.yaml",
                         "uv.lock", "pdm.lock", "gemfile.lock", "flake.lock"})
+
+
+_YAML_KINDS = frozenset({"yaml", "kubernetes", "compose"})
+_TEMPLATE = re.compile(r"\{\{-?\s|\{%-?\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +136,7 @@ def _k8s_secret_value(s: Setting, docs: dict[int, Any]) -> bool:
 
 def _settings(ctx: FileContext, text: str, docs: dict[int, Any],
               nodes: dict[int, yaml.Node]) -> Iterator[Setting | Problem]:
-    if ctx.kind not in {"yaml", "kubernetes", "compose"}:
+    if ctx.kind not in _YAML_KINDS:
         yield from parse(ctx.kind, text)
         return
     for index, node in enumerate(yaml_documents(text)):
@@ -147,11 +153,18 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
     docs: dict[int, Any] = {}
     nodes: dict[int, yaml.Node] = {}
     settings: list[Setting] = []
-    for item in _settings(ctx, text, docs, nodes):
-        if isinstance(item, Problem):
-            yield item
-        else:
-            settings.append(item)
+    failure: TargetError | None = None
+    try:
+        for item in _settings(ctx, text, docs, nodes):
+            if isinstance(item, Problem):
+                yield item
+            else:
+                settings.append(item)
+    except TargetError as error:
+        # NOTE: the text detectors need no parse: report what they (and the settings read
+        # before the error) found, then the error.
+        failure = error
+        docs.clear()
 
     text_hits = list(text_secrets(text))
     by_line: dict[int, list[int]] = {}
@@ -203,6 +216,14 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
     for hit, secret_key, name in secrets:
         yield _secret_observation(ctx, hit, secret_key, name)
 
+    if failure is not None and ctx.kind in _YAML_KINDS and _TEMPLATE.search(text):
+        # NOTE: a Helm/Jinja template is not YAML until rendered; an error per chart file
+        # would drown the report. The text detectors did run on it.
+        yield Problem(f"line {failure.line or '?'}: templated YAML (Helm/Jinja) cannot be "
+                      "parsed before rendering; only the text secret detectors ran")
+        return
+    if failure is not None:
+        raise failure
     for index in sorted(docs):
         source = YamlDocument(ctx.uri, docs[index], nodes[index])
 

@@ -74,9 +74,17 @@ _TOKENS: tuple[tuple[str, str, str, int], ...] = (
     ("url-password", r"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@\"'<>]*:([^\s/@\"'<>]+)@"
      r"[^\s/?#\"'<>]+", "high", 0),
 )
-_COMBINED = re.compile("|".join(f"(?P<g{i}>{pattern})"
-                                for i, (_, pattern, _, _) in enumerate(_TOKENS)))
-_INNER = {i: re.compile(pattern) for i, (_, pattern, _, _) in enumerate(_TOKENS)}
+#: literal text every match of a detector contains: a cheap test before its regex runs
+_MARKERS: dict[str, tuple[str, ...]] = {
+    "aws-access-key": ("AKIA", "ASIA", "ABIA", "ACCA"),
+    "github-token": ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    "gitlab-token": ("glpat-",), "slack-token": ("xox",), "slack-webhook": ("hooks.slack",),
+    "google-api-key": ("AIza",), "stripe-key": ("k_live_",), "sendgrid-key": ("SG.",),
+    "npm-token": ("npm_",), "jwt": ("eyJ",), "private-key": ("PRIVATE KEY",),
+    "url-password": ("://",),
+}
+_PATTERNS = tuple((name, re.compile(pattern), confidence, prefix, _MARKERS[name])
+                  for name, pattern, confidence, prefix in _TOKENS)
 _BASE64_CHARS = re.compile(r"[A-Za-z0-9+/=]+")
 _PEM_END = re.compile(r"-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----")
 
@@ -104,26 +112,33 @@ def _private_key(text: str, start: int, end: int, kind: str, line: int) -> Hit |
                       ("encrypted", encrypted)))
 
 
+def _matches(text: str) -> list[tuple[int, int, re.Match[str]]]:
+    """(start, detector index, match) of every detector whose marker is in the text."""
+    found: list[tuple[int, int, re.Match[str]]] = []
+    for index, (name, pattern, _, _, markers) in enumerate(_PATTERNS):
+        if not any(m in text for m in markers) or (name == "url-password" and "@" not in text):
+            continue
+        found.extend((m.start(), index, m) for m in pattern.finditer(text))
+    found.sort(key=lambda item: (item[0], item[1]))
+    return found
+
+
 def text_secrets(text: str) -> Iterator[Hit]:
     """Secrets of well-known formats anywhere in ``text``, in text order."""
     newlines: list[int] | None = None
-    for match in _COMBINED.finditer(text):
-        index = int(str(match.lastgroup)[1:])
-        name, _, confidence, prefix = _TOKENS[index]
+    for start, index, match in _matches(text):
+        name, _, confidence, prefix, _ = _PATTERNS[index]
         if newlines is None:
             newlines = [m.start() for m in re.finditer("\n", text)]
-        line = bisect.bisect_left(newlines, match.start()) + 1
+        line = bisect.bisect_left(newlines, start) + 1
         token = match.group()
         if name == "private-key":
-            inner = _INNER[index].match(token)
-            hit = _private_key(text, match.start(), match.end(),
-                               inner.group(1) if inner else "PRIVATE KEY", line)
+            hit = _private_key(text, match.start(), match.end(), match.group(1), line)
             if hit is not None:
                 yield hit
             continue
         if name == "url-password":
-            inner = _INNER[index].match(token)
-            password = inner.group(1) if inner else ""
+            password = match.group(1)
             if not password or is_placeholder(password) or "${" in password \
                     or "{{" in password:
                 continue
@@ -168,6 +183,17 @@ def _password_confidence(value: str) -> str:
     return "medium"
 
 
+def _random_mix(value: str, entropy: float) -> bool:
+    """Whether a base64-alphabet token looks random rather than like words or a name:
+    digits and both cases; or, without digits, letters only with about as many capitals
+    as small letters (``ThisIsCamelCase`` has few capitals, random text has half)."""
+    upper = sum(c.isupper() for c in value)
+    lower = sum(c.islower() for c in value)
+    if any(c.isdigit() for c in value):
+        return entropy >= 4.2 and upper > 0 and lower > 0
+    return entropy >= 4.4 and value.isalpha() and 0.3 <= upper / len(value) <= 0.7
+
+
 def _high_entropy(value: str, words: tuple[str, ...], line: int) -> Hit | None:
     if not _TOKEN_SHAPE.match(value) or _UUID.match(value) or _DIGEST_PREFIX.match(value):
         return None
@@ -177,8 +203,7 @@ def _high_entropy(value: str, words: tuple[str, ...], line: int) -> Hit | None:
     if _HEX.match(value):
         if entropy < 3.0 or len(value) < 32:
             return None
-    elif entropy < 4.2 or not (any(c.isdigit() for c in value) and any(c.isupper() for c in value)
-                               and any(c.islower() for c in value)):
+    elif not _random_mix(value, entropy):
         return None
     confidence = "medium" if any(w in _KEYISH_WORDS for w in words) else "low"
     return Hit("high-entropy", value, line, confidence)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-__all__ = ["Scalar", "Setting", "scalar_type"]
+__all__ = ["Scalar", "Setting", "scalar_type", "text_lines"]
 
 Scalar = str | int | float | bool | None
 
@@ -78,3 +78,9 @@ def scalar_type(value: object) -> str:
     if isinstance(value, dt.date | dt.time):
         return "datetime"
     return "string"
+
+
+def text_lines(text: str) -> list[str]:
+    """Lines ended by LF, CRLF or CR - not by the other breaks ``str.splitlines`` honours
+    (U+0085, U+2028, form feed), which these formats and the JSON parser treat as text."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")

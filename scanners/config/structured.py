@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from auditor.errors import TargetError
-from scanners.config.settings import Setting
+from scanners.config.settings import Setting, text_lines
 
 __all__ = [
     "json_settings",
@@ -261,7 +261,7 @@ def _toml_lines(text: str) -> dict[tuple[str | int, ...], int]:
     table: tuple[str | int, ...] = ()
     counters: dict[tuple[str | int, ...], int] = {}
     depth, open_string = 0, None
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text_lines(text), start=1):
         if open_string is not None:
             end = line.find(open_string)
             if end < 0:

@@ -8,6 +8,7 @@ query parameters) with any password masked.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -86,11 +87,13 @@ _PLACEHOLDER_WORDS = frozenset({
 })
 
 
+@functools.lru_cache(maxsize=4096)
 def key_words(key: str) -> tuple[str, ...]:
     """The lower-case words of a key: ``spring.datasource.dbPassword`` -> (..., db, password)."""
     return tuple(w.lower() for w in _SPLIT.split(_CAMEL.sub("_", key)) if w)
 
 
+@functools.lru_cache(maxsize=4096)  # NOTE: pure function of the key; keys repeat a lot
 def is_secret_key(leaf: str) -> bool:
     """Whether a key's last segment names a secret value (``DB_PASSWORD``, ``apiKey``,
     ``client_secret``) rather than something about one (``password_file``,

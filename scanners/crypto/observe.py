@@ -60,6 +60,12 @@ class FileFacts:
         return Location(self.target.uri, line=line)
 
 
+def _masked_name(name: x509.Name) -> str:
+    """A distinguished name with every value masked (the shape stays readable)."""
+    return ",".join(f"{attr.rfc4514_attribute_name}={mask(str(attr.value))}"
+                    for attr in reversed(list(name)))
+
+
 def _cert_obs(cert: x509.Certificate, ctx: FileFacts, line: int | None, index: int,
               container: str) -> Observation:
     facts = certificate_facts(cert, ctx.as_of)
@@ -71,8 +77,13 @@ def _cert_obs(cert: x509.Certificate, ctx: FileFacts, line: int | None, index: i
         not facts.get("is_ca") and isinstance(subject_cn, str)
         and not _HOSTNAME.match(subject_cn))
     if personal:
-        facts["subject"] = mask(subject)
+        facts["subject"] = _masked_name(cert.subject)
         facts["subject_cn"] = mask(subject_cn) if isinstance(subject_cn, str) else None
+    issuer, issuer_cn = str(facts.get("issuer")), facts.get("issuer_cn")
+    if (personal and facts.get("self_issued")) or "1.2.840.113549.1.9.1" in issuer or \
+            "emailAddress" in issuer:
+        facts["issuer"] = _masked_name(cert.issuer)
+        facts["issuer_cn"] = mask(issuer_cn) if isinstance(issuer_cn, str) else None
     facts.update({"bundle_index": index, "container": container,
                   "is_leaf": not facts.get("is_ca") and index == 0})
     evidence: dict[str, JSONValue] = {

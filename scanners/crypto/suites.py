@@ -150,15 +150,19 @@ class _Cats:
     enc: str
     mac: str
     strength: str
-    min_tls: str
+    tls: str
+    nd: str  # "1" when outside OpenSSL's DEFAULT
+    bits: str  # strength bits, as text
 
 
+@cache
 def _cats(s: CipherSuite) -> _Cats:
     au = _AU.get(s.auth, s.auth)
     if s.kex in {"DH", "ECDH"}:  # static (EC)DH: OpenSSL 1.0.2 authenticated with aDH/aECDH
         au = "aDH" if s.kex == "DH" else "aECDH"
     tls = {"TLSv1.2": "TLSv1.2", "SSLv3": "SSLv3", "TLSv1": "TLSv1"}.get(s.min_tls, s.min_tls)
-    return _Cats(_KX.get(s.kex, s.kex), au, _enc(s.cipher), s.mac, s.strength, tls)
+    return _Cats(_KX.get(s.kex, s.kex), au, _enc(s.cipher), s.mac, s.strength, tls,
+                 "1" if s.not_default else "0", str(s.strength_bits))
 
 
 # ---- keywords (ssl_ciph.c cipher_aliases) ------------------------------------------------
@@ -238,18 +242,16 @@ _Rule = Callable[[CipherSuite], bool]
 
 
 def _matcher(constraint: Mapping[str, frozenset[str]]) -> _Rule:
+    items = tuple(constraint.items())
+
     def match(s: CipherSuite) -> bool:
         c = _cats(s)
-        for cat, allowed in constraint.items():
+        for cat, allowed in items:
             if cat == "enc" and _ANY_ENC_BUT_NULL in allowed:
                 if c.enc == "eNULL":
                     return False
                 continue
-            value = {"kx": c.kx, "au": c.au, "enc": c.enc, "mac": c.mac,
-                     "strength": c.strength, "tls": c.min_tls,
-                     "nd": "1" if s.not_default else "0",
-                     "bits": str(s.strength_bits)}[cat]
-            if value not in allowed:
+            if getattr(c, cat) not in allowed:
                 return False
         return True
     return match

@@ -10,9 +10,9 @@ Attributes of :func:`certificate_facts` (all JSON-safe)::
     subject_cn, issuer_cn, subject, issuer, serial, version
     key_type (rsa|ec|dsa|ed25519|ed448|x25519|x448|dh|unknown), key_bits, curve
     signature_algorithm (e.g. sha256WithRSAEncryption), signature_hash (md5|sha1|sha256|...|None)
-    not_before, not_after (ISO 8601 UTC), expired, not_yet_valid, days_to_expiry,
-    lifetime_days, self_issued, self_signed, has_san, san_dns, san_ip, is_ca, path_length,
-    key_usage, extended_key_usage, sha256
+    not_before, not_after (ISO 8601 UTC), not_before_yyyymmdd (e.g. 20260101), expired,
+    not_yet_valid, days_to_expiry, lifetime_days, self_issued, self_signed, has_san,
+    san_dns, san_ip, is_ca, path_length, key_usage, extended_key_usage, sha256
 
 Example::
 
@@ -210,6 +210,7 @@ def certificate_facts(cert: x509.Certificate, as_of: dt.date) -> dict[str, JSONV
         "signature_algorithm": getattr(sig_oid, "_name", None) or sig_oid.dotted_string,
         "signature_hash": signature_hash_name(cert),
         "not_before": _iso(not_before),
+        "not_before_yyyymmdd": int(not_before.strftime("%Y%m%d")),
         "not_after": _iso(not_after),
         "expired": as_of > not_after.date(),
         "not_yet_valid": as_of < not_before.date(),

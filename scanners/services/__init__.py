@@ -28,6 +28,7 @@ on its own, so each setting is reported once. Malformed files raise
 from __future__ import annotations
 
 import fnmatch
+import glob
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -64,8 +65,18 @@ _SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _MAIN_FILES = {"nginx": ("nginx.conf",), "sshd": ("sshd_config",),
                "apache": ("apache2.conf", "httpd.conf"), "redis": ("redis.conf",),
                "postgresql": ("postgresql.conf",), "mysql": ("my.cnf", "mariadb.cnf")}
-_INCLUDE = re.compile(r"^\s*(?:include|Include|IncludeOptional|include_dir|include_if_exists|"
-                      r"!include|!includedir)\s*=?\s*['\"]?([^'\";\s]+)", re.M)
+_INCLUDE = re.compile(r"^\s*(?:IncludeOptional|include_if_exists|include_dir|!includedir|"
+                      r"!include|Include|include)\s*=?\s*['\"]?([^'\";\s]+)", re.M)
+
+
+def _candidates(pattern: str, base: Path) -> list[str]:
+    """Where an include pattern points inside the tree (absolute ones rebased the way
+    :meth:`FileSet.expand` does)."""
+    if not pattern.startswith("/"):
+        return [str(base / pattern)]
+    parts = Path(pattern).parts[1:]
+    return [pattern] + [str(base / Path(*parts[i:])) for i in range(len(parts))
+                        if len(parts) - i > 1 or not glob.has_magic(parts[-1])]
 
 
 def _covered(path: Path, kind: str) -> bool:
@@ -82,10 +93,10 @@ def _covered(path: Path, kind: str) -> bool:
             except OSError:
                 continue
             for pattern in _INCLUDE.findall(text):
-                full = pattern if pattern.startswith("/") else str(main.parent / pattern)
-                if fnmatch.fnmatch(str(path), full) or \
-                        fnmatch.fnmatch(str(path), full.rstrip("/") + "/*"):
-                    return True
+                for full in _candidates(pattern, main.parent):
+                    if fnmatch.fnmatch(str(path), full) or \
+                            fnmatch.fnmatch(str(path), full.rstrip("/") + "/*"):
+                        return True
     return False
 
 

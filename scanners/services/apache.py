@@ -101,6 +101,25 @@ def parse_apache(path: Path, files: FileSet) -> list[Directive]:
     return current
 
 
+def _cipher_suites(tree: list[Directive], vhost: Directive
+                   ) -> tuple[str | None, list[str] | None, Directive | None]:
+    """(TLS <= 1.2 cipher string, TLS 1.3 suites, directive) from ``SSLCipherSuite
+    [SSL|TLSv1.3] spec`` at server level, overridden in the virtual host."""
+    spec: str | None = None
+    tls13: list[str] | None = None
+    where: Directive | None = None
+    found = [d for d in tree if not d.block] + [c for c in vhost.children if not c.block]
+    for d in found:
+        if d.name.lower() != "sslciphersuite" or not d.args:
+            continue
+        if d.args[0].upper() == "TLSV1.3" and len(d.args) > 1:
+            tls13 = [x for x in d.args[1].split(":") if x]
+        else:
+            spec = d.args[1] if d.args[0].upper() == "SSL" and len(d.args) > 1 else d.args[0]
+            where = d
+    return spec, tls13, where
+
+
 def _redirects(vhost: Directive) -> bool:
     for d in vhost.children:
         low = d.name.lower()
@@ -137,12 +156,10 @@ def observe_apache(target: Target, hash_key: bytes) -> Iterator[Observation]:
         engine = eff.get("sslengine")
         if engine is not None and engine.args[:1] and engine.args[0].lower() == "on":
             proto = eff.get("sslprotocol")
-            ciphers = eff.get("sslciphersuite")
-            cipher_args = [a for a in ciphers.args if not a.startswith("TLSv1.3")] \
-                if ciphers else []
+            spec, tls13, ciphers = _cipher_suites(tree, vhost)
             facts = tls_config_facts(
                 ssl_protocols(proto.args) if proto else ssl_protocols(("all", "-SSLv3")),
-                cipher_args[-1] if cipher_args else None)
+                spec, tls13_suites=tls13)
             facts["protocols_configured"] = proto is not None
             facts.update({"source": "apache", "server_name": name,
                           "protocols_at": f"{proto.uri}:{proto.line}" if proto else None,

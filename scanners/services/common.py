@@ -92,14 +92,31 @@ class FileSet:
 
     def expand(self, pattern: str, *, relative_to: Sequence[Path] = (),
                uri: str = "", line: int = 0) -> list[Path]:
-        """Files an include pattern names (sorted, like nginx/Apache/OpenSSH glob)."""
+        """Files an include pattern names (sorted, like nginx/Apache/OpenSSH glob).
+
+        An absolute pattern (``/etc/nginx/sites-enabled/*``) is rebased onto the scanned
+        tree: its trailing parts are tried under the including file's and the main file's
+        directories (``sites-enabled/*``, ``nginx/sites-enabled/*``...), so a copied
+        configuration is audited as itself and never mixed with the scanning machine's
+        own ``/etc``. It is read as given only when it lies inside the main file's
+        directory (scanning a live ``/etc/nginx``).
+        """
         pattern = pattern.strip("'\"")
-        bases = [Path(pattern)] if os.path.isabs(pattern) else \
-            [b / pattern for b in (*relative_to, self.root)]
+        dirs = [*relative_to, self.root]
+        if os.path.isabs(pattern):
+            parts = Path(pattern).parts[1:]
+            # NOTE: longest suffix first; a bare "*" would match the whole directory
+            suffixes = [parts[i:] for i in range(len(parts))
+                        if len(parts) - i > 1 or not glob.has_magic(parts[-1])]
+            bases = [d / Path(*suffix) for suffix in suffixes for d in dirs]
+            inside = str(self.root.resolve()) + os.sep
+            if pattern.startswith(inside):
+                bases.insert(0, Path(pattern))
+        else:
+            bases = [d / pattern for d in dirs]
         for base in bases:
-            matches = sorted(Path(p) for p in glob.glob(str(base)))
-            files = [m for m in matches if m.is_file()]
-            if files or glob.has_magic(str(base)):
+            files = [m for m in sorted(Path(p) for p in glob.glob(str(base))) if m.is_file()]
+            if files:
                 if len(self.seen) + len(files) > MAX_INCLUDES:
                     raise TargetError(f"{uri}:{line}: more than {MAX_INCLUDES} included "
                                       f"files (include loop?)", line=line)

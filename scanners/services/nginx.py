@@ -1,6 +1,7 @@
 """nginx: a real block parser (quotes, comments, ``include`` globs) and per-server facts.
 
-For every ``server`` block of the ``http`` context (directives inherited from ``http``):
+For every ``server`` block of the ``http`` and ``stream`` contexts (directives inherited
+from the enclosing context):
 
 - ``tls.config`` when the server listens with ``ssl`` (``ssl_protocols`` default
   ``TLSv1 TLSv1.1 TLSv1.2 TLSv1.3`` as in nginx >= 1.23.4; ``ssl_ciphers`` default
@@ -160,25 +161,25 @@ def observe_nginx(target: Target, hash_key: bytes) -> Iterator[Observation]:
     main = Path(target.locator)
     files.enter(main, target.uri, 0)
     tree = parse_nginx(main, files, target.uri)
-    http_blocks = [d for d in tree if d.name == "http" and d.block]
-    servers: list[tuple[Directive, dict[str, Directive]]] = []
+    http_blocks = [d for d in tree if d.name in {"http", "stream"} and d.block]
+    servers: list[tuple[Directive, dict[str, Directive], str]] = []
     if http_blocks:
         for http in http_blocks:
             inherited = {c.name: c for c in http.children if c.name in _INHERITED}
             for d in http.children:
                 if not d.block:
-                    yield setting("nginx", f"http.{d.name}", " ".join(d.args), (d.uri, d.line),
-                                  hash_key)
-            servers.extend((s, inherited) for s in http.children
+                    yield setting("nginx", f"{http.name}.{d.name}", " ".join(d.args),
+                                  (d.uri, d.line), hash_key)
+            servers.extend((s, inherited, http.name) for s in http.children
                            if s.name == "server" and s.block)
     else:  # a fragment (sites-enabled/*.conf) scanned on its own
-        servers = [(s, {}) for s in tree if s.name == "server" and s.block]
-    for server, inherited in servers:
-        yield from _server(server, inherited, hash_key)
+        servers = [(s, {}, "http") for s in tree if s.name == "server" and s.block]
+    for server, inherited, context in servers:
+        yield from _server(server, inherited, hash_key, context)
 
 
-def _server(server: Directive, inherited: dict[str, Directive],
-            hash_key: bytes) -> Iterator[Observation]:
+def _server(server: Directive, inherited: dict[str, Directive], hash_key: bytes,
+            context: str) -> Iterator[Observation]:
     own = {c.name: c for c in server.children if not c.block}
     eff = {**inherited, **own}
     names = eff.get("server_name")
@@ -188,10 +189,13 @@ def _server(server: Directive, inherited: dict[str, Directive],
     ctx = f"{server_name}:{listens[0][1]}"
     for d in server.children:
         if not d.block:
-            yield setting("nginx", f"http.server.{d.name}", " ".join(d.args), (d.uri, d.line),
-                          hash_key, identity_extra=ctx)
+            yield setting("nginx", f"{context}.server.{d.name}", " ".join(d.args),
+                          (d.uri, d.line), hash_key, identity_extra=ctx)
     tls_ports = [p for _, p, ssl in listens if ssl or legacy_ssl]
-    plain = [(h, p) for h, p, ssl in listens if not (ssl or legacy_ssl)]
+    plain: dict[int | None, list[str]] = {}
+    for h, p, ssl in listens:
+        if not (ssl or legacy_ssl):
+            plain.setdefault(p, []).append(h)
     if tls_ports:
         protocols = eff.get("ssl_protocols")
         ciphers = eff.get("ssl_ciphers")
@@ -214,10 +218,11 @@ def _server(server: Directive, inherited: dict[str, Directive],
                                           "protocols": facts["protocols"],
                                           "weak_suites": facts["weak_suites"]}
         yield Observation("tls.config", Location(server.uri, line=server.line,
-                                                 key="http.server"), facts, evidence,
+                                                 key=f"{context}.server"), facts, evidence,
                           identity=f"nginx|{ctx}")
-    for host, port in plain:
-        yield listener("nginx", [host], port, tls=False, uri=server.uri, line=server.line,
-                       key="http.server", extra={
+    for port, hosts in plain.items() if context == "http" else ():
+        # NOTE: a plain stream server may pass TLS through (ssl_preread): not judged.
+        yield listener("nginx", hosts, port, tls=False, uri=server.uri, line=server.line,
+                       key=f"{context}.server", extra={
                            "server_name": server_name,
                            "redirects_to_https": _redirects_to_https(server)})

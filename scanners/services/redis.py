@@ -79,7 +79,7 @@ def observe_redis(target: Target, hash_key: bytes) -> Iterator[Observation]:
         ciphers = values.get("tls-ciphers")
         suites13 = values.get("tls-ciphersuites")
         facts = tls_config_facts(
-            [p for p in (canonical_protocol(x) for x in protocols[0]) if p]
+            [p for p in (canonical_protocol(x) for x in " ".join(protocols[0]).split()) if p]
             if protocols else None,
             ciphers[0][0] if ciphers and ciphers[0] else None,
             tls13_suites=suites13[0][0].split(":") if suites13 and suites13[0] else None)

@@ -81,7 +81,7 @@ def _read(path: Path, files: FileSet, contexts: list[_Context], hash_key: bytes,
             continue
         if low == "include":
             for pattern in value.split():
-                for inc in files.expand(pattern, relative_to=(Path("/etc/ssh"), path.parent),
+                for inc in files.expand(pattern, relative_to=(path.parent,),
                                         uri=uri, line=lineno):
                     files.enter(inc, uri, lineno)
                     _read(inc, files, contexts, hash_key, out)
@@ -108,8 +108,9 @@ def _observations(ctx: _Context, values: dict[str, tuple[str, str, int]], *,
         raw, uri, line = values.get(kw, (default, ctx.uri, ctx.line))
         low = raw.lower()
         value: JSONValue = True if low == "yes" else False if low == "no" else low
-        facts: dict[str, JSONValue] = {"context": ctx.criteria, "setting": attr,
-                                       "value": value, "explicit": kw in values}
+        facts: dict[str, JSONValue] = {
+            "context": ctx.criteria, "setting": attr, "value": value, "explicit": kw in values,
+            "origin": f"{uri}:{line}" if kw in values else "OpenSSH default"}
         yield Observation("ssh.config", Location(uri, line=line, key=f"{key}.{attr}"), facts,
                           {"setting": attr, "value": value},
                           identity=f"sshd|{ctx.criteria}|{attr}")
@@ -121,7 +122,9 @@ def _observations(ctx: _Context, values: dict[str, tuple[str, str, int]], *,
         names = resolve(kind, raw or None)
         grades = grade(kind, names)
         facts = {"context": ctx.criteria, "setting": attr, "value": list(names),
-                 "explicit": kw in values, "weak": list(grades.weak),
+                 "explicit": kw in values,
+                 "origin": f"{uri}:{line}" if kw in values else "OpenSSH default",
+                 "weak": list(grades.weak),
                  "legacy": list(grades.legacy), "unknown": list(grades.unknown)}
         yield Observation("ssh.config", Location(uri, line=line, key=f"{key}.{attr}"), facts,
                           {"setting": attr, "weak": list(grades.weak)},

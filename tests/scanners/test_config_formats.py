@@ -4,9 +4,16 @@ malformed files are target errors naming the line, never the content."""
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import settings as settings_
+from hypothesis import strategies as st
 
 from auditor.errors import TargetError
 from auditor.models import Observation, Problem, Target
@@ -14,6 +21,7 @@ from auditor.scanner import Candidate, ScanOptions
 from scanners.config import ConfigScanner
 from scanners.config.formats import parse
 from scanners.config.settings import Setting
+from scanners.config.structured import json_settings, yaml_documents, yaml_settings
 
 SCANNER = ConfigScanner()
 OPTIONS = ScanOptions(as_of=dt.date(2026, 12, 1), hash_key=b"test-key")
@@ -204,3 +212,67 @@ def test_deterministic(tmp_path: Path) -> None:
     text = "a: 1\nb: {c: [1, 2], d: postgresql://u:Secr3tPassw0rd@h/db}\n"
     first = scan(tmp_path, "x.yaml", text)
     assert first == scan(tmp_path, "x.yaml", text)
+
+
+# ---- property tests: the line-tracking walkers agree with the reference parsers ----------
+_LEAVES = (st.none() | st.booleans() | st.integers(-10**12, 10**12)
+           | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12))
+_KEYS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
+                max_size=8)
+_DOCS = st.recursive(_LEAVES, lambda inner: st.lists(inner, max_size=4)
+                     | st.dictionaries(_KEYS, inner, max_size=4), max_leaves=12)
+
+
+def _flatten(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items() for leaf in _flatten(v, (*path, k))]
+    if isinstance(value, list):
+        return [leaf for i, v in enumerate(value) for leaf in _flatten(v, (*path, i))]
+    return [(path, value)]
+
+
+@settings_(max_examples=40, deadline=None)
+@given(doc=st.dictionaries(_KEYS, _DOCS, min_size=1, max_size=5), indent=st.sampled_from(
+    [None, 1, 2, "\t"]))
+def test_json_walker_matches_json_loads(doc: dict[str, Any], indent: int | str | None) -> None:
+    text = json.dumps(doc, indent=indent, ensure_ascii=bool(indent == 1))
+    parsed = list(json_settings(text))
+    assert [(s.path, s.value) for s in parsed] == _flatten(json.loads(text))
+    lines = text.split("\n")  # NOTE: JSON lines end at LF only (not at U+0085)
+    for s in parsed:
+        assert 1 <= s.line <= len(lines)
+        if indent is not None and s.path and isinstance(s.path[-1], str):
+            key = json.dumps(s.path[-1], ensure_ascii=bool(indent == 1))
+            assert lines[s.line - 1].lstrip().startswith(key)
+
+
+@settings_(max_examples=40, deadline=None)
+@given(doc=st.dictionaries(_KEYS, _DOCS, min_size=1, max_size=5))
+def test_yaml_walker_matches_safe_load(doc: dict[str, Any]) -> None:
+    text = yaml.safe_dump(doc, allow_unicode=True)
+    [node] = list(yaml_documents(text))
+    parsed = list(yaml_settings(node))
+    expected = [(p, v) for p, v in _flatten(yaml.safe_load(text))]
+    assert [(s.path, s.value) for s in parsed] == expected
+
+
+def test_gzip_config_is_read_and_corrupt_gzip_is_an_error(tmp_path: Path) -> None:
+    good = tmp_path / "prod.env.gz"
+    good.write_bytes(gzip.compress(b"DEBUG=true\n"))
+    claim = SCANNER.claim(Candidate(str(good), good.name, good.name, 10, b"DEBUG=true\n",
+                                    compression="gzip"))
+    assert claim is not None and claim.kind == "env"
+    target = Target(good.name, str(good), claim.kind, "config")
+    assert settings(list(SCANNER.scan(target, OPTIONS))) == [("DEBUG", "true", 1)]
+    bad = tmp_path / "bad.env.gz"
+    bad.write_bytes(gzip.compress(b"DEBUG=true\n")[:-6])
+    with pytest.raises(TargetError, match="corrupt gzip"):
+        list(SCANNER.scan(Target(bad.name, str(bad), "env", "config"), OPTIONS))
+
+
+def test_helm_template_is_a_problem_not_an_error(tmp_path: Path) -> None:
+    text = ("apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: {{ .Values.replicas }}\n"
+            "  template:\n    spec:\n{{- include \"pod\" . | nindent 6 }}\n")
+    items = scan(tmp_path, "deployment.yaml", text)
+    problems = [i.message for i in items if isinstance(i, Problem)]
+    assert len(problems) == 1 and "templated YAML" in problems[0]

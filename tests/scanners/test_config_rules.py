@@ -192,3 +192,15 @@ def test_malformed_file_is_a_target_error_and_the_scan_goes_on(tmp_path: Path) -
     (target / "ok.env").write_text("DEBUG=false\n")
     code, _ = run_scan(target, tmp_path / "out2")
     assert code == 3  # incomplete, nothing at the threshold
+
+
+def test_terminal_summary_and_logs_carry_no_planted_secret(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["scan", str(PORTAL), "--pack", "core", "--as-of", "2026-12-01"])
+    assert code == 1
+    captured = capsys.readouterr()
+    printed = captured.out + captured.err
+    assert "core.secret.aws-access-key" in printed or "AKIA" in printed
+    for name, value in _generator()._tokens(20251201).items():
+        probe = value.splitlines()[0][:40] if name == "pem" else value
+        assert probe not in printed, f"{name} leaked to the terminal"

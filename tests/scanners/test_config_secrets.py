@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from auditor.errors import TargetError
 from auditor.masking import keyed_hash
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import Candidate, ScanOptions
@@ -47,6 +48,7 @@ PEM = "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(
     PEM_BODY[i:i + 64] for i in range(0, len(PEM_BODY), 64)) + "\n-----END RSA PRIVATE KEY-----"
 PASSWORD = "Pw-" + _rand(ALNUM, 13)
 ENTROPY = _rand(ALNUM, 40)
+LETTERS = _rand(string.ascii_letters, 40)
 
 
 def _target(path: Path) -> Target:
@@ -121,6 +123,7 @@ POSITIVES = [
      ("password-assignment", "DB_PASSWORD", 1)),
     ("high-entropy", "app.yaml", f"session:\n  cookie_salt: {ENTROPY}\n",
      ("high-entropy", "session.cookie_salt", 2)),
+    ("high-entropy-letters", ".env", f"HMAC_SEED={LETTERS}\n", ("high-entropy", "HMAC_SEED", 1)),
 ]
 
 
@@ -164,7 +167,9 @@ NEGATIVES = [
     ("not-quite-tokens", "app.yaml", "a: AKIA1234\nb: ghp_short\nc: akiaabcdefghijklmnop\n"
      "d: eyJhbGciOi.eyJzdWIiOi.notasignatureatall\n"),
     ("plain-words", "app.yaml", "title: Cổng dịch vụ công tỉnh\nsecret_question: true\n"
-     "password_policy: strong\nlong: ThisIsALongCamelCaseIdentifierName\n"),
+     "password_policy: strong\nlong: ThisIsALongCamelCaseIdentifierName\n"
+     "signing_class: com.example.portal.security.JwtSigningKeyProvider\n"
+     "session_store: RedisIndexedSessionRepositoryFactoryBean\n"),
     ("ansible-vault", "vars.yaml", "db_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n"
      "  6231336165356661623134\n"),
 ]
@@ -237,8 +242,18 @@ def test_canary_no_raw_secret_anywhere(tmp_path: Path) -> None:
     assert hits and all(h.secret not in repr(h) for h in hits)
 
 
+def test_text_secrets_are_reported_before_a_parse_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text(f'{{\n  "aws": "{AWS}",\n  "x": [1,\n}}\n', encoding="utf-8")
+    seen: list[Observation | Problem] = []
+    with pytest.raises(TargetError) as info:
+        for item in SCANNER.scan(_target(path), OPTIONS):
+            seen.append(item)
+    assert info.value.line == 4
+    assert secrets(seen) == [("aws-access-key", None, 2)]
+
+
 def test_canary_not_in_errors(tmp_path: Path) -> None:
-    from auditor.errors import TargetError
     with pytest.raises(TargetError) as info:
         scan(tmp_path, "broken.yaml", f"password: {PASSWORD}\n  bad: [{GHP}\n")
     assert PASSWORD not in str(info.value) and GHP not in str(info.value)

@@ -3,9 +3,9 @@
 - ``VN_LICENSE_PLATE``: area code 11-99, series letter(s) (``A``, ``LD``, or letter+digit
   for motorbikes), 4-5 digits: ``30A-123.45``, ``51G-12345``, ``29-B1 123.45``. Written
   with a separator: 0.55; run together (``51G12345``): 0.35.
-- ``DATE_OF_BIRTH``: a real date (``12/03/1990``, ``1990-03-12``, ``12 tháng 3 năm 1990``,
-  ``12 March 1990``, ``March 12, 1990``), year 1900..this year. Base 0.1: reported only
-  with birth context (``ngày sinh``, ``sinh``, ``DOB``, ``born``...).
+- ``DATE_OF_BIRTH``: a real date (``12/03/1990``, ``1/2/90``, ``1990-03-12``,
+  ``12 tháng 3 năm 1990``, ``12 March 1990``, ``March 12, 1990``), year 1900..this year.
+  Base 0.1: reported only with birth context (``ngày sinh``, ``sinh``, ``DOB``, ``born``...).
 - ``PASSWORD``: the value after ``password=``/``mật khẩu:``/``pwd:``...; placeholders
   (``****``, ``${VAR}``, ``<redacted>``) are ignored. 0.6.
 - ``CREDIT_CARD`` (domestic NAPAS cards, BIN ``9704``, 16 or 19 digits, which Presidio's
@@ -68,7 +68,13 @@ def pattern_recognizers() -> list[CheckedRecognizer]:
         month = _MONTHS.get(month_text) if month_text else int(g["m"])
         if month is None:
             return None
-        ok = valid_date(int(g["y"]), month, int(g["d"]), this_year=this_year)
+        if g.get("yy"):
+            # NOTE: a two-digit year is the most recent past one (90 -> 1990, 05 -> 2005).
+            year = 2000 + int(g["yy"])
+            year = year if year <= this_year else year - 100
+        else:
+            year = int(g["y"])
+        ok = valid_date(year, month, int(g["d"]), this_year=this_year)
         return 0.1 if ok else None
 
     def password(m: re.Match[str], _: str) -> float | None:
@@ -88,6 +94,7 @@ def pattern_recognizers() -> list[CheckedRecognizer]:
     nb, ne = r"(?<![\w.\-/])", r"(?![\w/]|[.,\-/]\d)"
     date_patterns = [
         nb + r"(?P<d>\d{1,2})(?P<s>[/.\-])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4})" + ne,
+        nb + r"(?P<d>\d{1,2})(?P<s>[/.\-])(?P<m>\d{1,2})(?P=s)(?P<yy>\d{2})" + ne,
         nb + r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?![\w:]|[.,]\d)",
         nb + r"(?P<d>\d{1,2})\s+th[áa]ng\s+(?P<m>\d{1,2}),?\s+n[ăa]m\s+(?P<y>\d{4})" + ne,
         nb + r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mname>" + _MONTH_RE + r")\.?,?\s+(?P<y>\d{4})"

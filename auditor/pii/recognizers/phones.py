@@ -52,6 +52,22 @@ class AuditorPhoneRecognizer(LocalRecognizer):
     def load(self) -> None:
         """Nothing to load: libphonenumber metadata loads lazily."""
 
+    def _negative_context(self, lowered: str, start: int, end: int) -> bool:
+        """A negative word among the 4 words before (with no other number in between) or
+        in a bracketed remark right after the match (``(mã đơn)``), and no phone word
+        before it."""
+        before_text = lowered[max(0, start - 40):start]
+        words = list(_WORDS.finditer(before_text))[-4:]
+        if any(w.group(0) in self._positive for w in words):
+            return False
+        for w in reversed(words):
+            if w.group(0) in self._negative:
+                return not any(ch.isdigit() for ch in before_text[w.end():])
+        tail = lowered[end:end + 24].lstrip()
+        if not tail.startswith("("):
+            return False
+        return any(w in self._negative for w in _WORDS.findall(tail)[:2])
+
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
                 ) -> list[RecognizerResult]:
         results: list[RecognizerResult] = []
@@ -70,8 +86,7 @@ class AuditorPhoneRecognizer(LocalRecognizer):
                 score = 0.6 if raw.startswith(("+", "00")) else 0.4
             if lowered is None:
                 lowered = fold_lower(text)
-            before = set(_WORDS.findall(lowered[max(0, match.start - 40):match.start])[-4:])
-            if before & self._negative and not before & self._positive:
+            if self._negative_context(lowered, match.start, match.end):
                 score = 0.2
             if entity in entities:
                 results.append(make_result(self, entity, match.start, match.end, score))

@@ -78,7 +78,7 @@ def id_recognizers() -> list[CheckedRecognizer]:
     groups = vn_codes()["bhyt_groups"]
 
     def cccd(m: re.Match[str], _: str) -> float | None:
-        return 0.6 if valid_cccd(m.group(0), this_year=this_year) else None
+        return 0.6 if valid_cccd(m.group(0).replace(" ", ""), this_year=this_year) else None
 
     def tax(m: re.Match[str], _: str) -> float | None:
         value = m.group(0)
@@ -96,17 +96,20 @@ def id_recognizers() -> list[CheckedRecognizer]:
         return 0.3
 
     def bare(m: re.Match[str], _: str) -> float | None:
-        value = m.group(0)
+        value = m.group(0).replace(" ", "")
         return None if len(set(value)) == 1 else 0.1
 
     return [
-        CheckedRecognizer("VN_CCCD", [_B + r"\d{12}" + _E], cccd, name="VnCccdRecognizer"),
+        CheckedRecognizer("VN_CCCD", [_B + r"\d{12}" + _E, _B + r"\d{3}(?: \d{3}){3}" + _E],
+                          cccd, name="VnCccdRecognizer"),
         CheckedRecognizer("VN_CMND", [_B + r"\d{9}" + _E], bare, name="VnCmndRecognizer"),
         CheckedRecognizer("VN_PASSPORT", [_B + r"[A-Z]\d{7}" + _E], passport,
                           name="VnPassportRecognizer"),
-        CheckedRecognizer("VN_TAX_CODE", [_B + r"\d{10}(?:-\d{3})?" + _E, _B + r"\d{13}" + _E],
+        CheckedRecognizer("VN_TAX_CODE", [_B + r"\d{10}(?: ?- ?\d{3})?" + _E,
+                                          _B + r"\d{13}" + _E],
                           tax, name="VnTaxCodeRecognizer"),
-        CheckedRecognizer("VN_SOCIAL_INSURANCE", [_B + r"\d{10}" + _E], bare,
+        CheckedRecognizer("VN_SOCIAL_INSURANCE", [_B + r"\d{10}" + _E,
+                                                  _B + r"\d{2} \d{4} \d{4}" + _E], bare,
                           name="VnSocialInsuranceRecognizer"),
         CheckedRecognizer("VN_HEALTH_INSURANCE",
                           [_B + r"[A-Z]{2} ?[1-5] ?\d{2} ?\d{10}" + _E], bhyt,

@@ -1,0 +1,227 @@
+"""Self-contained HTML report (``--format html``, ``report.html``), English or Vietnamese.
+
+One file an inspector can open anywhere, offline: inline CSS, inline SVG charts, a small
+inline script for filtering (allowed by a Content-Security-Policy that permits nothing
+else: no network, no external fonts or images). Sections: executive summary (verdict,
+counts, charts), compliance by framework (each requirement with its provision, status,
+findings and data subjects affected, guidance for manual checks), findings grouped by
+rule (masked evidence, remediation, suppression state), targets, and run details.
+
+All user-facing text comes from ``reports/i18n/<lang>.yaml`` (``ScanResult.lang``);
+requirement titles and guidance use their Vietnamese versions in ``vi``. Rule titles,
+messages and remediation come from the rule packs, which are written in English.
+The template is rendered by Jinja2 with autoescaping: every value from a scan is
+escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, TextIO
+
+import jinja2
+
+from auditor.reporting import Reporter
+from auditor.results import ComplianceItem, Finding, ScanResult
+from reports.common import (
+    FrameworkStatus,
+    evidence_text,
+    framework_statuses,
+    location_label,
+    severities,
+)
+from reports.messages import Messages, load_messages
+
+__all__ = ["HtmlReporter", "build_context"]
+
+_TEMPLATES = Path(__file__).resolve().parent / "templates"
+SEVERITY_COLORS: Mapping[str, str] = {
+    "critical": "#7f1d1d", "high": "#c2410c", "medium": "#b45309", "low": "#1d4ed8",
+    "info": "#4b5563"}
+STATUS_COLORS: Mapping[str, str] = {
+    "fail": "#b91c1c", "pass": "#15803d", "not_assessed": "#9ca3af", "manual": "#6d28d9"}
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar segment of an SVG chart (geometry precomputed, in user units)."""
+
+    key: str
+    label: str
+    value: int
+    x: float
+    width: float
+    color: str
+
+
+@dataclass(frozen=True, slots=True)
+class RequirementRow:
+    item: ComplianceItem
+    title: str
+    guidance: str
+    note: str
+    subjects: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkView:
+    status: FrameworkStatus
+    title: str
+    period: str
+    coverage: str
+    rows: tuple[RequirementRow, ...]
+    bars: tuple[Bar, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FindingView:
+    finding: Finding
+    location: str
+    evidence: str
+    suppression: str
+    search: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleGroup:
+    rule_id: str
+    title: str
+    severity: str
+    cwe: tuple[str, ...]
+    remediation: str
+    references: tuple[str, ...]
+    findings: tuple[FindingView, ...]
+    active: int
+
+
+def _bars(values: Sequence[tuple[str, str, int, str]], width: float) -> tuple[Bar, ...]:
+    total = sum(v for _, _, v, _ in values)
+    x = 0.0
+    out = []
+    for key, label, value, color in values:
+        w = width * value / total if total else 0.0
+        out.append(Bar(key, label, value, round(x, 2), round(w, 2), color))
+        x += w
+    return tuple(out)
+
+
+def _suppression_text(f: Finding, t: Messages) -> str:
+    s = f.suppression
+    if not f.suppressed:
+        return ""
+    if s is None:
+        return t("suppressed_badge")
+    if s.source == "baseline":
+        return t("suppressed_by_baseline", reason=s.reason)
+    if s.source == "file":
+        return t("suppressed_by_file", reason=s.reason, approved_by=s.approved_by or "?",
+                 expires=s.expires or t("never"))
+    return t("suppressed_other", reason=s.reason)
+
+
+def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
+                    by_fp: Mapping[str, Finding]) -> FrameworkView:
+    vi = t.lang == "vi"
+    ref = next((f for f in result.frameworks if f.id == fs.id), None)
+    period = ""
+    if ref is not None and ref.effective_from:
+        period = t("framework_in_force_to", start=ref.effective_from, end=ref.effective_to) \
+            if ref.effective_to else t("framework_in_force", start=ref.effective_from)
+    rows = []
+    for item in fs.items:
+        counts = [by_fp[fp].subjects for fp in item.findings
+                  if fp in by_fp and by_fp[fp].subjects is not None]
+        guidance = (item.guidance_vi if vi and item.guidance_vi else item.guidance)
+        rows.append(RequirementRow(
+            item=item, title=(item.title_vi if vi and item.title_vi else item.title),
+            guidance=guidance, note=(item.note_vi if vi and item.note_vi else item.note),
+            subjects=max((c for c in counts if c is not None),
+                                            default=None)))
+    bars = _bars([(s, t(f"status_{s}"), fs.counts[s], STATUS_COLORS[s])
+                  for s in ("fail", "pass", "not_assessed", "manual")], 600.0)
+    return FrameworkView(
+        status=fs, title=fs.display_title(t.lang), period=period,
+        coverage=t("framework_coverage", assessed=fs.assessed, total=fs.total,
+                   percent=f"{fs.coverage:.0%}"),
+        rows=tuple(rows), bars=bars)
+
+
+def _groups(result: ScanResult, t: Messages) -> tuple[RuleGroup, ...]:
+    grouped: dict[str, list[Finding]] = {}
+    for f in result.findings:  # NOTE: already in report order (severity, rule, location)
+        grouped.setdefault(f.rule_id, []).append(f)
+    out = []
+    for rule_id, items in grouped.items():
+        first = items[0]
+        views = tuple(FindingView(
+            finding=f, location=location_label(f.location), evidence=evidence_text(f.evidence),
+            suppression=_suppression_text(f, t),
+            search=" ".join((f.rule_id, f.title, location_label(f.location), f.message,
+                             " ".join(f.entities))).lower(),
+        ) for f in items)
+        out.append(RuleGroup(rule_id, first.title, max(i.severity for i in items).label,
+                             first.cwe, first.remediation, first.references, views,
+                             sum(1 for i in items if not i.suppressed)))
+    return tuple(out)
+
+
+def _run_section(result: ScanResult, name: str) -> Mapping[str, Any]:
+    value = result.extra.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _expired(result: ScanResult) -> list[dict[str, Any]]:
+    expired = _run_section(result, "suppressions").get("expired")
+    return [e for e in expired if isinstance(e, dict)] if isinstance(expired, list) else []
+
+
+def build_context(result: ScanResult, script: str) -> dict[str, Any]:
+    """Everything the template shows, computed here so the template only formats."""
+    t = load_messages(result.lang if result.lang in ("en", "vi") else "en")
+    by_fp = {f.fingerprint: f for f in result.findings}
+    counts = result.severity_counts()
+    sev_bars = tuple(
+        Bar(s.label, t(f"severity_{s.label}"), counts[s.label], 0.0,
+            round(300.0 * counts[s.label] / max(*counts.values(), 1), 2),
+            SEVERITY_COLORS[s.label])
+        for s in severities())
+    frameworks = tuple(_framework_view(fs, result, t, by_fp)
+                       for fs in framework_statuses(result))
+    subjects = [f.subjects for f in result.active_findings if f.subjects is not None]
+    errors = sum(1 for x in result.targets if x.status == "error")
+    failing = sum(fw.status.counts["fail"] for fw in frameworks)
+    return {
+        "t": t, "lang": t.lang, "result": result, "severity_bars": sev_bars,
+        "frameworks": frameworks, "groups": _groups(result, t),
+        "active": len(result.active_findings),
+        "suppressed": len(result.findings) - len(result.active_findings),
+        "subjects": max(subjects) if subjects else None,
+        "errors": errors, "failing": failing, "exit_code": result.exit_code(),
+        "expired": _expired(result), "script": script,
+        "suppressions_run": _run_section(result, "suppressions"),
+        "baseline_run": _run_section(result, "baseline"),
+        "script_hash": base64.b64encode(hashlib.sha256(script.encode()).digest()).decode(),
+        "severity_colors": SEVERITY_COLORS, "status_colors": STATUS_COLORS,
+    }
+
+
+class HtmlReporter(Reporter):
+    name: ClassVar[str] = "html"
+    filename: ClassVar[str] = "report.html"
+    description: ClassVar[str] = "self-contained HTML audit report (--lang en|vi)"
+    machine: ClassVar[bool] = False
+
+    def render(self, result: ScanResult, out: TextIO) -> None:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True,
+            undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+            keep_trailing_newline=True)
+        script = (_TEMPLATES / "report.js").read_text(encoding="utf-8")
+        template = env.get_template("report.html.j2")
+        # NOTE: generate() streams the page in chunks instead of building one big string
+        for chunk in template.generate(**build_context(result, script)):
+            out.write(chunk)

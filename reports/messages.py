@@ -1,0 +1,57 @@
+"""Translations of the user-facing text of human reports (``--lang en|vi``).
+
+Messages are data: ``reports/i18n/<lang>.yaml`` maps a key to a text with optional
+``{placeholders}``. Every language file has exactly the same keys (a test checks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from auditor.errors import ConfigError
+
+__all__ = ["LANGUAGES", "Messages", "i18n_dir", "load_messages"]
+
+#: languages with a translation file, in display order
+LANGUAGES: tuple[str, ...] = ("en", "vi")
+
+
+def i18n_dir() -> Path:
+    return Path(__file__).resolve().parent / "i18n"
+
+
+@dataclass(frozen=True, slots=True)
+class Messages(Mapping[str, str]):
+    """The messages of one language; call it to fill placeholders: ``t("key", n=3)``."""
+
+    lang: str
+    texts: Mapping[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        return self.texts[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.texts)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = self.texts[key]
+        return text.format(**values) if values else text
+
+
+def load_messages(lang: str) -> Messages:
+    """The messages of ``lang``; a :class:`ConfigError` for a language we do not have."""
+    if lang not in LANGUAGES:
+        raise ConfigError(f"--lang: no translation for {lang!r} (available: "
+                          f"{', '.join(LANGUAGES)})")
+    path = i18n_dir() / f"{lang}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ConfigError(f"{path}: a translation file maps keys to texts")
+    return Messages(lang, {str(k): v for k, v in data.items()})

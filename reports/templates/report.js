@@ -1,0 +1,36 @@
+(function () {
+  "use strict";
+  var form = document.getElementById("filters");
+  if (!form) { return; }
+  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.finding"));
+  var groups = Array.prototype.slice.call(document.querySelectorAll("details.rule-group"));
+  var counter = document.getElementById("shown-count");
+  var template = counter ? counter.getAttribute("data-template") : "";
+  function apply() {
+    var wanted = {};
+    Array.prototype.forEach.call(form.querySelectorAll("input[name=severity]"), function (box) {
+      wanted[box.value] = box.checked;
+    });
+    var showSuppressed = form.querySelector("input[name=suppressed]").checked;
+    var query = form.querySelector("input[name=q]").value.trim().toLowerCase();
+    var shown = 0;
+    rows.forEach(function (row) {
+      var visible = wanted[row.getAttribute("data-severity")] !== false &&
+        (showSuppressed || row.getAttribute("data-suppressed") !== "true") &&
+        (!query || row.getAttribute("data-search").indexOf(query) !== -1);
+      row.hidden = !visible;
+      if (visible) { shown += 1; }
+    });
+    groups.forEach(function (group) {
+      group.hidden = group.querySelector("tr.finding:not([hidden])") === null;
+    });
+    if (counter) {
+      counter.textContent = template.replace("{shown}", String(shown))
+        .replace("{total}", String(rows.length));
+    }
+  }
+  form.addEventListener("input", apply);
+  form.addEventListener("change", apply);
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+  apply();
+}());

@@ -1,0 +1,237 @@
+"""Per-column accumulation: bounded value samples, shapes, JSON keys and binary stats.
+
+A :class:`ColumnAccumulator` receives the cells of one column (from a live database or a
+SQL dump) and, when the table is done, yields :class:`ColumnResult` records:
+
+- text-like values are kept up to the sample size (in full mode they are classified in
+  batches and dropped), and every value's shape is counted (ciphertext, token, hash);
+- JSON objects are walked key by key (``contact.phone``, ``phones[]``); every key path is
+  a sub-column of its own, up to 64 paths per column;
+- binary values contribute their length and format (JPEG, PNG, ISO/IEC 19794 biometric
+  records, WSQ fingerprint images, random bytes) from their first 64 bytes;
+- password columns (by name, see :func:`is_password_column`) are never given to the PII
+  engine: only the storage format of their values is counted.
+
+Nothing raw leaves this module: results hold verdict facts (masked examples from the PII
+engine), counts and format names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from scanners.database.classify import ColumnClassifier, ColumnFacts, facts_of
+from scanners.database.sampling import BinaryCell
+from scanners.database.shapes import dominant, hash_format, protected_shape
+
+__all__ = ["BIOMETRIC_FORMATS", "ColumnAccumulator", "ColumnResult", "binary_format",
+           "is_password_column"]
+
+MAX_JSON_KEYS = 64
+_JSON_DEPTH = 8
+
+_PASSWORD_NAME = re.compile(
+    r"(?:^|_|\b)(?:pass(?:word|wd|wort|phrase|code)?|pwd|pw|mat_?khau|matkhau|secret_?hash|"
+    r"hashed_?password|password_?hash|pass_?hash|pwd_?hash|user_?pass)(?:_|$|\b)",
+    re.IGNORECASE)
+_NOT_PASSWORD = re.compile(
+    r"(?:_at|_on)$|date|time|expir|reset|hint|policy|count|attempt|changed|length|strength|"
+    r"required|enabled|salt|algo|type|version|rule|history_id", re.IGNORECASE)
+
+#: magic prefix -> binary format name
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"FMR\x00", "iso-19794-2"), (b"FIR\x00", "iso-19794-4"), (b"FAC\x00", "iso-19794-5"),
+    (b"IIR\x00", "iso-19794-6"), (b"\xff\xa0\xff\xa8", "wsq"), (b"\xff\xd8\xff", "jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF8", "gif"), (b"%PDF", "pdf"), (b"PK\x03\x04", "zip"),
+    (b"\x1f\x8b", "gzip"), (b"RIFF", "riff"),
+)
+#: formats that are biometric records (ISO/IEC 19794 finger, face, iris; FBI WSQ)
+BIOMETRIC_FORMATS = frozenset({"iso-19794-2", "iso-19794-4", "iso-19794-5", "iso-19794-6",
+                               "wsq"})
+
+
+def is_password_column(name: str, family: str) -> bool:
+    """A text column whose name says it stores passwords (not their metadata)."""
+    if family not in {"text", "binary", "other"}:
+        return False
+    return bool(_PASSWORD_NAME.search(name)) and not _NOT_PASSWORD.search(name)
+
+
+def binary_format(prefix: bytes) -> str:
+    """Format of a binary value from its first bytes; ``random`` for high-entropy bytes
+    with no known signature (ciphertext, compressed), else ``unknown``."""
+    for magic, name in _MAGIC:
+        if prefix.startswith(magic):
+            return name
+    if len(prefix) >= 32:
+        counts = Counter(prefix)
+        entropy = -sum(c / len(prefix) * math.log2(c / len(prefix)) for c in counts.values())
+        if entropy >= 4.5:
+            return "random"
+    return "unknown"
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | Decimal | UUID):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnResult:
+    """What is known about one column (or one JSON key path of it) after a table."""
+
+    column: str
+    data_type: str
+    facts: ColumnFacts | None
+    non_null: int
+    json_key: str | None = None
+    protection: str | None = None
+    password_storage: str | None = None
+    storage_counts: dict[str, int] = field(default_factory=dict)
+    binary_format: str | None = None
+    binary_length: int | None = None
+
+
+class ColumnAccumulator:
+    """Collects one column's cells for one table; see the module docstring."""
+
+    def __init__(self, table: str, column: str, data_type: str, family: str,
+                 classify: ColumnClassifier, *, sample_size: int, full: bool,
+                 json_key: str | None = None, source_column: str | None = None) -> None:
+        self.table, self.column, self.data_type, self.family = table, column, data_type, family
+        self.source = source_column or column  # the real column (JSON keys: the parent)
+        self.classify = classify
+        self.sample_size, self.full, self.json_key = sample_size, full, json_key
+        self.password = json_key is None and is_password_column(column, family)
+        self.values: list[str] = []
+        self.non_null = 0
+        self.shapes: Counter[str | None] = Counter()
+        self.binary: Counter[str] = Counter()
+        self.binary_bytes = 0
+        self.facts: ColumnFacts | None = None
+        self.children: dict[str, ColumnAccumulator] = {}
+
+    # ---- feeding ----------------------------------------------------------------------
+    def add(self, value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, BinaryCell):
+            self.non_null += 1
+            self.binary[binary_format(value.prefix)] += 1
+            self.binary_bytes += value.length
+            return
+        if isinstance(value, dict | list):
+            self._add_json(value, "", 0)
+            self.non_null += 1
+            return
+        text = _text(value)
+        if text is None:
+            return
+        if (self.family == "json" or text[:1] in "{[") and self.json_key is None:
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict | list):
+                self._add_json(parsed, "", 0)
+                self.non_null += 1
+                return
+        self._add_text(text)
+
+    def _add_text(self, text: str) -> None:
+        self.non_null += 1
+        if self.password:
+            self.shapes[hash_format(text) or ("empty" if not text else "plaintext")] += 1
+            return
+        self.shapes[protected_shape(text)] += 1
+        if self.full:
+            self.values.append(text)
+            if len(self.values) >= self.sample_size:
+                self._flush()
+        elif len(self.values) < self.sample_size:
+            self.values.append(text)
+
+    def _add_json(self, node: Any, path: str, depth: int) -> None:
+        if depth > _JSON_DEPTH:
+            return
+        if isinstance(node, dict):
+            for key in sorted(node, key=str):
+                self._add_json(node[key], f"{path}.{key}" if path else str(key), depth + 1)
+        elif isinstance(node, list):
+            for item in node[:16]:
+                self._add_json(item, f"{path}[]", depth + 1)
+        elif node is not None and path:
+            child = self.children.get(path)
+            if child is None:
+                if len(self.children) >= MAX_JSON_KEYS:
+                    return
+                leaf = path.rsplit(".", 1)[-1].replace("[]", "") or self.column
+                child = ColumnAccumulator(self.table, leaf, self.data_type, "text",
+                                          self.classify, sample_size=self.sample_size,
+                                          full=self.full, json_key=path,
+                                          source_column=self.source)
+                self.children[path] = child
+            text = _text(node)
+            if text is not None:
+                child._add_text(text)
+
+    def _flush(self) -> None:
+        facts = facts_of(self.classify(self.column, self.values, self.table))
+        self.facts = facts if self.facts is None else self.facts.merge(facts)
+        self.values = []
+
+    # ---- results ----------------------------------------------------------------------
+    def finish(self) -> Iterator[ColumnResult]:
+        """The column's results: itself (when it held text or binary) and its JSON keys."""
+        if self.password:
+            storage, _share = dominant(self.shapes, threshold=0.5)
+            if self.non_null:
+                yield ColumnResult(self.source, self.data_type, None, self.non_null,
+                                   password_storage=storage or "mixed",
+                                   storage_counts={str(k): v for k, v in
+                                                   sorted(self.shapes.items(), key=str)})
+            return
+        if self.binary:
+            fmt, _share = dominant(self.binary, threshold=0.5)
+            facts = facts_of(self.classify(self.column, [], self.table))
+            if fmt in BIOMETRIC_FORMATS:
+                facts = facts.with_categories(["BIOMETRIC"])
+            yield ColumnResult(self.source, self.data_type, facts, self.non_null,
+                               protection="random-bytes" if fmt == "random" else None,
+                               binary_format=fmt or "mixed",
+                               binary_length=self.binary_bytes // max(1, sum(
+                                   self.binary.values())))
+        if sum(self.shapes.values()):
+            if self.values or self.facts is None:
+                self._flush()
+            shape, _share = dominant(self.shapes, threshold=0.8)
+            yield ColumnResult(self.source, self.data_type, self.facts,
+                               sum(self.shapes.values()), json_key=self.json_key,
+                               protection=shape)
+        elif not self.binary and not self.children and self.json_key is None:
+            # NOTE: an empty column can still be personal by its name alone.
+            facts = facts_of(self.classify(self.column, [], self.table))
+            if facts.is_personal:
+                yield ColumnResult(self.source, self.data_type, facts, 0)
+        for path in sorted(self.children):
+            yield from self.children[path].finish()

@@ -1,0 +1,96 @@
+"""Column results -> observations (shared by the database and SQL dump scanners).
+
+``pii.column`` — a column (or JSON key path) the PII engine judged to hold personal data
+(a verdict from the name alone counts only when the column is empty, or for sensitive
+categories, which values cannot show).
+Attributes: the verdict's attributes (``entities``, ``categories``, ``hit_ratio``,
+``confidence``, ``sample_size``, ``distinct_subjects``, ``by_name``, masked ``examples``)
+plus ``table`` (``schema.table``; SQLite and dumps without schema: ``main.table`` /
+``public.table``), ``column``, ``data_type``, ``row_estimate``, ``rows_read``,
+``sampling`` (how rows were read: ``limit``, ``tablesample``, ``key-ranges``, ``full``,
+``first-rows`` for dumps), ``protected`` (values are ciphertext or tokens) with
+``protection`` (the shape: ``fernet``, ``base64-random``, ``random-bytes``...),
+``sensitive`` (a sensitive category was found), ``json_key`` for JSON columns,
+``binary_format`` / ``binary_avg_length`` for binary columns.
+``Observation.entities`` and ``subjects`` are set.
+
+Example::
+
+    pii.column  location={uri: sqlite:///demo.db, table: main.citizens, column: so_cccd}
+      attributes={entities: [VN_CCCD], hit_ratio: 1.0, protected: false, sensitive: false,
+                  table: main.citizens, column: so_cccd, data_type: TEXT, ...}
+
+``db.password_column`` — a column whose name says it stores passwords. Attributes:
+``table``, ``column``, ``data_type``, ``storage`` (``plaintext``, ``md5``, ``sha1``,
+``sha256``, ``sha512``, ``salted-md5``, ``salted-sha1``, ``md5-crypt``, ``mysql-native``,
+``pg-md5``, ``bcrypt``, ``argon2``, ``scrypt``, ``yescrypt``, ``pbkdf2``,
+``sha512-crypt``, ``sha256-crypt``, ``scram-sha-256``, or ``mixed``), ``storage_counts``,
+``plaintext_count``, ``fast_hash`` / ``slow_hash`` flags and ``sample_size``. No value is
+kept, not even masked.
+"""
+
+from __future__ import annotations
+
+from auditor.models import JSONValue, Location, Observation
+from scanners.database.columns import ColumnResult
+from scanners.database.shapes import FAST_HASHES, SLOW_HASHES
+
+__all__ = ["column_observation"]
+
+
+def column_observation(uri: str, table: str, result: ColumnResult, *,
+                       row_estimate: int | None, rows_read: int, line: int | None = None,
+                       sampling: str = "") -> Observation | None:
+    """The observation for one column result, or None when there is nothing to report.
+    ``line`` (dumps) is where the table's data starts."""
+    location = Location(uri, line=line, table=table, column=result.column)
+    if result.password_storage is not None:
+        counts = result.storage_counts
+        storage = result.password_storage
+        attrs: dict[str, JSONValue] = {
+            "table": table, "column": result.column, "data_type": result.data_type,
+            "storage": storage, "storage_counts": dict(counts),
+            "plaintext_count": counts.get("plaintext", 0),
+            "empty_count": counts.get("empty", 0),
+            "fast_hash": storage in FAST_HASHES, "slow_hash": storage in SLOW_HASHES,
+            "sample_size": result.non_null, "row_estimate": row_estimate,
+            "rows_read": rows_read, "sampling": sampling,
+        }
+        return Observation("db.password_column", location, attrs,
+                           evidence={"storage": storage, "formats": dict(counts)},
+                           identity=f"{table}|{result.column}")
+    facts = result.facts
+    if facts is None or not facts.is_personal:
+        return None
+    if facts.sample_size > 0 and facts.hit_ratio == 0 and not facts.categories:
+        # NOTE: a name the sampled values contradict (``email_template`` holding template
+        # codes) does not make a column personal; an empty column keeps its name verdict.
+        return None
+    attrs = {
+        **facts.attributes,
+        "entities": list(facts.entities), "categories": list(facts.categories),
+        "table": table, "column": location.column, "data_type": result.data_type,
+        "row_estimate": row_estimate, "rows_read": rows_read, "sampling": sampling,
+        "protected": result.protection is not None, "protection": result.protection,
+        "sensitive": bool(facts.categories),
+    }
+    if result.json_key is not None:
+        attrs["json_key"] = result.json_key
+    if result.binary_format is not None:
+        attrs["binary_format"] = result.binary_format
+        attrs["binary_avg_length"] = result.binary_length
+    evidence: dict[str, JSONValue] = {
+        "entities": list(facts.entities), "hit_ratio": facts.hit_ratio,
+        "sample_size": facts.sample_size,
+    }
+    if facts.examples:
+        evidence["examples"] = list(facts.examples)
+    if result.json_key is not None:
+        evidence["json_key"] = result.json_key
+    if facts.categories:
+        evidence["categories"] = list(facts.categories)
+    return Observation("pii.column", location, attrs, evidence=evidence,
+                       identity=f"{table}|{location.column}|{result.json_key or ''}",
+                       entities=tuple(sorted(facts.entities)),
+                       subjects=facts.distinct_subjects)
+

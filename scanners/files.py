@@ -1,0 +1,213 @@
+"""Files scanner: personal data in log files, CSV/TSV exports and plain-text files.
+
+Agencies leak citizens' data in application logs and in spreadsheet exports as often as
+in databases. This scanner streams such files (plain or gzip, line by line, constant
+memory) through the PII engine.
+
+Observation kinds:
+
+``pii.text`` - one per (file, entity type) for logs and text files. Attributes:
+``file_kind`` (``log`` or ``text``), ``entity``, ``count`` (occurrences), ``lines`` (the
+first few 1-based line numbers), ``sensitive`` (a sensitive category, or an identity
+number such as VN_CCCD), and masked ``examples``. ``subjects`` is the number of distinct
+values (keyed hashes, never the values; counting stops at 200,000). Location: the file
+and the first line::
+
+    {"file_kind": "log", "entity": "VN_CCCD", "count": 412, "lines": [3, 9, 17],
+     "sensitive": true, "examples": ["0792••••••21"]}
+
+``pii.column`` - one per CSV/TSV column judged to hold personal data, from the same
+column classification as database columns (:func:`auditor.pii.classify_column` over the
+first ``files.sample_rows`` rows, default 2,000). Location ``table`` is the file name,
+``column`` the header.
+
+Options: ``files.sample_rows`` (CSV rows sampled per column), ``files.max_line`` (longer
+lines are cut, default 10,000 characters).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, ClassVar, cast
+
+from auditor.errors import TargetError
+from auditor.masking import keyed_hash, mask_entity
+from auditor.models import JSONValue, Location, Observation, Problem, Target
+from auditor.pii import classify_column, get_detector
+from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
+
+__all__ = ["FilesScanner"]
+
+MAX_SUBJECTS = 200_000
+MAX_LINES_SHOWN = 5
+#: identity numbers whose presence in a log or export is treated as sensitive exposure
+IDENTIFIERS = frozenset({"VN_CCCD", "VN_CMND", "VN_PASSPORT", "VN_SOCIAL_INSURANCE",
+                         "VN_HEALTH_INSURANCE", "CREDIT_CARD", "IBAN_CODE", "PASSWORD"})
+_LOG_NAME = re.compile(r"(?:\.log(?:\.\d+)?|^(?:syslog|messages|auth\.log|access_log|"
+                       r"error_log)(?:\.\d+)?)$", re.IGNORECASE)
+_LOG_LINE = re.compile(r"^(?:\[?\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|[A-Z][a-z]{2} [ \d]\d "
+                       r"\d{2}:\d{2}:\d{2}|\d{1,3}(?:\.\d{1,3}){3} - )", re.MULTILINE)
+
+
+def _base_name(candidate: Candidate) -> str:
+    name = candidate.name
+    if candidate.compression == "gzip" and name.lower().endswith(".gz"):
+        return name[:-3]
+    return name
+
+
+@dataclass
+class _Tally:
+    """What one entity type looks like across a file (bounded)."""
+
+    first_line: int
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+    hashes: set[str] = field(default_factory=set)
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, entity: str, line: int, value: str, key: bytes) -> None:
+        self.count += 1
+        if len(self.lines) < MAX_LINES_SHOWN and (not self.lines or self.lines[-1] != line):
+            self.lines.append(line)
+        if len(self.hashes) < MAX_SUBJECTS:
+            self.hashes.add(keyed_hash(value, key))
+        if len(self.examples) < 3:
+            shown = mask_entity(entity, value)
+            if shown not in self.examples:
+                self.examples.append(shown)
+
+
+class FilesScanner(Scanner):
+    name = "files"
+    description = "personal data in log files, CSV/TSV exports and plain-text files"
+    emits: ClassVar[tuple[str, ...]] = ("pii.text", "pii.column")
+
+    def claim(self, candidate: Candidate) -> Claim | None:
+        name = _base_name(candidate)
+        suffix = Path(name).suffix.lower()
+        head = candidate.text_head()
+        if head is None:
+            return None
+        if _LOG_NAME.search(name):
+            return Claim("log", 60)
+        if suffix in {".csv", ".tsv"}:
+            return Claim("csv", 40)
+        if suffix == ".txt":
+            return Claim("log" if len(_LOG_LINE.findall(head)) >= 3 else "text", 20)
+        return None
+
+    def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
+        max_line = _int_option(options, "files.max_line", 10_000)
+        with _open_text(target) as fh:
+            if target.kind == "csv":
+                rows = _int_option(options, "files.sample_rows", 2000)
+                yield from self._scan_csv(target, fh, rows, options.hash_key)
+            else:
+                yield from self._scan_lines(target, fh, max_line, options.hash_key)
+
+    def _scan_lines(self, target: Target, fh: IO[str], max_line: int,
+                    key: bytes) -> Iterator[Observation]:
+        detector = get_detector()
+        tallies: dict[str, _Tally] = {}
+        for chunk in _chunks(fh, max_line):
+            found = detector.detect_many(text for _, text in chunk)
+            for (lineno, text), entities in zip(chunk, found, strict=True):
+                for ent in entities:
+                    tally = tallies.setdefault(ent.type, _Tally(first_line=lineno))
+                    tally.add(ent.type, lineno, text[ent.start:ent.end], key)
+        file_kind = "log" if target.kind == "log" else "text"
+        for entity in sorted(tallies):
+            t = tallies[entity]
+            attributes: dict[str, JSONValue] = {
+                "file_kind": file_kind, "entity": entity, "count": t.count,
+                "lines": list(t.lines), "sensitive": entity in IDENTIFIERS,
+                "examples": list(t.examples),
+            }
+            yield Observation(
+                "pii.text", Location(target.uri, line=t.first_line), attributes,
+                evidence={"entity": entity, "count": t.count, "examples": list(t.examples)},
+                identity=f"{file_kind}|{entity}", entities=(entity,), subjects=len(t.hashes))
+
+    def _scan_csv(self, target: Target, fh: IO[str], rows: int,
+                  key: bytes) -> Iterator[Observation | Problem]:
+        sample = fh.read(16384)
+        fh.seek(0)
+        try:
+            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
+                sample, delimiters=",;\t|")
+        except csv.Error:
+            dialect = csv.excel_tab if target.uri.lower().endswith(".tsv") else csv.excel
+        reader = csv.reader(fh, dialect)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise TargetError(f"{target.uri}:1: not a readable CSV header ({exc})",
+                              line=1) from None
+        columns: list[list[str]] = [[] for _ in header]
+        try:
+            for count, row in enumerate(reader, 1):
+                if count > rows:
+                    break
+                for i, value in enumerate(row[:len(header)]):
+                    columns[i].append(value)
+        except csv.Error as exc:
+            yield Problem(f"CSV parsing stopped at line {reader.line_num}: {exc}",
+                          Location(target.uri, line=reader.line_num))
+        detector = get_detector()
+        table = Path(target.uri).name
+        for name, values in zip(header, columns, strict=True):
+            verdict = classify_column(detector, name, values, table=table, hash_key=key)
+            if not verdict.entities and not verdict.categories:
+                continue
+            attrs = verdict.to_attributes()
+            attrs.update({"table": table, "column": name, "protected": False,
+                          "sensitive": bool(verdict.categories), "source": "csv"})
+            yield Observation(
+                "pii.column", Location(target.uri, table=table, column=name), attrs,
+                evidence={"entities": list(verdict.entities), "examples": list(verdict.examples)},
+                identity=f"csv|{name}", entities=verdict.entities,
+                subjects=verdict.distinct_subjects)
+
+
+def _chunks(fh: IO[str], max_line: int, size: int = 512) -> Iterator[list[tuple[int, str]]]:
+    """Numbered lines in chunks (bounded memory, and batches for the detector)."""
+    chunk: list[tuple[int, str]] = []
+    for lineno, raw in enumerate(fh, 1):
+        chunk.append((lineno, raw.rstrip("\r\n")[:max_line]))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _int_option(options: ScanOptions, name: str, default: int) -> int:
+    value = options.get(name, default)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    raise TargetError(f"option {name} must be a positive integer")
+
+
+def _open_text(target: Target) -> IO[str]:
+    """The file as text (gzip transparently); undecodable bytes become U+FFFD."""
+    path = Path(target.locator)
+    try:
+        raw = gzip.open(path, "rb") if _is_gzip(path) else path.open("rb")  # noqa: SIM115
+    except OSError as exc:
+        raise TargetError(f"{target.uri}: cannot read: {exc.strerror}") from None
+    return io.TextIOWrapper(cast(IO[bytes], raw), encoding="utf-8", errors="replace",
+                            newline="")
+
+
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"

@@ -1,0 +1,123 @@
+"""OSCAL assessment-results: valid against the official OSCAL 1.0.6 JSON schema, findings
+linked to controls and to the observations that made them fail, deterministic."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import regex
+from jsonschema import validators
+
+from auditor.results import ScanResult
+from reports.oscal import OscalReporter, control_id
+from tests.fakes import fake_engine, run, tree
+from tests.reports.sample import sample_result
+
+SCHEMA = "oscal-1.0.6-assessment-results-schema.json"
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    # NOTE: the OSCAL schema uses \p{L} / \p{N}, which Python's re rejects (FIELD-NOTES):
+    # match patterns with the `regex` module instead.
+    if isinstance(instance, str) and not regex.search(pattern, instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def oscal_validator(shared: Path) -> Any:
+    schema = json.loads((shared / "schemas" / SCHEMA).read_text(encoding="utf-8"))
+    cls = validators.extend(jsonschema.Draft7Validator, {"pattern": _pattern})
+    return cls(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+
+
+def render(result: ScanResult) -> dict[str, Any]:
+    buf = io.StringIO()
+    OscalReporter().render(result, buf)
+    doc: dict[str, Any] = json.loads(buf.getvalue())
+    return doc
+
+
+def test_validator_really_checks_patterns(shared_dir: Path) -> None:
+    doc = render(sample_result())
+    doc["assessment-results"]["uuid"] = "not-a-uuid"
+    doc["assessment-results"]["results"][0]["findings"][0]["target"]["status"]["state"] = "ok"
+    doc["assessment-results"]["results"][0]["observations"][0]["props"][0]["name"] = "1bad"
+    errors = [e.message for e in oscal_validator(shared_dir).iter_errors(doc)]
+    assert any("not-a-uuid" in m for m in errors)
+    assert any("'ok' is not one of" in m for m in errors)
+    assert any("'1bad' does not match" in m for m in errors)
+
+
+def test_sample_validates(shared_dir: Path) -> None:
+    oscal_validator(shared_dir).validate(render(sample_result()))
+
+
+def test_engine_result_validates(shared_dir: Path, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    tree(tmp_path, {"conf/a.kv": "debug = true\ndb.password = s3cr3t-value\n"})
+    monkeypatch.chdir(tmp_path)
+    result = run(fake_engine(tmp_path), Path("tree"))
+    oscal_validator(shared_dir).validate(render(result))
+
+
+def test_no_frameworks_still_validates(shared_dir: Path) -> None:
+    import dataclasses
+    bare = dataclasses.replace(sample_result(), compliance=(), frameworks=(), findings=())
+    doc = render(bare)
+    oscal_validator(shared_dir).validate(doc)
+    sel = doc["assessment-results"]["results"][0]["reviewed-controls"]["control-selections"]
+    assert sel == [{"description": "No framework was selected: all rules applied.",
+                    "include-all": {}}]
+
+
+def test_findings_link_controls_and_observations() -> None:
+    result = sample_result()
+    res = render(result)["assessment-results"]["results"][0]
+    obs = {o["uuid"]: o for o in res["observations"]}
+    assert len(obs) == len(result.findings)
+    by_target = {f["target"]["target-id"]: f for f in res["findings"]}
+    assert set(by_target) == {"vn-pdpl-2025_L91-protection-measures", "vn-pdpl-2025_D356-Art7-2",
+                              "vn-pdpl-2025_L91-Art30-3"}
+    failing = by_target["vn-pdpl-2025_L91-protection-measures"]
+    assert failing["target"]["status"] == {"state": "not-satisfied", "reason": "fail"}
+    linked = [obs[r["observation-uuid"]] for r in failing["related-observations"]]
+    fps = sorted(p["value"] for o in linked for p in o["props"] if p["name"] == "fingerprint")
+    assert fps == ["b" * 32, "e" * 32]
+    assert by_target["vn-pdpl-2025_L91-Art30-3"]["target"]["status"]["state"] == "satisfied"
+    selections = res["reviewed-controls"]["control-selections"]
+    ids = [[c["control-id"] for c in s["include-controls"]] for s in selections]
+    assert ids == [["vn-pdpl-2025_D356-Art7-2", "vn-pdpl-2025_L91-Art30-3",
+                    "vn-pdpl-2025_L91-protection-measures"],
+                   ["vn-pdpl-2025_D356-Art12-4"], ["vn-pdpl-2025_L91-Art23"]]
+
+
+def test_masked_evidence_and_suppression_in_observations() -> None:
+    res = render(sample_result())["assessment-results"]["results"][0]
+    secret = next(o for o in res["observations"]
+                  if {"name": "rule-id", "ns": o["props"][0]["ns"],
+                      "value": "core.secret.aws-key"} in o["props"])
+    props = {p["name"]: p["value"] for p in secret["props"]}
+    assert props["suppressed"] == "true" and props["suppression-source"] == "file"
+    assert secret["relevant-evidence"] == [
+        {"description": "Masked evidence: value=AKIA••••••••(40)"}]
+
+
+def test_deterministic() -> None:
+    assert render(sample_result()) == render(sample_result())
+
+
+@pytest.mark.parametrize(("framework", "requirement", "expected"), [
+    ("nist-800-53r5", "sc-8.1", "sc-8.1"),
+    ("iso27001-2022", "A.8.24", "iso27001-2022_A.8.24"),
+    ("pci-dss-4.0.1", "3.5.1", "pci-dss-4.0.1_3.5.1"),
+    ("gdpr", "Art32-1-a", "gdpr_Art32-1-a"),
+    ("x", "a b/c", "x_a-b-c"),
+])
+def test_control_ids_are_tokens(framework: str, requirement: str, expected: str) -> None:
+    assert control_id(framework, requirement) == expected
+    assert regex.match(r"^(\p{L}|_)(\p{L}|\p{N}|[.\-_])*$", expected)

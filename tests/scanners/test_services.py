@@ -1,0 +1,447 @@
+"""Services scanner: nginx, Apache, sshd, postgresql.conf, pg_hba, my.cnf, redis.conf."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.errors import TargetError
+from auditor.models import Observation, Problem, Target
+from auditor.scanner import Candidate, ScanOptions
+from scanners.services import ServicesScanner
+from scanners.services.apache import ssl_protocols
+
+SCANNER = ServicesScanner()
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def scan(path: Path, kind: str | None = None) -> list[Observation]:
+    if kind is None:
+        head = path.read_bytes()[:8192]
+        claim = SCANNER.claim(Candidate(str(path), path.name, path.name, len(head), head))
+        assert claim is not None, f"{path} not claimed"
+        kind = claim.kind
+    target = Target(uri=f"cfg/{path.name}", locator=str(path), kind=kind, scanner="services")
+    out: list[Observation | Problem] = list(
+        SCANNER.scan(target, ScanOptions(as_of=dt.date(2026, 11, 25), hash_key=b"k")))
+    assert all(isinstance(o, Observation) for o in out)
+    return [o for o in out if isinstance(o, Observation)]
+
+
+def of(obs: list[Observation], kind: str) -> list[Observation]:
+    return [o for o in obs if o.kind == kind]
+
+
+def setting_of(obs: list[Observation], key: str) -> Observation:
+    (found,) = [o for o in of(obs, "config.setting") if o.attributes["key"] == key]
+    return found
+
+
+# ---- nginx -------------------------------------------------------------------------------
+NGINX_MAIN = """\
+events { worker_connections 10; }
+http {
+    # comment with a ; and a { brace
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers 'ECDHE+AESGCM:!ECDSA';
+    include sites/*.conf;
+}
+"""
+NGINX_SITE = """\
+server {
+    listen 443 ssl;
+    server_name "a.example.vn";
+    ssl_protocols TLSv1 TLSv1.2;
+}
+server {
+    listen 8443 ssl;
+    server_name b.example.vn;
+}
+server {
+    listen 80;
+    server_name b.example.vn;
+    return 301 https://$host$request_uri;
+}
+server {
+    listen 127.0.0.1:8080;
+    server_name status;
+}
+"""
+
+
+def test_nginx_includes_inheritance_and_contexts(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", NGINX_MAIN)
+    write(tmp_path, "sites/a.conf", NGINX_SITE)
+    obs = scan(main)
+    tls = of(obs, "tls.config")
+    assert [(t.location.uri, t.location.line, t.attributes["server_name"]) for t in tls] == [
+        ("cfg/sites/a.conf", 1, "a.example.vn"), ("cfg/sites/a.conf", 6, "b.example.vn")]
+    a, b = tls
+    assert a.attributes["protocols"] == ["TLSv1", "TLSv1.2"]  # server overrides http
+    assert a.attributes["deprecated_protocols"] == ["TLSv1"]
+    assert a.attributes["protocols_at"] == "cfg/sites/a.conf:4"
+    assert b.attributes["protocols"] == ["TLSv1.2", "TLSv1.3"]  # inherited from http
+    assert b.attributes["suites"] == ["ECDHE-RSA-AES256-GCM-SHA384",
+                                      "ECDHE-RSA-AES128-GCM-SHA256"]
+    assert b.attributes["ciphers_at"] == "cfg/nginx.conf:5"
+    listeners = of(obs, "service.listener")
+    assert [(x.attributes["port"], x.attributes["redirects_to_https"],
+             x.attributes["non_loopback"]) for x in listeners] == [(80, True, True),
+                                                                   (8080, False, False)]
+    ssl_setting = setting_of(obs, "http.ssl_protocols")
+    assert ssl_setting.location.line == 4 and ssl_setting.attributes["value"] == \
+        "TLSv1.2 TLSv1.3"
+
+
+def test_nginx_defaults_when_nothing_configured(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", """\
+        http {
+            server { listen 443 ssl; server_name x.example.vn; }
+        }
+        """)
+    (tls,) = of(scan(main), "tls.config")
+    assert tls.attributes["protocols"] == ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
+    assert tls.attributes["protocols_configured"] is False
+    assert tls.attributes["cipher_string"] is None
+    assert "3DES" not in tls.attributes["suite_flags"]  # HIGH:!aNULL:!MD5
+
+
+def test_nginx_fragment_covered_by_main_file_is_not_repeated(tmp_path: Path) -> None:
+    write(tmp_path, "nginx.conf", NGINX_MAIN)
+    site = write(tmp_path, "sites/a.conf", NGINX_SITE)
+    assert scan(site, "nginx") == []
+    alone = write(tmp_path / "other", "site.conf", NGINX_SITE)
+    assert len(of(scan(alone, "nginx"), "tls.config")) == 2
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("http {\n  server {\n    listen 80;\n", 2, "block 'server' is never closed"),
+    ("http {\n  listen 80\n}\n", 2, "directive 'listen' is not terminated by ';'"),
+    ("events {}\n}\n", 2, "unexpected '}'"),
+    ("http {\n  server_name 'unterminated;\n}\n", 2, "unterminated quoted string"),
+    ("events {}\nworker_processes 1", 2,
+     "directive 'worker_processes' is not terminated by ';' (truncated file?)"),
+])
+def test_nginx_malformed(tmp_path: Path, text: str, line: int, message: str) -> None:
+    path = write(tmp_path, "nginx.conf", text)
+    with pytest.raises(TargetError) as err:
+        scan(path)
+    assert err.value.line == line
+    assert f"cfg/nginx.conf:{line}: {message}" in str(err.value)
+
+
+def test_nginx_include_loop_is_an_error(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", "http { include loop.conf; }\n")
+    write(tmp_path, "loop.conf", "include loop.conf;\n")
+    with pytest.raises(TargetError, match="include loop"):
+        scan(main)
+
+
+# ---- Apache ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("args", "expected"), [
+    (("all",), ["SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]),
+    (("all", "-SSLv3"), ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]),
+    (("-all", "+TLSv1.2", "+TLSv1.3"), ["TLSv1.2", "TLSv1.3"]),
+    (("TLSv1.2",), ["TLSv1.2"]),
+    (("all", "-SSLv3", "-TLSv1", "-TLSv1.1"), ["TLSv1.2", "TLSv1.3"]),
+])
+def test_apache_ssl_protocol(args: tuple[str, ...], expected: list[str]) -> None:
+    assert ssl_protocols(args) == expected
+
+
+def test_apache_vhosts(tmp_path: Path) -> None:
+    main = write(tmp_path, "apache2.conf", """\
+        SSLProtocol all -SSLv3
+        <IfModule ssl_module>
+          SSLCipherSuite HIGH:!aNULL
+        </IfModule>
+        Include sites/*.conf
+        """)
+    write(tmp_path, "sites/x.conf", """\
+        <VirtualHost *:443>
+            ServerName x.example.vn
+            SSLEngine on
+            SSLProtocol -all \\
+                +TLSv1.2
+        </VirtualHost>
+        <VirtualHost *:80>
+            ServerName x.example.vn
+        </VirtualHost>
+        """)
+    obs = scan(main)
+    (tls,) = of(obs, "tls.config")
+    assert tls.attributes["protocols"] == ["TLSv1.2"]
+    assert tls.attributes["protocols_at"] == "cfg/sites/x.conf:4"
+    assert tls.attributes["cipher_string"] == "HIGH:!aNULL"
+    (plain,) = of(obs, "service.listener")
+    assert plain.location.line == 7 and plain.attributes["redirects_to_https"] is False
+
+
+def test_apache_tls13_cipher_suites_and_ssl_prefix(tmp_path: Path) -> None:
+    main = write(tmp_path, "apache2.conf", """\
+        <VirtualHost *:443>
+            SSLEngine on
+            SSLProtocol TLSv1.2 +TLSv1.3
+            SSLCipherSuite SSL ECDHE+AESGCM
+            SSLCipherSuite TLSv1.3 TLS_AES_256_GCM_SHA384
+        </VirtualHost>
+        """)
+    (tls,) = of(scan(main), "tls.config")
+    assert tls.attributes["cipher_string"] == "ECDHE+AESGCM"
+    assert tls.attributes["tls13_suites"] == ["TLS_AES_256_GCM_SHA384"]
+    assert tls.attributes["ciphers_at"] == "cfg/apache2.conf:4"
+
+
+def test_nginx_stream_servers(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", """\
+        stream {
+            ssl_protocols TLSv1.1 TLSv1.2;
+            server { listen 5433 ssl; proxy_pass db:5432; }
+            server { listen 6000; proxy_pass backend:6000; }
+        }
+        """)
+    obs = scan(main)
+    (tls,) = of(obs, "tls.config")
+    assert tls.location.key == "stream.server" and tls.attributes["deprecated_protocols"] == [
+        "TLSv1.1"]
+    assert of(obs, "service.listener") == []
+
+
+def test_apache_unclosed_section(tmp_path: Path) -> None:
+    path = write(tmp_path, "httpd.conf", "<VirtualHost *:80>\nServerName x\n")
+    with pytest.raises(TargetError, match=r"httpd.conf:1: section <VirtualHost> is never"):
+        scan(path)
+
+
+# ---- sshd --------------------------------------------------------------------------------
+SSHD = """\
+# first value wins
+PermitRootLogin no
+PermitRootLogin yes
+PasswordAuthentication no
+Ciphers +aes128-cbc
+MACs -hmac-sha1*,umac-64*
+Include conf.d/*.conf
+
+Match User deploy Address 10.0.0.0/8
+    PasswordAuthentication yes
+    PermitRootLogin yes
+"""
+
+
+def _ssh(obs: list[Observation], context: str, setting: str) -> Observation:
+    (found,) = [o for o in of(obs, "ssh.config") if o.attributes["context"] == context
+                and o.attributes["setting"] == setting]
+    return found
+
+
+def test_sshd_effective_settings_and_match(tmp_path: Path) -> None:
+    main = write(tmp_path, "sshd_config", SSHD)
+    write(tmp_path, "conf.d/extra.conf", "PermitEmptyPasswords yes\nX11Forwarding yes\n")
+    obs = scan(main)
+    root = _ssh(obs, "global", "permit_root_login")
+    assert (root.attributes["value"], root.location.line) == (False, 2)
+    empty = _ssh(obs, "global", "permit_empty_passwords")
+    assert empty.attributes["value"] is True
+    assert (empty.location.uri, empty.location.line) == ("cfg/conf.d/extra.conf", 1)
+    ciphers = _ssh(obs, "global", "ciphers")
+    assert ciphers.attributes["value"][-1] == "aes128-cbc"
+    assert ciphers.attributes["weak"] == ["aes128-cbc"]
+    macs = _ssh(obs, "global", "macs")
+    assert not any(m.startswith(("hmac-sha1", "umac-64")) for m in macs.attributes["value"])
+    kex = _ssh(obs, "global", "kex")
+    assert kex.attributes["explicit"] is False and kex.attributes["weak"] == []
+    match = "User deploy Address 10.0.0.0/8"
+    pw = _ssh(obs, match, "password_authentication")
+    assert (pw.attributes["value"], pw.location.line) == (True, 10)
+    assert {o.attributes["setting"] for o in of(obs, "ssh.config")
+            if o.attributes["context"] == match} == {"password_authentication",
+                                                     "permit_root_login"}
+    assert setting_of(obs, "sshd.Match.User deploy Address 10.0.0.0/8.PermitRootLogin")
+
+
+def test_sshd_defaults(tmp_path: Path) -> None:
+    obs = scan(write(tmp_path, "sshd_config", "Port 22\n"))
+    pw = _ssh(obs, "global", "password_authentication")
+    assert (pw.attributes["value"], pw.attributes["explicit"], pw.location.line) == (
+        True, False, 1)
+    assert _ssh(obs, "global", "permit_root_login").attributes["value"] == "prohibit-password"
+
+
+def test_sshd_malformed(tmp_path: Path) -> None:
+    path = write(tmp_path, "sshd_config", "Port 22\nPermitRootLogin\n")
+    with pytest.raises(TargetError, match=r"cfg/sshd_config:2: directive 'PermitRootLogin' "
+                                          r"has no value"):
+        scan(path)
+
+
+# ---- PostgreSQL ----------------------------------------------------------------------------
+def test_postgresql_conf(tmp_path: Path) -> None:
+    main = write(tmp_path, "postgresql.conf", """\
+        listen_addresses = '*'          # all
+        ssl = on
+        ssl_min_protocol_version = 'TLSv1'
+        ssl_ciphers = 'HIGH:!aNULL'
+        include_if_exists = 'missing.conf'
+        include 'extra.conf'
+        """)
+    write(tmp_path, "extra.conf", "ssl_min_protocol_version = 'TLSv1.2'\n"
+                                  "password_encryption = scram-sha-256\n")
+    obs = scan(main)
+    (tls,) = of(obs, "tls.config")
+    assert tls.attributes["protocols"] == ["TLSv1.2", "TLSv1.3"]  # last value wins
+    assert tls.location.line == 2
+    (lis,) = of(obs, "service.listener")
+    assert lis.attributes["tls"] is True and lis.attributes["addresses"] == ["*"]
+    assert setting_of(obs, "postgresql.password_encryption").attributes["value"] == \
+        "scram-sha-256"
+
+
+def test_postgresql_ssl_off_by_default(tmp_path: Path) -> None:
+    obs = scan(write(tmp_path, "postgresql.conf", "listen_addresses = '10.0.0.1'\n"))
+    (lis,) = of(obs, "service.listener")
+    assert (lis.attributes["tls"], lis.attributes["ssl_configured"], lis.location.line) == (
+        False, False, 1)
+    assert of(obs, "tls.config") == []
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("ssl = 'on\n", "postgresql.conf:1: unterminated quoted value"),
+    ("include 'nope.conf'\n", "postgresql.conf:1: included file 'nope.conf' not found"),
+    ("= on\n", "postgresql.conf:1: expected 'name = value'"),
+])
+def test_postgresql_conf_malformed(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(TargetError, match=message):
+        scan(write(tmp_path, "postgresql.conf", text))
+
+
+HBA = """\
+# TYPE DATABASE USER ADDRESS METHOD
+local   all      postgres                       peer
+host    all      all      127.0.0.1/32          scram-sha-256
+host    "my db"  app,report 10.0.0.0 255.0.0.0  md5
+hostssl all      all      0.0.0.0/0             scram-sha-256 clientcert=verify-full
+host    all      all      ::/0                  trust
+"""
+
+
+def test_pg_hba_rules(tmp_path: Path) -> None:
+    obs = scan(write(tmp_path, "pg_hba.conf", HBA))
+    rules = of(obs, "db.hba_rule")
+    got = [(r.location.line, r.attributes["type"], r.attributes["database"],
+            r.attributes["user"], r.attributes["address"], r.attributes["method"],
+            r.attributes["address_any"], r.attributes["address_loopback"]) for r in rules]
+    assert got == [
+        (2, "local", ["all"], ["postgres"], None, "peer", False, True),
+        (3, "host", ["all"], ["all"], "127.0.0.1/32", "scram-sha-256", False, True),
+        (4, "host", ["my db"], ["app", "report"], "10.0.0.0/8", "md5", False, False),
+        (5, "hostssl", ["all"], ["all"], "0.0.0.0/0", "scram-sha-256", True, False),
+        (6, "host", ["all"], ["all"], "::/0", "trust", True, False),
+    ]
+    assert rules[3].attributes["options"] == ["clientcert"]
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("hots all all 0.0.0.0/0 trust", "unknown connection type 'hots'"),
+    ("host all all 0.0.0.0/0", "a 'host' rule needs at least 5 fields, found 4"),
+    ("host all all 10.0.0.0 255.0.0.0", "no authentication method"),
+    ("host all all", "a 'host' rule needs at least 5 fields, found 3"),
+    ("host all all 0.0.0.0/0 trusted", "unknown authentication method 'trusted'"),
+])
+def test_pg_hba_malformed(tmp_path: Path, line: str, message: str) -> None:
+    path = write(tmp_path, "pg_hba.conf", "local all all peer\n" + line + "\n")
+    with pytest.raises(TargetError) as err:
+        scan(path)
+    assert err.value.line == 2 and f"pg_hba.conf:2: {message}" in str(err.value)
+
+
+# ---- MySQL / Redis -------------------------------------------------------------------------
+def test_my_cnf(tmp_path: Path) -> None:
+    main = write(tmp_path, "my.cnf", """\
+        [client]
+        password = client-canary-pw
+        [mysqld]
+        bind-address = 0.0.0.0
+        tls_version = TLSv1.1,TLSv1.2
+        !includedir conf.d
+        """)
+    write(tmp_path, "conf.d/tls.cnf", "[mysqld]\nrequire-secure-transport = ON\n")
+    obs = scan(main)
+    (lis,) = of(obs, "service.listener")
+    assert (lis.attributes["tls"], lis.attributes["tls_required"]) == (True, True)
+    (tls,) = of(obs, "tls.config")
+    assert tls.attributes["deprecated_protocols"] == ["TLSv1.1"]
+    pw = setting_of(obs, "mysql.client.password")
+    assert pw.attributes["value_masked"] is True
+    assert "client-canary-pw" not in repr(obs)
+
+
+def test_my_cnf_malformed(tmp_path: Path) -> None:
+    with pytest.raises(TargetError, match=r"my.cnf:1: option outside of any \[group\]"):
+        scan(write(tmp_path, "my.cnf", "port = 3306\n[mysqld]\n"))
+
+
+def test_redis(tmp_path: Path) -> None:
+    obs = scan(write(tmp_path, "redis.conf", """\
+        bind 127.0.0.1 -::1
+        port 6379
+        requirepass "redis-canary-secret"
+        tls-port 6380
+        tls-protocols "TLSv1.1 TLSv1.2"
+        """))
+    plain, tls_l = of(obs, "service.listener")
+    assert (plain.attributes["non_loopback"], plain.attributes["auth_required"]) == (False,
+                                                                                   True)
+    assert tls_l.attributes["tls"] is True and tls_l.location.line == 4
+    (tls,) = of(obs, "tls.config")
+    assert tls.attributes["protocols"] == ["TLSv1.1", "TLSv1.2"]
+    assert "redis-canary-secret" not in repr(obs)
+    secret = setting_of(obs, "redis.requirepass")
+    assert secret.attributes["value"] == "•" * 12 + "(19)" and secret.identity.startswith("kh:")
+
+
+# ---- claims and bad input ------------------------------------------------------------------
+@pytest.mark.parametrize(("name", "head", "kind"), [
+    ("nginx.conf", b"", "nginx"),
+    ("site.conf", b"server {\n listen 80;\n}\n", "nginx"),
+    ("vhost.conf", b"<VirtualHost *:80>\n</VirtualHost>\n", "apache"),
+    ("sshd_config", b"", "sshd"),
+    ("hardening.conf", b"PermitRootLogin no\n", "sshd"),
+    ("pg_hba.conf", b"", "pg_hba"),
+    ("hba.conf", b"host all all 0.0.0.0/0 md5\n", "pg_hba"),
+    ("50-server.cnf", b"[mysqld]\nport=3306\n", "mysql"),
+    ("6379.conf", b"requirepass x\nport 6379\n", "redis"),
+    ("app.yaml", b"server: {}", None),
+    ("random.conf", b"\x00\x01binary", None),
+])
+def test_claims(name: str, head: bytes, kind: str | None) -> None:
+    claim = SCANNER.claim(Candidate(f"/x/{name}", name, name, len(head), head))
+    assert (claim.kind if claim else None) == kind
+
+
+def test_binary_and_non_utf8_are_target_errors(tmp_path: Path) -> None:
+    nul = tmp_path / "nginx.conf"
+    nul.write_bytes(b"http {\x00}")
+    with pytest.raises(TargetError, match="NUL byte at offset 6"):
+        scan(nul)
+    latin = tmp_path / "sshd_config"
+    latin.write_bytes(b"Port 22\nBanner caf\xe9\n")
+    with pytest.raises(TargetError, match=r"sshd_config:2: not UTF-8 text"):
+        scan(latin)
+
+
+def test_deterministic(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", NGINX_MAIN)
+    write(tmp_path, "sites/a.conf", NGINX_SITE)
+    first: list[Any] = scan(main)
+    assert first == scan(main)

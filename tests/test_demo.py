@@ -1,0 +1,59 @@
+"""The bundled demo end to end: every scanner contributes, parallel = sequential, the report
+matches the contract, and two runs agree finding for finding."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from auditor.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def scan(tmp_path: Path, name: str, *extra: str) -> dict[str, Any]:
+    out = tmp_path / name
+    code = main(["scan", str(REPO / "fixtures" / "demo"), "--as-of", "2026-11-25",
+                 "--format", "json", "-o", str(out), "-q", *extra])
+    doc: dict[str, Any] = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert code == doc["summary"]["exit_code"] == 1
+    return doc
+
+
+def comparable(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [(f["fingerprint"], f["rule_id"], json.dumps(f["location"], sort_keys=True),
+             f["message"]) for f in doc["findings"]]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return scan(tmp_path_factory.mktemp("demo"), "jobs2", "--jobs", "2")
+
+
+def test_every_scanner_contributes(demo: dict[str, Any]) -> None:
+    ok = {t["scanner"] for t in demo["targets"] if t["status"] == "ok"}
+    assert {"config", "crypto", "services", "pcap", "database", "sqldump", "files"} <= ok
+    assert not [t for t in demo["targets"] if t["status"] == "error"]
+    with_findings = {f["location"]["uri"].split("/demo/")[1].split("/")[0]
+                     for f in demo["findings"]}
+    assert {"portal", "certs", "server", "capture", "db", "logs", "exports"} <= with_findings
+
+
+def test_report_matches_contract(demo: dict[str, Any], shared_dir: Path) -> None:
+    schema = json.loads((shared_dir / "schemas" / "auditor-report-v1.schema.json").read_text())
+    jsonschema.validate(demo, schema)
+    cwes = {c for f in demo["findings"] for c in f["cwe"]}
+    assert {"CWE-798", "CWE-312", "CWE-319", "CWE-327", "CWE-523", "CWE-532"} <= cwes
+    assert all(t["sha256"] for t in demo["targets"] if t["status"] == "ok" and
+               "://" not in t["uri"])
+
+
+def test_sequential_equals_parallel_and_is_deterministic(demo: dict[str, Any],
+                                                         tmp_path: Path) -> None:
+    sequential = scan(tmp_path, "jobs1", "--jobs", "1")
+    assert comparable(sequential) == comparable(demo)
+    assert [t["uri"] for t in sequential["targets"]] == [t["uri"] for t in demo["targets"]]
