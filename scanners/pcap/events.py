@@ -223,11 +223,8 @@ class Recorder:
             self.problem(ctx, packet, f"certificate {position} in the handshake is not "
                                       "valid DER X.509")
             return
-        # NOTE: a self-signed CA sent along with the chain is a trust anchor, never
-        # validated by its own signature: judging it would report the root's SHA-1
-        # signature or self-signature as a weakness of the server.
-        if position > 0 and facts.get("self_signed") and facts.get("is_ca"):
-            return
+        # NOTE: every certificate of the chain is reported with its position; the rules
+        # decide what matters for a CA or a trust anchor (is_ca, self_signed).
         if not self._first(("cert", ctx.server, str(facts["sha256"]))):
             return
         attributes: dict[str, JSONValue] = {
