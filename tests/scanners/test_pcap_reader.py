@@ -194,3 +194,27 @@ def test_small_stream_cap_still_finds_the_logins() -> None:
     assert {o.attributes["protocol"] for o in found if o.kind == "net.cleartext_auth"} >= {
         "ftp", "http-basic", "imap", "pop3", "ldap", "snmp", "postgres", "telnet"}
     assert [o for o in found if o.kind == "net.pii"] == []
+
+
+def test_corrupted_captures_never_crash(tmp_path: Path) -> None:
+    """Random byte damage: the scan finishes, or stops with a TargetError; problems name
+    the frame and never carry data."""
+    import random
+
+    from auditor.models import Problem
+
+    blob = DEMO.read_bytes()
+    rng = random.Random(5)
+    path = tmp_path / "damaged.pcap"
+    for _ in range(40):
+        data = bytearray(blob)
+        for _ in range(rng.randrange(1, 40)):
+            data[rng.randrange(24, len(data))] = rng.randrange(256)
+        path.write_bytes(bytes(data))
+        try:
+            found = scan(path, params={"pcap.pii": False})
+        except TargetError as exc:
+            assert "byte offset" in str(exc)
+            continue
+        for problem in (p for p in found if isinstance(p, Problem)):
+            assert problem.location is not None and problem.location.packet
