@@ -1,10 +1,11 @@
 """Config scanner: settings and secrets in YAML, JSON, TOML, INI/cfg, .env and Java
-.properties files, plus Kubernetes manifests and docker-compose files.
+.properties files and Python settings modules (Django ``settings.py``, read with ``ast``,
+never run), plus Kubernetes manifests and docker-compose files.
 
 Observation kinds:
 
 ``config.setting`` - one per scalar leaf. Attributes: ``format`` (yaml, json, toml, ini,
-env, properties), ``key`` (dotted path, list indexes as numbers:
+env, properties, python), ``key`` (dotted path, list indexes as numbers:
 ``spec.template.spec.containers.0.image``), ``key_leaf`` (the last key segment that is not
 a list index, lower-case, cut at its last dot), ``value``, ``value_masked``,
 ``value_type`` (bool, int, float, null, datetime, string), ``document`` (YAML document
@@ -75,6 +76,8 @@ _WELL_KNOWN = re.compile(
     re.IGNORECASE)
 _K8S_HEAD = re.compile(r"^apiVersion:\s*\S+", re.MULTILINE)
 _K8S_KIND = re.compile(r"^kind:\s*[A-Z]\w*", re.MULTILINE)
+_PY_SETTINGS = re.compile(r"^(?:settings|local_settings|\w+_settings|settings_\w+)\.py$",
+                          re.IGNORECASE)
 _INI_HEAD = re.compile(r"\A(?:\s*(?:[#;].*)?\n)*\s*\[[^\]\n]+\]\s*\n")
 
 
@@ -106,6 +109,10 @@ class ConfigScanner(Scanner):
         lowered = name.lower()
         if lowered in _NOT_OURS:
             return None
+        if lowered.endswith(".py"):
+            in_settings_dir = Path(candidate.path).parent.name == "settings" \
+                and lowered != "__init__.py"
+            return Claim("python", 80) if _PY_SETTINGS.match(name) or in_settings_dir else None
         kind = _kind_by_name(name)
         head = candidate.text_head()
         if kind is None:

@@ -1,5 +1,6 @@
 """Parsers for the text-only formats (.env, INI/cfg, Java .properties) and the dispatch
-from a format name to its parser.
+from a format name to its parser (YAML/TOML: structured.py, JSON: jsonwalk.py, Python
+settings modules: pysettings.py).
 
 Every parser yields :class:`~scanners.config.settings.Setting` leaves (dotted key path,
 value, 1-based line) and raises :class:`~auditor.errors.TargetError` with the line for a
@@ -19,13 +20,15 @@ from dotenv.parser import parse_stream
 from auditor.errors import TargetError
 from auditor.models import Problem
 from scanners.config.jsonwalk import json_settings
+from scanners.config.pysettings import python_settings
 from scanners.config.settings import Setting, text_lines
 from scanners.config.structured import toml_settings, yaml_documents, yaml_settings
 
 __all__ = ["FORMATS", "env_settings", "ini_settings", "parse", "properties_settings"]
 
 #: formats this package reads (the Target ``kind`` values the scanner claims)
-FORMATS = ("yaml", "kubernetes", "compose", "json", "toml", "ini", "env", "properties")
+FORMATS = ("yaml", "kubernetes", "compose", "json", "toml", "ini", "env", "properties",
+           "python")
 
 
 def env_settings(text: str) -> Iterator[Setting | Problem]:
@@ -165,5 +168,7 @@ def parse(kind: str, text: str) -> Iterator[Setting | Problem]:
         yield from env_settings(text)
     elif kind == "properties":
         yield from properties_settings(text)
+    elif kind == "python":
+        yield from python_settings(text)
     else:
         raise TargetError(f"unsupported config format {kind!r}")

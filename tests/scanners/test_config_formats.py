@@ -330,3 +330,47 @@ def test_json_with_comments_and_trailing_commas(tmp_path: Path) -> None:
     assert settings(scan(tmp_path, "tsconfig.json", text)) == [
         ("compilerOptions.strict", True, 4), ("compilerOptions.paths.@app/*.0", "src/*", 5),
         ("url", "http://x.vn//a", 7)]
+
+
+DJANGO = '''\
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEBUG = True
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "django-insecure-9f2k")
+ALLOWED_HOSTS = ["portal.example.vn", "localhost"]
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "PASSWORD": os.getenv("DB_PASSWORD"),
+        "PORT": 5432,
+    },
+}
+timeout = 30
+LOGGING_LEVEL: str = "INFO"
+'''
+
+
+def test_python_settings_module(tmp_path: Path) -> None:
+    assert settings(scan(tmp_path, "settings.py", DJANGO)) == [
+        ("DEBUG", True, 5), ("SECRET_KEY", "••••••••••••(20)", 6),
+        ("ALLOWED_HOSTS.0", "portal.example.vn", 7), ("ALLOWED_HOSTS.1", "localhost", 7),
+        ("DATABASES.default.ENGINE", "django.db.backends.postgresql", 10),
+        ("DATABASES.default.PORT", 5432, 12), ("LOGGING_LEVEL", "INFO", 16)]
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("settings.py", "python"), ("local_settings.py", "python"), ("prod_settings.py", "python"),
+    ("portal/settings/production.py", "python"), ("portal/settings/__init__.py", None),
+    ("manage.py", None), ("views.py", None)])
+def test_python_settings_claims(path: str, expected: str | None) -> None:
+    name = Path(path).name
+    claim = SCANNER.claim(Candidate(path, path, name, 10, b"DEBUG = True\n"))
+    assert (claim.kind if claim else None) == expected
+
+
+def test_python_syntax_error_is_a_target_error(tmp_path: Path) -> None:
+    with pytest.raises(TargetError, match="invalid Python at line 2") as info:
+        scan(tmp_path, "settings.py", f"A = 1\nB = ('{CANARY}'\n")
+    assert CANARY not in str(info.value)

@@ -83,6 +83,8 @@ GOLDEN = sorted([
     ("core.secret.password-assignment", "reporting/appsettings.json", "Jwt.SigningKey", 8),
     ("core.secret.private-key", "reporting/appsettings.json", "Saml.PrivateKey", 12),
     ("core.config.verbose-errors", "legacy/portal.ini", "app.display_errors", 4),
+    ("core.config.debug-enabled", "admin/portal_admin/settings.py", "DEBUG", 4),
+    ("core.secret.password-assignment", "admin/portal_admin/settings.py", "SECRET_KEY", 5),
     ("core.config.cleartext-auth-endpoint", "legacy/portal.ini", "ldap.url", 7),
     ("core.k8s.privileged-container", "deploy/k8s/citizen-sync.yaml",
      "spec.template.spec.containers.0", 17),

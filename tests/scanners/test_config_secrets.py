@@ -104,6 +104,8 @@ POSITIVES = [
      f"//registry.npmjs.org/:_authToken={NPM}\n", ("npm-token", "//registry.npmjs.org/", 2)),
     ("git-credentials", ".git-credentials", f"https://an:{PASSWORD}@git.example.vn\n",
      ("url-password", "https", 1)),
+    ("django", "settings.py", f'import os\nSECRET_KEY = os.environ.get("K", "{PASSWORD}")\n',
+     ("password-assignment", "SECRET_KEY", 2)),
     ("password-key", "app.yaml", f"mail:\n  smtp_password: {PASSWORD}\n",
      ("password-assignment", "mail.smtp_password", 2)),
     ("password-camel", "appsettings.json", f'{{"Jwt": {{"SigningKey": "{ENTROPY}"}}}}',
