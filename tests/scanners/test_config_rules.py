@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from auditor.cli import main
+from auditor.plugins import load_reporters
 
 REPO = Path(__file__).resolve().parents[2]
 PORTAL = REPO / "fixtures" / "demo" / "portal"
@@ -110,7 +111,8 @@ HARDENED = ["api/config/app.production.yaml", "api/.env.example", "api/package-l
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any], Path]:
     out = tmp_path_factory.mktemp("demo")
-    code = main(["scan", str(PORTAL), "--pack", "core", "--format", "json,sarif,md",
+    formats = ",".join(sorted(load_reporters()))  # every installed report format
+    code = main(["scan", str(PORTAL), "--pack", "core", "--format", formats,
                  "-o", str(out), "--as-of", "2026-12-01"])
     return code, json.loads((out / "report.json").read_text(encoding="utf-8")), out
 
@@ -140,7 +142,8 @@ def test_demo_reports_carry_no_planted_secret(
     gen = _generator()
     tokens = gen._tokens(20251201)
     texts = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir() if p.is_file()}
-    assert {"report.json", "report.sarif", "report.md"} <= set(texts)
+    assert {"report.json", "report.sarif", "report.md", "report.html", "report.csv"} \
+        <= set(texts)
     for name, value in tokens.items():
         probe = value.splitlines()[0][:40] if name == "pem" else value
         for fmt, text in texts.items():
