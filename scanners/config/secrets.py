@@ -29,7 +29,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from scanners.config.values import is_placeholder, is_secret_key, key_words, shannon_entropy
+from scanners.config.values import (
+    is_placeholder,
+    is_prose,
+    is_secret_key,
+    key_words,
+    shannon_entropy,
+)
 
 __all__ = [
     "Hit",
@@ -214,14 +220,17 @@ def value_secrets(key: str, value: str, line: int, *, entropy: bool = True) -> I
     """Secrets in one setting: a secret-named ``key`` with a literal ``value``,
     ``name=secret`` pairs inside the value, or (``entropy``) a random-looking token."""
     text = _literal(value)
+    # NOTE: a sentence under a secret-looking key (a title, help text, a message such as
+    # "Set password_encryption = scram-sha-256 ...") is not a secret, nor is what it quotes.
     if is_secret_key(key):
         if text and not is_placeholder(text) and not _PATH_VALUE.match(text) \
-                and "://" not in text:
+                and "://" not in text and not is_prose(text):
             yield Hit("password-assignment", text, line, _password_confidence(text))
         return
     found = False
     lowered = text.lower()
-    inline = ("=" in text or ":" in text) and any(w in lowered for w in _INLINE_WORDS)
+    inline = ("=" in text or ":" in text) and any(w in lowered for w in _INLINE_WORDS) \
+        and not is_prose(text)
     for match in _INLINE.finditer(text) if inline else ():
         name, secret = match.group(1), _literal(match.group(2))
         if is_secret_key(name) and secret and not is_placeholder(secret) \

@@ -22,6 +22,7 @@ __all__ = [
     "UrlFacts",
     "display_value",
     "is_placeholder",
+    "is_prose",
     "is_secret_key",
     "key_words",
     "shannon_entropy",
@@ -117,6 +118,16 @@ def is_placeholder(value: str) -> bool:
     if text.casefold() in _PLACEHOLDER_WORDS:
         return True
     return any(p.search(text) for p in _PLACEHOLDER_RES)
+
+
+def is_prose(text: str) -> bool:
+    """Whether a value reads as a sentence (a title, a message, help text) rather than a
+    secret: four or more words, at least half of them made of letters only."""
+    words = text.split()
+    if len(words) < 4:
+        return False
+    letters = sum(1 for w in words if w.strip(".,;:!?()'\"").isalpha())
+    return letters >= 0.5 * len(words)
 
 
 def shannon_entropy(text: str) -> float:

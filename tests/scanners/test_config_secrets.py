@@ -176,6 +176,10 @@ NEGATIVES = [
      "password_policy: strong\nlong: ThisIsALongCamelCaseIdentifierName\n"
      "signing_class: com.example.portal.security.JwtSigningKeyProvider\n"
      "session_store: RedisIndexedSessionRepositoryFactoryBean\n"),
+    ("prose-under-secret-keys", "rules.vi.yaml",
+     "core.db.account-empty-password: Tài khoản cơ sở dữ liệu có mật khẩu rỗng\n"
+     "help:\n  remediation: Set password_encryption = scram-sha-256 and reset passwords.\n"
+     "  token_help: Paste the token you were given by the administrator here\n"),
     ("ansible-vault", "vars.yaml", "db_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n"
      "  6231336165356661623134\n"),
 ]

@@ -8,6 +8,7 @@ import pytest
 from scanners.config.values import (
     display_value,
     is_placeholder,
+    is_prose,
     is_secret_key,
     key_words,
     shown_placeholder,
@@ -100,3 +101,14 @@ def test_url_facts(url: str, masked: str, facts: dict[str, object]) -> None:
 @pytest.mark.parametrize("value", ["not a url", "C:\\path", "mailto:a@b.vn", "http://[::1"])
 def test_url_facts_none(value: str) -> None:
     assert url_facts(value) is None
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("Tài khoản cơ sở dữ liệu có mật khẩu rỗng", True),
+    ("Set password_encryption = scram-sha-256 and reset passwords.", True),
+    ("correct horse battery staple", True),
+    ("--user admin --password Hunter22x --host db", False),
+    ("Server=s;User Id=u;Password=Hunter22x;", False), ("Hunter 22 x", False),
+])
+def test_is_prose(value: str, expected: bool) -> None:
+    assert is_prose(value) is expected
