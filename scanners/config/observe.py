@@ -177,8 +177,8 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
         docs.clear()
 
     text_hits = list(text_secrets(text))
-    by_line: dict[int, list[int]] = {}
-    for i, s in enumerate(settings):
+    by_line: dict[int, list[int]] = {}  # NOTE: only needed to place text hits
+    for i, s in enumerate(settings if text_hits else ()):
         for line in range(s.line, min(s.end_line, s.line + 500) + 1):
             by_line.setdefault(line, []).append(i)
 
@@ -208,7 +208,7 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
     value_hits: list[tuple[Hit, str | None, str | None]] = []
     flagged: set[int] = set()
     for i, s in enumerate(settings):
-        if _k8s_secret_value(s, docs):
+        if docs and _k8s_secret_value(s, docs):
             flagged.add(i)
             continue
         key = effective.get(i, s.name)

@@ -33,9 +33,14 @@ class Setting:
     name: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key", ".".join(str(p) for p in self.path))
-        name = next((p for p in reversed(self.path) if isinstance(p, str)), "")
-        object.__setattr__(self, "name", name.rsplit(".", 1)[-1])
+        path = self.path
+        object.__setattr__(self, "key", ".".join(map(str, path)))
+        name = ""
+        for part in reversed(path):
+            if isinstance(part, str):
+                name = part.rsplit(".", 1)[-1]
+                break
+        object.__setattr__(self, "name", name)
 
     @classmethod
     def of(cls, path: tuple[str | int, ...], raw: object, line: int, end_line: int,
