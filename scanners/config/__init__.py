@@ -1,11 +1,12 @@
 """Config scanner: settings and secrets in YAML, JSON, TOML, INI/cfg, .env and Java
-.properties files and Python settings modules (Django ``settings.py``, read with ``ast``,
-never run), plus Kubernetes manifests and docker-compose files.
+.properties files, Python settings modules (Django ``settings.py``, read with ``ast``,
+never run) and Dockerfile ``ENV``/``ARG`` values, plus Kubernetes manifests and
+docker-compose files.
 
 Observation kinds:
 
 ``config.setting`` - one per scalar leaf. Attributes: ``format`` (yaml, json, toml, ini,
-env, properties, python), ``key`` (dotted path, list indexes as numbers:
+env, properties, python, dockerfile), ``key`` (dotted path, list indexes as numbers:
 ``spec.template.spec.containers.0.image``), ``key_leaf`` (the last key segment that is not
 a list index, lower-case, cut at its last dot), ``value``, ``value_masked``,
 ``value_type`` (bool, int, float, null, datetime, string), ``document`` (YAML document
@@ -78,6 +79,9 @@ _K8S_HEAD = re.compile(r"^apiVersion:\s*\S+", re.MULTILINE)
 _K8S_KIND = re.compile(r"^kind:\s*[A-Z]\w*", re.MULTILINE)
 _PY_SETTINGS = re.compile(r"^(?:settings|local_settings|\w+_settings|settings_\w+)\.py$",
                           re.IGNORECASE)
+_DOCKERFILE = re.compile(r"^(?:Dockerfile|Containerfile)(?:\.[\w.-]+)?$|^[\w.-]+\.dockerfile$",
+                         re.IGNORECASE)
+_DOC_SUFFIXES = (".md", ".txt", ".rst", ".adoc", ".html")
 _INI_HEAD = re.compile(r"\A(?:\s*(?:[#;].*)?\n)*\s*\[[^\]\n]+\]\s*\n")
 
 
@@ -109,6 +113,8 @@ class ConfigScanner(Scanner):
         lowered = name.lower()
         if lowered in _NOT_OURS:
             return None
+        if _DOCKERFILE.match(name) and not lowered.endswith(_DOC_SUFFIXES):
+            return Claim("dockerfile", 80)
         if lowered.endswith(".py"):
             in_settings_dir = Path(candidate.path).parent.name == "settings" \
                 and lowered != "__init__.py"

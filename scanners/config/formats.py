@@ -1,4 +1,5 @@
-"""Parsers for the text-only formats (.env, INI/cfg, Java .properties) and the dispatch
+"""Parsers for the text-only formats (.env, INI/cfg, Java .properties, Dockerfile ENV/ARG)
+and the dispatch
 from a format name to its parser (YAML/TOML: structured.py, JSON: jsonwalk.py, Python
 settings modules: pysettings.py).
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import configparser
 import io
 import re
+import shlex
 from collections.abc import Iterator
 
 from dotenv.parser import parse_stream
@@ -24,11 +26,12 @@ from scanners.config.pysettings import python_settings
 from scanners.config.settings import Setting, text_lines
 from scanners.config.structured import toml_settings, yaml_documents, yaml_settings
 
-__all__ = ["FORMATS", "env_settings", "ini_settings", "parse", "properties_settings"]
+__all__ = ["FORMATS", "dockerfile_settings", "env_settings", "ini_settings", "parse",
+           "properties_settings"]
 
 #: formats this package reads (the Target ``kind`` values the scanner claims)
 FORMATS = ("yaml", "kubernetes", "compose", "json", "toml", "ini", "env", "properties",
-           "python")
+           "python", "dockerfile")
 
 
 def env_settings(text: str) -> Iterator[Setting | Problem]:
@@ -153,6 +156,48 @@ def properties_settings(text: str) -> Iterator[Setting]:
         yield Setting(path=(_unescape(key),), value=_unescape(value), line=first, end_line=last)
 
 
+# ---- Dockerfile ENV / ARG ---------------------------------------------------------------
+_INSTRUCTION = re.compile(r"^\s*(ENV|ARG)\s+(.*)$", re.IGNORECASE | re.DOTALL)
+
+
+def dockerfile_settings(text: str) -> Iterator[Setting | Problem]:
+    """``ENV`` and ``ARG`` values of a Dockerfile (keys ``ENV.NAME``, ``ARG.NAME``): they
+    end up in the image and its history, so a literal secret there is shipped with it."""
+    pending: list[str] = []
+    first = 0
+    for number, raw in enumerate(text_lines(text), start=1):
+        stripped = raw.strip()
+        if not pending and (not stripped or stripped.startswith("#")):
+            continue
+        if not pending:
+            first = number
+        if stripped.endswith("\\"):
+            pending.append(stripped[:-1])
+            continue
+        pending.append(stripped)
+        logical, pending = " ".join(pending), []
+        match = _INSTRUCTION.match(logical)
+        if match is None:
+            continue
+        instruction, rest = match.group(1).upper(), match.group(2).strip()
+        try:
+            words = shlex.split(rest, comments=False, posix=True)
+        except ValueError:
+            yield Problem(f"line {first}: unbalanced quotes in {instruction}; line skipped")
+            continue
+        pairs: list[tuple[str, str | None]]
+        if instruction == "ENV" and words and "=" not in words[0]:
+            pairs = [(words[0], " ".join(words[1:]))]  # legacy form: ENV KEY value
+        else:
+            pairs = [(w.partition("=")[0], w.partition("=")[2] if "=" in w else None)
+                     for w in words]
+        for name, value in pairs:
+            if name:
+                yield Setting(path=(instruction, name), value=value, line=first,
+                              end_line=number,
+                              value_type="string" if value is not None else "null")
+
+
 def parse(kind: str, text: str) -> Iterator[Setting | Problem]:
     """Settings of ``text`` read as format ``kind`` (one of :data:`FORMATS`)."""
     if kind in {"yaml", "kubernetes", "compose"}:
@@ -170,5 +215,7 @@ def parse(kind: str, text: str) -> Iterator[Setting | Problem]:
         yield from properties_settings(text)
     elif kind == "python":
         yield from python_settings(text)
+    elif kind == "dockerfile":
+        yield from dockerfile_settings(text)
     else:
         raise TargetError(f"unsupported config format {kind!r}")

@@ -374,3 +374,30 @@ def test_python_syntax_error_is_a_target_error(tmp_path: Path) -> None:
     with pytest.raises(TargetError, match="invalid Python at line 2") as info:
         scan(tmp_path, "settings.py", f"A = 1\nB = ('{CANARY}'\n")
     assert CANARY not in str(info.value)
+
+
+DOCKERFILE = '''\
+FROM python:3.12-slim
+# build arguments
+ARG APP_VERSION=1.4.2
+ARG PIP_INDEX_TOKEN
+ENV PYTHONUNBUFFERED=1 \\
+    APP_HOME="/srv/cong dich vu"
+ENV LEGACY_MODE on
+RUN pip install -r requirements.txt
+'''
+
+
+def test_dockerfile_env_and_arg(tmp_path: Path) -> None:
+    assert settings(scan(tmp_path, "Dockerfile", DOCKERFILE)) == [
+        ("ARG.APP_VERSION", "1.4.2", 3), ("ARG.PIP_INDEX_TOKEN", None, 4),
+        ("ENV.PYTHONUNBUFFERED", "1", 5), ("ENV.APP_HOME", "/srv/cong dich vu", 5),
+        ("ENV.LEGACY_MODE", "on", 7)]
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("Dockerfile", "dockerfile"), ("Dockerfile.prod", "dockerfile"),
+    ("api.dockerfile", "dockerfile"), ("Containerfile", "dockerfile"), ("Dockerfile.md", None)])
+def test_dockerfile_claims(name: str, kind: str | None) -> None:
+    claim = SCANNER.claim(Candidate(name, name, name, 10, b"FROM x\n"))
+    assert (claim.kind if claim else None) == kind

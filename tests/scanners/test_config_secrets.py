@@ -106,6 +106,8 @@ POSITIVES = [
      ("url-password", "https", 1)),
     ("django", "settings.py", f'import os\nSECRET_KEY = os.environ.get("K", "{PASSWORD}")\n',
      ("password-assignment", "SECRET_KEY", 2)),
+    ("dockerfile", "Dockerfile", f"FROM x\nENV DB_HOST=db \\\n    DB_PASSWORD={PASSWORD}\n",
+     ("password-assignment", "ENV.DB_PASSWORD", 2)),
     ("password-key", "app.yaml", f"mail:\n  smtp_password: {PASSWORD}\n",
      ("password-assignment", "mail.smtp_password", 2)),
     ("password-camel", "appsettings.json", f'{{"Jwt": {{"SigningKey": "{ENTROPY}"}}}}',
