@@ -102,8 +102,8 @@ class ConfigScanner(Scanner):
 
     name: ClassVar[str] = "config"
     description: ClassVar[str] = (
-        "YAML/JSON/TOML/INI/.env/.properties settings and secrets; Kubernetes manifests "
-        "and docker-compose files")
+        "YAML/JSON/TOML/INI/.env/.properties, Python settings and Dockerfile ENV/ARG: "
+        "settings and secrets; Kubernetes manifests and docker-compose files")
     emits: ClassVar[tuple[str, ...]] = (
         "config.setting", "secret", "k8s.container", "k8s.secret", "compose.service")
 
