@@ -152,6 +152,8 @@ def text_secrets(text: str) -> Iterator[Hit]:
             continue
         if name == "jwt" and not _jwt_ok(token):
             continue
+        if name == "aws-access-key" and token.endswith("EXAMPLE"):
+            continue  # AKIAIOSFODNN7EXAMPLE: the key ID of AWS's own documentation
         yield Hit(name, token, line, confidence, prefix)
 
 
@@ -180,6 +182,15 @@ def _literal(value: str) -> str:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1]
     return text
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z_.-]*$")
+
+
+def _names_a_secret(value: str) -> bool:
+    """``NextToken``, ``DB_PASSWORD``, ``api_key``: an identifier that itself names a
+    secret (a field name, an environment variable) rather than being one."""
+    return bool(_IDENTIFIER.match(value)) and is_secret_key(value)
 
 
 def _password_confidence(value: str) -> str:
@@ -224,7 +235,7 @@ def value_secrets(key: str, value: str, line: int, *, entropy: bool = True) -> I
     # "Set password_encryption = scram-sha-256 ...") is not a secret, nor is what it quotes.
     if is_secret_key(key):
         if text and not is_placeholder(text) and not _PATH_VALUE.match(text) \
-                and "://" not in text and not is_prose(text):
+                and "://" not in text and not is_prose(text) and not _names_a_secret(text):
             yield Hit("password-assignment", text, line, _password_confidence(text))
         return
     found = False
@@ -234,7 +245,7 @@ def value_secrets(key: str, value: str, line: int, *, entropy: bool = True) -> I
     for match in _INLINE.finditer(text) if inline else ():
         name, secret = match.group(1), _literal(match.group(2))
         if is_secret_key(name) and secret and not is_placeholder(secret) \
-                and not _PATH_VALUE.match(secret):
+                and not _PATH_VALUE.match(secret) and not _names_a_secret(secret):
             found = True
             yield Hit("password-assignment", secret, line, _password_confidence(secret),
                       name=name)

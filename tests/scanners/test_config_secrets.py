@@ -182,6 +182,11 @@ NEGATIVES = [
      "core.db.account-empty-password: Tài khoản cơ sở dữ liệu có mật khẩu rỗng\n"
      "help:\n  remediation: Set password_encryption = scram-sha-256 and reset passwords.\n"
      "  token_help: Paste the token you were given by the administrator here\n"),
+    ("names-of-secrets", "paginators.json",
+     '{"pagination": {"List": {"input_token": "NextToken", "output_token": "nextToken"}},'
+     ' "env": {"password": "DB_PASSWORD"}}'),
+    ("aws-documentation-example", "example.json",
+     '{"Credentials": {"AccessKeyId": "AKIAIOSFODNN7EXAMPLE"}}'),
     ("ansible-vault", "vars.yaml", "db_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n"
      "  6231336165356661623134\n"),
 ]
