@@ -185,12 +185,17 @@ def _literal(value: str) -> str:
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z_.-]*$")
+_CAMEL_NAME = re.compile(r"^(?:[A-Z]?[a-z]+(?:[A-Z][a-z]+)+|[A-Za-z]+(?:\.[A-Za-z]+)+)$")
 
 
 def _names_a_secret(value: str) -> bool:
     """``NextToken``, ``DB_PASSWORD``, ``api_key``: an identifier that itself names a
-    secret (a field name, an environment variable) rather than being one."""
-    return bool(_IDENTIFIER.match(value)) and is_secret_key(value)
+    secret (a field name, an environment variable) rather than being one; also a
+    camel-case or dotted name (``NextMarker``, ``EngineDefaults.Marker``) - field names
+    in API descriptions, not passwords."""
+    if not _IDENTIFIER.match(value):
+        return False
+    return is_secret_key(value) or bool(_CAMEL_NAME.match(value))
 
 
 def _password_confidence(value: str) -> str:

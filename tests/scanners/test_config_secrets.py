@@ -183,7 +183,8 @@ NEGATIVES = [
      "help:\n  remediation: Set password_encryption = scram-sha-256 and reset passwords.\n"
      "  token_help: Paste the token you were given by the administrator here\n"),
     ("names-of-secrets", "paginators.json",
-     '{"pagination": {"List": {"input_token": "NextToken", "output_token": "nextToken"}},'
+     '{"pagination": {"List": {"input_token": "NextToken", "output_token": "nextToken"},'
+     ' "Get": {"input_token": "NextMarker", "output_token": "EngineDefaults.Marker"}},'
      ' "env": {"password": "DB_PASSWORD"}}'),
     ("aws-documentation-example", "example.json",
      '{"Credentials": {"AccessKeyId": "AKIAIOSFODNN7EXAMPLE"}}'),
