@@ -59,6 +59,7 @@ _NOT_SECRET_WORDS = frozenset({
     "arn", "kms", "vault", "manager", "keyring", "alias", "command", "cmd", "helper",
     "require", "requires", "use", "allow", "allowed", "check", "verify", "show", "ask",
     "change", "forgot", "forgotten", "strategy", "method", "grant", "flow", "auth_method",
+    "spec", "usage", "state", "status", "origin", "source",
 })
 
 _DEFAULTED = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=])(.*)\}$")

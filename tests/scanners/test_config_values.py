@@ -28,6 +28,7 @@ from scanners.config.values import (
     ("monkey", False), ("secretary", False), ("token_endpoint", False),
     ("password_hash", False), ("require_password", False), ("username", False),
     ("show_password", False), ("password_grant", False), ("use_token", False),
+    ("CustomerMasterKeySpec", False), ("KeyUsage", False), ("token_status", False),
 ])
 def test_is_secret_key(key: str, expected: bool) -> None:
     assert is_secret_key(key) is expected
