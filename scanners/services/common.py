@@ -200,7 +200,7 @@ _POLICY_LEAVES = frozenset({
     "tls-ciphersuites", "tls-protocols", "ssl_cipher", "tls_version", "tls_ciphersuites",
     "ssl_conf_command", "sslopensslconfcmd", "ssl_ecdh_curve", "ssl_min_protocol_version",
     "ssl_max_protocol_version", "listen", "server_name", "listen_addresses", "bind",
-    "bind_address"})
+    "bind_address", "return", "rewrite", "try_files", "root", "alias", "index"})
 
 
 def setting(fmt: str, key: str, raw: str, at: tuple[str, int], hash_key: bytes,

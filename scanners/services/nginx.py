@@ -72,8 +72,11 @@ def _tokens(text: str, uri: str) -> Iterator[tuple[str, int, bool]]:
             i = j + 1
         else:
             j = i
-            while j < n and not text[j].isspace() and text[j] not in "{};" and \
-                    not (text[j] == "#" and j == i):
+            while j < n and not text[j].isspace() and text[j] not in "{};":
+                if text[j] == "$" and text[j + 1:j + 2] == "{":  # ${var} inside a word
+                    close = text.find("}", j)
+                    j = close + 1 if close > 0 else n
+                    continue
                 j += 1
             yield text[i:j], line, False
             i = j

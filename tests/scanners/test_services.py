@@ -118,6 +118,22 @@ def test_nginx_auth_paths(tmp_path: Path) -> None:
     assert lis.attributes["auth_paths"] == ["^/(account|static)/", "auth_basic"]
 
 
+def test_nginx_braced_variables(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", """\
+        http {
+            server {
+                listen 80;
+                return 301 https://${host}${request_uri};
+            }
+        }
+        """)
+    obs = scan(main)
+    assert setting_of(obs, "http.server.return").attributes["value"] == \
+        "301 https://${host}${request_uri}"
+    (lis,) = of(obs, "service.listener")
+    assert lis.attributes["redirects_to_https"] is True
+
+
 def test_nginx_defaults_when_nothing_configured(tmp_path: Path) -> None:
     main = write(tmp_path, "nginx.conf", """\
         http {
