@@ -134,6 +134,25 @@ def test_nginx_braced_variables(tmp_path: Path) -> None:
     assert lis.attributes["redirects_to_https"] is True
 
 
+def test_assume_openssl3_option(tmp_path: Path) -> None:
+    main = write(tmp_path, "postgresql.conf", "ssl = on\n")  # default HIGH:MEDIUM:+3DES:!aNULL
+    target = Target(uri="cfg/postgresql.conf", locator=str(main), kind="postgresql",
+                    scanner="services")
+
+    def tls_of(params: dict[str, Any]) -> Observation:
+        options = ScanOptions(as_of=dt.date(2026, 11, 25), hash_key=b"k", params=params)
+        (found,) = [o for o in SCANNER.scan(target, options)
+                    if isinstance(o, Observation) and o.kind == "tls.config"]
+        return found
+
+    default = tls_of({})
+    assert "DES-CBC3-SHA" in default.attributes["weak_suites"]
+    modern = tls_of({"services.assume_openssl3": True})
+    assert modern.attributes["weak_suites"] == [] and modern.attributes["openssl3_assumed"]
+    assert modern.attributes["source"] == "postgresql"  # service facts kept
+    assert modern.location == default.location
+
+
 def test_nginx_defaults_when_nothing_configured(tmp_path: Path) -> None:
     main = write(tmp_path, "nginx.conf", """\
         http {
