@@ -149,6 +149,10 @@ def ssh(setting: str, value: Any, **extra: Any) -> Observation:
     (ssh("password_authentication", True), {}, ["core.sshd.password-authentication"]),
     (ssh("password_authentication", True), {"ssh_allow_password_authentication": True}, []),
     (ssh("password_authentication", False), {}, []),
+    (ssh("kbd_interactive_authentication", True, use_pam=True), {},
+     ["core.sshd.keyboard-interactive-password"]),
+    (ssh("kbd_interactive_authentication", True, use_pam=False), {}, []),
+    (ssh("kbd_interactive_authentication", False, use_pam=True), {}, []),
     (ssh("ciphers", ["aes128-cbc"], weak=["aes128-cbc"]), {}, ["core.ssh.weak-algorithm"]),
     (ssh("macs", ["hmac-sha2-256"], weak=[]), {}, []),
 ])

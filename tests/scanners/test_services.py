@@ -362,6 +362,15 @@ def test_sshd_effective_settings_and_match(tmp_path: Path) -> None:
     assert setting_of(obs, "sshd.Match.User deploy Address 10.0.0.0/8.PermitRootLogin")
 
 
+def test_sshd_keyboard_interactive_knows_use_pam(tmp_path: Path) -> None:
+    text = "UsePAM yes\nPasswordAuthentication no\nMatch User x\n  KbdInteractiveAuthentication yes\n"
+    obs = scan(write(tmp_path, "sshd_config", text))
+    glob_kbd = _ssh(obs, "global", "kbd_interactive_authentication")
+    assert (glob_kbd.attributes["value"], glob_kbd.attributes["use_pam"]) == (True, True)
+    match = _ssh(obs, "User x", "kbd_interactive_authentication")
+    assert match.attributes["use_pam"] is True and match.location.line == 4
+
+
 def test_sshd_defaults(tmp_path: Path) -> None:
     obs = scan(write(tmp_path, "sshd_config", "Port 22\n"))
     pw = _ssh(obs, "global", "password_authentication")
