@@ -363,7 +363,8 @@ def test_sshd_effective_settings_and_match(tmp_path: Path) -> None:
 
 
 def test_sshd_keyboard_interactive_knows_use_pam(tmp_path: Path) -> None:
-    text = "UsePAM yes\nPasswordAuthentication no\nMatch User x\n  KbdInteractiveAuthentication yes\n"
+    text = ("UsePAM yes\nPasswordAuthentication no\n"
+            "Match User x\n  KbdInteractiveAuthentication yes\n")
     obs = scan(write(tmp_path, "sshd_config", text))
     glob_kbd = _ssh(obs, "global", "kbd_interactive_authentication")
     assert (glob_kbd.attributes["value"], glob_kbd.attributes["use_pam"]) == (True, True)
