@@ -19,7 +19,8 @@ Attributes::
     weak_suites          suites carrying a weak flag (data: weak_flags)
     weak_suites_summary  the first few of them, for messages
     outside_profile      ids of the profiles this context does not satisfy
-    profile_gaps         {profile: {"protocols": [...], "suites": [...]}} what breaks each
+    profile_gaps         {profile: {"protocols": [...], "missing_protocols": [...],
+                         "suites": [...]}} what breaks each
     unknown_cipher_tokens keywords OpenSSL would silently ignore
 """
 
@@ -75,6 +76,7 @@ class Profile:
     id: str
     title: str
     protocols: frozenset[str]
+    required: frozenset[str]  # versions that must be enabled
     suites: frozenset[int] | None  # allowed TLS<=1.2 codes; None = judged by flags
     tls13_suites: frozenset[int] | None
     forbidden_flags: frozenset[str]
@@ -108,6 +110,7 @@ def _policy() -> _Policy:
         items.append(Profile(
             id=pid, title=str(spec.get("title", pid)),
             protocols=frozenset(spec["protocols"]),
+            required=frozenset(spec.get("required_protocols", ())),
             suites=_codes(spec["suites"], pid) if "suites" in spec else None,
             tls13_suites=_codes(spec["tls13_suites"], pid) if "tls13_suites" in spec else None,
             forbidden_flags=frozenset(spec.get("forbidden_flags", ())),
@@ -133,7 +136,9 @@ def _gaps(profile: Profile, protocols: Sequence[str], suites: Sequence[CipherSui
                 bad_suites.append(s.name)
     if "TLSv1.3" in protocols and profile.tls13_suites is not None:
         bad_suites.extend(s.name for s in tls13 if s.code not in profile.tls13_suites)
-    return {"protocols": bad_protocols, "suites": bad_suites}
+    missing: list[JSONValue] = [p for p in PROTOCOLS if p in profile.required
+                                and p not in protocols]
+    return {"protocols": bad_protocols, "missing_protocols": missing, "suites": bad_suites}
 
 
 def _summary(names: Sequence[JSONValue], shown: int = 4) -> str:
@@ -173,7 +178,7 @@ def tls_config_facts(protocols: Sequence[str] | None, cipher_string: str | None,
     outside: list[JSONValue] = []
     for profile in policy.profiles:
         gap = _gaps(profile, enabled, suites, tls13)
-        if gap["protocols"] or gap["suites"]:
+        if gap["protocols"] or gap["suites"] or gap["missing_protocols"]:
             outside.append(profile.id)
             gaps[profile.id] = gap
     return {
