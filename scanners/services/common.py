@@ -170,8 +170,8 @@ def safe_word(token: str) -> str:
 def is_loopback(address: str) -> bool | None:
     """True for loopback addresses/names, False for others, None when unknown."""
     host = address.strip().strip("[]").lstrip("-")
-    if host in {"localhost", "ip6-localhost"}:
-        return True
+    if host in {"localhost", "ip6-localhost"} or host.startswith(("unix:", "/")):
+        return True  # NOTE: a Unix socket is reachable from this machine only
     if host in {"", "*", "0.0.0.0", "::", "all"}:
         return False
     host = host.split("/")[0].split("%")[0]

@@ -141,7 +141,7 @@ def _include(pattern: str, path: Path, files: FileSet, uri: str,
 
 def _listen(d: Directive) -> tuple[str, int | None, bool]:
     addr = d.args[0] if d.args else "80"
-    ssl = "ssl" in d.args[1:]
+    ssl = "ssl" in d.args[1:] or "quic" in d.args[1:]  # QUIC is always TLS 1.3
     host, port = "*", None
     if addr.startswith("unix:"):
         return addr, None, ssl

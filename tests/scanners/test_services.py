@@ -153,6 +153,19 @@ def test_assume_openssl3_option(tmp_path: Path) -> None:
     assert modern.location == default.location
 
 
+def test_nginx_quic_and_unix_socket_listeners(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", """\
+        http {
+            server { listen 443 quic reuseport; listen 443 ssl; server_name q.example.vn; }
+            server { listen unix:/run/app.sock; server_name local; }
+        }
+        """)
+    obs = scan(main)
+    assert [t.attributes["server_name"] for t in of(obs, "tls.config")] == ["q.example.vn"]
+    (sock,) = of(obs, "service.listener")
+    assert sock.attributes["non_loopback"] is False
+
+
 def test_nginx_defaults_when_nothing_configured(tmp_path: Path) -> None:
     main = write(tmp_path, "nginx.conf", """\
         http {
