@@ -238,7 +238,7 @@ def _server(server: Directive, inherited: dict[str, Directive], hash_key: bytes,
         facts["protocols_configured"] = protocols is not None
         facts.update({
             "source": "nginx", "server_name": server_name,
-            "ports": sorted({p for p in tls_ports if p is not None}),
+            "ports": list[JSONValue](sorted({p for p in tls_ports if p is not None})),
             "protocols_at": f"{protocols.uri}:{protocols.line}" if protocols else None,
             "ciphers_at": f"{ciphers.uri}:{ciphers.line}" if ciphers else None,
         })
