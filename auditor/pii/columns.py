@@ -244,6 +244,8 @@ def classify_column(detector: PiiDetector, column: str, values: Iterable[str | N
         confidence = 0.6 if n == 0 else 0.45
     elif signal.entities or categories:
         confidence = 0.6 if categories else 0.3
+    elif signal.personal:
+        confidence = 0.5     # personal by name only (gioi_tinh): no entity type applies
     else:
         confidence = 0.0
     return ColumnVerdict(

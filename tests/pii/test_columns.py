@@ -167,3 +167,9 @@ def test_subjects_are_counted_by_identifier_not_by_text(detector: PiiDetector) -
               "liên hệ 0987654321", "0987 654 321 (zalo)"]
     v = classify_column(detector, "ghi_chu", values, hash_key=KEY)
     assert v.entities == ("VN_PHONE",) and v.distinct_subjects == 2
+
+
+def test_personal_by_name_without_entity_type(detector: PiiDetector) -> None:
+    v = classify_column(detector, "gioi_tinh", ["Nam", "Nữ"] * 5, table="khach_hang",
+                        hash_key=KEY)
+    assert (v.entities, v.categories, v.by_name, v.confidence) == ((), (), True, 0.5)
