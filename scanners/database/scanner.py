@@ -30,7 +30,7 @@ from scanners.database.observe import column_observation
 from scanners.database.options import Budget, DbSettings, settings_from
 from scanners.database.sampling import SampleInfo, read_rows
 from scanners.database.session import Session, describe_error
-from scanners.database.urls import DbUrl, is_database_url, parse_url
+from scanners.database.urls import DbUrl, is_database_url, parse_url, redact_url
 
 __all__ = ["DatabaseScanner", "scan_table"]
 
@@ -119,7 +119,9 @@ class DatabaseScanner(Scanner):
         budget = Budget(settings.time_budget)
         classify = self._classifier(options.hash_key)
         with Session(dburl, settings, budget) as session:
-            yield from _Run(session, settings, budget, classify=classify, uri=target.uri,
+            # NOTE: defence in depth: query parameters may carry secrets (?password=...)
+            uri = redact_url(target.uri) if "?" in target.uri else target.uri
+            yield from _Run(session, settings, budget, classify=classify, uri=uri,
                             hash_key=options.hash_key).run()
 
 

@@ -144,6 +144,18 @@ def test_no_personal_data_or_password_leaks(pg: tuple[str, Any]) -> None:
     assert_no_leak(result, cccd, password, url_password)
 
 
+def test_password_in_query_string_never_reaches_observations(pg: tuple[str, Any]) -> None:
+    url, _ = pg
+    secret = "QueryCanary" + secrets.token_hex(4)
+    with_query = f"{url}?password={secret}&application_name=auditor"
+    result = run(DatabaseScanner(no_pii), with_query, uri=with_query)
+    assert result.error is None
+    assert result.observations
+    assert {o.location.uri for o in result.observations} == {
+        url + "?application_name=auditor"}
+    assert_no_leak(result, secret)
+
+
 # ---- password storage and posture (PII engine not involved) --------------------------
 def test_password_storage_formats(pg: tuple[str, Any]) -> None:
     url, _ = pg

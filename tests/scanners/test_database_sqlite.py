@@ -282,3 +282,46 @@ def test_bad_option_is_a_clear_target_error(demo_copy: Path) -> None:
     assert result.error is not None
     assert "invalid scanner option: option database.sample_size must be a number" in str(
         result.error)
+
+
+def test_ciphertext_columns_are_protected_and_not_findings(tmp_path: Path) -> None:
+    import base64
+    import random
+
+    rng = random.Random(7)
+    path = tmp_path / "enc.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE ho_so (id INTEGER PRIMARY KEY, van_tay BLOB, van_tay_goc BLOB, "
+                 "ton_giao_ma_hoa TEXT)")
+    conn.executemany("INSERT INTO ho_so VALUES (?, ?, ?, ?)", [
+        (i, rng.randbytes(300), b"FMR\x00 20\x00" + rng.randbytes(300),
+         "gAAAAA" + base64.urlsafe_b64encode(rng.randbytes(90)).decode())
+        for i in range(1, 301)])
+    conn.commit()
+    conn.close()
+    result = run(DatabaseScanner(real_pii()), str(path), is_file=True)
+    cols = result.columns()
+    encrypted = cols[("main.ho_so", "van_tay")].attributes
+    assert (encrypted["protected"], encrypted["protection"]) == (True, "random-bytes")
+    assert "BIOMETRIC" in encrypted["categories"]
+    assert cols[("main.ho_so", "van_tay_goc")].attributes["protected"] is False
+    religion = cols.get(("main.ho_so", "ton_giao_ma_hoa"))
+    assert religion is None or religion.attributes["protection"] == "fernet"
+    hits = result.rule_hits()
+    assert ("core.db.pii-cleartext-sensitive", "main.ho_so", "van_tay_goc") in hits
+    assert not {h for h in hits if h[2] in {"van_tay", "ton_giao_ma_hoa"}}
+
+
+@pytest.mark.parametrize("timeout", [0.001])
+def test_statement_timeout_is_a_table_problem(tmp_path: Path, timeout: float) -> None:
+    path = tmp_path / "slow.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (pwd TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?)", ((f"p{i}",) for i in range(200000)))
+    conn.commit()
+    conn.close()
+    result = run(DatabaseScanner(no_pii), str(path), is_file=True, full=False,
+                 statement_timeout=timeout, sample_size=200000)
+    assert result.error is None
+    assert [p.location.table for p in result.problems if p.location] == ["main.t"]
+    assert "interrupted" in result.problems[0].message
