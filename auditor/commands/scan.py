@@ -69,7 +69,8 @@ def register(sub: Any) -> None:
     p.add_argument("--evidence", metavar="DIR",
                    help="write a signed evidence bundle (reports, manifest, signature)")
     p.add_argument("--signing-key", metavar="PATH",
-                   help="Ed25519 private key for --evidence (default: $AUDITOR_SIGNING_KEY)")
+                   help="Ed25519 private key for --evidence (default: $AUDITOR_SIGNING_KEY, "
+                        "else auditor-signing.key if present)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
     p.set_defaults(handler=run)
 
