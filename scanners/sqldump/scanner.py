@@ -138,7 +138,9 @@ class _DumpRun:
         try:
             for event in reader.events():
                 count += 1
-                if count % _BUDGET_EVERY == 0 and self.budget.expired():
+                # NOTE: every statement (they may be megabytes long), every 5,000 COPY rows
+                if (not isinstance(event, CopyRow) or count % _BUDGET_EVERY == 0) \
+                        and self.budget.expired():
                     raise TargetError(f"time budget of {self.budget.seconds:g} s exhausted at "
                                       f"line {reader.line}; the rest of the dump was not "
                                       "scanned", line=reader.line)
