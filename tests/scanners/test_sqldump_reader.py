@@ -204,3 +204,17 @@ def test_copy_fields_round_trip(fields: list[str]) -> None:
         return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
                 .replace("\r", "\\r"))
     assert st.copy_values("\t".join(escape(f) for f in fields)) == fields
+
+
+@pytest.mark.parametrize("piece", range(3, 41))
+def test_long_lines_cut_anywhere_read_the_same(piece: int, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    monkeypatch.setattr("scanners.sqldump.reader.MAX_LINE", piece)
+    values = ["a\\'b", "x''y", "--no", "/*c*/", "back\\\\", "it's", "\\", "Đặng Thị Ánh"]
+    stmt = "INSERT INTO t VALUES (" + ", ".join(_mysql_literal(v) for v in values) + ")"
+    got = [e for e in events(stmt + "; -- tail\nSELECT 1;\n", mysql=True)
+           if isinstance(e, Statement)]
+    assert [g.text for g in got] == [stmt, "SELECT 1"]
+    assert [g.line for g in got] == [1, 2]
+    parsed = st.insert_rows(got[0].text, backslash=True)
+    assert parsed is not None and list(parsed[3]) == [values]
