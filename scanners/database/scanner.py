@@ -225,7 +225,8 @@ class _Run:
         entities = {t: sorted(set(e)) for t, e in pii_tables.items()}
         fn: Callable[[Connection], list[Observation]] | None = None
         if self.dialect == "postgresql":
-            fn = lambda c: list(posture_pg.grants(c, self.uri, entities))  # noqa: E731
+            fn = lambda c: [*posture_pg.grants(c, self.uri, entities),  # noqa: E731
+                            *posture_pg.default_grants(c, self.uri)]
         elif self.dialect == "mysql":
             fn = lambda c: list(posture_mysql.grants(c, self.uri, self.server,  # noqa: E731
                                                      entities))
