@@ -325,3 +325,17 @@ def test_statement_timeout_is_a_table_problem(tmp_path: Path, timeout: float) ->
     assert result.error is None
     assert [p.location.table for p in result.problems if p.location] == ["main.t"]
     assert "interrupted" in result.problems[0].message
+
+
+def test_max_tables_limits_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "many.sqlite"
+    conn = sqlite3.connect(path)
+    for name in ("a", "b", "c"):
+        conn.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, password TEXT)")
+        conn.execute(f"INSERT INTO {name} VALUES (1, 'plain')")
+    conn.commit()
+    conn.close()
+    result = run(DatabaseScanner(no_pii), str(path), is_file=True, max_tables=2)
+    assert {o.location.table for o in result.kind("db.password_column")} == {"main.a", "main.b"}
+    assert [p.message for p in result.problems] == [
+        "3 tables selected, only the first 2 scanned (database.max_tables)"]
