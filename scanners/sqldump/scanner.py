@@ -79,6 +79,8 @@ class SqlDumpScanner(Scanner):
         self._classifier = classifier or pii_classifier
 
     def claim(self, candidate: Candidate) -> Claim | None:
+        if candidate.head.startswith(b"PGDMP"):
+            return Claim("pg_dump-custom", 100)  # NOTE: claimed to say why it is not read
         head = candidate.text_head()
         if head is None:
             return None
@@ -99,6 +101,11 @@ class SqlDumpScanner(Scanner):
             raise TargetError(f"cannot open {target.uri}: {exc.strerror or exc}") from None
         with stream:
             try:
+                if stream.read(5) == b"PGDMP":
+                    raise TargetError(
+                        f"{target.uri} is a pg_dump custom-format archive, which is not read; "
+                        "convert it to plain SQL first: pg_restore -f dump.sql ARCHIVE")
+                stream.seek(0)
                 head = stream.read(16384).decode("utf-8", errors="replace")
                 stream.seek(0)
             except (OSError, EOFError) as exc:
