@@ -339,3 +339,21 @@ def test_max_tables_limits_and_says_so(tmp_path: Path) -> None:
     assert {o.location.table for o in result.kind("db.password_column")} == {"main.a", "main.b"}
     assert [p.message for p in result.problems] == [
         "3 tables selected, only the first 2 scanned (database.max_tables)"]
+
+
+def test_misleading_names_with_contradicting_values_are_not_personal(tmp_path: Path) -> None:
+    path = tmp_path / "decoys.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE ho_so (id INTEGER PRIMARY KEY, so_cccd TEXT, phone TEXT, "
+                 "email TEXT, ma_ho_so TEXT, ma_giao_dich TEXT, password_hash TEXT)")
+    conn.executemany("INSERT INTO ho_so VALUES (?, ?, ?, ?, ?, ?, ?)", [
+        (i, f"2024{i * 7919 % 10**8:08d}", f"iPhone {12 + i % 4} Pro", "n/a",
+         f"2025{i * 104729 % 10**8:08d}", f"{i:08x}-1c2d-4e5f-8a9b-{i * 31:012x}",
+         "$2b$12$" + hashlib.sha256(str(i).encode()).hexdigest()[:53].ljust(53, "a"))
+        for i in range(1, 401)])
+    conn.commit()
+    conn.close()
+    result = run(DatabaseScanner(real_pii()), str(path), is_file=True)
+    assert result.error is None and not result.problems
+    assert result.kind("pii.column") == []
+    assert result.findings() == []
