@@ -18,6 +18,7 @@ Usage::
 
     python benchmarks/bench_database.py [--scale 1.0] [--pg-url URL] [--peer-rows 500]
                                         [--dump-mb 1024] [--skip-db] [--skip-dump]
+                                        [--sampled-only]
 
 ``--scale`` multiplies the table rows and the dump size (``--scale 0.01`` for a quick run).
 The PostgreSQL URL defaults to ``AUDITOR_TEST_PG_URL`` or
@@ -102,7 +103,8 @@ def _presidio() -> Any:
     return AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"])
 
 
-def bench_table(pg_url: str, rows: int, peer_rows: int) -> None:
+def bench_table(pg_url: str, rows: int, peer_rows: int, *, sampled_only: bool = False
+                ) -> None:
     import psycopg
 
     from auditor.pii import get_detector
@@ -131,6 +133,8 @@ def bench_table(pg_url: str, rows: int, peer_rows: int) -> None:
                        if getattr(o, "kind", "") == "pii.column")
         print(f"sampled scan: {sampled_s:.2f} s (target < 5 s); personal columns: "
               f"{', '.join(found)}")
+        if sampled_only:
+            return
         full_s, full = _scan(scanner, url, is_file=False, full=True)
         full_rate = rows / full_s
         found_full = sorted(o.location.column for o in full
@@ -237,10 +241,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dump-mb", type=int, default=1024)
     parser.add_argument("--skip-db", action="store_true")
     parser.add_argument("--skip-dump", action="store_true")
+    parser.add_argument("--sampled-only", action="store_true",
+                        help="table: only the sampled scan (no full scan, no peer)")
     args = parser.parse_args(argv)
     rows = max(1000, int(1_000_000 * args.scale))
     if not args.skip_db:
-        bench_table(args.pg_url, rows, min(args.peer_rows, rows))
+        bench_table(args.pg_url, rows, min(args.peer_rows, rows),
+                    sampled_only=args.sampled_only)
     if not args.skip_dump:
         bench_dump(max(1 << 20, int(args.dump_mb * 2**20 * args.scale)))
     print(f"benchmark process peak RSS: {_rss_mb():.0f} MiB")

@@ -7,7 +7,8 @@ SQL dump) and, when the table is done, yields :class:`ColumnResult` records:
   every value's shape is counted (ciphertext, token, hash). NOTE: sequential sampling:
   the first 200 values are classified first; a column found personal in >= 90 % of them
   is settled on those (``sample_size`` says so), any other column gets the whole sample;
-- in full mode, unsettled columns are classified in batches of 10,000 values (a type
+- in full mode, unsettled columns are classified in batches of 10,000 values or 2 M
+  characters, whichever comes first (a type
   counts in a batch of free text from 3 hits), settled columns are not re-examined value
   by value: their rows are counted and their distinct subjects estimated over every
   value with a keyed k-minimum-values sketch (:mod:`scanners.database.sketch`);
@@ -48,6 +49,8 @@ MAX_JSON_KEYS = 64
 EARLY = 200
 #: values per detection batch in full mode (rare hits need >= 3 per batch to count)
 FULL_BATCH = 10_000
+#: characters buffered per column in full mode before a batch is classified anyway
+FULL_BATCH_CHARS = 2_000_000
 #: hit ratio above which a personal column is settled (no further value detection)
 SETTLED_RATIO = 0.9
 _JSON_DEPTH = 8
@@ -147,6 +150,7 @@ class ColumnAccumulator:
         self.binary: Counter[str] = Counter()
         self.binary_bytes = 0
         self.texts = 0  # text values seen (not password columns)
+        self.buffered = 0  # characters in ``values``
         self.facts: ColumnFacts | None = None
         self.children: dict[str, ColumnAccumulator] = {}
         self.subject_key = subject_key
@@ -196,6 +200,7 @@ class ColumnAccumulator:
         if self.decided or (not self.full and self.facts is not None):
             return
         self.values.append(text)
+        self.buffered += len(text)
         n = len(self.values)
         if not self.looked and n == min(EARLY, self.sample_size):
             # NOTE: sequential sampling: a column whose first values are nearly all
@@ -203,8 +208,9 @@ class ColumnAccumulator:
             self.looked = True
             facts = facts_of(self.classify(self.column, self.values, self.table))
             if _settled(facts):
-                self.facts, self.decided, self.values = facts, True, []
-        elif n >= (max(self.sample_size, FULL_BATCH) if self.full else self.sample_size):
+                self.facts, self.decided, self.values, self.buffered = facts, True, [], 0
+        elif n >= (max(self.sample_size, FULL_BATCH) if self.full else self.sample_size) or (
+                self.full and self.buffered >= FULL_BATCH_CHARS):
             self._flush()
             self.decided = self.full and self.facts is not None and _settled(self.facts)
 
@@ -236,7 +242,7 @@ class ColumnAccumulator:
     def _flush(self) -> None:
         facts = facts_of(self.classify(self.column, self.values, self.table))
         self.facts = facts if self.facts is None else self.facts.merge(facts)
-        self.values = []
+        self.values, self.buffered = [], 0
 
     # ---- results ----------------------------------------------------------------------
     def finish(self) -> Iterator[ColumnResult]:

@@ -14,8 +14,9 @@ Observations (all with ``attributes.dialect = "postgresql"``):
   ``valid_until``.
 - ``db.grant`` (``location.table`` = ``schema.table`` or ``location.key`` =
   ``schema:NAME``): ``grantee`` (``PUBLIC``), ``privileges`` (sorted list), ``scope``
-  (``table`` | ``schema``; schema grants only when they include CREATE), ``object``,
-  ``table_has_pii``, ``pii_entities``.
+  (``table`` | ``schema``; schema grants only when they include CREATE; ``default`` for
+  default privileges on future tables, ``location.key`` = ``default:SCHEMA``),
+  ``object``, ``table_has_pii``, ``pii_entities``.
 - ``db.hba_rule`` (``location.key`` = ``pg_hba:LINE``): ``line``, ``type``,
   ``databases``, ``users``, ``address``, ``auth_method``, ``network`` (not ``local``),
   ``ssl_only`` (``hostssl``), ``loopback``, ``any_address``. Needs superuser; otherwise a
@@ -34,7 +35,7 @@ from sqlalchemy import Connection, text
 
 from auditor.models import JSONValue, Location, Observation
 
-__all__ = ["SETTINGS", "accounts", "grants", "hba_rules", "settings"]
+__all__ = ["SETTINGS", "accounts", "default_grants", "grants", "hba_rules", "settings"]
 
 SETTINGS = ("ssl", "ssl_min_protocol_version", "password_encryption", "listen_addresses",
             "log_connections", "log_disconnections", "log_statement",
@@ -140,6 +141,32 @@ def grants(conn: Connection, uri: str, pii_tables: Mapping[str, Sequence[str]]
                           evidence={"grant": f"GRANT {', '.join(sorted(privileges))} ON "
                                              f"SCHEMA {schema} TO PUBLIC"},
                           identity=f"PUBLIC:schema:{schema}")
+
+
+_DEFAULT_GRANTS = """
+SELECT coalesce(n.nspname, '*'), a.privilege_type
+FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace,
+     LATERAL aclexplode(d.defaclacl) a
+WHERE a.grantee = 0 AND d.defaclobjtype = 'r'
+ORDER BY 1, 2
+"""
+
+
+def default_grants(conn: Connection, uri: str) -> Iterator[Observation]:
+    """``ALTER DEFAULT PRIVILEGES ... GRANT ... ON TABLES TO PUBLIC``: future tables are
+    readable by everyone (``scope: default``, ``object``: the schema or ``*``)."""
+    by_schema: dict[str, list[str]] = {}
+    for schema, privilege in conn.execute(text(_DEFAULT_GRANTS)).all():
+        by_schema.setdefault(str(schema), []).append(str(privilege))
+    for schema, privileges in by_schema.items():
+        attrs: dict[str, JSONValue] = {
+            **_DIALECT, "grantee": "PUBLIC", "privileges": list(sorted(privileges)),
+            "scope": "default", "object": schema, "table_has_pii": False, "pii_entities": []}
+        yield Observation("db.grant", Location(uri, key=f"default:{schema}"), attrs,
+                          evidence={"grant": f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} "
+                                             f"GRANT {', '.join(sorted(privileges))} ON "
+                                             "TABLES TO PUBLIC"},
+                          identity=f"PUBLIC:default:{schema}")
 
 
 def _address_facts(address: str | None, netmask: str | None) -> tuple[bool, bool]:

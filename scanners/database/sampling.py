@@ -3,8 +3,9 @@
 Sampled mode (default), deterministic for the same ``database.seed`` and table contents:
 
 - PostgreSQL: small tables (estimate <= 4x the sample size) are read with ``LIMIT``;
-  larger ones with ``TABLESAMPLE SYSTEM (p) REPEATABLE (seed)`` sized from ``reltuples``,
-  which reads only the sampled pages. If the estimate was off and too few rows came back,
+  larger ones with ``TABLESAMPLE SYSTEM (p) REPEATABLE (seed)`` sized from ``reltuples``
+  (about 3x the sample, so it reads only the sampled pages), of which a seeded subset of
+  the sample size is kept. If the estimate was off and too few rows came back,
   the first rows are read instead.
 - MySQL/MariaDB and SQLite: with a single integer key (SQLite: ``rowid``), up to 10
   seeded key ranges spread over ``[min, max]`` are read with ``WHERE key >= s ORDER BY key
@@ -163,14 +164,18 @@ def _pg_sample(conn: Connection, table: TableInfo, *, exprs: str, source: str,
         for row in conn.exec_driver_sql(f"SELECT {exprs} FROM {source} LIMIT {n}"):
             yield _decode(row, widths, 0)
         return
-    percent = min(100.0, 100.0 * 1.5 * n / estimate)
+    percent = min(100.0, 100.0 * 3.0 * n / estimate)  # NOTE: pages vary in rows
     rows = conn.exec_driver_sql(
         f"SELECT {exprs} FROM {source} TABLESAMPLE SYSTEM ({percent:.6f}) "
-        f"REPEATABLE ({seed % 2**31}) LIMIT {n}").all()
+        f"REPEATABLE ({seed % 2**31}) LIMIT {6 * n}").all()
     info.method = "tablesample"
     if len(rows) < min(n, estimate) // 2:
         info.method = "limit"
         rows = conn.exec_driver_sql(f"SELECT {exprs} FROM {source} LIMIT {n}").all()
+    elif len(rows) > n:
+        # NOTE: keep a seeded subset of all sampled pages, not the first pages only
+        keep = sorted(random.Random(f"{seed}:{table.qualified}").sample(range(len(rows)), n))
+        rows = [rows[i] for i in keep]
     for row in rows:
         yield _decode(row, widths, 0)
 

@@ -30,7 +30,7 @@ from scanners.database.observe import column_observation
 from scanners.database.options import Budget, DbSettings, settings_from
 from scanners.database.sampling import SampleInfo, read_rows
 from scanners.database.session import Session, describe_error
-from scanners.database.urls import DbUrl, is_database_url, parse_url
+from scanners.database.urls import DbUrl, is_database_url, parse_url, redact_url
 
 __all__ = ["DatabaseScanner", "scan_table"]
 
@@ -119,7 +119,9 @@ class DatabaseScanner(Scanner):
         budget = Budget(settings.time_budget)
         classify = self._classifier(options.hash_key)
         with Session(dburl, settings, budget) as session:
-            yield from _Run(session, settings, budget, classify=classify, uri=target.uri,
+            # NOTE: defence in depth: query parameters may carry secrets (?password=...)
+            uri = redact_url(target.uri) if "?" in target.uri else target.uri
+            yield from _Run(session, settings, budget, classify=classify, uri=uri,
                             hash_key=options.hash_key).run()
 
 
@@ -223,7 +225,8 @@ class _Run:
         entities = {t: sorted(set(e)) for t, e in pii_tables.items()}
         fn: Callable[[Connection], list[Observation]] | None = None
         if self.dialect == "postgresql":
-            fn = lambda c: list(posture_pg.grants(c, self.uri, entities))  # noqa: E731
+            fn = lambda c: [*posture_pg.grants(c, self.uri, entities),  # noqa: E731
+                            *posture_pg.default_grants(c, self.uri)]
         elif self.dialect == "mysql":
             fn = lambda c: list(posture_mysql.grants(c, self.uri, self.server,  # noqa: E731
                                                      entities))

@@ -144,6 +144,18 @@ def test_no_personal_data_or_password_leaks(pg: tuple[str, Any]) -> None:
     assert_no_leak(result, cccd, password, url_password)
 
 
+def test_password_in_query_string_never_reaches_observations(pg: tuple[str, Any]) -> None:
+    url, _ = pg
+    secret = "QueryCanary" + secrets.token_hex(4)
+    with_query = f"{url}?password={secret}&application_name=auditor"
+    result = run(DatabaseScanner(no_pii), with_query, uri=with_query)
+    assert result.error is None
+    assert result.observations
+    assert {o.location.uri for o in result.observations} == {
+        url + "?application_name=auditor"}
+    assert_no_leak(result, secret)
+
+
 # ---- password storage and posture (PII engine not involved) --------------------------
 def test_password_storage_formats(pg: tuple[str, Any]) -> None:
     url, _ = pg
@@ -164,6 +176,7 @@ def test_posture_settings_roles_hba_grants(pg: tuple[str, Any]) -> None:
     role = "auditor_t_su_" + secrets.token_hex(3)
     conn.execute(f"CREATE ROLE {role} LOGIN SUPERUSER")
     conn.execute(f"CREATE ROLE {role}_md5 LOGIN")
+    conn.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA bao_cao GRANT SELECT ON TABLES TO PUBLIC")
     conn.execute("SET password_encryption = 'md5'")
     conn.execute(f"ALTER ROLE {role}_md5 PASSWORD 'not-a-real-secret'")
     try:
@@ -182,7 +195,13 @@ def test_posture_settings_roles_hba_grants(pg: tuple[str, Any]) -> None:
     grants = {o.location.table: o.attributes for o in result.kind("db.grant")
               if o.attributes["scope"] == "table"}
     assert grants["public.cong_dan"]["privileges"] == ["SELECT"]
+    defaults = [o.attributes for o in result.kind("db.grant")
+                if o.attributes["scope"] == "default"]
+    assert defaults == [{"dialect": "postgresql", "grantee": "PUBLIC", "privileges": ["SELECT"],
+                         "scope": "default", "object": "bao_cao", "table_has_pii": False,
+                         "pii_entities": []}]
     hits = result.rule_hits()
+    assert ("core.db.public-grant", "default:bao_cao", "") in hits
     assert ("core.db.superuser-role", f"role:{role}", "") in hits
     assert ("core.db.role-md5-password", f"role:{role}_md5", "") in hits
     # NOTE: even without the PII engine, the ISO 19794 fingerprint column makes the table
