@@ -184,18 +184,17 @@ def _literal(value: str) -> str:
     return text
 
 
-_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z_.-]*$")
-_CAMEL_NAME = re.compile(r"^(?:[A-Z]?[a-z]+(?:[A-Z][a-z]+)+|[A-Za-z]+(?:\.[A-Za-z]+)+)$")
+#: how names are written: UPPER_SNAKE (environment variables), camelCase / PascalCase
+#: (fields), dotted paths - not kebab-case or plain lower-case words, which passwords are
+_NAME_SHAPE = re.compile(r"^(?:[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+|[a-z]+(?:[A-Z][a-z0-9]*)+"
+                         r"|(?:[A-Z][a-z0-9]+){2,}|[A-Za-z]+(?:\.[A-Za-z]+)+)$")
 
 
 def _names_a_secret(value: str) -> bool:
-    """``NextToken``, ``DB_PASSWORD``, ``api_key``: an identifier that itself names a
-    secret (a field name, an environment variable) rather than being one; also a
-    camel-case or dotted name (``NextMarker``, ``EngineDefaults.Marker``) - field names
-    in API descriptions, not passwords."""
-    if not _IDENTIFIER.match(value):
-        return False
-    return is_secret_key(value) or bool(_CAMEL_NAME.match(value))
+    """``NextToken``, ``DB_PASSWORD``, ``EngineDefaults.Marker``: a name written the way
+    fields and environment variables are (a reference to a secret, or a field name in an
+    API description), not a literal secret. ``redis-canary-secret`` is not a name."""
+    return bool(_NAME_SHAPE.match(value)) and not any(c.isdigit() for c in value)
 
 
 def _password_confidence(value: str) -> str:

@@ -127,6 +127,8 @@ POSITIVES = [
      "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - name: c\n"
      f"      env:\n        - name: API_SECRET\n          value: {PASSWORD}\n",
      ("password-assignment", "spec.containers.0.env.0.value", 9)),
+    ("password-kebab", ".env", "REDIS_PASSWORD=redis-canary-secret\n",
+     ("password-assignment", "REDIS_PASSWORD", 1)),
     ("password-default", ".env", f"DB_PASSWORD=${{DB_PASSWORD:-{PASSWORD}}}\n",
      ("password-assignment", "DB_PASSWORD", 1)),
     ("high-entropy", "app.yaml", f"session:\n  cookie_salt: {ENTROPY}\n",
