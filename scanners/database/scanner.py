@@ -104,6 +104,13 @@ class DatabaseScanner(Scanner):
             return None
         return Claim(parse_url(url, env={}).dialect, 100)
 
+    def check_options(self, options: ScanOptions) -> None:
+        settings_from(options)
+
+    def redact_url(self, url: str) -> str:
+        # NOTE: the dialect knows which query parameters are harmless (allow-list)
+        return redact_url(url)
+
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
         try:
             settings = settings_from(options)

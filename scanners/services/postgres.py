@@ -30,7 +30,7 @@ from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.crypto.tlspolicy import canonical_protocol, protocol_range, tls_config_facts
 from scanners.services.common import FileSet, is_loopback, listener, read_text, safe_word, setting
 
-__all__ = ["observe_pg_hba", "observe_postgresql_conf"]
+__all__ = ["hba_address_facts", "observe_pg_hba", "observe_postgresql_conf"]
 
 _CONF_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?:=\s*|\s+)(.*?)\s*$")
 _HBA_TYPES = {"local", "host", "hostssl", "hostnossl", "hostgssenc", "hostnogssenc"}
@@ -115,7 +115,10 @@ def observe_postgresql_conf(target: Target, hash_key: bytes) -> Iterator[Observa
                           identity="postgresql|ssl")
 
 
-def _address_facts(address: str | None) -> tuple[bool, bool]:
+def hba_address_facts(address: str | None) -> tuple[bool, bool]:
+    """(address_any, address_loopback) of a pg_hba address (CIDR, name, keyword, or None
+    for a local socket); shared with the live ``pg_hba_file_rules`` of the database
+    scanner so both sources are judged by the same rules."""
     if address is None:
         return False, True  # local socket
     if address in {"all", "0.0.0.0/0", "::/0", "0.0.0.0/0.0.0.0"}:
@@ -164,7 +167,7 @@ def observe_pg_hba(target: Target) -> Iterator[Observation]:
         if method not in _METHODS:
             raise TargetError(f"{uri}:{lineno}: unknown authentication method {safe_word(rest[0])}",
                               line=lineno)
-        any_addr, loop = _address_facts(address)
+        any_addr, loop = hba_address_facts(address)
         attrs: dict[str, JSONValue] = {
             "type": kind, "database": list(fields[1].split(",")),
             "user": list(fields[2].split(",")), "address": address, "method": method,

@@ -191,7 +191,7 @@ def test_posture_settings_roles_hba_grants(pg: tuple[str, Any]) -> None:
     assert accounts[f"{role}_md5"]["password"] == "md5"
     assert accounts["postgres"]["bootstrap"] is True
     hba = result.kind("db.hba_rule")
-    assert hba and all("auth_method" in o.attributes for o in hba)
+    assert hba and all("method" in o.attributes for o in hba)
     grants = {o.location.table: o.attributes for o in result.kind("db.grant")
               if o.attributes["scope"] == "table"}
     assert grants["public.cong_dan"]["privileges"] == ["SELECT"]
@@ -210,9 +210,15 @@ def test_posture_settings_roles_hba_grants(pg: tuple[str, Any]) -> None:
     assert not any(h[1].startswith("schema:") for h in hits)
     if settings["ssl"] == "off":
         assert ("core.db.ssl-disabled", "ssl", "") in hits
-    for obs in hba:
-        if obs.attributes["auth_method"] == "trust" and obs.attributes["loopback"]:
-            assert ("core.db.hba-trust-local", obs.location.key, "") in hits
+    assert hba, "pg_hba_file_rules is readable as superuser"
+    for obs in hba:  # live rules carry the pg_hba.conf file attributes (same rules)
+        assert {"type", "database", "user", "address", "method", "address_any",
+                "address_loopback"} <= set(obs.attributes)
+        assert obs.attributes["source"] == "server"
+        if obs.attributes["method"] == "trust" and obs.attributes["address_loopback"]:
+            assert ("core.pg-hba.trust-local", obs.location.key, "") in hits
+        if obs.attributes["method"] == "trust" and not obs.attributes["address_loopback"]:
+            assert ("core.pg-hba.trust", obs.location.key, "") in hits
 
 
 # ---- read-only proof -----------------------------------------------------------------
