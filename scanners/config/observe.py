@@ -1,5 +1,6 @@
-"""From one decoded config file to observations: ``config.setting`` per scalar leaf,
-``secret`` per detected secret, and the Kubernetes / compose facts.
+"""From one decoded config file to observations: ``config.setting`` per scalar leaf
+(none for dependency lock files), ``secret`` per detected secret, and the Kubernetes /
+compose facts.
 
 Order of the output (deterministic): settings in file order, then secrets by line, then
 ``k8s.*`` / ``compose.service`` observations by document.
@@ -220,7 +221,10 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
             value_hits.append((hit, s.key, hit.name or key))
             flagged.add(i)
 
-    for i, s in enumerate(settings):
+    # NOTE: a lock file is a dependency manifest, not configuration: thousands of
+    # versions and digests that no setting rule is about. Its secrets (a registry token in
+    # a "resolved" URL) are still reported.
+    for i, s in enumerate(settings if not lock_file else ()):
         secret = i in flagged or i in secret_settings or is_secret_key(effective.get(i, s.name))
         url_only = i not in flagged and hit_detectors.get(i, set()) <= {"url-password"}
         yield _setting_observation(ctx, s, secret, url_only)

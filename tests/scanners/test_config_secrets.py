@@ -108,6 +108,10 @@ POSITIVES = [
      ("password-assignment", "SECRET_KEY", 2)),
     ("dockerfile", "Dockerfile", f"FROM x\nENV DB_HOST=db \\\n    DB_PASSWORD={PASSWORD}\n",
      ("password-assignment", "ENV.DB_PASSWORD", 2)),
+    ("lock-file-registry-token", "package-lock.json",
+     f'{{"packages": {{"node_modules/a": {{"resolved": '
+     f'"https://ci:{PASSWORD}@npm.example.vn/a/-/a-1.0.0.tgz"}}}}}}',
+     ("url-password", "packages.node_modules/a.resolved", 1)),
     ("password-key", "app.yaml", f"mail:\n  smtp_password: {PASSWORD}\n",
      ("password-assignment", "mail.smtp_password", 2)),
     ("password-camel", "appsettings.json", f'{{"Jwt": {{"SigningKey": "{ENTROPY}"}}}}',
@@ -283,3 +287,8 @@ def test_canary_not_in_errors(tmp_path: Path) -> None:
     with pytest.raises(TargetError) as info:
         scan(tmp_path, "broken.yaml", f"password: {PASSWORD}\n  bad: [{GHP}\n")
     assert PASSWORD not in str(info.value) and GHP not in str(info.value)
+
+
+def test_lock_files_give_no_settings(tmp_path: Path) -> None:
+    items = scan(tmp_path, "package-lock.json", '{"name": "x", "lockfileVersion": 3}')
+    assert items == []
