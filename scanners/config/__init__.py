@@ -5,16 +5,16 @@ docker-compose files.
 
 Observation kinds:
 
-``config.setting`` - one per scalar leaf. Attributes: ``format`` (yaml, json, toml, ini,
-env, properties, python, dockerfile), ``key`` (dotted path, list indexes as numbers:
-``spec.template.spec.containers.0.image``), ``key_leaf`` (the last key segment that is not
-a list index, lower-case, cut at its last dot), ``value``, ``value_masked``,
-``value_type`` (bool, int, float, null, datetime, string), ``document`` (YAML document
-index, when not 0), and for URL values ``url_scheme``, ``url_host``, ``url_local``,
-``url_has_password``, ``url_params`` (query parameters, masked where sensitive). The
-``value`` is the value itself when it is a boolean, a number or a short plain token;
-otherwise a mask (``value_masked: true``). The value of a secret-named key or of a value
-holding a detected secret is always masked::
+``config.setting`` - one per scalar leaf (none for dependency lock files). Attributes:
+``format`` (yaml, json, toml, ini, env, properties, python, dockerfile), ``key`` (dotted
+path, list indexes as numbers: ``spec.template.spec.containers.0.image``), ``key_leaf``
+(the last key segment that is not a list index, lower-case, cut at its last dot),
+``value``, ``value_masked``, ``value_type`` (bool, int, float, null, datetime, string),
+``document`` (YAML document index, when not 0), and for URL values ``url_scheme``,
+``url_host``, ``url_local``, ``url_has_password``, ``url_params`` (query parameters,
+masked where sensitive). The ``value`` is the value itself when it is a boolean, a number
+or a short plain token; otherwise a mask (``value_masked: true``). The value of a
+secret-named key or of a value holding a detected secret is always masked::
 
     {"format": "yaml", "key": "app.debug", "key_leaf": "debug", "value": true,
      "value_masked": false, "value_type": "bool"}
