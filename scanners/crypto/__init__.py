@@ -67,7 +67,7 @@ class CryptoScanner(Scanner):
     emits: ClassVar[tuple[str, ...]] = ("crypto.certificate", "crypto.key", "crypto.pkcs12")
 
     def claim(self, candidate: Candidate) -> Claim | None:
-        head = candidate.head
+        head = candidate.head.removeprefix(b"\xef\xbb\xbf")
         suffix = candidate.suffix
         if candidate.name in {"authorized_keys", "authorized_keys2"}:
             return Claim("authorized_keys", 80)
@@ -125,7 +125,7 @@ def _text(data: bytes, uri: str) -> str:
         raise TargetError(f"{uri}: binary content (NUL byte at offset {nul}) in a text "
                           f"key/certificate file", offset=nul)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TargetError(f"{uri}: not UTF-8/ASCII text (byte offset {exc.start})",
                           offset=exc.start) from None

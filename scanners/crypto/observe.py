@@ -29,6 +29,7 @@ from scanners.crypto.x509facts import certificate_facts, public_key_facts
 
 __all__ = ["FileFacts", "observe_der", "observe_pem", "observe_ssh_public"]
 
+_HOST_KEY = re.compile(r"^ssh_host_\w+_key$")
 _HOSTNAME = re.compile(r"^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 _KEY_LABELS = {"PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY",
                "DSA PRIVATE KEY", "PUBLIC KEY", "RSA PUBLIC KEY"}
@@ -96,6 +97,7 @@ def _cert_obs(cert: x509.Certificate, ctx: FileFacts, line: int | None, index: i
 def _key_obs(facts: dict[str, JSONValue], ctx: FileFacts, line: int | None) -> Observation:
     if facts.get("private"):
         facts.update(ctx.mode)
+        facts["ssh_host_key"] = bool(_HOST_KEY.match(os.path.basename(ctx.target.locator)))
     evidence: dict[str, JSONValue] = {k: facts.get(k) for k in (
         "key_type", "key_bits", "curve", "format", "encrypted", "public_fingerprint")
         if facts.get(k) is not None}

@@ -15,6 +15,7 @@ Attributes::
     tls13_suites         enabled TLS 1.3 suites (when TLS 1.3 is on)
     suite_count, suite_flags (union of the suites' flags)
     weak_suites          suites carrying a weak flag (data: weak_flags)
+    weak_suites_summary  the first few of them, for messages
     outside_profile      ids of the profiles this context does not satisfy
     profile_gaps         {profile: {"protocols": [...], "suites": [...]}} what breaks each
     unknown_cipher_tokens keywords OpenSSL would silently ignore
@@ -133,6 +134,12 @@ def _gaps(profile: Profile, protocols: Sequence[str], suites: Sequence[CipherSui
     return {"protocols": bad_protocols, "suites": bad_suites}
 
 
+def _summary(names: Sequence[JSONValue], shown: int = 4) -> str:
+    """``A, B, C, D and 12 more`` — for messages; the full list stays in the attributes."""
+    head = ", ".join(str(n) for n in names[:shown])
+    return head if len(names) <= shown else f"{head} and {len(names) - shown} more"
+
+
 def tls_config_facts(protocols: Sequence[str] | None, cipher_string: str | None, *,
                      tls13_suites: Sequence[str] | None = None,
                      default_cipher_string: str = "DEFAULT") -> dict[str, JSONValue]:
@@ -173,6 +180,7 @@ def tls_config_facts(protocols: Sequence[str] | None, cipher_string: str | None,
         "suite_count": len(suites) + len(tls13),
         "suite_flags": list(flags),
         "weak_suites": weak,
+        "weak_suites_summary": _summary(weak),
         "outside_profile": outside,
         "profile_gaps": gaps,
         "unknown_cipher_tokens": list(expansion.unknown),

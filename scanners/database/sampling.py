@@ -198,13 +198,21 @@ def _range_sample(conn: Connection, dialect: str, table: TableInfo, *, exprs: st
     marker = "?" if dialect == "sqlite" else "%s"
     after = low - 1
     taken = 0
-    for start in starts:
-        begin = max(start, after + 1)
+    first = starts[0]
+    # NOTE: ranges may overlap or run off the end; the shortfall is topped up after the
+    # last row read, then from the start of the key space.
+    for start, limit in [(s, per) for s in starts] + [(after + 1, n)]:
+        want = min(limit, n - taken)
+        if want <= 0:
+            break
         for row in conn.exec_driver_sql(
                 f"SELECT {key}, {exprs} FROM {source} WHERE {key} >= {marker} "
-                f"ORDER BY {key} LIMIT {per}", (begin,)):
+                f"ORDER BY {key} LIMIT {want}", (max(start, after + 1),)):
             after = int(row[0])
             taken += 1
             yield _decode(row, widths, 1)
-            if taken >= n:
-                return
+    if taken < n:
+        for row in conn.exec_driver_sql(
+                f"SELECT {key}, {exprs} FROM {source} WHERE {key} < {marker} "
+                f"ORDER BY {key} LIMIT {n - taken}", (first,)):
+            yield _decode(row, widths, 1)

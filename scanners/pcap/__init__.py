@@ -38,8 +38,8 @@ Observation kinds (location: ``uri``, ``flow`` = ``CLIENT_IP:PORT->SERVER_IP:POR
 ``crypto.certificate``
     A certificate the server sent in a TLS <= 1.2 or SSLv2 handshake, with the attributes of
     scanners.crypto.x509facts.certificate_facts (judged ``--as-of``) plus ``source``
-    (``tls-handshake``), ``chain_position`` (0 = the server's own) and ``server``.
-    Self-signed CA certificates sent after the leaf are trust anchors and not reported.
+    (``tls-handshake``), ``chain_position`` (0 = the server's own, then the chain as
+    sent) and ``server``.
 ``ssh.banner``
     ``role`` (client/server), ``protocol_version`` (2.0, 1.99, 1.5), ``software``,
     ``comments``.

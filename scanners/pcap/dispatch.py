@@ -12,6 +12,7 @@ UDP datagrams are looked at one by one (SNMP).
 from __future__ import annotations
 
 import ipaddress
+import struct
 from types import MappingProxyType
 
 from scanners.pcap.events import FlowContext, Recorder
@@ -87,7 +88,17 @@ class FlowHandler:
     def _feed(self, from_client: bool, data: bytes, packet: int) -> None:
         analyser = self._analyser
         assert analyser is not None
-        analyser.feed(from_client, data, packet)
+        try:
+            analyser.feed(from_client, data, packet)
+        except (ValueError, IndexError, KeyError, TypeError, struct.error,
+                UnicodeError) as exc:
+            # NOTE: one connection the analyser cannot follow must not sink the capture;
+            # it is recorded (protocol, frame, error type, never the bytes) and dropped.
+            ctx = self.ctx
+            ctx.problem(packet, f"{analyser.protocol} analyser stopped on malformed data "
+                                f"({type(exc).__name__})")
+            self.done = analyser.done = True
+            return
         ctx = self.ctx
         if ctx.start_tls:
             # NOTE: from here on the stream is a TLS handshake, then ciphertext; the

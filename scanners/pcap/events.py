@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -209,6 +210,7 @@ class Recorder:
 
     def certificate(self, ctx: FlowContext, packet: int, der: bytes, position: int) -> None:
         from cryptography import x509
+        from cryptography.utils import CryptographyDeprecationWarning
 
         from scanners.crypto.x509facts import certificate_facts
 
@@ -217,17 +219,18 @@ class Recorder:
         if not self._first(("der", ctx.server, hashlib.sha256(der).hexdigest())):
             return
         try:
-            cert = x509.load_der_x509_certificate(der)
-            facts = certificate_facts(cert, self.as_of)
-        except ValueError:
+            with warnings.catch_warnings():
+                # NOTE: certificates on the wire break RFC 5280 (negative serials...);
+                # cryptography warns that it will refuse them one day, then ValueError.
+                warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+                cert = x509.load_der_x509_certificate(der)
+                facts = certificate_facts(cert, self.as_of)
+        except (ValueError, TypeError, x509.InvalidVersion):
             self.problem(ctx, packet, f"certificate {position} in the handshake is not "
                                       "valid DER X.509")
             return
-        # NOTE: a self-signed CA sent along with the chain is a trust anchor, never
-        # validated by its own signature: judging it would report the root's SHA-1
-        # signature or self-signature as a weakness of the server.
-        if position > 0 and facts.get("self_signed") and facts.get("is_ca"):
-            return
+        # NOTE: every certificate of the chain is reported with its position; the rules
+        # decide what matters for a CA or a trust anchor (is_ca, self_signed).
         if not self._first(("cert", ctx.server, str(facts["sha256"]))):
             return
         attributes: dict[str, JSONValue] = {

@@ -6,8 +6,9 @@ with the frame number where they start:
 
 - retransmissions and overlapping segments are trimmed to the bytes not yet delivered;
 - out-of-order segments are held, at most ``Limits.max_pending_segments`` segments /
-  ``Limits.max_pending_bytes`` bytes per direction; past that the hole is declared lost
-  (``Handler.gap``) and delivery resumes at the next held segment;
+  ``Limits.max_pending_bytes`` bytes per direction and ``Limits.max_held_bytes`` over all
+  flows; past that the hole is declared lost (``Handler.gap``) and delivery resumes at the
+  next held segment;
 - at most ``Limits.max_stream_bytes`` bytes per direction are delivered (the rest is counted
   and dropped), and once the handler is ``done`` (encrypted or opaque stream) nothing more
   is buffered or delivered for the flow;
@@ -42,6 +43,7 @@ class Limits:
     idle_timeout: float = 300.0
     max_stream_bytes: int = 4 << 20
     max_pending_bytes: int = 256 << 10
+    max_held_bytes: int = 64 << 20  # out-of-order bytes held over all flows
     max_pending_segments: int = 64
 
 
@@ -98,9 +100,15 @@ class FlowTable:
         self._limits = limits or Limits()
         self._flows: dict[tuple[tuple[bytes, int], tuple[bytes, int]], Flow] = {}
         self._last_sweep = 0.0
+        self._held = 0  # out-of-order bytes held by all streams
 
     def __len__(self) -> int:
         return len(self._flows)
+
+    @property
+    def held_bytes(self) -> int:
+        """Out-of-order bytes currently held over all flows."""
+        return self._held
 
     def add(self, seg: Segment, packet: int, ts: float) -> None:
         """Account one TCP segment (frame number ``packet``, capture time ``ts``)."""
@@ -165,7 +173,7 @@ class FlowTable:
             if stream.pending and not handler.done:
                 handler.gap(from_client)
                 self._resync(handler, stream, from_client)
-            stream.pending.clear()
+            self._release(stream)
         handler.close()
 
     def _sweep(self, ts: float) -> None:
@@ -197,11 +205,14 @@ class FlowTable:
             return
         if held is not None:
             stream.pending_bytes -= len(held[0])
+            self._held -= len(held[0])
         stream.pending[seq] = (payload, packet)
         stream.pending_bytes += len(payload)
+        self._held += len(payload)
         limits = self._limits
         if (len(stream.pending) > limits.max_pending_segments
-                or stream.pending_bytes > limits.max_pending_bytes):
+                or stream.pending_bytes > limits.max_pending_bytes
+                or self._held > limits.max_held_bytes):
             handler.gap(from_client)
             self._resync(handler, stream, from_client)
 
@@ -212,8 +223,7 @@ class FlowTable:
         room = self._limits.max_stream_bytes - stream.delivered
         if room <= 0:
             stream.capped = True
-            stream.pending.clear()
-            stream.pending_bytes = 0
+            self._release(stream)
             return
         if len(payload) > room:
             payload = payload[:room]
@@ -236,11 +246,11 @@ class FlowTable:
                 return
             payload, packet = stream.pending.pop(best_seq)
             stream.pending_bytes -= len(payload)
+            self._held -= len(payload)
             if -best_off < len(payload):
                 self._deliver(handler, stream, from_client, payload[-best_off:], packet)
         if handler.done or stream.capped:
-            stream.pending.clear()
-            stream.pending_bytes = 0
+            self._release(stream)
 
     def _resync(self, handler: Handler, stream: Stream, from_client: bool) -> None:
         """Skip the hole: continue at the earliest held segment, then drain."""
@@ -251,5 +261,10 @@ class FlowTable:
             self._drain(handler, stream, from_client)
             if stream.pending and not handler.done:
                 handler.gap(from_client)  # another hole
+        self._release(stream)
+
+    def _release(self, stream: Stream) -> None:
+        """Drop what a stream still holds."""
+        self._held -= stream.pending_bytes
         stream.pending.clear()
         stream.pending_bytes = 0

@@ -7,6 +7,9 @@ Observation kinds (see each parser module for attributes and an example):
   ``key``, ``key_leaf``, ``value``, ``value_masked``, ``value_type``); keys such as
   ``http.server.ssl_protocols``, ``sshd.PermitRootLogin``, ``postgresql.ssl``,
   ``mysql.mysqld.require_secure_transport``, ``redis.requirepass`` (masked);
+- ``secret`` — a hard-coded secret in a directive (``requirepass``, ``masterauth``, MySQL
+  ``password``, a password inside a URL, well-known token formats), found with the config
+  scanner's detectors and reported with its attributes (masked, keyed hash identity);
 - ``tls.config`` — one per TLS server context (nginx ``server``, Apache ``VirtualHost``,
   PostgreSQL ``ssl``, MySQL server, Redis ``tls-port``), built by
   :func:`scanners.crypto.tlspolicy.tls_config_facts` (protocols, expanded suites, flags,
@@ -62,6 +65,7 @@ _SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("redis", re.compile(r"^\s*(requirepass|appendonly|maxmemory-policy|protected-mode|"
                          r"tls-port)\s", re.M)),
 )
+_SSH_CLIENT = re.compile(r"^\s*Host\s+\S", re.M)
 _MAIN_FILES = {"nginx": ("nginx.conf",), "sshd": ("sshd_config",),
                "apache": ("apache2.conf", "httpd.conf"), "redis": ("redis.conf",),
                "postgresql": ("postgresql.conf",), "mysql": ("my.cnf", "mariadb.cnf")}
@@ -103,8 +107,8 @@ def _covered(path: Path, kind: str) -> bool:
 class ServicesScanner(Scanner):
     name = "services"
     description = "nginx, Apache, sshd, PostgreSQL, pg_hba, MySQL and Redis configuration"
-    emits: ClassVar[tuple[str, ...]] = ("config.setting", "tls.config", "service.listener",
-                                        "ssh.config", "db.hba_rule")
+    emits: ClassVar[tuple[str, ...]] = ("config.setting", "secret", "tls.config",
+                                        "service.listener", "ssh.config", "db.hba_rule")
 
     def claim(self, candidate: Candidate) -> Claim | None:
         name = candidate.name
@@ -113,6 +117,8 @@ class ServicesScanner(Scanner):
         parent = Path(candidate.path).parent.name
         if parent == "sshd_config.d" and name.endswith(".conf"):
             return Claim("sshd", 80)
+        if name == "ssh_config" or parent in {".ssh", "ssh_config.d"}:
+            return None  # the OpenSSH *client* configuration: other semantics
         if candidate.suffix not in {".conf", ".cnf", ".vhost", ""}:
             return None
         text = candidate.text_head()
@@ -120,6 +126,8 @@ class ServicesScanner(Scanner):
             return None
         for kind, pattern in _SIGNATURES:
             if pattern.search(text):
+                if kind == "sshd" and _SSH_CLIENT.search(text):
+                    return None
                 return Claim(kind, 60)
         return None
 
@@ -127,7 +135,7 @@ class ServicesScanner(Scanner):
         if _covered(Path(target.locator), target.kind):
             return
         key = options.hash_key
-        handlers: dict[str, Callable[[], Iterator[Observation]]] = {
+        handlers: dict[str, Callable[[], Iterator[Observation | Problem]]] = {
             "nginx": lambda: observe_nginx(target, key),
             "apache": lambda: observe_apache(target, key),
             "sshd": lambda: observe_sshd(target, key),

@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.models import JSONValue, Location, Observation, Target
+from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.crypto.sshpolicy import grade, resolve
-from scanners.services.common import FileSet, read_text, setting
+from scanners.services.common import FileSet, read_text, safe_word, setting
 
 __all__ = ["observe_sshd"]
 
@@ -72,8 +72,8 @@ def _read(path: Path, files: FileSet, contexts: list[_Context], hash_key: bytes,
             continue
         m = _LINE.match(line)
         if not m or not m.group(2):
-            raise TargetError(f"{uri}:{lineno}: directive '{line.split()[0]}' has no value",
-                              line=lineno)
+            word = safe_word(line.split()[0])
+            raise TargetError(f"{uri}:{lineno}: directive {word} has no value", line=lineno)
         keyword, value = m.group(1), _unquote(m.group(2).split(" #", 1)[0].strip())
         low = keyword.lower()
         if low == "match":
@@ -89,7 +89,7 @@ def _read(path: Path, files: FileSet, contexts: list[_Context], hash_key: bytes,
             continue
         ctx = contexts[-1]
         prefix = "sshd" if ctx.criteria == "global" else f"sshd.Match.{ctx.criteria}"
-        out.append(setting("sshd", f"{prefix}.{keyword}", value, (uri, lineno), hash_key))
+        out.extend(setting("sshd", f"{prefix}.{keyword}", value, (uri, lineno), hash_key))
         ctx.values.setdefault(low, (value, uri, lineno))  # NOTE: first value wins
 
 
@@ -131,13 +131,14 @@ def _observations(ctx: _Context, values: dict[str, tuple[str, str, int]], *,
                           identity=f"sshd|{ctx.criteria}|{attr}")
 
 
-def observe_sshd(target: Target, hash_key: bytes) -> Iterator[Observation]:
+def observe_sshd(target: Target, hash_key: bytes) -> Iterator[Observation | Problem]:
     files = FileSet(target)
     main = Path(target.locator)
     files.enter(main, target.uri, 0)
     contexts = [_Context("global", target.uri, 1)]
     settings: list[Observation] = []
     _read(main, files, contexts, hash_key, settings)
+    yield from files.missing
     yield from settings
     base = contexts[0].values
     yield from _observations(contexts[0], base, only=None)

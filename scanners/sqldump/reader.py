@@ -45,6 +45,10 @@ _SQ_BACKSLASH = re.compile(r"(?:[^'\\]|\\.|'')*+'", re.DOTALL)
 _SQ_PLAIN = re.compile(r"(?:[^']|'')*+'", re.DOTALL)
 _DQ = re.compile(r'(?:[^"]|"")*+"', re.DOTALL)
 _BQ = re.compile(r"(?:[^`]|``)*+`", re.DOTALL)
+# NOTE: fast path: one C-level match skips ordinary text and complete single-quoted
+# strings (most of an INSERT line); the token loop below handles everything else.
+_FAST_BACKSLASH = re.compile(r"(?:[^'\";`\-/#$]++|'(?:[^'\\]++|\\.|'')*+')*+", re.DOTALL)
+_FAST_PLAIN = re.compile(r"(?:[^'\";`\-/#$]++|(?<![eE])'(?:[^']++|'')*+')*+", re.DOTALL)
 _COPY = re.compile(r"^\s*COPY\s+.+\bFROM\s+stdin\b", re.IGNORECASE | re.DOTALL)
 
 
@@ -107,6 +111,7 @@ class DumpReader:
         buf = _Buffer(self.max_statement)
         state = ""  # "" normal | "'" | "E'" | '"' | "`" | "*" block comment | "$tag$"
         mysql = self.backslash_escapes
+        fast = (_FAST_BACKSLASH if mysql else _FAST_PLAIN).match
         in_copy = False
         for text, fresh in self._lines():
             if in_copy:
@@ -130,6 +135,9 @@ class DumpReader:
                         break
                     state = ""
                     continue
+                skipped = fast(text, pos)  # NOTE: always matches (possibly empty)
+                if skipped is not None:
+                    pos = skipped.end()
                 m = _NORMAL.search(text, pos)
                 if m is None:
                     break

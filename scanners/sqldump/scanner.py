@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.errors import TargetError
+from auditor.errors import ConfigError, TargetError
 from auditor.masking import keyed_hash, mask_secret
 from auditor.models import JSONValue, Location, Observation, Problem, Target
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
@@ -91,7 +91,10 @@ class SqlDumpScanner(Scanner):
         return None
 
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
-        settings = settings_from(options)
+        try:
+            settings = settings_from(options)
+        except ConfigError as exc:
+            raise TargetError(f"invalid scanner option: {exc}") from None
         try:
             stream = open_dump(target.locator)
         except OSError as exc:
@@ -218,7 +221,8 @@ class _DumpRun:
         table = _Table(key_schema, name, line, [(c, types.get(c, "")) for c in columns])
         table.accumulators = [
             ColumnAccumulator(qualified, c, t, family_of(t) if t else "other", self.classify,
-                              sample_size=self.settings.sample_size, full=self.settings.full)
+                              sample_size=self.settings.sample_size, full=self.settings.full,
+                              subject_key=self.hash_key)
             for c, t in table.columns]
         self.open[qualified] = table
         return table
@@ -233,7 +237,8 @@ class _DumpRun:
             table.accumulators = [
                 ColumnAccumulator(table.qualified, c, "", "other", self.classify,
                                   sample_size=self.settings.sample_size,
-                                  full=self.settings.full) for c, _ in table.columns]
+                                  full=self.settings.full, subject_key=self.hash_key)
+                for c, _ in table.columns]
         if len(values) != len(table.columns):
             if table.width_problem:
                 return

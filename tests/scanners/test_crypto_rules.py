@@ -47,7 +47,8 @@ def cert(**attrs: Any) -> Observation:
     ({"has_san": False}, ["core.cert.missing-san"]),
     ({"signature_hash": "sha1"}, ["core.cert.weak-signature"]),
     ({"signature_hash": "md5"}, ["core.cert.weak-signature"]),
-    ({"signature_hash": "sha1", "self_signed": True, "is_ca": True}, []),
+    ({"signature_hash": "sha1", "self_issued": True, "self_signed": True, "is_ca": True}, []),
+    ({"signature_hash": "sha1", "self_issued": True, "is_ca": True}, []),
     ({"key_type": "rsa", "key_bits": 1024}, ["core.cert.short-key"]),
     ({"key_type": "rsa", "key_bits": 2048}, []),
     ({"key_type": "ec", "key_bits": 192}, ["core.cert.short-key"]),
@@ -77,6 +78,9 @@ def key(**attrs: Any) -> Observation:
     ({"encrypted": False, "world_readable": True, "file_mode": "0644"},
      ["core.key.private-key-world-readable", "core.key.unencrypted-private-key"]),
     ({"world_readable": True}, []),  # encrypted: readable ciphertext only
+    ({"encrypted": False, "ssh_host_key": True}, []),  # sshd host keys cannot be encrypted
+    ({"encrypted": False, "ssh_host_key": True, "world_readable": True},
+     ["core.key.private-key-world-readable"]),
     ({"private": False, "encrypted": None}, []),
     ({"key_type": "rsa", "key_bits": 1024}, ["core.key.short-key"]),
     ({"key_type": "dh", "key_bits": 1024, "private": False}, ["core.key.short-key"]),
@@ -162,8 +166,9 @@ def hba(kind: str, address: str | None, method: str, *, loopback: bool = False) 
 @pytest.mark.parametrize(("obs", "expected"), [
     (hba("host", "0.0.0.0/0", "trust"), ["core.pg-hba.host-without-ssl", "core.pg-hba.trust"]),
     (hba("hostssl", "10.0.0.0/8", "trust"), ["core.pg-hba.trust"]),
-    (hba("local", None, "trust", loopback=True), []),
-    (hba("host", "127.0.0.1/32", "trust", loopback=True), []),
+    (hba("local", None, "trust", loopback=True), ["core.pg-hba.trust-local"]),
+    (hba("host", "127.0.0.1/32", "trust", loopback=True), ["core.pg-hba.trust-local"]),
+    (hba("local", None, "peer", loopback=True), []),
     (hba("hostssl", "10.0.0.0/8", "md5"), ["core.pg-hba.md5"]),
     (hba("host", "10.0.0.0/8", "password"), ["core.pg-hba.cleartext-password",
                                              "core.pg-hba.host-without-ssl"]),
@@ -183,9 +188,12 @@ def listener(service: str, **attrs: Any) -> Observation:
 
 
 @pytest.mark.parametrize(("obs", "expected"), [
-    (listener("nginx", redirects_to_https=False), ["core.service.cleartext"]),
-    (listener("nginx", redirects_to_https=True), []),
+    (listener("nginx", redirects_to_https=False, auth_paths=[]), ["core.http.cleartext"]),
+    (listener("apache", redirects_to_https=False, auth_paths=["/login"]),
+     ["core.http.cleartext-login"]),
+    (listener("nginx", redirects_to_https=True, auth_paths=["auth_basic"]), []),
     (listener("nginx", non_loopback=False), []),
+    (listener("postgresql", tls=False, tls_required=None), ["core.service.cleartext"]),
     (listener("postgresql", tls=True, tls_required=None), []),
     (listener("mysql", tls=True, tls_required=False), ["core.service.tls-not-required"]),
     (listener("mysql", tls=True, tls_required=True), []),

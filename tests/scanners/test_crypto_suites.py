@@ -208,3 +208,20 @@ def test_expansion_matches_local_openssl(spec: str) -> None:
     known = set(_openssl_ciphers("ALL:COMPLEMENTOFALL") or ())
     mine = [s.openssl for s in expand_openssl(spec) if s.openssl in known]
     assert mine == reference
+
+
+def test_table_rows_are_what_the_generator_derives() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "gen_suites.py"
+    spec = importlib.util.spec_from_file_location("gen_suites", path)
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    for s in all_suites():
+        parsed = gen.parse_iana(s.code, s.iana)
+        assert parsed is not None, s.iana
+        assert (parsed["kex"], parsed["auth"], parsed["cipher"], parsed["mac"],
+                parsed["bits"], frozenset(parsed["flags"])) == (
+            s.kex, s.auth, s.cipher, s.mac, s.bits, s.flags), s.iana

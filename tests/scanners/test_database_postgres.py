@@ -84,6 +84,13 @@ def _checksums(conn: Any) -> dict[str, str]:
 
 
 def _write_counters(conn: Any) -> dict[str, tuple[int, ...]]:
+    # NOTE: this connection loaded the data; its statistics reach the shared counters
+    # lazily (at most once a second) unless a flush is forced (PostgreSQL >= 15).
+    if conn.info.server_version >= 150000:
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        conn.execute("SELECT 1")
+    else:
+        time.sleep(1.5)
     conn.execute("SELECT pg_stat_clear_snapshot()")
     rows = conn.execute("SELECT schemaname || '.' || relname, n_tup_ins, n_tup_upd, n_tup_del, "
                         "n_tup_hot_upd, seq_scan FROM pg_stat_user_tables ORDER BY 1").fetchall()

@@ -228,3 +228,57 @@ def test_cli_scan_of_the_demo_databases(tmp_path: Path, capsys: pytest.CaptureFi
     rules = {(f["rule_id"], f["location"].get("table"), f["location"].get("column"))
              for f in report["findings"] if f["location"]["uri"].endswith("citizens.sqlite")}
     assert rules >= GOLDEN
+
+
+def test_full_mode_finds_sparse_personal_data_the_sample_misses(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE nhat_ky (id INTEGER PRIMARY KEY, ghi_chu TEXT)")
+    conn.executemany("INSERT INTO nhat_ky VALUES (?, ?)", (
+        (i, f"Khách hẹn gọi lại số 0912{i:06d}" if i % 1000 == 500 else
+         "Đã tiếp nhận và xử lý hồ sơ") for i in range(1, 30001)))
+    conn.commit()
+    conn.close()
+    classify = real_pii()
+    sampled = run(DatabaseScanner(classify), str(path), is_file=True, seed=1)
+    assert not sampled.kind("pii.column")
+    full = run(DatabaseScanner(classify), str(path), is_file=True, full=True)
+    (obs,) = full.kind("pii.column")
+    assert obs.location.column == "ghi_chu" and "VN_PHONE" in obs.entities
+    assert obs.attributes["sample_size"] == 30000 and obs.attributes["sampling"] == "full"
+
+
+def test_schema_fingerprint_follows_the_structure(demo_copy: Path) -> None:
+    def fingerprint() -> str:
+        result = run(DatabaseScanner(no_pii), str(demo_copy), is_file=True,
+                     include="main.tai_khoan")
+        (obs,) = result.kind("target.fingerprint")
+        return str(obs.attributes["sha256"])
+
+    first = fingerprint()
+    assert fingerprint() == first
+    conn = sqlite3.connect(demo_copy)
+    conn.execute("ALTER TABLE nhan_vien ADD COLUMN ghi_chu TEXT")
+    conn.commit()
+    conn.close()
+    assert fingerprint() != first
+
+
+def test_invalid_utf8_text_does_not_hide_the_table(tmp_path: Path) -> None:
+    path = tmp_path / "latin.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, password TEXT)")
+    conn.execute("INSERT INTO t VALUES (1, CAST(x'6d61c3' AS TEXT)), (2, 'plain')")
+    conn.commit()
+    conn.close()
+    result = run(DatabaseScanner(no_pii), str(path), is_file=True)
+    assert result.error is None and not result.problems
+    (obs,) = result.kind("db.password_column")
+    assert obs.attributes["storage"] == "plaintext" and obs.attributes["sample_size"] == 2
+
+
+def test_bad_option_is_a_clear_target_error(demo_copy: Path) -> None:
+    result = run(DatabaseScanner(no_pii), str(demo_copy), is_file=True, sample_size="lots")
+    assert result.error is not None
+    assert "invalid scanner option: option database.sample_size must be a number" in str(
+        result.error)

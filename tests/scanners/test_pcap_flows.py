@@ -148,3 +148,17 @@ def test_flow_table_is_bounded() -> None:
         flows.add(Segment(TCP, C[0], S[0], 20000 + port, 80, 1, 0, ACK, b"x"), port, 0.0)
     assert len(flows) == 10
     assert sum(h.closed for h in made) == 40
+
+
+def test_held_bytes_are_bounded_over_all_flows_and_released() -> None:
+    flows, made = table(limits=Limits(max_held_bytes=1000))
+    for port in range(20):
+        client = (C[0], 30000 + port)
+        flows.add(Segment(TCP, client[0], S[0], client[1], 80, 1, 0, SYN, b""), 1, 0.0)
+        # a hole at the start: everything is held
+        flows.add(Segment(TCP, client[0], S[0], client[1], 80, 500, 0, ACK, b"z" * 200), 2,
+                  0.0)
+        assert flows.held_bytes <= 1000
+    assert sum(len(h.gaps) for h in made) >= 15
+    flows.close_all()
+    assert flows.held_bytes == 0

@@ -123,6 +123,12 @@ CASES: list[tuple[str, int, Turns, list[tuple[str, str, str | None, bool]]]] = [
         ("c", _http("GET /b HTTP/1.1\nAuthorization: Basic " + B64(b"user2:pw2").decode() +
                     "\n\n"))],
      [("http-basic", "basic", "u•••1", True), ("http-basic", "basic", "u•••2", True)]),
+    ("http-response-body-over-segments-then-next", 80, [
+        ("c", _http("GET /big HTTP/1.1\n\n")),
+        ("s", _http("HTTP/1.1 200 OK\nContent-Length: 3000\n\n", b"x" * 1000)),
+        ("s", b"y" * 2000 + _http("HTTP/1.1 200 OK\nSet-Cookie: sid=1\nContent-Length: 0\n\n")),
+        ("c", _http("GET /c HTTP/1.1\nAuthorization: Basic " + B64(b"later:pw").decode() +
+                    "\n\n"))], [("http-basic", "basic", "l•••r", True)]),
     ("http-head-response-has-no-body", 80, [
         ("c", _http("HEAD /a HTTP/1.1\n\n")),
         ("s", _http("HTTP/1.1 200 OK\nContent-Length: 999\n\n")),
@@ -166,19 +172,25 @@ def test_credentials(tmp_path: Path, port: int, turns: Turns,
     assert got == expected
 
 
-@pytest.mark.parametrize(("port", "turns", "service"), [
-    (25, CASES[2][2], None), (143, CASES[7][2], None), (5432, CASES[18][2], None),
-    (25, CASES[3][2], "smtp"), (5432, CASES[19][2], "postgres"), (7777, CASES[-1][2], None),
+def _case(name: str) -> tuple[int, Turns]:
+    return next((c[1], c[2]) for c in CASES if c[0] == name)
+
+
+@pytest.mark.parametrize(("case", "service"), [
+    ("smtp-starttls-then-auth", None), ("imap-starttls", None),
+    ("postgres-ssl-accepted", None), ("smtp-starttls-refused", "smtp"),
+    ("postgres-ssl-refused", "postgres"), ("opaque-binary", None),
 ])
-def test_cleartext_service(tmp_path: Path, port: int, turns: Turns,
-                           service: str | None) -> None:
+def test_cleartext_service(tmp_path: Path, case: str, service: str | None) -> None:
+    port, turns = _case(case)
     found = observations(scan(conversation(tmp_path / "c.pcap", port, turns)),
                          "net.cleartext_service")
     assert [o.attributes["protocol"] for o in found] == ([service] if service else [])
 
 
 def test_upgraded_stream_reports_its_tls_handshake(tmp_path: Path) -> None:
-    found = observations(scan(conversation(tmp_path / "c.pcap", 25, CASES[2][2])))
+    found = observations(scan(conversation(tmp_path / "c.pcap", *_case(
+        "smtp-starttls-then-auth"))))
     assert [(o.kind, o.attributes.get("via"), o.attributes.get("version")) for o in found] == [
         ("tls.handshake", "smtp", "TLSv1.2")]
 
@@ -262,3 +274,11 @@ def test_payload_text_reaches_the_pii_engine(tmp_path: Path, port: int, turns: T
     found = observations(scan(conversation(tmp_path / "c.pcap", port, turns)), "net.pii")
     assert [(o.attributes["protocol"], o.entities) for o in found] == [(protocol, ("VN_CCCD",))]
     assert "001203012345" not in repr(found)
+
+
+def test_http_message_after_a_long_body_in_the_same_segment(tmp_path: Path) -> None:
+    found = observations(scan(conversation(tmp_path / "c.pcap", *_case(
+        "http-response-body-over-segments-then-next"))),
+                         "net.session_token")
+    assert [(o.attributes["name"], o.attributes["where"]) for o in found] == [
+        ("sid", "set-cookie")]

@@ -144,7 +144,13 @@ IP6_TCP = bytes.fromhex("6000000000180640" + "20010db8" + "0" * 22 + "01" + "200
                                                        0x18, 8192, 0, 0) + b"GET "
 
 
+IP6_HOP_TCP = IP6_TCP[:6] + b"\x00" + IP6_TCP[7:40] + b"\x06\x00" + b"\x01\x04\x00\x00\x00\x00" + \
+    IP6_TCP[40:]
+IP6_HOP_TCP = IP6_HOP_TCP[:4] + struct.pack("!H", len(IP6_HOP_TCP) - 40) + IP6_HOP_TCP[6:]
+
+
 @pytest.mark.parametrize(("linktype", "frame"), [
+    (229, IP6_HOP_TCP),                                                # IPv6 hop-by-hop
     (1, b"\x02" * 12 + b"\x08\x00" + IP_TCP),                          # Ethernet
     (1, b"\x02" * 12 + b"\x81\x00\x00\x2a\x08\x00" + IP_TCP),          # 802.1Q
     (1, b"\x02" * 12 + b"\x88\xa8\x00\x01\x81\x00\x00\x2a\x08\x00" + IP_TCP),  # QinQ
@@ -170,3 +176,45 @@ def test_ipv4_fragments_out_of_order_are_reassembled() -> None:
     assert decode(101, frag(64, False, body[64:]), defrag) is None
     seg = decode(101, frag(0, True, body[:64]), defrag)
     assert seg is not None and seg.payload == b"x" * 100
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"pcap.max_flows": 0}, "pcap.max_flows must be a positive number"),
+    ({"pcap.idle_timeout": "soon"}, "pcap.idle_timeout must be a positive number"),
+    ({"pcap.max_stream_bytes": True}, "pcap.max_stream_bytes must be a positive number"),
+])
+def test_bad_options_are_a_clear_error(params: dict[str, object], message: str) -> None:
+    with pytest.raises(TargetError, match=message):
+        scan(DEMO, params=params)
+
+
+def test_small_stream_cap_still_finds_the_logins() -> None:
+    found = observations(scan(DEMO, params={"pcap.max_stream_bytes": 2048,
+                                            "pcap.pii": False}))
+    assert {o.attributes["protocol"] for o in found if o.kind == "net.cleartext_auth"} >= {
+        "ftp", "http-basic", "imap", "pop3", "ldap", "snmp", "postgres", "telnet"}
+    assert [o for o in found if o.kind == "net.pii"] == []
+
+
+def test_corrupted_captures_never_crash(tmp_path: Path) -> None:
+    """Random byte damage: the scan finishes, or stops with a TargetError; problems name
+    the frame and never carry data."""
+    import random
+
+    from auditor.models import Problem
+
+    blob = DEMO.read_bytes()
+    rng = random.Random(5)
+    path = tmp_path / "damaged.pcap"
+    for _ in range(40):
+        data = bytearray(blob)
+        for _ in range(rng.randrange(1, 40)):
+            data[rng.randrange(24, len(data))] = rng.randrange(256)
+        path.write_bytes(bytes(data))
+        try:
+            found = scan(path, params={"pcap.pii": False})
+        except TargetError as exc:
+            assert "byte offset" in str(exc)
+            continue
+        for problem in (p for p in found if isinstance(p, Problem)):
+            assert problem.location is not None and problem.location.packet

@@ -106,10 +106,13 @@ class HttpAnalyser(Analyser):
         if not side.buf and side.state == "head":
             side.packet = packet
         if side.state in ("body", "close") and not side.buf:
-            self._body(side, data)  # NOTE: fast path, no copy into the buffer
-            if side.state == "body" and side.remaining == 0:
-                self._complete(side, from_client, packet)
-            return
+            take = self._body(side, data)  # NOTE: fast path, no copy into the buffer
+            if side.state == "close" or side.remaining:
+                return
+            self._complete(side, from_client, packet)
+            data = data[take:]  # the next message may start in the same segment
+            if not data:
+                return
         side.buf += data
         self._run(side, from_client, packet)
 
