@@ -15,7 +15,7 @@ from auditor.baseline import load_report
 from auditor.cli import main
 from reports.csv import read_findings
 from tests.conftest import REPO
-from tests.reports.test_oscal import oscal_validator
+from tests.reports.oscal_schema import oscal_validator
 
 
 @pytest.fixture(scope="module")
