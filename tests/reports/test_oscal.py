@@ -90,6 +90,14 @@ def test_masked_evidence_and_suppression_in_observations() -> None:
         {"description": "Masked evidence: value=AKIA••••••••(40)"}]
 
 
+def test_import_ap_references_the_scope_resource() -> None:
+    ar = render(sample_result())["assessment-results"]
+    [resource] = ar["back-matter"]["resources"]
+    assert ar["import-ap"] == {"href": "#" + resource["uuid"]}
+    assert [p["value"] for p in resource["props"]] == [
+        "config/app.env", "postgresql://db.example/citizens", "broken.pcap"]
+
+
 def test_deterministic() -> None:
     assert render(sample_result()) == render(sample_result())
 
