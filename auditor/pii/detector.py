@@ -32,7 +32,7 @@ from typing import Any
 
 from auditor.errors import AuditorError, ConfigError
 from auditor.pii.config import ALL_TYPES, DetectorConfig, Entity
-from auditor.pii.lexicon import negative_context_words
+from auditor.pii.lexicon import negative_context_words, veto_context_words
 from auditor.pii.prefilter import Prefilter
 from auditor.pii.text import fold, name_tokens, to_nfc
 
@@ -62,6 +62,7 @@ class PiiDetector:
         # a bracketed remark after the number).
         self._negative = {t: w for t, w in negative_context_words().items()
                           if t != "VN_PHONE" and t in self._types}
+        self._veto = {t: w for t, w in veto_context_words().items() if t in self._types}
 
     def __repr__(self) -> str:
         return f"PiiDetector({self.config!r})"
@@ -110,24 +111,24 @@ class PiiDetector:
             raise PiiEngineError(
                 f"PII analysis failed on a text of {len(nfc)} characters "
                 f"({type(exc).__name__})") from None
-        if results and self._negative:
+        if results and (self._negative or self._veto):
             results = self._drop_negative(nfc, results)
         return _resolve(results, wanted, nfc)
 
     def _drop_negative(self, nfc: str, results: list[Any]) -> list[Any]:
-        """Drop context-less detections right after a word that says the number is
-        something else (``SKU 51G-12345``, ``STK 19036912345678``, ``version 1.2.3.4``)."""
+        """Drop context-less detections right after a word that says the value is
+        something else (``SKU 51G-12345``, ``STK 19036912345678``, ``version 1.2.3.4``),
+        and any PERSON right after an organisation word (``Công ty TNHH Nguyễn Kim``)."""
         lowered = fold(nfc).lower()
         kept = []
         for r in results:
-            negative = self._negative.get(r.entity_type)
             explanation = r.analysis_explanation
-            if negative and not (explanation and explanation.supportive_context_word):
-                before = lowered[max(0, r.start - 40):r.start]
-                words = list(_WORDS.finditer(before))[-4:]
-                hit = next((w for w in reversed(words) if w.group(0) in negative), None)
-                if hit is not None and not any(ch.isdigit() for ch in before[hit.end():]):
-                    continue
+            supported = bool(explanation and explanation.supportive_context_word)
+            words = self._veto.get(r.entity_type, frozenset())
+            if not supported:
+                words = words | self._negative.get(r.entity_type, frozenset())
+            if words and _word_before(lowered, r.start, words):
+                continue
             kept.append(r)
         return kept
 
@@ -159,6 +160,16 @@ def _context_words(context: tuple[str, ...]) -> tuple[str, ...]:
         if joined:
             words.append(joined)
     return tuple(dict.fromkeys(words))
+
+
+def _word_before(lowered: str, start: int, words: frozenset[str]) -> bool:
+    """One of ``words`` among the 4 words before ``start``, with no number and no
+    punctuation between it and ``start``."""
+    before = lowered[max(0, start - 40):start]
+    found = list(_WORDS.finditer(before))[-4:]
+    hit = next((w for w in reversed(found) if w.group(0) in words), None)
+    return hit is not None and not any(ch.isdigit() or ch in ".,;:!?()[]{}\"'"
+                                       for ch in before[hit.end():])
 
 
 def _resolve(results: list[Any], wanted: frozenset[str], text: str) -> list[Entity]:

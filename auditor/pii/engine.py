@@ -67,8 +67,8 @@ from auditor.pii.names import HonorificNameRecognizer, NameRecognizer
 from auditor.pii.recognizers import auditor_recognizers
 from auditor.pii.text import fold_lower
 
-__all__ = ["AuditorIpRecognizer", "OfflineSpacyNlpEngine", "TokenNlpEngine", "build_analyzer",
-           "build_recognizers"]
+__all__ = ["AuditorEmailRecognizer", "AuditorIpRecognizer", "OfflineSpacyNlpEngine",
+           "TokenNlpEngine", "build_analyzer", "build_recognizers"]
 
 if tldextract.tldextract.TLD_EXTRACTOR.suffix_list_urls:  # pragma: no cover
     # Imported by someone else before us, with the network default: use the snapshot.
@@ -121,6 +121,21 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
         return NlpArtifacts(entities=artifacts.entities, tokens=doc,
                             tokens_indices=artifacts.tokens_indices, lemmas=lemmas,
                             nlp_engine=self, language=language, scores=artifacts.scores)
+
+
+class AuditorEmailRecognizer(EmailRecognizer):
+    """Presidio's e-mail recognizer, with ``key=`` / ``mailto:`` prefixes cut off the
+    local part (``user=bob@example.com`` is the address ``bob@example.com``)."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                regex_flags: int | None = None) -> list[Any]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for r in results:
+            local = text[r.start:r.end].split("@", 1)[0]
+            cut = max(local.rfind("="), local.rfind(":"))
+            if 0 <= cut < len(local) - 1:
+                r.start += cut + 1
+        return results
 
 
 class AuditorIpRecognizer(IpRecognizer):
@@ -187,7 +202,7 @@ def build_recognizers(config: DetectorConfig) -> list[EntityRecognizer]:
         NameRecognizer(),
         HonorificNameRecognizer(),
         AddressRecognizer(),
-        EmailRecognizer(),
+        AuditorEmailRecognizer(),
         CreditCardRecognizer(context=[*_ctx("CREDIT_CARD"), "credit", "card"]),
         IbanRecognizer(context=[*_ctx("IBAN_CODE"), "iban"]),
         AuditorIpRecognizer(),

@@ -147,7 +147,8 @@ class Prefilter:
                 or (not words.isdisjoint(_HONORIFICS) and _HONORIFIC.search(folded))
                 or (not words.isdisjoint(_FORMS) and _FORM_NEXT.search(folded))):
             found.add("PERSON")
-        if not words.isdisjoint(_PASSWORD_WORDS) and _PASSWORD.search(folded):
+        if (not words.isdisjoint(_PASSWORD_WORDS) and _PASSWORD.search(folded)) or (
+                "://" in folded and "@" in folded):
             found.add("PASSWORD")
         if has_digit and "DATE_OF_BIRTH" in self._types and _DATE.search(folded) and (
                 not words.isdisjoint(self._birth_words)

@@ -39,6 +39,9 @@ def found(detector: PiiDetector, text: str, **kwargs: object) -> list[tuple[str,
     ("Chào chị Lan Anh, em là Tú", [("PERSON", "Lan Anh")]),
     ("đi Bà Rịa - Vũng Tàu", []),
     ("anh Grab giao hàng", []),
+    ("user=bob@example.com", [("EMAIL_ADDRESS", "bob@example.com")]),
+    ("postgres://app:s3cret@db:5432/app", [("PASSWORD", "s3cret")]),
+    ("CÔNG TY TNHH MỘT THÀNH VIÊN NGUYỄN KIM", []),
 ])
 def test_detect(detector: PiiDetector, text: str, expected: list[tuple[str, str]]) -> None:
     assert found(detector, text) == expected
