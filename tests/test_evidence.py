@@ -288,3 +288,14 @@ def test_keygen_then_scan_and_verify_with_default_key_files(
     assert main(["verify", "audit/evidence"]) == 0
     out = capsys.readouterr()
     assert out.out.startswith("OK:") and out.err == ""  # trusted: auditor-signing.pub
+
+
+@pytest.mark.parametrize("name", [MANIFEST, SIGNATURE, PUBLIC_KEY, "report.json"])
+def test_deleting_any_file_fails_and_names_it(bundle: Path, keys: tuple[Path, Path],
+                                              tmp_path: Path, name: str) -> None:
+    copied = copy(bundle, tmp_path)
+    (copied / name).unlink()
+    for key in (load_public_key(keys[1]), None):
+        report = verify_evidence(copied, key)
+        assert not report.ok
+        assert name in {p.file for p in report.problems}
