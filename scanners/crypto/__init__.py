@@ -20,7 +20,7 @@ The capture scanner emits the same kind with the same attributes::
 
 ``crypto.key`` — one per key: ``key_type`` (rsa, ec, dsa, dh, ed25519...), ``key_bits``,
 ``curve``, ``private``, ``encrypted`` (None for public keys), ``format`` (pkcs8,
-traditional, openssh, ssh-public, spki, der, pkcs12, dhparam), ``encryption_algorithm``,
+traditional, openssh, ssh-public, spki, der, pkcs12, dhparam, csr), ``encryption_algorithm``,
 ``ssh_type`` (``ssh-rsa``, ``ssh-dss``...) and ``options`` / ``restricted`` for
 ``authorized_keys`` lines (option names only, comments dropped), ``source``, and for
 private keys ``file_mode``, ``world_readable``, ``group_readable``. Identity: the public

@@ -132,8 +132,14 @@ def observe_pem(text: str, ctx: FileFacts) -> Iterator[Observation | Problem]:
                 yield _key_obs(pem_key_facts(block, ctx.password), ctx, block.line)
             elif block.label == "DH PARAMETERS":
                 yield _key_obs(dh_params_facts(block), ctx, block.line)
+            elif block.label in {"CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"}:
+                csr = x509.load_der_x509_csr(block.der)
+                yield _key_obs({"private": False, "encrypted": None, "format": "csr",
+                                **public_key_facts(csr.public_key()),
+                                "public_fingerprint": public_fingerprint(csr.public_key())},
+                               ctx, block.line)
             else:
-                continue  # CSRs, CRLs, parameters we do not judge
+                continue  # CRLs, EC parameters and other blocks we do not judge
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
             raise TargetError(_unreadable(uri, block, exc), line=block.line) from None
 

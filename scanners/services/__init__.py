@@ -21,6 +21,10 @@ Observation kinds (see each parser module for attributes and an example):
 - ``ssh.config`` — effective sshd settings per context (global, each ``Match``);
 - ``db.hba_rule`` — one per pg_hba.conf rule (same attributes as the database scanner).
 
+Option ``services.assume_openssl3=true``: judge cipher strings as a server linked with
+OpenSSL 3 (without the legacy provider) runs them — RC4, 3DES, DES, EXPORT, IDEA and SEED
+suites cannot be enabled there. By default they count, as an older library enables them.
+
 Includes are followed (globs, relative to the including file and the main file). A
 fragment that a main file next to it includes (``conf.d/site.conf`` under an
 ``nginx.conf`` that includes it) is covered by that main file's scan and yields nothing
@@ -30,6 +34,7 @@ on its own, so each setting is reported once. Malformed files raise
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import glob
 import re
@@ -39,6 +44,7 @@ from typing import ClassVar
 
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
+from scanners.crypto.tlspolicy import tls_config_facts
 from scanners.services.apache import observe_apache
 from scanners.services.mysql import observe_mysql
 from scanners.services.nginx import observe_nginx
@@ -145,5 +151,25 @@ class ServicesScanner(Scanner):
             "redis": lambda: observe_redis(target, key),
         }
         handler = handlers.get(target.kind)
-        if handler is not None:
-            yield from handler()
+        if handler is None:
+            return
+        openssl3 = options.get("services.assume_openssl3", False) is True
+        for item in handler():
+            if openssl3 and isinstance(item, Observation) and item.kind == "tls.config":
+                yield _as_openssl3(item)
+            else:
+                yield item
+
+
+def _as_openssl3(obs: Observation) -> Observation:
+    """The same TLS context judged as a server linked with OpenSSL 3 would run it."""
+    a = obs.attributes
+    protocols = [str(p) for p in a["protocols"]] if isinstance(a["protocols"], list) else None
+    tls13 = [str(x) for x in a["tls13_suites"]] if isinstance(a["tls13_suites"], list) else None
+    facts = tls_config_facts(protocols, str(a["cipher_string_effective"]), tls13_suites=tls13,
+                             openssl3=True)
+    facts["cipher_string"] = a["cipher_string"]
+    facts["protocols_configured"] = a["protocols_configured"]
+    attributes = {**a, **facts}
+    evidence = {**obs.evidence, "weak_suites": facts["weak_suites"]}
+    return dataclasses.replace(obs, attributes=attributes, evidence=evidence)

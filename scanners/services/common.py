@@ -170,8 +170,8 @@ def safe_word(token: str) -> str:
 def is_loopback(address: str) -> bool | None:
     """True for loopback addresses/names, False for others, None when unknown."""
     host = address.strip().strip("[]").lstrip("-")
-    if host in {"localhost", "ip6-localhost"}:
-        return True
+    if host in {"localhost", "ip6-localhost"} or host.startswith(("unix:", "/")):
+        return True  # NOTE: a Unix socket is reachable from this machine only
     if host in {"", "*", "0.0.0.0", "::", "all"}:
         return False
     host = host.split("/")[0].split("%")[0]
@@ -200,7 +200,7 @@ _POLICY_LEAVES = frozenset({
     "tls-ciphersuites", "tls-protocols", "ssl_cipher", "tls_version", "tls_ciphersuites",
     "ssl_conf_command", "sslopensslconfcmd", "ssl_ecdh_curve", "ssl_min_protocol_version",
     "ssl_max_protocol_version", "listen", "server_name", "listen_addresses", "bind",
-    "bind_address"})
+    "bind_address", "return", "rewrite", "try_files", "root", "alias", "index"})
 
 
 def setting(fmt: str, key: str, raw: str, at: tuple[str, int], hash_key: bytes,

@@ -72,8 +72,11 @@ def _tokens(text: str, uri: str) -> Iterator[tuple[str, int, bool]]:
             i = j + 1
         else:
             j = i
-            while j < n and not text[j].isspace() and text[j] not in "{};" and \
-                    not (text[j] == "#" and j == i):
+            while j < n and not text[j].isspace() and text[j] not in "{};":
+                if text[j] == "$" and text[j + 1:j + 2] == "{":  # ${var} inside a word
+                    close = text.find("}", j)
+                    j = close + 1 if close > 0 else n
+                    continue
                 j += 1
             yield text[i:j], line, False
             i = j
@@ -138,7 +141,7 @@ def _include(pattern: str, path: Path, files: FileSet, uri: str,
 
 def _listen(d: Directive) -> tuple[str, int | None, bool]:
     addr = d.args[0] if d.args else "80"
-    ssl = "ssl" in d.args[1:]
+    ssl = "ssl" in d.args[1:] or "quic" in d.args[1:]  # QUIC is always TLS 1.3
     host, port = "*", None
     if addr.startswith("unix:"):
         return addr, None, ssl
@@ -235,7 +238,7 @@ def _server(server: Directive, inherited: dict[str, Directive], hash_key: bytes,
         facts["protocols_configured"] = protocols is not None
         facts.update({
             "source": "nginx", "server_name": server_name,
-            "ports": [p for p in tls_ports if p is not None],
+            "ports": list[JSONValue](sorted({p for p in tls_ports if p is not None})),
             "protocols_at": f"{protocols.uri}:{protocols.line}" if protocols else None,
             "ciphers_at": f"{ciphers.uri}:{ciphers.line}" if ciphers else None,
         })

@@ -94,8 +94,11 @@ def _read(path: Path, files: FileSet, contexts: list[_Context], hash_key: bytes,
 
 
 def _observations(ctx: _Context, values: dict[str, tuple[str, str, int]], *,
-                  only: set[str] | None) -> Iterator[Observation]:
-    """One ``ssh.config`` per effective setting (``only``: the keywords a Match block sets)."""
+                  only: set[str] | None,
+                  base: dict[str, tuple[str, str, int]]) -> Iterator[Observation]:
+    """One ``ssh.config`` per effective setting (``only``: the keywords a Match block sets;
+    ``base``: the global values, for settings that depend on another one)."""
+    use_pam = {**base, **values}.get("usepam", ("no",))[0].lower() == "yes"
     key = "sshd" if ctx.criteria == "global" else f"sshd.Match.{ctx.criteria}"
     done: set[str] = set()
     for kw, (attr, default) in _BOOL_KEYS.items():
@@ -111,6 +114,9 @@ def _observations(ctx: _Context, values: dict[str, tuple[str, str, int]], *,
         facts: dict[str, JSONValue] = {
             "context": ctx.criteria, "setting": attr, "value": value, "explicit": kw in values,
             "origin": f"{uri}:{line}" if kw in values else "OpenSSH default"}
+        if attr == "kbd_interactive_authentication":
+            # NOTE: with UsePAM yes, keyboard-interactive asks PAM for the *password*
+            facts["use_pam"] = use_pam
         yield Observation("ssh.config", Location(uri, line=line, key=f"{key}.{attr}"), facts,
                           {"setting": attr, "value": value},
                           identity=f"sshd|{ctx.criteria}|{attr}")
@@ -141,6 +147,6 @@ def observe_sshd(target: Target, hash_key: bytes) -> Iterator[Observation | Prob
     yield from files.missing
     yield from settings
     base = contexts[0].values
-    yield from _observations(contexts[0], base, only=None)
+    yield from _observations(contexts[0], base, only=None, base=base)
     for ctx in contexts[1:]:
-        yield from _observations(ctx, ctx.values, only=set(ctx.values))
+        yield from _observations(ctx, ctx.values, only=set(ctx.values), base=base)

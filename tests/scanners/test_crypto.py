@@ -257,6 +257,18 @@ def test_no_key_material_in_observations(tmp_path: Path) -> None:
     assert str(d)[:20] not in text and format(d, "x")[:20] not in text
 
 
+def test_certificate_request_key(tmp_path: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "a.vn")]))
+           .sign(key, hashes.SHA256()))
+    path = tmp_path / "a.csr"
+    path.write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+    (o,) = scan(path)
+    assert isinstance(o, Observation) and o.kind == "crypto.key"
+    assert (o.attributes["format"], o.attributes["key_bits"]) == ("csr", 1024)
+
+
 def test_dh_parameters(tmp_path: Path) -> None:
     path = REPO / "fixtures" / "demo" / "certs" / "weak" / "dhparam.pem"
     (o,) = scan(path)

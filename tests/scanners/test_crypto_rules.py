@@ -127,11 +127,25 @@ INTERMEDIATE = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     (["TLSv1.2", "TLSv1.3"], INTERMEDIATE, {"tls_profile": "nist-800-52r2"},
      ["core.tls.outside-profile"]),  # ChaCha20 is not in SP 800-52r2
     (["TLSv1.2", "TLSv1.3"], "ECDHE+AESGCM", {"tls_profile": "pci-dss-4.0.1"}, []),
+    (["TLSv1.2"], "ECDHE+AESGCM", {"tls_profile": "nist-800-52r2"},
+     ["core.tls.outside-profile"]),  # TLS 1.3 support is required
+    (["TLSv1.2", "TLSv1.3"], "ECDHE+AESGCM", {"tls_profile": "nist-800-52r2"},
+     ["core.tls.outside-profile"]),  # OpenSSL's default TLS 1.3 suites include ChaCha20
     (["TLSv1.3"], None, {"tls_profile": "mozilla-modern"}, []),
 ])
 def test_tls_rules(protocols: list[str], ciphers: str, params: dict[str, Any],
                    expected: list[str]) -> None:
     assert fired([tls(protocols, ciphers)], **params) == expected
+
+
+def test_nist_profile_met_with_approved_tls13_suites() -> None:
+    facts = tls_config_facts(["TLSv1.2", "TLSv1.3"], "ECDHE+AESGCM",
+                             tls13_suites=["TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"])
+    assert "nist-800-52r2" not in facts["outside_profile"]
+    gaps = tls_config_facts(["TLSv1.2"], "ECDHE+AESGCM")["profile_gaps"]
+    assert isinstance(gaps, dict)
+    assert gaps["nist-800-52r2"] == {"protocols": [], "missing_protocols": ["TLSv1.3"],
+                                     "suites": []}
 
 
 def ssh(setting: str, value: Any, **extra: Any) -> Observation:
@@ -149,6 +163,10 @@ def ssh(setting: str, value: Any, **extra: Any) -> Observation:
     (ssh("password_authentication", True), {}, ["core.sshd.password-authentication"]),
     (ssh("password_authentication", True), {"ssh_allow_password_authentication": True}, []),
     (ssh("password_authentication", False), {}, []),
+    (ssh("kbd_interactive_authentication", True, use_pam=True), {},
+     ["core.sshd.keyboard-interactive-password"]),
+    (ssh("kbd_interactive_authentication", True, use_pam=False), {}, []),
+    (ssh("kbd_interactive_authentication", False, use_pam=True), {}, []),
     (ssh("ciphers", ["aes128-cbc"], weak=["aes128-cbc"]), {}, ["core.ssh.weak-algorithm"]),
     (ssh("macs", ["hmac-sha2-256"], weak=[]), {}, []),
 ])

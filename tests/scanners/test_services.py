@@ -118,6 +118,54 @@ def test_nginx_auth_paths(tmp_path: Path) -> None:
     assert lis.attributes["auth_paths"] == ["^/(account|static)/", "auth_basic"]
 
 
+def test_nginx_braced_variables(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", """\
+        http {
+            server {
+                listen 80;
+                return 301 https://${host}${request_uri};
+            }
+        }
+        """)
+    obs = scan(main)
+    assert setting_of(obs, "http.server.return").attributes["value"] == \
+        "301 https://${host}${request_uri}"
+    (lis,) = of(obs, "service.listener")
+    assert lis.attributes["redirects_to_https"] is True
+
+
+def test_assume_openssl3_option(tmp_path: Path) -> None:
+    main = write(tmp_path, "postgresql.conf", "ssl = on\n")  # default HIGH:MEDIUM:+3DES:!aNULL
+    target = Target(uri="cfg/postgresql.conf", locator=str(main), kind="postgresql",
+                    scanner="services")
+
+    def tls_of(params: dict[str, Any]) -> Observation:
+        options = ScanOptions(as_of=dt.date(2026, 11, 25), hash_key=b"k", params=params)
+        (found,) = [o for o in SCANNER.scan(target, options)
+                    if isinstance(o, Observation) and o.kind == "tls.config"]
+        return found
+
+    default = tls_of({})
+    assert "DES-CBC3-SHA" in default.attributes["weak_suites"]
+    modern = tls_of({"services.assume_openssl3": True})
+    assert modern.attributes["weak_suites"] == [] and modern.attributes["openssl3_assumed"]
+    assert modern.attributes["source"] == "postgresql"  # service facts kept
+    assert modern.location == default.location
+
+
+def test_nginx_quic_and_unix_socket_listeners(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", """\
+        http {
+            server { listen 443 quic reuseport; listen 443 ssl; server_name q.example.vn; }
+            server { listen unix:/run/app.sock; server_name local; }
+        }
+        """)
+    obs = scan(main)
+    assert [t.attributes["server_name"] for t in of(obs, "tls.config")] == ["q.example.vn"]
+    (sock,) = of(obs, "service.listener")
+    assert sock.attributes["non_loopback"] is False
+
+
 def test_nginx_defaults_when_nothing_configured(tmp_path: Path) -> None:
     main = write(tmp_path, "nginx.conf", """\
         http {
@@ -325,6 +373,16 @@ def test_sshd_effective_settings_and_match(tmp_path: Path) -> None:
             if o.attributes["context"] == match} == {"password_authentication",
                                                      "permit_root_login"}
     assert setting_of(obs, "sshd.Match.User deploy Address 10.0.0.0/8.PermitRootLogin")
+
+
+def test_sshd_keyboard_interactive_knows_use_pam(tmp_path: Path) -> None:
+    text = ("UsePAM yes\nPasswordAuthentication no\n"
+            "Match User x\n  KbdInteractiveAuthentication yes\n")
+    obs = scan(write(tmp_path, "sshd_config", text))
+    glob_kbd = _ssh(obs, "global", "kbd_interactive_authentication")
+    assert (glob_kbd.attributes["value"], glob_kbd.attributes["use_pam"]) == (True, True)
+    match = _ssh(obs, "User x", "kbd_interactive_authentication")
+    assert match.attributes["use_pam"] is True and match.location.line == 4
 
 
 def test_sshd_defaults(tmp_path: Path) -> None:
