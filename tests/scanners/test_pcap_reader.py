@@ -218,3 +218,14 @@ def test_corrupted_captures_never_crash(tmp_path: Path) -> None:
             continue
         for problem in (p for p in found if isinstance(p, Problem)):
             assert problem.location is not None and problem.location.packet
+
+
+def test_pcapng_and_nanosecond_pcap_give_the_same_observations(tmp_path: Path) -> None:
+    frames = tuple(f.data for f in read_frames(io.BytesIO(DEMO.read_bytes())))
+    as_pcapng = tmp_path / "demo.pcapng"
+    as_pcapng.write_bytes(pcapng(frames))
+    as_nano = tmp_path / "demo-ns.pcap"
+    as_nano.write_bytes(pcap(">", nano=True, frames=frames))
+    expected = scan(DEMO, uri="same", params={"pcap.pii": False})
+    assert scan(as_pcapng, uri="same", params={"pcap.pii": False}) == expected
+    assert scan(as_nano, uri="same", params={"pcap.pii": False}) == expected
