@@ -63,17 +63,18 @@ def capture(megabytes: float) -> Path:
     return path
 
 
-REPEAT = [3]  # runs per measurement; set from --repeat
+def best(runs: list[tuple[float, float, Findings]]) -> tuple[float, float, Findings]:
+    """Fastest time, highest peak RSS, findings of the last run.
+
+    NOTE: the best of several runs, interleaved tool by tool, because the machine is
+    shared: the slower runs measure the neighbours, not the tool."""
+    return min(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2]
 
 
 def measure(argv: list[str], stdout: int | None = subprocess.DEVNULL) -> tuple[float, float,
                                                                                bytes]:
-    """Run a command REPEAT times; (best seconds, peak RSS in MB, stdout of the last run).
-
-    NOTE: the best of several runs, because the machine is shared: the slower runs measure
-    the neighbours, not the tool."""
-    runs = [_measure_once(argv, stdout) for _ in range(REPEAT[0])]
-    return min(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2]
+    """Run a command once; (seconds, peak RSS in MB, stdout when captured)."""
+    return _measure_once(argv, stdout)
 
 
 def _measure_once(argv: list[str], stdout: int | None) -> tuple[float, float, bytes]:
@@ -177,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-scapy", action="store_true", help="skip scapy (slowest)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool (best is kept)")
     args = parser.parse_args(argv)
-    REPEAT[0] = max(1, args.repeat)
+    repeat = max(1, args.repeat)
     if shutil.which("tshark") is None:
         print("tshark is not installed (apt-get install tshark)", file=sys.stderr)
         return 2
@@ -186,9 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for path in (small, big):
             mb = path.stat().st_size / 1e6
-            ours = run_auditor(path, Path(tmp), pii=False)
-            full = run_auditor(path, Path(tmp))
-            shark = run_tshark(path)
+            runs: dict[str, list[tuple[float, float, Findings]]] = {"ours": [], "full": [],
+                                                                      "shark": []}
+            for _ in range(repeat):
+                runs["ours"].append(run_auditor(path, Path(tmp), pii=False))
+                runs["shark"].append(run_tshark(path))
+                runs["full"].append(run_auditor(path, Path(tmp)))
+            ours, full, shark = best(runs["ours"]), best(runs["full"]), best(runs["shark"])
             rows.append((path, mb, ours, full, shark,
                          None if args.no_scapy else run_scapy(path)))
     print(f"{'capture':>10} {'tool':>16} {'seconds':>8} {'MB/s':>7} {'peak RSS MB':>12}")
