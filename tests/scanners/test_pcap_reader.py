@@ -229,3 +229,18 @@ def test_pcapng_and_nanosecond_pcap_give_the_same_observations(tmp_path: Path) -
     expected = scan(DEMO, uri="same", params={"pcap.pii": False})
     assert scan(as_pcapng, uri="same", params={"pcap.pii": False}) == expected
     assert scan(as_nano, uri="same", params={"pcap.pii": False}) == expected
+
+
+def test_discovery_claims_a_gzip_capture_whatever_its_name(tmp_path: Path) -> None:
+    from pcap_support import report
+
+    path = tmp_path / "evidence.bin"
+    path.write_bytes(gzip.compress(DEMO.read_bytes()))
+    (tmp_path / "notes.txt").write_text("not a capture\n")
+    code, doc = report([tmp_path], tmp_path / "out", "--option", "pcap.pii=false")
+    targets = {t["uri"].rsplit("/", 1)[-1]: t for t in doc["targets"]}  # type: ignore[attr-defined]
+    assert (targets["evidence.bin"]["scanner"], targets["evidence.bin"]["status"]) == (
+        "pcap", "ok")
+    assert code == 1
+    rules = {f["rule_id"] for f in doc["findings"]}  # type: ignore[attr-defined]
+    assert "core.net.cleartext-credentials" in rules
