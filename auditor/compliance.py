@@ -64,8 +64,11 @@ def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
                     provision=req.provision, note=req.note, note_vi=req.note_vi))
                 continue
             selected = tuple(sorted(r.id for r in rules if req.selects(r)))
-            failing = tuple(f.fingerprint for rid in selected for f in active.get(rid, ())
-                            if req.counts(f.entities))
+            counted = [f for rid in selected for f in active.get(rid, ())
+                       if req.counts(f.entities)]
+            failing = tuple(f.fingerprint for f in counted)
+            subjects = max((f.subjects for f in counted if f.subjects is not None),
+                           default=None)
             if failing:
                 status = "fail"
             elif any(rid in assessed_rules for rid in selected):
@@ -75,5 +78,6 @@ def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
             items.append(ComplianceItem(
                 framework=fw.id, requirement=req.id, status=status, title=req.title,
                 title_vi=req.title_vi, findings=failing, rules=selected,
-                provision=req.provision, note=req.note, note_vi=req.note_vi))
+                provision=req.provision, note=req.note, note_vi=req.note_vi,
+                subjects=subjects))
     return tuple(items)

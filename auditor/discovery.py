@@ -22,11 +22,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from auditor.masking import redact_url
 from auditor.models import Target
 from auditor.results import TargetResult
 from auditor.scanner import Candidate, Claim, Scanner
 
-__all__ = ["DEFAULT_IGNORES", "HEAD_BYTES", "DiscoveryOptions", "discover", "redact_url"]
+__all__ = ["DEFAULT_IGNORES", "HEAD_BYTES", "DiscoveryOptions", "discover"]
 
 HEAD_BYTES = 8192
 DEFAULT_IGNORES: tuple[str, ...] = (
@@ -39,19 +40,6 @@ DEFAULT_IGNORES: tuple[str, ...] = (
 class DiscoveryOptions:
     ignore: tuple[str, ...] = DEFAULT_IGNORES
     max_size: int | None = 4 * 1024**3  # NOTE: bytes; None = no limit
-
-
-def redact_url(url: str) -> str:
-    """A URL with any password removed (``postgresql://user@host/db``)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        return url
-    netloc, slash, tail = rest.partition("/")
-    if "@" in netloc:
-        creds, _, host = netloc.rpartition("@")
-        user = creds.split(":", 1)[0]
-        netloc = f"{user}@{host}" if user else host
-    return f"{scheme}://{netloc}{slash}{tail}"
 
 
 def _ignored(rel_parts: Sequence[str], patterns: Sequence[str]) -> bool:
@@ -150,8 +138,9 @@ def _url_target(url: str, scanners: Mapping[str, Scanner]) -> Target | None:
             best = (name, claim)
     if best is None:
         return None
-    return Target(uri=redact_url(url), locator=url, kind=best[1].kind, scanner=best[0],
-                  is_file=False)
+    name, claim = best
+    return Target(uri=scanners[name].redact_url(url), locator=url, kind=claim.kind,
+                  scanner=name, is_file=False)
 
 
 def _file_target(path: Path, uri: str, scanners: Mapping[str, Scanner],

@@ -28,7 +28,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.compliance import assess, controls_by_rule, finding_controls
-from auditor.errors import TargetError
+from auditor.errors import ConfigError, TargetError
 from auditor.evaluate import evaluate
 from auditor.frameworks import Framework
 from auditor.models import Observation, Problem, Severity, Target
@@ -91,6 +91,8 @@ def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> Task
                 observations.append(item)
     except TargetError as exc:
         status, error = "error", str(exc)
+    except ConfigError as exc:  # NOTE: our own messages: they name options, not data
+        status, error = "error", f"invalid configuration: {exc}"
     except Exception as exc:  # NOTE: one bad target never sinks the scan
         status = "error"
         error = f"scanner {scanner.name!r} failed ({type(exc).__name__})"

@@ -21,7 +21,13 @@ from auditor.errors import ConfigError
 from auditor.evidence import check_evidence_dir, write_evidence
 from auditor.reporting import Reporter
 from auditor.results import Finding, ScanResult
-from auditor.signing import ENV_SIGNING_KEY, Ed25519PrivateKey, load_private_key, resolve_key_path
+from auditor.signing import (
+    DEFAULT_PRIVATE_KEY,
+    ENV_SIGNING_KEY,
+    Ed25519PrivateKey,
+    load_private_key,
+    resolve_key_path,
+)
 from auditor.suppressions import (
     SuppressionEntry,
     SuppressionReport,
@@ -95,10 +101,11 @@ def prepare_evidence(out_dir: str, option: str | None) -> Ed25519PrivateKey:
 
 
 def load_signing_key(option: str | None) -> Ed25519PrivateKey:
-    path = resolve_key_path(option, ENV_SIGNING_KEY)
+    path = resolve_key_path(option, ENV_SIGNING_KEY, default=DEFAULT_PRIVATE_KEY)
     if path is None:
-        raise ConfigError(f"--evidence needs a signing key: pass --signing-key or set "
-                          f"{ENV_SIGNING_KEY} (create one with `auditor keygen`)")
+        raise ConfigError(f"--evidence needs a signing key: pass --signing-key, set "
+                          f"{ENV_SIGNING_KEY}, or run `auditor keygen` here (it writes "
+                          f"{DEFAULT_PRIVATE_KEY})")
     return load_private_key(path)
 
 

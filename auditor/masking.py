@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -25,6 +26,7 @@ __all__ = [
     "mask",
     "mask_entity",
     "mask_secret",
+    "redact_url",
 ]
 
 MASK_CHAR = "•"
@@ -148,3 +150,26 @@ def mask_entity(entity_type: str, value: str) -> str:
         middle = "".join(ch if ch in " .-/:" else MASK_CHAR for ch in value[start:n - end])
         return value[:start] + middle + (value[n - end:] if end else "")
     return mask(value)
+
+
+_SECRET_QUERY = re.compile(r"(?i)pass|pwd|secret|token|key|credential|auth|sig")
+
+
+def redact_url(url: str) -> str:
+    """A URL as reports may show it: the password and secret-looking query parameters
+    (``password=``, ``sslpassword=``, ``token=``...) removed, the user kept
+    (``postgresql://app@db:5432/citizens``). Works on malformed URLs too."""
+    scheme, sep, rest = url.strip().partition("://")
+    if not sep:
+        return url
+    rest = rest.partition("#")[0]
+    rest, qmark, query = rest.partition("?")
+    netloc, slash, path = rest.partition("/")
+    if "@" in netloc:
+        creds, _, host = netloc.rpartition("@")
+        user = creds.split(":", 1)[0]
+        netloc = f"{user}@{host}" if user else host
+    kept = [part for part in query.split("&")
+            if part and not _SECRET_QUERY.search(part.partition("=")[0])]
+    tail = ("?" + "&".join(kept)) if qmark and kept else ""
+    return f"{scheme}://{netloc}{slash}{path}{tail}"

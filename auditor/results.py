@@ -200,6 +200,8 @@ class ComplianceItem:
     guidance_vi: str = ""
     note: str = ""
     note_vi: str = ""
+    #: data subjects affected, at least: the largest estimate among the failing findings
+    subjects: int | None = None
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {
@@ -208,6 +210,7 @@ class ComplianceItem:
             "findings": list(self.findings), "rules": list(self.rules),
             "guidance": self.guidance, "guidance_vi": self.guidance_vi,
             "provision": self.provision, "note": self.note, "note_vi": self.note_vi,
+            "subjects": self.subjects,
         }
 
     @classmethod
@@ -220,6 +223,7 @@ class ComplianceItem:
             provision=str(data.get("provision") or ""),
             guidance_vi=str(data.get("guidance_vi") or ""), note=str(data.get("note") or ""),
             note_vi=str(data.get("note_vi") or ""),
+            subjects=data.get("subjects"),
         )
 
 

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from auditor.masking import redact_url
 from auditor.models import JSONValue, Observation, Problem, Target
 
 __all__ = ["Candidate", "Claim", "ScanOptions", "Scanner"]
@@ -106,6 +107,17 @@ class Scanner(ABC):
     def claim_url(self, url: str) -> Claim | None:
         """Return a claim when this scanner can scan the URL (e.g. a database), else None."""
         return None
+
+    def check_options(self, options: ScanOptions) -> None:
+        """Raise :class:`~auditor.errors.ConfigError` when this scanner's options in
+        ``options.params`` are invalid; called once before a scan, so a typo is a usage
+        error (exit 2) rather than a failed target."""
+        return None
+
+    def redact_url(self, url: str) -> str:
+        """The URL of a claimed target as reports show it (``Target.uri``): never a
+        password or secret query parameter. Override for scheme-specific secrets."""
+        return redact_url(url)
 
     @abstractmethod
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:

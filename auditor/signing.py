@@ -62,11 +62,15 @@ def public_pem(public_key: Ed25519PublicKey) -> bytes:
 
 
 def resolve_key_path(option: str | None, env_name: str,
-                     env: Mapping[str, str] | None = None) -> Path | None:
-    """The key path from an option, else from the environment variable, else None."""
+                     env: Mapping[str, str] | None = None, *,
+                     default: str | None = None) -> Path | None:
+    """The key path from an option, else from the environment variable, else ``default``
+    when that file exists (what ``auditor keygen`` wrote in the current directory)."""
     environ = os.environ if env is None else env
     value = option or environ.get(env_name)
-    return Path(value) if value else None
+    if value:
+        return Path(value)
+    return Path(default) if default and Path(default).is_file() else None
 
 
 def _password(env: Mapping[str, str] | None) -> bytes | None:

@@ -8,8 +8,9 @@ findings and data subjects affected, guidance for manual checks), findings group
 rule (masked evidence, remediation, suppression state), targets, and run details.
 
 All user-facing text comes from ``reports/i18n/<lang>.yaml`` (``ScanResult.lang``);
-requirement titles and guidance use their Vietnamese versions in ``vi``. Rule titles,
-messages and remediation come from the rule packs, which are written in English.
+requirement titles, guidance and notes use their Vietnamese versions in ``vi``, and rule
+titles come from ``reports/i18n/rules.vi.yaml``. Finding messages and remediation come from
+the rule packs, which are written in English.
 The template is rendered by Jinja2 with autoescaping: every value from a scan is
 escaped.
 """
@@ -17,6 +18,7 @@ escaped.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -34,9 +36,9 @@ from reports.common import (
     location_label,
     severities,
 )
-from reports.messages import Messages, load_messages
+from reports.messages import Messages, load_messages, load_rule_titles
 
-__all__ = ["HtmlReporter", "build_context"]
+__all__ = ["HtmlReporter", "build_context", "display_date"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 SEVERITY_COLORS: Mapping[str, str] = {
@@ -98,6 +100,18 @@ class RuleGroup:
     active: int
 
 
+def display_date(text: str | None, lang: str) -> str:
+    """A date as readers expect it: ``25/11/2026`` in Vietnamese, ISO ``2026-11-25`` in
+    English. Anything that is not a date is shown as it is."""
+    if not text:
+        return ""
+    try:
+        day = dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return text
+    return day.strftime("%d/%m/%Y") if lang == "vi" else day.isoformat()
+
+
 def _bars(values: Sequence[tuple[str, str, int, str]], width: float) -> tuple[Bar, ...]:
     total = sum(v for _, _, v, _ in values)
     x = 0.0
@@ -119,7 +133,7 @@ def _suppression_text(f: Finding, t: Messages) -> str:
         return t("suppressed_by_baseline", reason=s.reason)
     if s.source == "file":
         return t("suppressed_by_file", reason=s.reason, approved_by=s.approved_by or "?",
-                 expires=s.expires or t("never"))
+                 expires=display_date(s.expires, t.lang) or t("never"))
     return t("suppressed_other", reason=s.reason)
 
 
@@ -129,18 +143,19 @@ def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
     ref = next((f for f in result.frameworks if f.id == fs.id), None)
     period = ""
     if ref is not None and ref.effective_from:
-        period = t("framework_in_force_to", start=ref.effective_from, end=ref.effective_to) \
-            if ref.effective_to else t("framework_in_force", start=ref.effective_from)
+        start, end = (display_date(d, t.lang) for d in (ref.effective_from, ref.effective_to))
+        period = t("framework_in_force_to", start=start, end=end) if end \
+            else t("framework_in_force", start=start)
     rows = []
     for item in fs.items:
-        counts = [by_fp[fp].subjects for fp in item.findings
-                  if fp in by_fp and by_fp[fp].subjects is not None]
-        guidance = (item.guidance_vi if vi and item.guidance_vi else item.guidance)
+        # the engine's lower bound when it gave one, else the largest finding estimate
+        counts = [item.subjects] if item.subjects is not None else [
+            by_fp[fp].subjects for fp in item.findings if fp in by_fp]
         rows.append(RequirementRow(
             item=item, title=(item.title_vi if vi and item.title_vi else item.title),
-            guidance=guidance, note=(item.note_vi if vi and item.note_vi else item.note),
-            subjects=max((c for c in counts if c is not None),
-                                            default=None)))
+            guidance=(item.guidance_vi if vi and item.guidance_vi else item.guidance),
+            note=(item.note_vi if vi and item.note_vi else item.note),
+            subjects=max((c for c in counts if c is not None), default=None)))
     bars = _bars([(s, t(f"status_{s}"), fs.counts[s], STATUS_COLORS[s])
                   for s in ("fail", "pass", "not_assessed", "manual")], 600.0)
     return FrameworkView(
@@ -150,7 +165,8 @@ def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
         rows=tuple(rows), bars=bars)
 
 
-def _groups(result: ScanResult, t: Messages) -> tuple[RuleGroup, ...]:
+def _groups(result: ScanResult, t: Messages,
+            titles: Mapping[str, str]) -> tuple[RuleGroup, ...]:
     grouped: dict[str, list[Finding]] = {}
     for f in result.findings:  # NOTE: already in report order (severity, rule, location)
         grouped.setdefault(f.rule_id, []).append(f)
@@ -163,7 +179,8 @@ def _groups(result: ScanResult, t: Messages) -> tuple[RuleGroup, ...]:
             search=" ".join((f.rule_id, f.title, location_label(f.location), f.message,
                              " ".join(f.entities))).lower(),
         ) for f in items)
-        out.append(RuleGroup(rule_id, first.title, max(i.severity for i in items).label,
+        out.append(RuleGroup(rule_id, titles.get(rule_id, first.title),
+                             max(i.severity for i in items).label,
                              first.cwe, first.remediation, first.references, views,
                              sum(1 for i in items if not i.suppressed)))
     return tuple(out)
@@ -196,7 +213,9 @@ def build_context(result: ScanResult, script: str) -> dict[str, Any]:
     failing = sum(fw.status.counts["fail"] for fw in frameworks)
     return {
         "t": t, "lang": t.lang, "result": result, "severity_bars": sev_bars,
-        "frameworks": frameworks, "groups": _groups(result, t),
+        "as_of": display_date(result.as_of.isoformat(), t.lang),
+        "date": lambda text: display_date(text, t.lang),
+        "frameworks": frameworks, "groups": _groups(result, t, load_rule_titles(t.lang)),
         "active": len(result.active_findings),
         "suppressed": len(result.findings) - len(result.active_findings),
         "subjects": max(subjects) if subjects else None,

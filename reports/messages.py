@@ -2,6 +2,7 @@
 
 Messages are data: ``reports/i18n/<lang>.yaml`` maps a key to a text with optional
 ``{placeholders}``. Every language file has exactly the same keys (a test checks).
+``reports/i18n/rules.<lang>.yaml`` translates the titles of the built-in rules.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import yaml
 
 from auditor.errors import ConfigError
 
-__all__ = ["LANGUAGES", "Messages", "i18n_dir", "load_messages"]
+__all__ = ["LANGUAGES", "Messages", "i18n_dir", "load_messages", "load_rule_titles"]
 
 #: languages with a translation file, in display order
 LANGUAGES: tuple[str, ...] = ("en", "vi")
@@ -43,6 +44,18 @@ class Messages(Mapping[str, str]):
     def __call__(self, key: str, **values: object) -> str:
         text = self.texts[key]
         return text.format(**values) if values else text
+
+
+def load_rule_titles(lang: str) -> Mapping[str, str]:
+    """Translated titles of the built-in rules (``i18n/rules.<lang>.yaml``), rule id ->
+    title; empty for English (the packs' own language) or a language without the file."""
+    path = i18n_dir() / f"rules.{lang}.yaml"
+    if lang == "en" or not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a rule-title file maps rule ids to titles")
+    return {str(k): str(v) for k, v in data.items()}
 
 
 def load_messages(lang: str) -> Messages:

@@ -31,7 +31,7 @@ from auditor.reporting import Reporter
 from auditor.results import ComplianceItem, Finding, ScanResult
 from reports.common import evidence_text, location_label
 
-__all__ = ["OSCAL_VERSION", "OscalReporter", "control_id"]
+__all__ = ["OSCAL_VERSION", "OscalReporter", "build_document", "control_id"]
 
 OSCAL_VERSION = "1.0.6"
 _NAMESPACE = uuid.UUID("6f1d2c1e-5b7a-5c8e-9a43-0d1e2f3a4b5c")

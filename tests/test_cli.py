@@ -71,3 +71,15 @@ def test_packs_list_show_validate(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["packs", "validate", str(builtin_pack_path("core"))]) == 0
     assert main(["scanners"]) == 0
+
+
+@pytest.mark.parametrize("argv", [
+    ["--option", "databse.full=true"],        # misspelt scanner name
+    ["--option", "full=true"],                # no scanner prefix
+    ["--sample-size", "0"],                   # rejected by the database scanner
+    ["--option", "database.sample_size=lots"],
+])
+def test_bad_scanner_options_are_usage_errors(argv: list[str],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["scan", "sqlite:///nonexistent.db", *argv]) == 2
+    assert "option" in capsys.readouterr().err

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.discovery import DiscoveryOptions, discover, redact_url
+from auditor.discovery import DiscoveryOptions, discover
+from auditor.masking import redact_url
 from auditor.models import Observation, Problem, Target
 from auditor.plugins import Registry
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
@@ -102,6 +103,9 @@ def test_missing_and_unreadable_paths(tmp_path: Path) -> None:
      "postgresql://app@db.example:5432/citizens"),
     ("postgresql://db.example/x", "postgresql://db.example/x"),
     ("mysql://:pw@h/db", "mysql://h/db"),
+    ("postgresql://u@h/db?sslmode=require&password=CANARY&sslpassword=CANARY2",
+     "postgresql://u@h/db?sslmode=require"),
+    ("postgresql://u@h/db?apiToken=CANARY", "postgresql://u@h/db"),
 ])
 def test_urls_are_redacted(url: str, shown: str) -> None:
     assert redact_url(url) == shown
@@ -111,3 +115,13 @@ def test_urls_are_redacted(url: str, shown: str) -> None:
         assert "CANARY" not in repr(targets[0])
     else:
         assert skipped[0].uri == shown and skipped[0].status == "error"
+
+
+def test_claiming_scanner_decides_the_shown_uri() -> None:
+    from auditor.plugins import load_scanners
+
+    url = "postgresql://app:pw-CANARY@db:5432/citizens?sslmode=require&passfile=/x&options=-c"
+    targets, _ = discover([url], load_scanners())
+    assert targets[0].scanner == "database"
+    assert "CANARY" not in targets[0].uri and "passfile" not in targets[0].uri
+    assert targets[0].uri.startswith("postgresql://app@db:5432/citizens")

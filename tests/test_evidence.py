@@ -259,3 +259,22 @@ def test_manifest_records_database_schema_fingerprints() -> None:
                   "schema_fingerprint": "schema:" + "2" * 16}
     assert manifest["signing_key"] == {"algorithm": "Ed25519",
                                        "key_id": key_id(key.public_key())}
+
+
+def test_keygen_then_scan_and_verify_with_default_key_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The README flow: ``auditor keygen`` in the working directory, then ``scan
+    --evidence`` and ``verify`` find the key files without options."""
+    for var in ("AUDITOR_SIGNING_KEY", "AUDITOR_VERIFY_KEY", "AUDITOR_SIGNING_KEY_PASSWORD"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "notes.txt").write_text("hello\n", encoding="utf-8")
+    assert main(["keygen"]) == 0
+    assert main(["scan", "t", "--format", "html,json", "-o", "audit", "--evidence",
+                 "audit/evidence", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["verify", "audit/evidence"]) == 0
+    out = capsys.readouterr()
+    assert out.out.startswith("OK:") and out.err == ""  # trusted: auditor-signing.pub

@@ -8,7 +8,8 @@ Writes JSON Lines to stdout, one record per input line (DESIGN.md)::
 line ending). The detected text itself is never printed. Input is read as a stream
 (memory does not grow with the file). A line that is not UTF-8 text is reported on
 stderr with its line number and byte offset and skipped; the other lines are still
-processed and the exit code is then 3 (incomplete).
+processed and the exit code is then 3 (incomplete); so is a line the engine fails on
+(``PiiEngineError``, whose message never quotes the text).
 
 Options: ``--types VN_CCCD,VN_PHONE`` restricts the entity types; ``--threshold``
 sets the minimum score; ``--context WORD`` adds context words (e.g. the column the lines
@@ -35,7 +36,9 @@ EXIT_INCOMPLETE = 3
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "detect", help="detect personal data in text, one line per record (JSON Lines)",
-        description=__doc__.split("\n\n")[0] if __doc__ else None)
+        description="PII detection on text, one input line per record. Writes JSON Lines "
+                    '{"line": N, "entities": [{"type", "start", "end", "score"}]} to stdout; '
+                    "the detected text itself is never printed.")
     parser.add_argument("file", nargs="?", default="-", metavar="FILE|-",
                         help="text file to read (default: - for standard input)")
     parser.add_argument("--types", default=None,
@@ -100,7 +103,7 @@ class _Lines:
 def run(args: argparse.Namespace, *, stdin: IO[bytes] | None = None,
         stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
     """Handler of ``auditor detect`` (streams are injectable for tests)."""
-    from auditor.pii import PiiDetector, get_detector
+    from auditor.pii import Entity, PiiDetector, PiiEngineError, get_detector
 
     out = stdout or sys.stdout
     err = stderr or sys.stderr
@@ -127,19 +130,34 @@ def run(args: argparse.Namespace, *, stdin: IO[bytes] | None = None,
             pending.append(text is not None)
             yield text if text is not None else ""
 
+    def one_by_one(lines: _Lines) -> Iterator[list[Entity] | None]:
+        for number, text in enumerate(texts(lines), start=1):
+            try:
+                yield detector.detect(text, context=args.context)
+            except PiiEngineError as exc:
+                failed.append(number)
+                err.write(f"auditor detect: {name}: line {number}: {exc}; line skipped\n")
+                yield None
+
+    failed: list[int] = []
     try:
         lines = _Lines(stream, name, err)
-        results = detector.detect_many(texts(lines), context=args.context)
+        results: Iterator[list[Entity] | None] = (
+            one_by_one(lines) if config.n_process == 1
+            else detector.detect_many(texts(lines), context=args.context))
         for number, entities in enumerate(results, start=1):
-            if not pending.popleft() or (args.hits_only and not entities):
+            if not pending.popleft() or entities is None or (args.hits_only and not entities):
                 continue
             record = {"line": number, "entities": [
                 {"type": e.type, "start": e.start, "end": e.end, "score": e.score}
                 for e in entities]}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    except PiiEngineError as exc:   # from a worker process: the rest is not analysed
+        err.write(f"auditor detect: {name}: {exc}; stopped\n")
+        failed.append(0)
     finally:
         if close:
             stream.close()
     out.flush()
-    return EXIT_INCOMPLETE if lines.bad else 0
+    return EXIT_INCOMPLETE if lines.bad or failed else 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from auditor.models import Severity
 from auditor.output import parse_formats, render_text, write_reports
 from auditor.plugins import load_reporters, load_scanners
 from auditor.results import TargetResult
-from auditor.scanner import ScanOptions
+from auditor.scanner import Scanner, ScanOptions
 from auditor.summary import print_summary
 
 __all__ = ["register"]
@@ -57,6 +57,14 @@ def register(sub: Any) -> None:
                    help="skip files larger than this (0 = no limit; default 4 GiB)")
     p.add_argument("--option", "-O", action="append", default=[], metavar="SCANNER.KEY=VALUE",
                    help="scanner option, e.g. database.sample_size=500 (repeatable)")
+    p.add_argument("--full", action="store_true",
+                   help="databases: read every row instead of a sample (database.full=true)")
+    p.add_argument("--sample-size", type=int, metavar="N",
+                   help="databases and dumps: rows sampled per table (database.sample_size)")
+    p.add_argument("--include", action="append", default=[], metavar="GLOB",
+                   help="databases: only these schemas / schema.tables (database.include)")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="databases: skip these schemas / schema.tables (database.exclude)")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="override a rule-pack parameter, or a framework's as "
                         "FRAMEWORK.NAME=VALUE (repeatable)")
@@ -69,7 +77,8 @@ def register(sub: Any) -> None:
     p.add_argument("--evidence", metavar="DIR",
                    help="write a signed evidence bundle (reports, manifest, signature)")
     p.add_argument("--signing-key", metavar="PATH",
-                   help="Ed25519 private key for --evidence (default: $AUDITOR_SIGNING_KEY)")
+                   help="Ed25519 private key for --evidence (default: $AUDITOR_SIGNING_KEY, "
+                        "else auditor-signing.key if present)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
     p.set_defaults(handler=run)
 
@@ -87,6 +96,26 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[TargetResult], No
         def step(result: TargetResult) -> None:
             bar.update(task, advance=1, description=result.uri[-50:])
         yield step
+
+
+def _scanner_params(args: argparse.Namespace, scanners: Mapping[str, Scanner]
+                    ) -> dict[str, Any]:
+    """``--option SCANNER.KEY=VALUE`` plus the first-class database flags."""
+    params = parse_assignments(args.option, "--option")
+    for name in params:
+        owner = name.split(".", 1)[0]
+        if "." not in name or owner not in scanners:
+            raise ConfigError(f"--option {name}: options are SCANNER.KEY=VALUE with SCANNER "
+                              f"one of {', '.join(scanners)}")
+    if args.full:
+        params["database.full"] = True
+    if args.sample_size is not None:
+        params["database.sample_size"] = args.sample_size
+    if args.include:
+        params["database.include"] = list(args.include)
+    if args.exclude:
+        params["database.exclude"] = list(args.exclude)
+    return params
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,11 +144,13 @@ def run(args: argparse.Namespace) -> int:
     gate = Gate.load(as_of, args.suppressions, args.baseline)
     signing_key = prepare_evidence(args.evidence, args.signing_key) if args.evidence else None
     options = ScanOptions(as_of=as_of, hash_key=load_hash_key(),
-                          params=parse_assignments(args.option, "--option"),
+                          params=_scanner_params(args, scanners),
                           time_budget=args.time_budget)
     ignore = (*DEFAULT_IGNORES, *args.ignore)
     targets, pre = discover(args.targets, scanners,
                             DiscoveryOptions(ignore=ignore, max_size=args.max_size or None))
+    for name in sorted({t.scanner for t in targets}):
+        scanners[name].check_options(options)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     engine = Engine(scanners, packs, frameworks, params)
     with _progress(len(targets), sys.stderr.isatty() and not args.quiet) as step:

@@ -2,7 +2,8 @@
 
 Every file listed in ``manifest.json`` is re-hashed; files that changed, are missing or
 were added are named, and the Ed25519 signature of the manifest is checked against the
-verify key (``--key`` or ``AUDITOR_VERIFY_KEY``). Without a verify key the key inside the
+verify key (``--key``, else ``AUDITOR_VERIFY_KEY``, else ``auditor-signing.pub`` in the
+current directory, as written by ``auditor keygen``). Without a verify key the key inside the
 bundle is used: that proves the bundle is intact, not who signed it, so its key id is
 printed to compare with the signer's.
 
@@ -22,7 +23,7 @@ from typing import Any
 
 from auditor.errors import ConfigError
 from auditor.evidence import check_targets, verify_evidence
-from auditor.signing import ENV_VERIFY_KEY, load_public_key, resolve_key_path
+from auditor.signing import DEFAULT_PUBLIC_KEY, ENV_VERIFY_KEY, load_public_key, resolve_key_path
 
 __all__ = ["register", "run"]
 
@@ -33,7 +34,8 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("bundle", metavar="DIR", help="evidence directory")
     parser.add_argument("--key", metavar="PUBLIC.pem",
-                        help=f"trusted public key (default: ${ENV_VERIFY_KEY})")
+                        help=f"trusted public key (default: ${ENV_VERIFY_KEY}, else "
+                             f"{DEFAULT_PUBLIC_KEY} if present)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (default: text)")
     parser.add_argument("--check-targets", metavar="ROOT", nargs="?", const=".",
@@ -44,7 +46,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        path = resolve_key_path(args.key, ENV_VERIFY_KEY)
+        path = resolve_key_path(args.key, ENV_VERIFY_KEY, default=DEFAULT_PUBLIC_KEY)
         key = load_public_key(path) if path is not None else None
         report = verify_evidence(args.bundle, key)
     except ConfigError as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from auditor.pii.columns import ColumnVerdict, classify_column, name_signal
 from auditor.pii.config import ALL_TYPES, CATEGORIES, DetectorConfig, Entity
-from auditor.pii.detector import PiiDetector, get_detector
+from auditor.pii.detector import PiiDetector, PiiEngineError, get_detector
 
 __all__ = [
     "ALL_TYPES",
@@ -23,6 +23,7 @@ __all__ = [
     "DetectorConfig",
     "Entity",
     "PiiDetector",
+    "PiiEngineError",
     "classify_column",
     "get_detector",
     "name_signal",

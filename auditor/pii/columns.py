@@ -16,8 +16,9 @@ from its name, its table's name and a sample of its values:
   HEALTH, BIOMETRIC...) that values alone cannot show. Name-implied types are reported
   unless most values are opaque (hashes, ciphertext, UUIDs): ``mat_khau`` full of bcrypt
   hashes reports ``by_name`` and ``opaque_ratio`` but not PASSWORD.
-- **subjects**: distinct keyed hashes (``auditor.masking.keyed_hash``) of the values with
-  a detection, an estimate of distinct data subjects; raw values are never kept.
+- **subjects**: distinct keyed hashes (``auditor.masking.keyed_hash``) of what was
+  detected in each value (normalised: digits only for numbers, folded lower case for
+  names), an estimate of distinct data subjects; raw values are never kept.
 - **examples**: at most three masked detections (``auditor.masking.mask_entity``).
 """
 
@@ -33,9 +34,10 @@ from functools import lru_cache
 
 from auditor.masking import keyed_hash, mask_entity
 from auditor.models import JSONValue
+from auditor.pii.config import Entity
 from auditor.pii.detector import PiiDetector
 from auditor.pii.lexicon import read_yaml
-from auditor.pii.text import name_tokens
+from auditor.pii.text import fold_lower, name_tokens
 
 __all__ = ["ColumnVerdict", "NameSignal", "classify_column", "is_opaque", "name_signal"]
 
@@ -48,6 +50,19 @@ _OPAQUE = (
     re.compile(r"^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)[A-Za-z0-9+/_\-]{24,}={0,2}$"),
     re.compile(r"^(?:pbkdf2_sha256|bcrypt|argon2|sha1|md5)\$\S+$"),
 )
+
+
+def _subject_key(value: str, found: list[Entity]) -> str:
+    """What identifies the data subject of a value: its detected identifiers, normalised
+    (``0912 345 678`` and ``0912345678`` are one person; a note that repeats a phone
+    number is the same person as the phone column)."""
+    parts = set()
+    for e in found:
+        text = value[e.start:e.end]
+        digits = "".join(ch for ch in text if ch.isdigit())
+        parts.add(digits if len(digits) >= 6 and e.type != "ADDRESS" else
+                  " ".join(fold_lower(text).split()))
+    return "\x1f".join(sorted(parts))
 
 
 def is_opaque(value: str) -> bool:
@@ -197,7 +212,7 @@ def classify_column(detector: PiiDetector, column: str, values: Iterable[str | N
         if not found:
             continue
         hit_values += 1
-        subjects.add(keyed_hash(value, hash_key))
+        subjects.add(keyed_hash(_subject_key(value, found), hash_key))
         counts.update({e.type for e in found})
         for e in found:
             example = mask_entity(e.type, value[e.start:e.end])
@@ -229,6 +244,8 @@ def classify_column(detector: PiiDetector, column: str, values: Iterable[str | N
         confidence = 0.6 if n == 0 else 0.45
     elif signal.entities or categories:
         confidence = 0.6 if categories else 0.3
+    elif signal.personal:
+        confidence = 0.5     # personal by name only (gioi_tinh): no entity type applies
     else:
         confidence = 0.0
     return ColumnVerdict(

@@ -29,6 +29,7 @@ fires inside every e-mail address).
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -62,11 +63,12 @@ from auditor.errors import ConfigError
 from auditor.pii.addresses import AddressRecognizer
 from auditor.pii.config import DetectorConfig
 from auditor.pii.lexicon import context_words
-from auditor.pii.names import NameRecognizer
+from auditor.pii.names import HonorificNameRecognizer, NameRecognizer
 from auditor.pii.recognizers import auditor_recognizers
 from auditor.pii.text import fold_lower
 
-__all__ = ["OfflineSpacyNlpEngine", "TokenNlpEngine", "build_analyzer", "build_recognizers"]
+__all__ = ["AuditorEmailRecognizer", "AuditorIpRecognizer", "OfflineSpacyNlpEngine",
+           "TokenNlpEngine", "build_analyzer", "build_recognizers"]
 
 if tldextract.tldextract.TLD_EXTRACTOR.suffix_list_urls:  # pragma: no cover
     # Imported by someone else before us, with the network default: use the snapshot.
@@ -121,6 +123,33 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
                             nlp_engine=self, language=language, scores=artifacts.scores)
 
 
+class AuditorEmailRecognizer(EmailRecognizer):
+    """Presidio's e-mail recognizer, with ``key=`` / ``mailto:`` prefixes cut off the
+    local part (``user=bob@example.com`` is the address ``bob@example.com``)."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
+                regex_flags: int | None = None) -> list[Any]:
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for r in results:
+            local = text[r.start:r.end].split("@", 1)[0]
+            cut = max(local.rfind("="), local.rfind(":"))
+            if 0 <= cut < len(local) - 1:
+                r.start += cut + 1
+        return results
+
+
+class AuditorIpRecognizer(IpRecognizer):
+    """Presidio's IP recognizer without addresses that identify no one: unspecified
+    (``0.0.0.0``, ``::``), loopback, multicast and the limited broadcast address."""
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        if super().invalidate_result(pattern_text):
+            return True
+        address = ipaddress.ip_interface(pattern_text).ip
+        return bool(address.is_unspecified or address.is_loopback or address.is_multicast
+                    or str(address) == "255.255.255.255")
+
+
 _TOKEN = re.compile(r"[^\W_]+|\S")
 
 
@@ -171,11 +200,12 @@ def build_recognizers(config: DetectorConfig) -> list[EntityRecognizer]:
     recognizers: list[EntityRecognizer] = [
         *auditor_recognizers(),
         NameRecognizer(),
+        HonorificNameRecognizer(),
         AddressRecognizer(),
-        EmailRecognizer(),
+        AuditorEmailRecognizer(),
         CreditCardRecognizer(context=[*_ctx("CREDIT_CARD"), "credit", "card"]),
         IbanRecognizer(context=[*_ctx("IBAN_CODE"), "iban"]),
-        IpRecognizer(),
+        AuditorIpRecognizer(),
     ]
     if config.use_spacy_model:
         recognizers.append(SpacyRecognizer(supported_entities=["PERSON", "ADDRESS"]))

@@ -23,6 +23,7 @@ __all__ = [
     "read_lines",
     "read_yaml",
     "surnames",
+    "veto_context_words",
     "vn_codes",
 ]
 
@@ -62,6 +63,15 @@ def context_words() -> MappingProxyType[str, tuple[str, ...]]:
 def negative_context_words() -> MappingProxyType[str, frozenset[str]]:
     """Entity type -> folded lower-case words that speak against a context-less match."""
     raw = read_yaml("context.yaml").get("negative") or {}
+    return MappingProxyType({entity: frozenset(fold_lower(str(w)) for w in words)
+                             for entity, words in raw.items()})
+
+
+@lru_cache(maxsize=1)
+def veto_context_words() -> MappingProxyType[str, frozenset[str]]:
+    """Entity type -> folded words that veto a detection right after them, context or
+    not (organisation names built from a person's name)."""
+    raw = read_yaml("context.yaml").get("veto") or {}
     return MappingProxyType({entity: frozenset(fold_lower(str(w)) for w in words)
                              for entity, words in raw.items()})
 

@@ -13,6 +13,12 @@ that are not Vietnamese syllables (``Le Monde``, ``Van Gogh``).
 Scores: with diacritics 0.6 (3-4 syllables 0.7); without diacritics 0.35 (3-4 syllables
 0.55); context words (``họ tên``, ``ông``, ``bà``, ``khách hàng``, ``name``...) add the
 context boost.
+
+A given name alone after a form of address (``chị Hương``, ``anh Tú``, ``cô Lan Anh``):
+0.35, and the form of address is itself a context word, so 0.8.
+
+English names without a model: only after an honorific (``Mr John Smith``,
+``Dr. Jane Doe``, ``Mrs. O'Brien``): 1-3 capitalised words, 0.6.
 """
 
 from __future__ import annotations
@@ -26,8 +32,12 @@ from auditor.pii.lexicon import admin_vocabulary, context_words, surnames
 from auditor.pii.recognizers.base import make_result
 from auditor.pii.text import fold, fold_lower
 
-__all__ = ["NameRecognizer", "is_syllable"]
+__all__ = ["HonorificNameRecognizer", "NameRecognizer", "is_syllable"]
 
+# Forms of address before a given name (with their diacritics: unaccented "chi", "co",
+# "ba" are other words).
+_ADDRESS_FORMS = frozenset({"anh", "chị", "em", "ông", "bà", "cô", "chú", "bác", "cậu", "dì",
+                            "thím", "mợ", "bạn", "cháu"})
 _SYLLABLE = re.compile(
     r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
     r"(?:[aeiouy]{1,3})(?:ch|ng|nh|[cmnpt])?$")
@@ -91,7 +101,37 @@ class NameRecognizer(LocalRecognizer):
                     i = j
                     continue
             i += 1
+        results.extend(self._given_names(text, folded, words, results))
         return results
+
+    def _given_names(self, text: str, folded: str, words: list[tuple[int, int]],
+                     found: list[RecognizerResult]) -> list[RecognizerResult]:
+        """Given names after a Vietnamese form of address: ``chị Hương``, ``anh Tú``,
+        ``cô Lan Anh`` (1-2 capitalised syllables, not a place)."""
+        taken = [(r.start, r.end) for r in found]
+        out: list[RecognizerResult] = []
+        for i in range(len(words) - 1):
+            word = text[words[i][0]:words[i][1]]
+            if word.lower() not in _ADDRESS_FORMS:
+                continue
+            j = i + 1
+            while j < len(words) and j - i <= 2:
+                s, e = words[j]
+                name = text[s:e]
+                if text[words[j - 1][1]:s] not in (" ", "\u00a0") or not _capitalised(name) \
+                        or not is_syllable(name) or (name.isupper() and len(name) > 1):
+                    break
+                j += 1
+            if j == i + 1:
+                continue
+            start, end = words[i + 1][0], words[j - 1][1]
+            with_form = folded[words[i][0]:end].lower()
+            if any(a < end and start < b for a, b in taken) or \
+                    self._is_place(folded[start:end].lower()) or \
+                    any(p.startswith(with_form) for p in self._places):
+                continue
+            out.append(make_result(self, "PERSON", start, end, 0.35))
+        return out
 
     def _is_surname_at(self, text: str, folded: str, words: list[tuple[int, int]],
                        i: int) -> bool:
@@ -112,3 +152,30 @@ class NameRecognizer(LocalRecognizer):
             return True
         parts = name_folded.split()
         return any(" ".join(parts[:k]) in self._places for k in range(2, len(parts)))
+
+
+_PART = r"[A-Z](?:[a-z]+|'[A-Z][a-z]+)(?:-[A-Z][a-z]+)?"
+_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?[ \u00a0]+"
+                        rf"({_PART}(?: {_PART}){{0,2}})\b")
+# Titles that follow an honorific without being a name ("Mr. President").
+_TITLES = frozenset({"president", "chairman", "chairwoman", "director", "speaker", "secretary",
+                     "minister", "ambassador", "mayor", "governor", "justice", "chair",
+                     "manager", "customer", "client", "user", "admin", "nobody", "right"})
+
+
+class HonorificNameRecognizer(LocalRecognizer):
+    """English (and other Latin-script) names after an honorific."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=["PERSON"], name="HonorificNameRecognizer",
+                         supported_language="en",
+                         context=list(context_words().get("PERSON", ())))
+
+    def load(self) -> None:
+        """Nothing to load."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
+                ) -> list[RecognizerResult]:
+        return [make_result(self, "PERSON", m.start(1), m.end(1), 0.6)
+                for m in _HONORIFIC.finditer(text)
+                if m.group(1).split(" ")[0].lower() not in _TITLES]

@@ -38,6 +38,7 @@ _UNIT_NEXT = re.compile(r"(?<!\w)([A-Za-z]+)\.?[ \t]*(?=[A-Z0-9])")
 _CAPSEQ = re.compile(r"(?<!\w)[A-Z][A-Za-z]*(?:[ \-]+[A-Z][A-Za-z]*)*")
 _SPLIT = re.compile(r"[ \-]+")
 _DIGIT = re.compile(r"\d")
+_CAPITAL = re.compile(r"[A-Z][a-z]")
 _PAIR = re.compile(r"(?<!\w)([A-Z][A-Za-z]*)[ \u00a0](?=[A-Z])")
 
 _LETTER_TRIGGERS = {
@@ -46,6 +47,12 @@ _LETTER_TRIGGERS = {
     "IBAN_CODE": r"[A-Z]{2}\d{2}[ ]?[A-Z0-9]{4}",
     "VN_LICENSE_PLATE": r"(?<!\w)\d{2}[ \-]?[A-Z]{1,2}\d?[ \-]?\d{3}",
 }
+_FORMS = frozenset({"anh", "chi", "em", "ong", "ba", "co", "chu", "bac", "cau", "di", "thim",
+                    "mo", "ban", "chau"})
+_FORM_NEXT = re.compile(r"(?<!\w)(?i:anh|chi|em|ong|ba|co|chu|bac|cau|di|thim|mo|ban|chau)"
+                        r"[ \u00a0][A-Z]")
+_HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam"})
+_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?[ \u00a0]+[A-Z]")
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passcode", "pass", "mk", "khau",
                              "matkhau"})
 _PASSWORD = re.compile(r"(?i:password|passwd|pwd|passcode|pass|mat[ _]?khau|mk)(?:\W|$)")
@@ -89,17 +96,23 @@ def _count_types(head: str, digits: int) -> set[str]:
 class Prefilter:
     """Trigger tests per entity type (built once per detector)."""
 
-    def __init__(self, types: Collection[str]) -> None:
+    def __init__(self, types: Collection[str], *, ner: bool = False) -> None:
         vocab = admin_vocabulary()
         self._types = frozenset(types)
+        # NOTE: with a spaCy NER model any capitalised word may start a PERSON/ADDRESS.
+        self._ner = ner
         self._surnames = frozenset(surnames())
         self._address_words = frozenset(
             w.split(" ")[0] for w in (*vocab["units"], *vocab["streets"],
                                       *vocab["english_streets"], *vocab["provinces"],
                                       *vocab["abbreviations"]))
+        # NOTE: the word right before the name or number is the last word of a unit
+        # phrase ("thị trấn Củ Chi" -> "tran"); "the" (khu tập thể) would let through
+        # every English "the Company".
         self._unit_words = frozenset(
-            w for phrase in (*vocab["units"], *vocab["streets"], *vocab["english_streets"],
-                             *vocab["abbreviations"]) for w in phrase.split(" "))
+            phrase.split(" ")[-1] for phrase in (*vocab["units"], *vocab["streets"],
+                                                 *vocab["english_streets"],
+                                                 *vocab["abbreviations"])) - {"the"}
         self._provinces = frozenset(" ".join(_SPLIT.split(p)) for p in vocab["provinces"])
         self._birth_words = frozenset(w for w in context_words()["DATE_OF_BIRTH"]
                                       if w.isalpha())
@@ -127,10 +140,15 @@ class Prefilter:
         if "ADDRESS" in self._types and not words.isdisjoint(self._address_words) \
                 and self._address_trigger(folded):
             found.add("ADDRESS")
-        if "PERSON" in self._types and any(
-                m.group(1).lower() in self._surnames for m in _PAIR.finditer(folded)):
+        if self._ner and _CAPITAL.search(folded):
+            found |= {"PERSON", "ADDRESS"}
+        if "PERSON" in self._types and (any(
+                m.group(1).lower() in self._surnames for m in _PAIR.finditer(folded))
+                or (not words.isdisjoint(_HONORIFICS) and _HONORIFIC.search(folded))
+                or (not words.isdisjoint(_FORMS) and _FORM_NEXT.search(folded))):
             found.add("PERSON")
-        if not words.isdisjoint(_PASSWORD_WORDS) and _PASSWORD.search(folded):
+        if (not words.isdisjoint(_PASSWORD_WORDS) and _PASSWORD.search(folded)) or (
+                "://" in folded and "@" in folded):
             found.add("PASSWORD")
         if has_digit and "DATE_OF_BIRTH" in self._types and _DATE.search(folded) and (
                 not words.isdisjoint(self._birth_words)

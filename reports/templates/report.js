@@ -6,6 +6,8 @@
   var groups = Array.prototype.slice.call(document.querySelectorAll("details.rule-group"));
   var counter = document.getElementById("shown-count");
   var template = counter ? counter.getAttribute("data-template") : "";
+  var reqBox = document.getElementById("requirement-filter");
+  var reqOnly = null;
   function apply() {
     var wanted = {};
     Array.prototype.forEach.call(form.querySelectorAll("input[name=severity]"), function (box) {
@@ -15,7 +17,8 @@
     var query = form.querySelector("input[name=q]").value.trim().toLowerCase();
     var shown = 0;
     rows.forEach(function (row) {
-      var visible = wanted[row.getAttribute("data-severity")] !== false &&
+      var visible = (reqOnly === null || reqOnly[row.getAttribute("data-fingerprint")] === true) &&
+        wanted[row.getAttribute("data-severity")] !== false &&
         (showSuppressed || row.getAttribute("data-suppressed") !== "true") &&
         (!query || row.getAttribute("data-search").indexOf(query) !== -1);
       row.hidden = !visible;
@@ -29,6 +32,24 @@
         .replace("{total}", String(rows.length));
     }
   }
+  function showRequirement(link) {
+    reqOnly = {};
+    link.getAttribute("data-findings").split(" ").forEach(function (fp) {
+      if (fp) { reqOnly[fp] = true; }
+    });
+    reqBox.querySelector(".label").textContent = reqBox.getAttribute("data-template")
+      .replace("{requirement}", link.getAttribute("data-requirement"));
+    reqBox.hidden = false;
+    apply();
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("a.req-link"), function (link) {
+    link.addEventListener("click", function () { showRequirement(link); });
+  });
+  document.getElementById("requirement-clear").addEventListener("click", function () {
+    reqOnly = null;
+    reqBox.hidden = true;
+    apply();
+  });
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);
   form.addEventListener("submit", function (event) { event.preventDefault(); });

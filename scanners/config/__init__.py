@@ -30,6 +30,8 @@ finding's fingerprint follows the secret, not its line::
 ``k8s.container``, ``k8s.secret`` - see :mod:`scanners.config.kubernetes`;
 ``compose.service`` - see :mod:`scanners.config.compose`.
 
+Option: ``--option config.max_bytes=N`` (default 64 MiB): larger files are a target error.
+
 A file that cannot be read as its format (bad syntax, binary content, bytes that are not
 UTF-8) is a :class:`~auditor.errors.TargetError` naming the line or byte offset, never the
 content. Files are read whole: config files are small and discovery bounds their size.
@@ -57,6 +59,8 @@ __all__ = ["MAX_BYTES", "ConfigScanner"]
 
 _EXTENSIONS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml",
                ".ini": "ini", ".cfg": "ini", ".properties": "properties", ".env": "env"}
+#: dot files that hold registry credentials (INI-like key = value lines)
+_CREDENTIAL_FILES = {".npmrc": "ini", ".pypirc": "ini", ".git-credentials": "ini"}
 _LOCK_KINDS = {"poetry.lock": "toml", "cargo.lock": "toml", "uv.lock": "toml",
                "pdm.lock": "toml", "composer.lock": "json", "pipfile.lock": "json",
                "flake.lock": "json"}
@@ -77,6 +81,8 @@ def _kind_by_name(name: str) -> str | None:
     lowered = name.lower()
     if lowered in _LOCK_KINDS:
         return _LOCK_KINDS[lowered]
+    if lowered in _CREDENTIAL_FILES:
+        return _CREDENTIAL_FILES[lowered]
     if lowered == ".env" or lowered.startswith(".env.") or lowered.endswith(".env"):
         return "env"
     dot = lowered.rfind(".")
@@ -110,37 +116,41 @@ class ConfigScanner(Scanner):
                 return Claim("compose", 80)
             if head is not None and _K8S_HEAD.search(head) and _K8S_KIND.search(head):
                 return Claim("kubernetes", 60)
-        if _WELL_KNOWN.match(name) or lowered in LOCK_FILES:
+        if _WELL_KNOWN.match(name) or lowered in LOCK_FILES or lowered in _CREDENTIAL_FILES:
             return Claim(kind, 80)
         return Claim(kind, 40)
 
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
-        text = _read_text(Path(target.locator), target.kind)
+        limit = options.get("config.max_bytes", MAX_BYTES)
+        if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+            raise TargetError("option config.max_bytes must be a positive integer")
+        text = _read_text(Path(target.locator), target.kind, limit)
         ctx = FileContext(uri=target.uri, name=Path(target.uri).name, kind=target.kind,
                           hash_key=options.hash_key)
         yield from observe(ctx, text)
 
 
-#: larger files are refused: config files are read whole (decompressed, for ``.gz``)
+#: larger files are refused, as read (decompressed, for ``.gz``): config files are read
+#: whole. Override with ``--option config.max_bytes=N``.
 MAX_BYTES = 64 * 1024 * 1024
 
 
-def _read_text(path: Path, kind: str) -> str:
+def _read_text(path: Path, kind: str, limit: int = MAX_BYTES) -> str:
     """The file as text, or a TargetError saying where it stops being text."""
     try:
         with path.open("rb") as raw:
             if path.name.endswith(".gz"):
                 with gzip.GzipFile(fileobj=raw) as unzipped:
-                    data = unzipped.read(MAX_BYTES + 1)
+                    data = unzipped.read(limit + 1)
             else:
-                data = raw.read(MAX_BYTES + 1)
+                data = raw.read(limit + 1)
     except (EOFError, gzip.BadGzipFile, zlib.error):
         raise TargetError("corrupt gzip data") from None
     except OSError as exc:
         raise TargetError(f"cannot read file: {exc.strerror or type(exc).__name__}") from None
-    if len(data) > MAX_BYTES:
-        raise TargetError(f"larger than {MAX_BYTES // (1024 * 1024)} MiB: not read (config "
-                          "files are read whole)")
+    if len(data) > limit:
+        raise TargetError(f"larger than {limit} bytes (option config.max_bytes): not read; "
+                          "config files are read whole")
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1

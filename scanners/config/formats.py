@@ -18,8 +18,9 @@ from dotenv.parser import parse_stream
 
 from auditor.errors import TargetError
 from auditor.models import Problem
+from scanners.config.jsonwalk import json_settings
 from scanners.config.settings import Setting, text_lines
-from scanners.config.structured import json_settings, toml_settings, yaml_documents, yaml_settings
+from scanners.config.structured import toml_settings, yaml_documents, yaml_settings
 
 __all__ = ["FORMATS", "env_settings", "ini_settings", "parse", "properties_settings"]
 

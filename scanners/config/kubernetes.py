@@ -100,7 +100,7 @@ def literal_secret_env(env: Any) -> list[JSONValue]:
 
 
 def _containers(data: Mapping[str, Any], uri: str, line_of: LineOf,
-                document: int) -> Iterator[Observation]:
+                document: int, prefix: tuple[str | int, ...]) -> Iterator[Observation]:
     kind = data["kind"]
     spec_path = _POD_SPEC_PATHS.get(kind)
     if spec_path is None:
@@ -149,7 +149,7 @@ def _containers(data: Mapping[str, Any], uri: str, line_of: LineOf,
                 "document": document,
             }
             path: tuple[str | int, ...] = (*spec_path, list_name, index)
-            key = ".".join(str(p) for p in path)
+            key = ".".join(str(p) for p in (*prefix, *path))
             yield Observation(
                 kind="k8s.container",
                 location=Location(uri=uri, line=line_of(path), key=key),
@@ -160,7 +160,7 @@ def _containers(data: Mapping[str, Any], uri: str, line_of: LineOf,
 
 
 def _secret(data: Mapping[str, Any], uri: str, line_of: LineOf,
-            document: int) -> Iterator[Observation]:
+            document: int, prefix: tuple[str | int, ...]) -> Iterator[Observation]:
     meta = _map(data.get("metadata"))
     for field in ("data", "stringData"):
         values = data.get(field)
@@ -172,7 +172,8 @@ def _secret(data: Mapping[str, Any], uri: str, line_of: LineOf,
             continue
         yield Observation(
             kind="k8s.secret",
-            location=Location(uri=uri, line=line_of((field,)), key=field),
+            location=Location(uri=uri, line=line_of((field,)),
+                              key=".".join(str(p) for p in (*prefix, field))),
             attributes={
                 "name": str(meta.get("name", "")),
                 "namespace": str(meta.get("namespace", "default")),
@@ -187,15 +188,18 @@ def _secret(data: Mapping[str, Any], uri: str, line_of: LineOf,
 
 
 def manifest_observations(data: Mapping[str, Any], uri: str, line_of: LineOf,
-                          document: int) -> Iterator[Observation]:
-    """Observations for one Kubernetes object (``data`` passed :func:`is_manifest`)."""
+                          document: int,
+                          prefix: tuple[str | int, ...] = ()) -> Iterator[Observation]:
+    """Observations for one Kubernetes object (``data`` passed :func:`is_manifest`);
+    ``prefix`` is its key path inside a ``kind: List`` (``items.0``)."""
     if data["kind"] == "Secret":
-        yield from _secret(data, uri, line_of, document)
+        yield from _secret(data, uri, line_of, document, prefix)
     elif data["kind"] == "List" and isinstance(data.get("items"), list):
         for index, item in enumerate(data["items"]):
             if is_manifest(item):
                 def item_line(path: Sequence[str | int], index: int = index) -> int | None:
                     return line_of(("items", index, *path))
-                yield from manifest_observations(item, uri, item_line, document)
+                yield from manifest_observations(item, uri, item_line, document,
+                                                 (*prefix, "items", index))
     else:
-        yield from _containers(data, uri, line_of, document)
+        yield from _containers(data, uri, line_of, document, prefix)

@@ -129,9 +129,19 @@ def _secret_observation(ctx: FileContext, hit: Hit, key: str | None,
 
 
 def _k8s_secret_value(s: Setting, docs: dict[int, Any]) -> bool:
-    data = docs.get(s.document)
-    return isinstance(data, dict) and data.get("kind") == "Secret" and bool(s.path) \
-        and s.path[0] in {"data", "stringData"}
+    """Whether a setting is a value under ``data``/``stringData`` of a Kubernetes Secret
+    (the top-level object or one inside a ``kind: List``)."""
+    node = docs.get(s.document)
+    for part in s.path:
+        if isinstance(node, dict):
+            if part in {"data", "stringData"} and node.get("kind") == "Secret":
+                return True
+            node = node.get(str(part))
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return False
+    return False
 
 
 def _settings(ctx: FileContext, text: str, docs: dict[int, Any],
@@ -172,19 +182,26 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
         for line in range(s.line, min(s.end_line, s.line + 500) + 1):
             by_line.setdefault(line, []).append(i)
 
-    def setting_of(hit: Hit) -> Setting | None:
-        candidates = by_line.get(hit.line, [])
-        for i in candidates:
+    def holder(hit: Hit) -> int | None:
+        """The setting whose value holds the secret (None: a comment, other text)."""
+        for i in by_line.get(hit.line, []):
             value = settings[i].value
             if isinstance(value, str) and hit.secret[:16] in value.replace("\n", ""):
-                return settings[i]
-        return settings[candidates[0]] if candidates else None
+                return i
+        return None
+
+    def setting_of(hit: Hit) -> Setting | None:
+        i = holder(hit)
+        if i is None:
+            candidates = by_line.get(hit.line, [])
+            return settings[candidates[0]] if candidates else None
+        return settings[i]
 
     hit_detectors: dict[int, set[str]] = {}
     for hit in text_hits:
-        for i in by_line.get(hit.line, []):
-            if isinstance(settings[i].value, str):
-                hit_detectors.setdefault(i, set()).add(hit.detector)
+        owner = holder(hit)
+        if owner is not None:
+            hit_detectors.setdefault(owner, set()).add(hit.detector)
     secret_settings = set(hit_detectors)
     effective = _effective_keys(settings)
     lock_file = ctx.name.lower() in LOCK_FILES
@@ -210,8 +227,8 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
 
     secrets = list(value_hits)
     for hit in text_hits:
-        owner = setting_of(hit)
-        secrets.append((hit, owner.key if owner else None, owner.name if owner else None))
+        found = setting_of(hit)
+        secrets.append((hit, found.key if found else None, found.name if found else None))
     secrets.sort(key=lambda item: (item[0].line, item[1] or "", item[0].detector))
     for hit, secret_key, name in secrets:
         yield _secret_observation(ctx, hit, secret_key, name)

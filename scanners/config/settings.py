@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["Scalar", "Setting", "scalar_type", "text_lines"]
 
@@ -28,6 +28,14 @@ class Setting:
     end_line: int
     document: int = 0
     value_type: str = "string"
+    #: the dotted key path and its last named segment, computed once
+    key: str = field(init=False, compare=False)
+    name: str = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", ".".join(str(p) for p in self.path))
+        name = next((p for p in reversed(self.path) if isinstance(p, str)), "")
+        object.__setattr__(self, "name", name.rsplit(".", 1)[-1])
 
     @classmethod
     def of(cls, path: tuple[str | int, ...], raw: object, line: int, end_line: int,
@@ -44,25 +52,10 @@ class Setting:
         return cls(path, value, line, max(line, end_line), document, kind)
 
     @property
-    def key(self) -> str:
-        return ".".join(str(p) for p in self.path)
-
-    @property
-    def name(self) -> str:
-        """The last key segment that is not a list index, as written (case kept)."""
-        for part in reversed(self.path):
-            if isinstance(part, str):
-                return part.rsplit(".", 1)[-1]
-        return ""
-
-    @property
     def leaf(self) -> str:
         """The last key segment that is not a list index, lower-case; a key written with
         dots (``spring.datasource.password`` in .properties) ends at its last dot."""
-        for part in reversed(self.path):
-            if isinstance(part, str):
-                return part.rsplit(".", 1)[-1].lower()
-        return ""
+        return self.name.lower()
 
 
 def scalar_type(value: object) -> str:

@@ -1,21 +1,18 @@
-"""Parsers for the typed formats: YAML (multi-document), JSON and TOML.
+"""Parsers for the typed formats: YAML (multi-document) and TOML (JSON: jsonwalk.py).
 
 Each turns text into :class:`~scanners.config.settings.Setting` leaves with dotted key
 paths and 1-based line numbers, or raises :class:`~auditor.errors.TargetError` naming the
-line (never the content). YAML keeps PyYAML's composed nodes, which carry marks; JSON is
-validated by the standard library and then walked by a small position-tracking reader
-built on ``json.decoder.scanstring``; TOML is parsed by ``tomllib`` and lines are found
-by a lexical scan of its table headers and key assignments.
+line (never the content). YAML keeps PyYAML's composed nodes, which carry marks; TOML is
+parsed by ``tomllib`` and lines are found by a lexical scan of its table headers and key
+assignments.
 """
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 import tomllib
-from collections.abc import Generator, Iterator
-from json.decoder import scanstring  # type: ignore[attr-defined]
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -24,7 +21,6 @@ from auditor.errors import TargetError
 from scanners.config.settings import Setting, text_lines
 
 __all__ = [
-    "json_settings",
     "toml_settings",
     "yaml_data",
     "yaml_documents",
@@ -115,89 +111,6 @@ def yaml_data(root: yaml.Node) -> Any:
                     for k, v in node.value}
         return None
     return build(root, 0)
-
-
-# ---- JSON -------------------------------------------------------------------------------
-_WS = re.compile(r"[ \t\n\r]*")
-_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
-_LITERALS = {"true": True, "false": False, "null": None}
-
-
-class _JsonWalker:
-    """Walks text already validated by ``json.loads``, yielding leaves with lines."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.newlines = [m.start() for m in re.finditer("\n", text)]
-
-    def line(self, pos: int) -> int:
-        return bisect.bisect_left(self.newlines, pos) + 1
-
-    def skip(self, pos: int) -> int:
-        match = _WS.match(self.text, pos)
-        return match.end() if match else pos
-
-    def value(self, pos: int, path: tuple[str | int, ...],
-              line: int) -> Generator[Setting, None, int]:
-        text = self.text
-        ch = text[pos]
-        if ch == "{":
-            pos = self.skip(pos + 1)
-            if text[pos] == "}":
-                return pos + 1
-            while True:
-                key_line = self.line(pos)
-                key, pos = scanstring(text, pos + 1)
-                pos = self.skip(self.skip(pos) + 1)  # the colon
-                pos = yield from self.value(pos, (*path, key), key_line)
-                pos = self.skip(pos)
-                if text[pos] == "}":
-                    return pos + 1
-                pos = self.skip(pos + 1)  # the comma
-        if ch == "[":
-            pos = self.skip(pos + 1)
-            if text[pos] == "]":
-                return pos + 1
-            index = 0
-            while True:
-                pos = yield from self.value(pos, (*path, index), self.line(pos))
-                index += 1
-                pos = self.skip(pos)
-                if text[pos] == "]":
-                    return pos + 1
-                pos = self.skip(pos + 1)
-        if ch == '"':
-            string, end = scanstring(text, pos + 1)
-            yield Setting.of(path, string, line, self.line(end))
-            return int(end)
-        for word, literal in _LITERALS.items():
-            if text.startswith(word, pos):
-                yield Setting.of(path, literal, line, line)
-                return pos + len(word)
-        match = _NUMBER.match(text, pos)
-        if match is None:  # pragma: no cover - json.loads accepted the text
-            raise TargetError(f"invalid JSON at line {self.line(pos)}", line=self.line(pos))
-        number = match.group()
-        parsed: object = float(number) if match.group(1) or match.group(2) else int(number)
-        yield Setting.of(path, parsed, line, line)
-        return match.end()
-
-
-def json_settings(text: str) -> Iterator[Setting]:
-    """Scalar leaves of a JSON document."""
-    try:
-        json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TargetError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
-                          line=exc.lineno) from None
-    except RecursionError:
-        raise TargetError("invalid JSON: nested too deeply") from None
-    walker = _JsonWalker(text)
-    start = walker.skip(0)
-    try:
-        yield from walker.value(start, (), walker.line(start))
-    except RecursionError:
-        raise TargetError("JSON nested too deeply to walk") from None
 
 
 # ---- TOML -------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ The capture scanner emits the same kind with the same attributes::
 
 ``crypto.key`` — one per key: ``key_type`` (rsa, ec, dsa, dh, ed25519...), ``key_bits``,
 ``curve``, ``private``, ``encrypted`` (None for public keys), ``format`` (pkcs8,
-traditional, openssh, ssh-public, spki, der, pkcs12, dhparam), ``encryption_algorithm``,
+traditional, openssh, ssh-public, spki, der, pkcs12, dhparam, csr), ``encryption_algorithm``,
 ``ssh_type`` (``ssh-rsa``, ``ssh-dss``...) and ``options`` / ``restricted`` for
 ``authorized_keys`` lines (option names only, comments dropped), ``source``, and for
 private keys ``file_mode``, ``world_readable``, ``group_readable``. Identity: the public
@@ -67,7 +67,7 @@ class CryptoScanner(Scanner):
     emits: ClassVar[tuple[str, ...]] = ("crypto.certificate", "crypto.key", "crypto.pkcs12")
 
     def claim(self, candidate: Candidate) -> Claim | None:
-        head = candidate.head
+        head = candidate.head.removeprefix(b"\xef\xbb\xbf")
         suffix = candidate.suffix
         if candidate.name in {"authorized_keys", "authorized_keys2"}:
             return Claim("authorized_keys", 80)
@@ -125,7 +125,7 @@ def _text(data: bytes, uri: str) -> str:
         raise TargetError(f"{uri}: binary content (NUL byte at offset {nul}) in a text "
                           f"key/certificate file", offset=nul)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TargetError(f"{uri}: not UTF-8/ASCII text (byte offset {exc.start})",
                           offset=exc.start) from None

@@ -29,6 +29,7 @@ from scanners.crypto.x509facts import certificate_facts, public_key_facts
 
 __all__ = ["FileFacts", "observe_der", "observe_pem", "observe_ssh_public"]
 
+_HOST_KEY = re.compile(r"^ssh_host_\w+_key$")
 _HOSTNAME = re.compile(r"^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 _KEY_LABELS = {"PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY",
                "DSA PRIVATE KEY", "PUBLIC KEY", "RSA PUBLIC KEY"}
@@ -96,6 +97,7 @@ def _cert_obs(cert: x509.Certificate, ctx: FileFacts, line: int | None, index: i
 def _key_obs(facts: dict[str, JSONValue], ctx: FileFacts, line: int | None) -> Observation:
     if facts.get("private"):
         facts.update(ctx.mode)
+        facts["ssh_host_key"] = bool(_HOST_KEY.match(os.path.basename(ctx.target.locator)))
     evidence: dict[str, JSONValue] = {k: facts.get(k) for k in (
         "key_type", "key_bits", "curve", "format", "encrypted", "public_fingerprint")
         if facts.get(k) is not None}
@@ -130,8 +132,14 @@ def observe_pem(text: str, ctx: FileFacts) -> Iterator[Observation | Problem]:
                 yield _key_obs(pem_key_facts(block, ctx.password), ctx, block.line)
             elif block.label == "DH PARAMETERS":
                 yield _key_obs(dh_params_facts(block), ctx, block.line)
+            elif block.label in {"CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"}:
+                csr = x509.load_der_x509_csr(block.der)
+                yield _key_obs({"private": False, "encrypted": None, "format": "csr",
+                                **public_key_facts(csr.public_key()),
+                                "public_fingerprint": public_fingerprint(csr.public_key())},
+                               ctx, block.line)
             else:
-                continue  # CSRs, CRLs, parameters we do not judge
+                continue  # CRLs, EC parameters and other blocks we do not judge
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
             raise TargetError(_unreadable(uri, block, exc), line=block.line) from None
 

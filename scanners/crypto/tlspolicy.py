@@ -11,12 +11,16 @@ Attributes::
     protocols            enabled versions, canonical (SSLv2 SSLv3 TLSv1 TLSv1.1 TLSv1.2 TLSv1.3)
     deprecated_protocols enabled versions listed as deprecated in the profile data
     cipher_string        the OpenSSL cipher string as configured (None: library default)
+    cipher_string_effective  the string actually expanded (the service's default if None)
+    openssl3_assumed     suites removed from OpenSSL 3 were left out (option)
     suites               enabled TLS <= 1.2 suites, OpenSSL names, preference order
     tls13_suites         enabled TLS 1.3 suites (when TLS 1.3 is on)
     suite_count, suite_flags (union of the suites' flags)
     weak_suites          suites carrying a weak flag (data: weak_flags)
+    weak_suites_summary  the first few of them, for messages
     outside_profile      ids of the profiles this context does not satisfy
-    profile_gaps         {profile: {"protocols": [...], "suites": [...]}} what breaks each
+    profile_gaps         {profile: {"protocols": [...], "missing_protocols": [...],
+                         "suites": [...]}} what breaks each
     unknown_cipher_tokens keywords OpenSSL would silently ignore
 """
 
@@ -72,6 +76,7 @@ class Profile:
     id: str
     title: str
     protocols: frozenset[str]
+    required: frozenset[str]  # versions that must be enabled
     suites: frozenset[int] | None  # allowed TLS<=1.2 codes; None = judged by flags
     tls13_suites: frozenset[int] | None
     forbidden_flags: frozenset[str]
@@ -105,6 +110,7 @@ def _policy() -> _Policy:
         items.append(Profile(
             id=pid, title=str(spec.get("title", pid)),
             protocols=frozenset(spec["protocols"]),
+            required=frozenset(spec.get("required_protocols", ())),
             suites=_codes(spec["suites"], pid) if "suites" in spec else None,
             tls13_suites=_codes(spec["tls13_suites"], pid) if "tls13_suites" in spec else None,
             forbidden_flags=frozenset(spec.get("forbidden_flags", ())),
@@ -130,24 +136,36 @@ def _gaps(profile: Profile, protocols: Sequence[str], suites: Sequence[CipherSui
                 bad_suites.append(s.name)
     if "TLSv1.3" in protocols and profile.tls13_suites is not None:
         bad_suites.extend(s.name for s in tls13 if s.code not in profile.tls13_suites)
-    return {"protocols": bad_protocols, "suites": bad_suites}
+    missing: list[JSONValue] = [p for p in PROTOCOLS if p in profile.required
+                                and p not in protocols]
+    return {"protocols": bad_protocols, "missing_protocols": missing, "suites": bad_suites}
+
+
+def _summary(names: Sequence[JSONValue], shown: int = 4) -> str:
+    """``A, B, C, D and 12 more`` — for messages; the full list stays in the attributes."""
+    head = ", ".join(str(n) for n in names[:shown])
+    return head if len(names) <= shown else f"{head} and {len(names) - shown} more"
 
 
 def tls_config_facts(protocols: Sequence[str] | None, cipher_string: str | None, *,
                      tls13_suites: Sequence[str] | None = None,
-                     default_cipher_string: str = "DEFAULT") -> dict[str, JSONValue]:
+                     default_cipher_string: str = "DEFAULT",
+                     openssl3: bool = False) -> dict[str, JSONValue]:
     """``tls.config`` attributes for one server context (see module docstring).
 
     ``protocols`` None means the library default (TLS 1.2 and 1.3); ``cipher_string``
-    None means ``default_cipher_string`` (nginx: ``HIGH:!aNULL:!MD5``).
+    None means ``default_cipher_string`` (nginx: ``HIGH:!aNULL:!MD5``). With ``openssl3``
+    the suites current OpenSSL builds no longer have (RC4, 3DES, DES, EXPORT, IDEA, SEED,
+    static DH) are left out, as a server linked with OpenSSL 3 cannot enable them.
     """
     policy = _policy()
     enabled = [p for p in PROTOCOLS if p in set(protocols if protocols is not None
                                                  else DEFAULT_PROTOCOLS)]
-    expansion = expand_openssl_detailed(cipher_string if cipher_string is not None
-                                        else default_cipher_string)
+    effective = cipher_string if cipher_string is not None else default_cipher_string
+    expansion = expand_openssl_detailed(effective)
     only13 = enabled == ["TLSv1.3"]
-    suites = [] if only13 or not enabled else list(expansion.suites)
+    suites = [] if only13 or not enabled else [
+        s for s in expansion.suites if not (openssl3 and s.legacy_openssl)]
     tls13: list[CipherSuite] = []
     if "TLSv1.3" in enabled:
         for name in tls13_suites if tls13_suites is not None else DEFAULT_TLS13:
@@ -160,7 +178,7 @@ def tls_config_facts(protocols: Sequence[str] | None, cipher_string: str | None,
     outside: list[JSONValue] = []
     for profile in policy.profiles:
         gap = _gaps(profile, enabled, suites, tls13)
-        if gap["protocols"] or gap["suites"]:
+        if gap["protocols"] or gap["suites"] or gap["missing_protocols"]:
             outside.append(profile.id)
             gaps[profile.id] = gap
     return {
@@ -168,11 +186,14 @@ def tls_config_facts(protocols: Sequence[str] | None, cipher_string: str | None,
         "protocols_configured": protocols is not None,
         "deprecated_protocols": [p for p in enabled if p in policy.deprecated],
         "cipher_string": cipher_string,
+        "cipher_string_effective": effective,
+        "openssl3_assumed": openssl3,
         "suites": [s.name for s in suites],
         "tls13_suites": [s.iana for s in tls13],
         "suite_count": len(suites) + len(tls13),
         "suite_flags": list(flags),
         "weak_suites": weak,
+        "weak_suites_summary": _summary(weak),
         "outside_profile": outside,
         "profile_gaps": gaps,
         "unknown_cipher_tokens": list(expansion.unknown),

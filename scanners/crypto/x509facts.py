@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import (
     ec,
     ed448,
     ed25519,
+    padding,
     rsa,
     x448,
     x25519,
@@ -129,9 +130,39 @@ def _iso(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
+    "md5": hashes.MD5, "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+
+
 def _verifies_itself(cert: x509.Certificate) -> bool:
     try:
         cert.verify_directly_issued_by(cert)
+    except (InvalidSignature, TypeError, UnsupportedAlgorithm):
+        return False
+    except ValueError:
+        # NOTE: cryptography refuses SHA-1/MD5 certificate signatures ("Unsupported
+        # signature algorithm"); old self-signed certificates are exactly what we audit,
+        # so check the signature with the raw public-key API.
+        return _verify_legacy(cert)
+    return True
+
+
+def _verify_legacy(cert: x509.Certificate) -> bool:
+    hash_cls = _HASHES.get(signature_hash_name(cert) or "")
+    if hash_cls is None:
+        return False
+    key = cert.public_key()
+    data, sig = cert.tbs_certificate_bytes, cert.signature
+    try:
+        if isinstance(key, rsa.RSAPublicKey):
+            key.verify(sig, data, padding.PKCS1v15(), hash_cls())
+        elif isinstance(key, ec.EllipticCurvePublicKey):
+            key.verify(sig, data, ec.ECDSA(hash_cls()))
+        elif isinstance(key, dsa.DSAPublicKey):
+            key.verify(sig, data, hash_cls())
+        else:
+            return False
     except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm):
         return False
     return True

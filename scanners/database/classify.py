@@ -13,7 +13,6 @@ distinct subjects are summed (an upper bound: the same person in two batches cou
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -51,14 +50,12 @@ ColumnClassifier = Callable[[str, Sequence[str], str], Verdict]
 
 def pii_classifier(hash_key: bytes) -> ColumnClassifier:
     """The PII engine's column classifier with its default (offline) detector."""
-    # NOTE: imported by name until auditor.pii is part of every checkout (typed as Any).
-    pii: Any = importlib.import_module("auditor.pii")
-    detector = pii.get_detector()
+    from auditor.pii import classify_column, get_detector  # NOTE: loads Presidio lazily
+
+    detector = get_detector()
 
     def classify(column: str, values: Sequence[str], table: str) -> Verdict:
-        verdict: Verdict = pii.classify_column(detector, column, list(values), table=table,
-                                               hash_key=hash_key)
-        return verdict
+        return classify_column(detector, column, values, table=table, hash_key=hash_key)
 
     return classify
 
@@ -114,6 +111,12 @@ class ColumnFacts:
         if self.distinct_subjects is not None:
             out["distinct_subjects"] = self.distinct_subjects
         return out
+
+    def with_subjects(self, subjects: int) -> ColumnFacts:
+        """The facts with a distinct-subject count measured over the whole column."""
+        return ColumnFacts(**{**_fields(self), "distinct_subjects": subjects,
+                              "attributes": {**self.attributes,
+                                             "distinct_subjects": subjects}})
 
     def with_categories(self, extra: Sequence[str]) -> ColumnFacts:
         categories = _union(self.categories, tuple(extra))

@@ -3,8 +3,15 @@
 A :class:`ColumnAccumulator` receives the cells of one column (from a live database or a
 SQL dump) and, when the table is done, yields :class:`ColumnResult` records:
 
-- text-like values are kept up to the sample size (in full mode they are classified in
-  batches and dropped), and every value's shape is counted (ciphertext, token, hash);
+- text-like values are kept up to the sample size and classified by the PII engine, and
+  every value's shape is counted (ciphertext, token, hash). NOTE: sequential sampling:
+  the first 200 values are classified first; a column found personal in >= 90 % of them
+  is settled on those (``sample_size`` says so), any other column gets the whole sample;
+- in full mode, unsettled columns are classified in batches of 10,000 values or 2 M
+  characters, whichever comes first (a type
+  counts in a batch of free text from 3 hits), settled columns are not re-examined value
+  by value: their rows are counted and their distinct subjects estimated over every
+  value with a keyed k-minimum-values sketch (:mod:`scanners.database.sketch`);
 - JSON objects are walked key by key (``contact.phone``, ``phones[]``); every key path is
   a sub-column of its own, up to 64 paths per column;
 - binary values contribute their length and format (JPEG, PNG, ISO/IEC 19794 biometric
@@ -32,11 +39,20 @@ from uuid import UUID
 from scanners.database.classify import ColumnClassifier, ColumnFacts, facts_of
 from scanners.database.sampling import BinaryCell
 from scanners.database.shapes import dominant, hash_format, protected_shape
+from scanners.database.sketch import DistinctSketch
 
 __all__ = ["BIOMETRIC_FORMATS", "ColumnAccumulator", "ColumnResult", "binary_format",
            "is_password_column"]
 
 MAX_JSON_KEYS = 64
+#: values looked at before deciding whether a column needs its whole sample
+EARLY = 200
+#: values per detection batch in full mode (rare hits need >= 3 per batch to count)
+FULL_BATCH = 10_000
+#: characters buffered per column in full mode before a batch is classified anyway
+FULL_BATCH_CHARS = 2_000_000
+#: hit ratio above which a personal column is settled (no further value detection)
+SETTLED_RATIO = 0.9
 _JSON_DEPTH = 8
 
 _PASSWORD_NAME = re.compile(
@@ -80,6 +96,10 @@ def binary_format(prefix: bytes) -> str:
     return "unknown"
 
 
+def _settled(facts: ColumnFacts) -> bool:
+    return bool(facts.entities) and facts.hit_ratio >= SETTLED_RATIO
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -117,7 +137,8 @@ class ColumnAccumulator:
 
     def __init__(self, table: str, column: str, data_type: str, family: str,
                  classify: ColumnClassifier, *, sample_size: int, full: bool,
-                 json_key: str | None = None, source_column: str | None = None) -> None:
+                 json_key: str | None = None, source_column: str | None = None,
+                 subject_key: bytes = b"") -> None:
         self.table, self.column, self.data_type, self.family = table, column, data_type, family
         self.source = source_column or column  # the real column (JSON keys: the parent)
         self.classify = classify
@@ -128,8 +149,14 @@ class ColumnAccumulator:
         self.shapes: Counter[str | None] = Counter()
         self.binary: Counter[str] = Counter()
         self.binary_bytes = 0
+        self.texts = 0  # text values seen (not password columns)
+        self.buffered = 0  # characters in ``values``
         self.facts: ColumnFacts | None = None
         self.children: dict[str, ColumnAccumulator] = {}
+        self.subject_key = subject_key
+        self.decided = False  # judged personal with a high hit ratio: no more detection
+        self.looked = False  # the early look at the first EARLY values was taken
+        self.sketch = DistinctSketch(subject_key) if full and subject_key else None
 
     # ---- feeding ----------------------------------------------------------------------
     def add(self, value: Any) -> None:
@@ -163,13 +190,29 @@ class ColumnAccumulator:
         if self.password:
             self.shapes[hash_format(text) or ("empty" if not text else "plaintext")] += 1
             return
-        self.shapes[protected_shape(text)] += 1
-        if self.full:
-            self.values.append(text)
-            if len(self.values) >= self.sample_size:
-                self._flush()
-        elif len(self.values) < self.sample_size:
-            self.values.append(text)
+        self.texts += 1
+        if self.texts <= max(self.sample_size, FULL_BATCH):
+            # NOTE: protection is a property of how the column is stored: the shapes of
+            # its first values tell it; shaping every value of a full scan adds nothing.
+            self.shapes[protected_shape(text)] += 1
+        if self.sketch is not None:
+            self.sketch.add(text)
+        if self.decided or (not self.full and self.facts is not None):
+            return
+        self.values.append(text)
+        self.buffered += len(text)
+        n = len(self.values)
+        if not self.looked and n == min(EARLY, self.sample_size):
+            # NOTE: sequential sampling: a column whose first values are nearly all
+            # personal data is judged on them; other columns get the whole sample.
+            self.looked = True
+            facts = facts_of(self.classify(self.column, self.values, self.table))
+            if _settled(facts):
+                self.facts, self.decided, self.values, self.buffered = facts, True, [], 0
+        elif n >= (max(self.sample_size, FULL_BATCH) if self.full else self.sample_size) or (
+                self.full and self.buffered >= FULL_BATCH_CHARS):
+            self._flush()
+            self.decided = self.full and self.facts is not None and _settled(self.facts)
 
     def _add_json(self, node: Any, path: str, depth: int) -> None:
         if depth > _JSON_DEPTH:
@@ -189,7 +232,8 @@ class ColumnAccumulator:
                 child = ColumnAccumulator(self.table, leaf, self.data_type, "text",
                                           self.classify, sample_size=self.sample_size,
                                           full=self.full, json_key=path,
-                                          source_column=self.source)
+                                          source_column=self.source,
+                                          subject_key=self.subject_key)
                 self.children[path] = child
             text = _text(node)
             if text is not None:
@@ -198,7 +242,7 @@ class ColumnAccumulator:
     def _flush(self) -> None:
         facts = facts_of(self.classify(self.column, self.values, self.table))
         self.facts = facts if self.facts is None else self.facts.merge(facts)
-        self.values = []
+        self.values, self.buffered = [], 0
 
     # ---- results ----------------------------------------------------------------------
     def finish(self) -> Iterator[ColumnResult]:
@@ -221,12 +265,14 @@ class ColumnAccumulator:
                                binary_format=fmt or "mixed",
                                binary_length=self.binary_bytes // max(1, sum(
                                    self.binary.values())))
-        if sum(self.shapes.values()):
+        if self.texts:
             if self.values or self.facts is None:
                 self._flush()
+            if self.sketch is not None and self.decided and self.facts is not None:
+                self.facts = self.facts.with_subjects(self.sketch.estimate())
             shape, _share = dominant(self.shapes, threshold=0.8)
             yield ColumnResult(self.source, self.data_type, self.facts,
-                               sum(self.shapes.values()), json_key=self.json_key,
+                               self.texts, json_key=self.json_key,
                                protection=shape)
         elif not self.binary and not self.children and self.json_key is None:
             # NOTE: an empty column can still be personal by its name alone.

@@ -10,7 +10,8 @@ plus ``table`` (``schema.table``; SQLite and dumps without schema: ``main.table`
 ``sampling`` (how rows were read: ``limit``, ``tablesample``, ``key-ranges``, ``full``,
 ``first-rows`` for dumps), ``protected`` (values are ciphertext or tokens) with
 ``protection`` (the shape: ``fernet``, ``base64-random``, ``random-bytes``...),
-``sensitive`` (a sensitive category was found), ``json_key`` for JSON columns,
+``sensitive`` (a sensitive category was found), ``json_key`` for JSON columns and
+``field`` (the column, or ``column.json_key``),
 ``binary_format`` / ``binary_avg_length`` for binary columns.
 ``Observation.entities`` and ``subjects`` are set.
 
@@ -74,6 +75,8 @@ def column_observation(uri: str, table: str, result: ColumnResult, *,
         "protected": result.protection is not None, "protection": result.protection,
         "sensitive": bool(facts.categories),
     }
+    attrs["field"] = location.column if result.json_key is None \
+        else f"{location.column}.{result.json_key}"
     if result.json_key is not None:
         attrs["json_key"] = result.json_key
     if result.binary_format is not None:

@@ -14,15 +14,17 @@ Observations (all with ``attributes.dialect = "postgresql"``):
   ``valid_until``.
 - ``db.grant`` (``location.table`` = ``schema.table`` or ``location.key`` =
   ``schema:NAME``): ``grantee`` (``PUBLIC``), ``privileges`` (sorted list), ``scope``
-  (``table`` | ``schema``; schema grants only when they include CREATE), ``object``,
-  ``table_has_pii``, ``pii_entities``.
-- ``db.hba_rule`` (``location.key`` = ``pg_hba:LINE``): ``line``, ``type``,
-  ``databases``, ``users``, ``address``, ``auth_method``, ``network`` (not ``local``),
-  ``ssl_only`` (``hostssl``), ``loopback``, ``any_address``. Needs superuser; otherwise a
-  Problem says the rules were not checked.
+  (``table`` | ``schema``; schema grants only when they include CREATE; ``default`` for
+  default privileges on future tables, ``location.key`` = ``default:SCHEMA``),
+  ``object``, ``table_has_pii``, ``pii_entities``.
+- ``db.hba_rule`` (``location.key`` = ``pg_hba:LINE``): the attributes of the services
+  scanner's pg_hba.conf observations (``type``, ``database``, ``user``, ``address`` as
+  CIDR, ``method``, ``address_any``, ``address_loopback``, ``line_number``) with
+  ``source: server``, judged by the same ``core.pg-hba.*`` rules. Needs superuser;
+  otherwise a Problem says the rules were not checked.
 
-Example: ``db.hba_rule {type: host, address: 0.0.0.0/0, auth_method: trust, network:
-true, any_address: true}`` is judged by ``core.db.hba-trust-network`` (CWE-287).
+Example: ``db.hba_rule {type: host, address: 0.0.0.0/0, method: trust, address_any:
+true, address_loopback: false}`` is judged by ``core.pg-hba.trust`` (CWE-287).
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from sqlalchemy import Connection, text
 
 from auditor.models import JSONValue, Location, Observation
+from scanners.services.postgres import hba_address_facts
 
-__all__ = ["SETTINGS", "accounts", "grants", "hba_rules", "settings"]
+__all__ = ["SETTINGS", "accounts", "default_grants", "grants", "hba_rules", "settings"]
 
 SETTINGS = ("ssl", "ssl_min_protocol_version", "password_encryption", "listen_addresses",
             "log_connections", "log_disconnections", "log_statement",
@@ -142,42 +145,61 @@ def grants(conn: Connection, uri: str, pii_tables: Mapping[str, Sequence[str]]
                           identity=f"PUBLIC:schema:{schema}")
 
 
-def _address_facts(address: str | None, netmask: str | None) -> tuple[bool, bool]:
-    """(loopback, any_address) for an hba address column."""
-    if not address:
-        return False, False
-    if address in {"all", "samenet", "samehost"}:
-        return address == "samehost", address == "all"
+_DEFAULT_GRANTS = """
+SELECT coalesce(n.nspname, '*'), a.privilege_type
+FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace,
+     LATERAL aclexplode(d.defaclacl) a
+WHERE a.grantee = 0 AND d.defaclobjtype = 'r'
+ORDER BY 1, 2
+"""
+
+
+def default_grants(conn: Connection, uri: str) -> Iterator[Observation]:
+    """``ALTER DEFAULT PRIVILEGES ... GRANT ... ON TABLES TO PUBLIC``: future tables are
+    readable by everyone (``scope: default``, ``object``: the schema or ``*``)."""
+    by_schema: dict[str, list[str]] = {}
+    for schema, privilege in conn.execute(text(_DEFAULT_GRANTS)).all():
+        by_schema.setdefault(str(schema), []).append(str(privilege))
+    for schema, privileges in by_schema.items():
+        attrs: dict[str, JSONValue] = {
+            **_DIALECT, "grantee": "PUBLIC", "privileges": list(sorted(privileges)),
+            "scope": "default", "object": schema, "table_has_pii": False, "pii_entities": []}
+        yield Observation("db.grant", Location(uri, key=f"default:{schema}"), attrs,
+                          evidence={"grant": f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} "
+                                             f"GRANT {', '.join(sorted(privileges))} ON "
+                                             "TABLES TO PUBLIC"},
+                          identity=f"PUBLIC:default:{schema}")
+
+
+def _cidr(address: str | None, netmask: str | None) -> str | None:
+    """``address`` + ``netmask`` columns as the CIDR a pg_hba.conf line would show."""
+    if not address or not netmask:
+        return address
     try:
-        if netmask:
-            network = ipaddress.ip_network(f"{address}/{netmask}", strict=False)
-        else:
-            network = ipaddress.ip_network(address, strict=False)
+        return str(ipaddress.ip_network(f"{address}/{netmask}", strict=False))
     except ValueError:
-        return address == "localhost", False
-    if isinstance(network, ipaddress.IPv4Network):
-        loopback = network.subnet_of(ipaddress.IPv4Network("127.0.0.0/8"))
-    else:
-        loopback = network == ipaddress.IPv6Network("::1/128")
-    return loopback, network.prefixlen == 0
+        return address
 
 
 def hba_rules(conn: Connection, uri: str) -> Iterator[Observation]:
     rows = conn.execute(text(
         "SELECT line_number, type, database, user_name, address, netmask, auth_method, "
         "error FROM pg_hba_file_rules ORDER BY line_number")).all()
-    for line, kind, databases, users, address, netmask, method, error in rows:
-        loopback, any_address = _address_facts(address, netmask)
+    for line, raw_kind, databases, users, address, netmask, method, error in rows:
+        cidr = _cidr(address, netmask)
+        kind = str(raw_kind)
+        any_address, loopback = hba_address_facts(None if kind == "local" else cidr)
         dbs = [str(d) for d in databases or ()]
         usrs = [str(u) for u in users or ()]
+        # NOTE: the attribute names of the services scanner's pg_hba.conf observations,
+        # so the core.pg-hba.* rules judge the file and the live server alike
         attrs: dict[str, JSONValue] = {
-            **_DIALECT, "line": int(line), "type": str(kind), "databases": list(dbs),
-            "users": list(usrs), "address": address,
-            "auth_method": str(method), "network": str(kind) != "local",
-            "ssl_only": str(kind) == "hostssl", "loopback": loopback,
-            "any_address": any_address, "error": error,
+            **_DIALECT, "line_number": int(line), "type": kind, "database": list(dbs),
+            "user": list(usrs), "address": cidr, "method": str(method), "options": [],
+            "address_any": any_address, "address_loopback": loopback, "error": error,
+            "source": "server",
         }
-        rule = " ".join(str(p) for p in (kind, ",".join(dbs), ",".join(usrs), address,
+        rule = " ".join(str(p) for p in (kind, ",".join(dbs), ",".join(usrs), cidr,
                                          method) if p)
         yield Observation("db.hba_rule", Location(uri, key=f"pg_hba:{line}"), attrs,
                           evidence={"rule": rule},

@@ -3,8 +3,9 @@
 Sampled mode (default), deterministic for the same ``database.seed`` and table contents:
 
 - PostgreSQL: small tables (estimate <= 4x the sample size) are read with ``LIMIT``;
-  larger ones with ``TABLESAMPLE SYSTEM (p) REPEATABLE (seed)`` sized from ``reltuples``,
-  which reads only the sampled pages. If the estimate was off and too few rows came back,
+  larger ones with ``TABLESAMPLE SYSTEM (p) REPEATABLE (seed)`` sized from ``reltuples``
+  (about 3x the sample, so it reads only the sampled pages), of which a seeded subset of
+  the sample size is kept. If the estimate was off and too few rows came back,
   the first rows are read instead.
 - MySQL/MariaDB and SQLite: with a single integer key (SQLite: ``rowid``), up to 10
   seeded key ranges spread over ``[min, max]`` are read with ``WHERE key >= s ORDER BY key
@@ -163,14 +164,18 @@ def _pg_sample(conn: Connection, table: TableInfo, *, exprs: str, source: str,
         for row in conn.exec_driver_sql(f"SELECT {exprs} FROM {source} LIMIT {n}"):
             yield _decode(row, widths, 0)
         return
-    percent = min(100.0, 100.0 * 1.5 * n / estimate)
+    percent = min(100.0, 100.0 * 3.0 * n / estimate)  # NOTE: pages vary in rows
     rows = conn.exec_driver_sql(
         f"SELECT {exprs} FROM {source} TABLESAMPLE SYSTEM ({percent:.6f}) "
-        f"REPEATABLE ({seed % 2**31}) LIMIT {n}").all()
+        f"REPEATABLE ({seed % 2**31}) LIMIT {6 * n}").all()
     info.method = "tablesample"
     if len(rows) < min(n, estimate) // 2:
         info.method = "limit"
         rows = conn.exec_driver_sql(f"SELECT {exprs} FROM {source} LIMIT {n}").all()
+    elif len(rows) > n:
+        # NOTE: keep a seeded subset of all sampled pages, not the first pages only
+        keep = sorted(random.Random(f"{seed}:{table.qualified}").sample(range(len(rows)), n))
+        rows = [rows[i] for i in keep]
     for row in rows:
         yield _decode(row, widths, 0)
 
@@ -198,13 +203,21 @@ def _range_sample(conn: Connection, dialect: str, table: TableInfo, *, exprs: st
     marker = "?" if dialect == "sqlite" else "%s"
     after = low - 1
     taken = 0
-    for start in starts:
-        begin = max(start, after + 1)
+    first = starts[0]
+    # NOTE: ranges may overlap or run off the end; the shortfall is topped up after the
+    # last row read, then from the start of the key space.
+    for start, limit in [(s, per) for s in starts] + [(after + 1, n)]:
+        want = min(limit, n - taken)
+        if want <= 0:
+            break
         for row in conn.exec_driver_sql(
                 f"SELECT {key}, {exprs} FROM {source} WHERE {key} >= {marker} "
-                f"ORDER BY {key} LIMIT {per}", (begin,)):
+                f"ORDER BY {key} LIMIT {want}", (max(start, after + 1),)):
             after = int(row[0])
             taken += 1
             yield _decode(row, widths, 1)
-            if taken >= n:
-                return
+    if taken < n:
+        for row in conn.exec_driver_sql(
+                f"SELECT {key}, {exprs} FROM {source} WHERE {key} < {marker} "
+                f"ORDER BY {key} LIMIT {n - taken}", (first,)):
+            yield _decode(row, widths, 1)

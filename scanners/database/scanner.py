@@ -3,21 +3,24 @@
 Order of work for one target (deterministic): posture (settings, accounts, pg_hba rules),
 then every selected table in ``schema.table`` order (sampled or full, one short read-only
 transaction each), then grants (which need to know which tables hold personal data).
-A table that cannot be read (permission denied, dropped mid-scan, statement timeout) is a
+A ``target.fingerprint`` observation carries a digest of the schema (the engine records it
+as the target's ``schema_fingerprint``). A table that cannot be read (permission denied,
+dropped mid-scan, statement timeout) is a
 :class:`~auditor.models.Problem` and the scan goes on; a connection failure or an
 exhausted time budget is a :class:`~auditor.errors.TargetError`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
-from auditor.errors import TargetError
-from auditor.models import Location, Observation, Problem, Target
+from auditor.errors import ConfigError, TargetError
+from auditor.models import Location, Observation, Problem, Target, canonical_json
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 from scanners.database import posture_mysql, posture_pg
 from scanners.database.classify import ColumnClassifier, pii_classifier
@@ -27,7 +30,7 @@ from scanners.database.observe import column_observation
 from scanners.database.options import Budget, DbSettings, settings_from
 from scanners.database.sampling import SampleInfo, read_rows
 from scanners.database.session import Session, describe_error
-from scanners.database.urls import DbUrl, is_database_url, parse_url
+from scanners.database.urls import DbUrl, is_database_url, parse_url, redact_url
 
 __all__ = ["DatabaseScanner", "scan_table"]
 
@@ -41,11 +44,13 @@ class _BudgetSpentError(Exception):
 
 
 def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: DbSettings,
-               classify: ColumnClassifier, uri: str, budget: Budget) -> list[Observation]:
+               classify: ColumnClassifier, uri: str, budget: Budget,
+               subject_key: bytes = b"") -> list[Observation]:
     """Observations for one table (read inside the caller's read-only transaction)."""
     accumulators = [
         ColumnAccumulator(table.qualified, c.name, c.data_type, c.family, classify,
-                          sample_size=settings.sample_size, full=settings.full)
+                          sample_size=settings.sample_size, full=settings.full,
+                          subject_key=subject_key)
         for c in table.columns
     ]
     rows = 0
@@ -66,6 +71,15 @@ def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: Db
             if obs is not None:
                 out.append(obs)
     return out
+
+
+def _schema_fingerprint(uri: str, tables: list[TableInfo]) -> Observation:
+    """``target.fingerprint``: a digest of the schema (tables, columns, types), so a report
+    shows whether two scans looked at the same structure."""
+    shape = [[t.qualified, [[c.name, c.data_type] for c in t.columns]] for t in tables]
+    digest = hashlib.sha256(canonical_json(shape).encode("utf-8")).hexdigest()
+    return Observation("target.fingerprint", Location(uri),
+                       {"sha256": digest, "tables": len(tables)})
 
 
 class DatabaseScanner(Scanner):
@@ -90,8 +104,18 @@ class DatabaseScanner(Scanner):
             return None
         return Claim(parse_url(url, env={}).dialect, 100)
 
+    def check_options(self, options: ScanOptions) -> None:
+        settings_from(options)
+
+    def redact_url(self, url: str) -> str:
+        # NOTE: the dialect knows which query parameters are harmless (allow-list)
+        return redact_url(url)
+
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
-        settings = settings_from(options)
+        try:
+            settings = settings_from(options)
+        except ConfigError as exc:
+            raise TargetError(f"invalid scanner option: {exc}") from None
         if target.is_file and not target.locator.startswith("sqlite:"):
             dburl = DbUrl("sqlite", "sqlite", database=target.locator)
         else:
@@ -102,16 +126,19 @@ class DatabaseScanner(Scanner):
         budget = Budget(settings.time_budget)
         classify = self._classifier(options.hash_key)
         with Session(dburl, settings, budget) as session:
-            yield from _Run(session, settings, budget, classify, target.uri).run()
+            # NOTE: defence in depth: query parameters may carry secrets (?password=...)
+            uri = redact_url(target.uri) if "?" in target.uri else target.uri
+            yield from _Run(session, settings, budget, classify=classify, uri=uri,
+                            hash_key=options.hash_key).run()
 
 
 class _Run:
     """One target's scan (holds the per-target state)."""
 
-    def __init__(self, session: Session, settings: DbSettings, budget: Budget,
-                 classify: ColumnClassifier, uri: str) -> None:
+    def __init__(self, session: Session, settings: DbSettings, budget: Budget, *,
+                 classify: ColumnClassifier, uri: str, hash_key: bytes) -> None:
         self.session, self.settings, self.budget = session, settings, budget
-        self.classify, self.uri = classify, uri
+        self.classify, self.uri, self.hash_key = classify, uri, hash_key
         self.dialect = session.dialect
         self.server = "mariadb" if session.is_mariadb else "mysql"
 
@@ -172,6 +199,7 @@ class _Run:
         if problem:
             raise TargetError(problem.message)
         selected = [t for t in tables if self.settings.selects(t.schema, t.name)]
+        yield _schema_fingerprint(self.uri, tables)
         if len(selected) > self.settings.max_tables:
             yield Problem(f"{len(selected)} tables selected, only the first "
                           f"{self.settings.max_tables} scanned (database.max_tables)",
@@ -188,7 +216,7 @@ class _Run:
                     f"table {table.qualified}",
                     lambda c, t=table: scan_table(  # type: ignore[misc]
                         c, self.dialect, t, settings=self.settings, classify=self.classify,
-                        uri=self.uri, budget=self.budget),
+                        uri=self.uri, budget=self.budget, subject_key=self.hash_key),
                     location, streaming=self.settings.full)
             except _BudgetSpentError:
                 raise self._budget_error(where) from None
@@ -204,7 +232,8 @@ class _Run:
         entities = {t: sorted(set(e)) for t, e in pii_tables.items()}
         fn: Callable[[Connection], list[Observation]] | None = None
         if self.dialect == "postgresql":
-            fn = lambda c: list(posture_pg.grants(c, self.uri, entities))  # noqa: E731
+            fn = lambda c: [*posture_pg.grants(c, self.uri, entities),  # noqa: E731
+                            *posture_pg.default_grants(c, self.uri)]
         elif self.dialect == "mysql":
             fn = lambda c: list(posture_mysql.grants(c, self.uri, self.server,  # noqa: E731
                                                      entities))

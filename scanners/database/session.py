@@ -53,6 +53,9 @@ def describe_error(exc: BaseException, dburl: DbUrl) -> str:
 def _sqlite_connect(path: str) -> sqlite3.Connection:
     uri = f"file:{quote(path)}?mode=ro"
     conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    # NOTE: SQLite does not enforce encodings; invalid UTF-8 in a TEXT value must not
+    # make a whole table unreadable (the bytes survive as surrogates).
+    conn.text_factory = lambda raw: raw.decode("utf-8", "surrogateescape")
     conn.execute("PRAGMA query_only = ON")
     return conn
 

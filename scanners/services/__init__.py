@@ -7,6 +7,9 @@ Observation kinds (see each parser module for attributes and an example):
   ``key``, ``key_leaf``, ``value``, ``value_masked``, ``value_type``); keys such as
   ``http.server.ssl_protocols``, ``sshd.PermitRootLogin``, ``postgresql.ssl``,
   ``mysql.mysqld.require_secure_transport``, ``redis.requirepass`` (masked);
+- ``secret`` — a hard-coded secret in a directive (``requirepass``, ``masterauth``, MySQL
+  ``password``, a password inside a URL, well-known token formats), found with the config
+  scanner's detectors and reported with its attributes (masked, keyed hash identity);
 - ``tls.config`` — one per TLS server context (nginx ``server``, Apache ``VirtualHost``,
   PostgreSQL ``ssl``, MySQL server, Redis ``tls-port``), built by
   :func:`scanners.crypto.tlspolicy.tls_config_facts` (protocols, expanded suites, flags,
@@ -18,6 +21,10 @@ Observation kinds (see each parser module for attributes and an example):
 - ``ssh.config`` — effective sshd settings per context (global, each ``Match``);
 - ``db.hba_rule`` — one per pg_hba.conf rule (same attributes as the database scanner).
 
+Option ``services.assume_openssl3=true``: judge cipher strings as a server linked with
+OpenSSL 3 (without the legacy provider) runs them — RC4, 3DES, DES, EXPORT, IDEA and SEED
+suites cannot be enabled there. By default they count, as an older library enables them.
+
 Includes are followed (globs, relative to the including file and the main file). A
 fragment that a main file next to it includes (``conf.d/site.conf`` under an
 ``nginx.conf`` that includes it) is covered by that main file's scan and yields nothing
@@ -27,6 +34,7 @@ on its own, so each setting is reported once. Malformed files raise
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import glob
 import re
@@ -36,6 +44,7 @@ from typing import ClassVar
 
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
+from scanners.crypto.tlspolicy import tls_config_facts
 from scanners.services.apache import observe_apache
 from scanners.services.mysql import observe_mysql
 from scanners.services.nginx import observe_nginx
@@ -62,6 +71,7 @@ _SIGNATURES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("redis", re.compile(r"^\s*(requirepass|appendonly|maxmemory-policy|protected-mode|"
                          r"tls-port)\s", re.M)),
 )
+_SSH_CLIENT = re.compile(r"^\s*Host\s+\S", re.M)
 _MAIN_FILES = {"nginx": ("nginx.conf",), "sshd": ("sshd_config",),
                "apache": ("apache2.conf", "httpd.conf"), "redis": ("redis.conf",),
                "postgresql": ("postgresql.conf",), "mysql": ("my.cnf", "mariadb.cnf")}
@@ -103,8 +113,8 @@ def _covered(path: Path, kind: str) -> bool:
 class ServicesScanner(Scanner):
     name = "services"
     description = "nginx, Apache, sshd, PostgreSQL, pg_hba, MySQL and Redis configuration"
-    emits: ClassVar[tuple[str, ...]] = ("config.setting", "tls.config", "service.listener",
-                                        "ssh.config", "db.hba_rule")
+    emits: ClassVar[tuple[str, ...]] = ("config.setting", "secret", "tls.config",
+                                        "service.listener", "ssh.config", "db.hba_rule")
 
     def claim(self, candidate: Candidate) -> Claim | None:
         name = candidate.name
@@ -113,6 +123,8 @@ class ServicesScanner(Scanner):
         parent = Path(candidate.path).parent.name
         if parent == "sshd_config.d" and name.endswith(".conf"):
             return Claim("sshd", 80)
+        if name == "ssh_config" or parent in {".ssh", "ssh_config.d"}:
+            return None  # the OpenSSH *client* configuration: other semantics
         if candidate.suffix not in {".conf", ".cnf", ".vhost", ""}:
             return None
         text = candidate.text_head()
@@ -120,6 +132,8 @@ class ServicesScanner(Scanner):
             return None
         for kind, pattern in _SIGNATURES:
             if pattern.search(text):
+                if kind == "sshd" and _SSH_CLIENT.search(text):
+                    return None
                 return Claim(kind, 60)
         return None
 
@@ -127,7 +141,7 @@ class ServicesScanner(Scanner):
         if _covered(Path(target.locator), target.kind):
             return
         key = options.hash_key
-        handlers: dict[str, Callable[[], Iterator[Observation]]] = {
+        handlers: dict[str, Callable[[], Iterator[Observation | Problem]]] = {
             "nginx": lambda: observe_nginx(target, key),
             "apache": lambda: observe_apache(target, key),
             "sshd": lambda: observe_sshd(target, key),
@@ -137,5 +151,25 @@ class ServicesScanner(Scanner):
             "redis": lambda: observe_redis(target, key),
         }
         handler = handlers.get(target.kind)
-        if handler is not None:
-            yield from handler()
+        if handler is None:
+            return
+        openssl3 = options.get("services.assume_openssl3", False) is True
+        for item in handler():
+            if openssl3 and isinstance(item, Observation) and item.kind == "tls.config":
+                yield _as_openssl3(item)
+            else:
+                yield item
+
+
+def _as_openssl3(obs: Observation) -> Observation:
+    """The same TLS context judged as a server linked with OpenSSL 3 would run it."""
+    a = obs.attributes
+    protocols = [str(p) for p in a["protocols"]] if isinstance(a["protocols"], list) else None
+    tls13 = [str(x) for x in a["tls13_suites"]] if isinstance(a["tls13_suites"], list) else None
+    facts = tls_config_facts(protocols, str(a["cipher_string_effective"]), tls13_suites=tls13,
+                             openssl3=True)
+    facts["cipher_string"] = a["cipher_string"]
+    facts["protocols_configured"] = a["protocols_configured"]
+    attributes = {**a, **facts}
+    evidence = {**obs.evidence, "weak_suites": facts["weak_suites"]}
+    return dataclasses.replace(obs, attributes=attributes, evidence=evidence)

@@ -17,9 +17,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.models import JSONValue, Location, Observation, Target
+from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.crypto.tlspolicy import PROTOCOLS, canonical_protocol, tls_config_facts
-from scanners.services.common import Directive, FileSet, listener, read_text, setting
+from scanners.services.common import (
+    AUTH_PATH,
+    Directive,
+    FileSet,
+    listener,
+    read_text,
+    safe_word,
+    setting,
+)
 
 __all__ = ["observe_apache", "parse_apache", "ssl_protocols"]
 
@@ -68,8 +76,8 @@ def parse_apache(path: Path, files: FileSet) -> list[Directive]:
         if line.startswith("</"):
             name = line[2:].rstrip(">").strip().lower()
             if not stack or stack[-1][0].lower() != name:
-                raise TargetError(f"{uri}:{lineno}: '</{name}>' does not close an open "
-                                  f"section", line=lineno)
+                raise TargetError(f"{uri}:{lineno}: closing tag {safe_word(name)} does not "
+                                  f"close an open section", line=lineno)
             sname, sargs, sline, parent = stack.pop()
             if sname.lower() in _TRANSPARENT:
                 parent.extend(current)
@@ -89,7 +97,7 @@ def parse_apache(path: Path, files: FileSet) -> list[Directive]:
         name, args = words[0], tuple(w.strip('"') for w in words[1:])
         if name.lower() in {"include", "includeoptional"} and args:
             for inc in files.expand(args[0], relative_to=(path.parent,), uri=uri,
-                                    line=lineno):
+                                    line=lineno, optional=name.lower() == "includeoptional"):
                 files.enter(inc, uri, lineno)
                 current.extend(parse_apache(inc, files))
                 files.leave(inc)
@@ -97,7 +105,7 @@ def parse_apache(path: Path, files: FileSet) -> list[Directive]:
         current.append(Directive(name, args, uri, lineno))
     if stack:
         name, _, start, _ = stack[-1]
-        raise TargetError(f"{uri}:{start}: section <{name}> is never closed", line=start)
+        raise TargetError(f"{uri}:{start}: section {safe_word(name)} is never closed", line=start)
     return current
 
 
@@ -120,6 +128,21 @@ def _cipher_suites(tree: list[Directive], vhost: Directive
     return spec, tls13, where
 
 
+def _auth_paths(block: Directive) -> list[str]:
+    found: list[str] = []
+    for d in block.children:
+        low = d.name.lower()
+        if low == "authtype" and d.args and d.args[0].lower() in {"basic", "digest", "form"}:
+            found.append(f"AuthType {d.args[0]}")
+        if d.block and low in {"location", "locationmatch", "directory", "directorymatch",
+                               "files", "filesmatch"}:
+            path = d.args[-1].strip('"') if d.args else ""
+            if low.startswith("location") and AUTH_PATH.search(path):
+                found.append(path)
+            found.extend(_auth_paths(d))
+    return sorted(set(found))
+
+
 def _redirects(vhost: Directive) -> bool:
     for d in vhost.children:
         low = d.name.lower()
@@ -131,15 +154,16 @@ def _redirects(vhost: Directive) -> bool:
     return False
 
 
-def observe_apache(target: Target, hash_key: bytes) -> Iterator[Observation]:
+def observe_apache(target: Target, hash_key: bytes) -> Iterator[Observation | Problem]:
     files = FileSet(target)
     main = Path(target.locator)
     files.enter(main, target.uri, 0)
     tree = parse_apache(main, files)
+    yield from files.missing
     server = {d.name.lower(): d for d in tree if not d.block and d.name.lower() in _INHERITED}
     for d in tree:
         if not d.block:
-            yield setting("apache", f"apache.{d.name}", " ".join(d.args), (d.uri, d.line),
+            yield from setting("apache", f"apache.{d.name}", " ".join(d.args), (d.uri, d.line),
                           hash_key)
     for vhost in (d for d in tree if d.block and d.name.lower() == "virtualhost"):
         own = {c.name.lower(): c for c in vhost.children if not c.block}
@@ -151,7 +175,7 @@ def observe_apache(target: Target, hash_key: bytes) -> Iterator[Observation]:
         ctx = f"{name}:{port}"
         for c in vhost.children:
             if not c.block:
-                yield setting("apache", f"apache.VirtualHost.{c.name}", " ".join(c.args),
+                yield from setting("apache", f"apache.VirtualHost.{c.name}", " ".join(c.args),
                               (c.uri, c.line), hash_key, identity_extra=ctx)
         engine = eff.get("sslengine")
         if engine is not None and engine.args[:1] and engine.args[0].lower() == "on":
@@ -173,4 +197,5 @@ def observe_apache(target: Target, hash_key: bytes) -> Iterator[Observation]:
         else:
             yield listener("apache", [host or "*"], int(port) if port.isdigit() else 80,
                            tls=False, uri=vhost.uri, line=vhost.line, key="apache.VirtualHost",
-                           extra={"server_name": name, "redirects_to_https": _redirects(vhost)})
+                           extra={"server_name": name, "redirects_to_https": _redirects(vhost),
+                                  "auth_paths": list(_auth_paths(vhost))})

@@ -3,6 +3,7 @@ address classification and the ``config.setting`` / ``service.listener`` builder
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import ipaddress
 import os
@@ -12,20 +13,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.masking import keyed_hash, mask_secret
-from auditor.models import JSONValue, Location, Observation, Target
+from auditor.masking import keyed_hash, mask, mask_secret
+from auditor.models import JSONValue, Location, Observation, Problem, Target
+from scanners.config.secrets import Hit, text_secrets, value_secrets
+from scanners.config.values import display_value, shannon_entropy
 
 __all__ = [
+    "AUTH_PATH",
     "SECRET_KEYS",
     "Directive",
     "FileSet",
     "is_loopback",
     "listener",
     "read_text",
+    "safe_word",
     "setting",
 ]
 
 MAX_INCLUDES = 256
+#: URL paths that serve a login or account page (credentials typed by users)
+AUTH_PATH = re.compile(r"(?i)(log-?in|log-?on|sign-?in|auth|account|admin|passw|sso|oauth|"
+                       r"saml|session)")
 SECRET_KEYS = frozenset({"requirepass", "masterauth", "password", "ssl_passphrase_command",
                          "ssl_key_passphrase", "tls-key-file-pass", "tls-client-key-file-pass",
                          "masteruser", "sslpassphrase"})
@@ -50,9 +58,16 @@ class Directive:
         return found[-1] if found else None
 
 
+MAX_BYTES = 16 * 1024 * 1024  # NOTE: service configs are small; a giant is not one
+
+
 def read_text(path: Path, uri: str) -> str:
-    """A config file as text; binary or undecodable content is a TargetError."""
+    """A config file as text; binary, undecodable or oversized content is a TargetError."""
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise TargetError(f"{uri}: {size} bytes is too large for a service "
+                              f"configuration file (limit {MAX_BYTES})")
         data = path.read_bytes()
     except OSError as exc:
         raise TargetError(f"{uri}: cannot read ({exc.strerror})") from None
@@ -60,7 +75,7 @@ def read_text(path: Path, uri: str) -> str:
     if nul >= 0:
         raise TargetError(f"{uri}: binary content (NUL byte at offset {nul})", offset=nul)
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # NOTE: editors on Windows may add a BOM
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise TargetError(f"{uri}:{line}: not UTF-8 text (byte offset {exc.start})",
@@ -74,6 +89,8 @@ class FileSet:
 
     target: Target
     seen: set[str] = field(default_factory=set)
+    #: includes that named a file (no wildcard) that is not there: reported as problems
+    missing: list[Problem] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -91,7 +108,7 @@ class FileSet:
         return f"{base}/{rel.as_posix()}" if base else rel.as_posix()
 
     def expand(self, pattern: str, *, relative_to: Sequence[Path] = (),
-               uri: str = "", line: int = 0) -> list[Path]:
+               uri: str = "", line: int = 0, optional: bool = False) -> list[Path]:
         """Files an include pattern names (sorted, like nginx/Apache/OpenSSH glob).
 
         An absolute pattern (``/etc/nginx/sites-enabled/*``) is rebased onto the scanned
@@ -121,6 +138,10 @@ class FileSet:
                     raise TargetError(f"{uri}:{line}: more than {MAX_INCLUDES} included "
                                       f"files (include loop?)", line=line)
                 return files
+        if not glob.has_magic(pattern) and not optional:
+            self.missing.append(Problem(
+                f"{uri}:{line}: included file '{pattern}' not found: the settings it holds "
+                f"are not audited", Location(uri, line=line)))
         return []
 
     def enter(self, path: Path, uri: str, line: int) -> None:
@@ -134,11 +155,23 @@ class FileSet:
         self.seen.discard(str(path.resolve()))
 
 
+_WORD = re.compile(r"[A-Za-z_<][A-Za-z0-9_.:/-]{0,40}")
+
+
+def safe_word(token: str) -> str:
+    """A token of the file quoted in an error message only when it looks like a directive
+    name; anything else (a stray password on its own line) is never echoed."""
+    if _WORD.fullmatch(token) and display_value(token) is not None and \
+            not any(h for h in text_secrets(token)):
+        return f"'{token}'"
+    return f"(a {len(token)}-character word)"
+
+
 def is_loopback(address: str) -> bool | None:
     """True for loopback addresses/names, False for others, None when unknown."""
     host = address.strip().strip("[]").lstrip("-")
-    if host in {"localhost", "ip6-localhost"}:
-        return True
+    if host in {"localhost", "ip6-localhost"} or host.startswith(("unix:", "/")):
+        return True  # NOTE: a Unix socket is reachable from this machine only
     if host in {"", "*", "0.0.0.0", "::", "all"}:
         return False
     host = host.split("/")[0].split("%")[0]
@@ -159,30 +192,62 @@ def _value(raw: str) -> tuple[JSONValue, str]:
     return raw, "string"
 
 
+# Directives whose values are policy strings (cipher lists, protocol lists): shown as they
+# are even when long, so a reader sees exactly what is configured.
+_POLICY_LEAVES = frozenset({
+    "ssl_ciphers", "ssl_protocols", "sslciphersuite", "sslprotocol", "ciphers", "macs",
+    "kexalgorithms", "hostkeyalgorithms", "pubkeyacceptedalgorithms", "tls-ciphers",
+    "tls-ciphersuites", "tls-protocols", "ssl_cipher", "tls_version", "tls_ciphersuites",
+    "ssl_conf_command", "sslopensslconfcmd", "ssl_ecdh_curve", "ssl_min_protocol_version",
+    "ssl_max_protocol_version", "listen", "server_name", "listen_addresses", "bind",
+    "bind_address", "return", "rewrite", "try_files", "root", "alias", "index"})
+
+
 def setting(fmt: str, key: str, raw: str, at: tuple[str, int], hash_key: bytes,
-            *, identity_extra: str = "") -> Observation:
-    """A ``config.setting`` observation with the same attributes as the config scanner:
-    ``format``, ``key``, ``key_leaf``, ``value``, ``value_masked``, ``value_type``.
-    Secret-named directives are masked and identified by a keyed hash."""
+            *, identity_extra: str = "") -> tuple[Observation, ...]:
+    """A ``config.setting`` observation with the same attributes as the config scanner
+    (``format``, ``key``, ``key_leaf``, ``value``, ``value_masked``, ``value_type``),
+    followed by a ``secret`` observation for each hard-coded secret in the value (the
+    config scanner's detectors: secret-named directives such as ``requirepass``, URL
+    passwords, well-known token formats). A secret value is masked and identified by a
+    keyed hash; other values are shown only when safe (no e-mail address, long digit run
+    or random-looking token), except policy strings such as cipher lists."""
     uri, line = at
     leaf = key.rsplit(".", 1)[-1].lower()
-    secret = leaf in SECRET_KEYS or bool(_SECRET_LEAF.search(leaf))
+    named_secret = leaf in SECRET_KEYS or bool(_SECRET_LEAF.search(leaf))
+    # NOTE: only this module decides which directives name secrets; a neutral key keeps
+    # the config detectors to "name=secret" pairs and known formats inside other values.
+    hits = [] if not raw else [
+        *value_secrets("password" if named_secret else "value", raw, line, entropy=False),
+        *(dataclasses.replace(h, line=line + h.line - 1) for h in text_secrets(raw))]
+    unique = list({h.secret: h for h in reversed(hits)}.values())[::-1]  # one per value
+    secrets = tuple(_secret(h, uri, key, leaf, hash_key) for h in unique)
     value, vtype = _value(raw)
-    if secret and raw:
-        shown: JSONValue = mask_secret(raw)
-        attrs: dict[str, JSONValue] = {"format": fmt, "key": key, "key_leaf": leaf,
-                                       "value": shown, "value_masked": True,
-                                       "value_type": "string", "length": len(raw)}
+    attrs: dict[str, JSONValue] = {"format": fmt, "key": key, "key_leaf": leaf,
+                                   "value": value, "value_masked": False, "value_type": vtype}
+    identity = ""
+    if hits or (named_secret and raw):
+        attrs.update({"value": mask_secret(raw), "value_masked": True,
+                      "value_type": "string", "length": len(raw)})
         identity = keyed_hash(raw, hash_key)
-    else:
-        attrs = {"format": fmt, "key": key, "key_leaf": leaf, "value": value,
-                 "value_masked": False, "value_type": vtype}
-        shown = value
-        identity = ""
+    elif vtype == "string" and leaf not in _POLICY_LEAVES and display_value(raw) is None:
+        attrs.update({"value": mask(raw), "value_masked": True})
     if identity_extra:
         attrs["context"] = identity_extra
-    return Observation("config.setting", Location(uri, line=line, key=key), attrs,
-                       {"value": shown}, identity=identity)
+    obs = Observation("config.setting", Location(uri, line=line, key=key), attrs,
+                      {"value": attrs["value"]}, identity=identity)
+    return (obs, *secrets)
+
+
+def _secret(hit: Hit, uri: str, key: str, leaf: str, hash_key: bytes) -> Observation:
+    # NOTE: the config scanner's ``secret`` attributes, so its rules judge these too.
+    attrs: dict[str, JSONValue] = {
+        "detector": hit.detector, "key": key, "key_leaf": leaf, "name": hit.name or leaf,
+        "entropy": round(shannon_entropy(hit.secret), 2), "length": len(hit.secret),
+        "confidence": hit.confidence, **dict(hit.extra)}
+    return Observation("secret", Location(uri, line=hit.line, key=key), attrs,
+                       {"secret": mask_secret(hit.secret, prefix=hit.prefix)},
+                       identity=keyed_hash(hit.secret, hash_key))
 
 
 def listener(service: str, addresses: Iterable[str], port: int | None, *, tls: bool,

@@ -3,8 +3,9 @@ flags, ``!include`` / ``!includedir``. Option names are normalised (``-`` -> ``_
 
 Observations for the server groups (``mysqld``, ``server``, ``mariadb``, ``mysqld-*``,
 ``mariadbd``): ``config.setting`` per option (key ``mysql.<group>.<option>``; passwords
-masked), one ``service.listener`` (``bind_address`` default ``*``; ``tls`` unless
-``skip_ssl`` / ``ssl = 0``; ``tls_required`` = ``require_secure_transport``), and a
+masked), one ``service.listener`` (``bind_address`` default ``*``; ``tls`` when a TLS
+option is set and not ``skip_ssl`` / ``ssl = 0`` — MariaDB has no TLS unless configured;
+``tls_required`` = ``require_secure_transport``), and a
 ``tls.config`` (``tls_version`` default TLSv1.2,TLSv1.3; ``ssl_cipher``;
 ``tls_ciphersuites``). Client groups are reported as settings only.
 """
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.models import Location, Observation, Target
+from auditor.models import Location, Observation, Problem, Target
 from scanners.crypto.tlspolicy import canonical_protocol, tls_config_facts
 from scanners.services.common import FileSet, listener, read_text, setting
 
@@ -54,24 +55,31 @@ def _read(path: Path, files: FileSet, values: _Values, out: list[Observation],
         key, sep, value = line.partition("=")
         key = key.strip().lower().replace("-", "_")
         value = value.split("#", 1)[0].strip().strip("'\"") if sep else "ON"
-        out.append(setting("mysql", f"mysql.{group}.{key}", value, (uri, lineno), hash_key))
+        out.extend(setting("mysql", f"mysql.{group}.{key}", value, (uri, lineno), hash_key))
         if _SERVER_GROUPS.match(group):
             values[key] = (value, uri, lineno)
 
 
-def observe_mysql(target: Target, hash_key: bytes) -> Iterator[Observation]:
+def observe_mysql(target: Target, hash_key: bytes) -> Iterator[Observation | Problem]:
     files = FileSet(target)
     main = Path(target.locator)
     files.enter(main, target.uri, 0)
     values: _Values = {}
     out: list[Observation] = []
     _read(main, files, values, out, hash_key)
+    yield from files.missing
     yield from out
     if not values:
         return  # a client-only option file
     off = {"0", "off", "false", "no"}
     bind = values.get("bind_address", ("*", "", 0))[0]
-    tls = "skip_ssl" not in values and values.get("ssl", ("ON",))[0].lower() not in off
+    # NOTE: MariaDB (Debian's default server) enables TLS only when it is configured;
+    # MySQL 8 generates a self-signed certificate by itself. Without any TLS option the
+    # configuration is taken as not providing TLS.
+    configured = any(k in values for k in ("ssl", "ssl_cert", "ssl_key", "ssl_ca", "tls_version",
+                                           "ssl_cipher", "require_secure_transport"))
+    tls = configured and "skip_ssl" not in values and \
+        values.get("ssl", ("ON",))[0].lower() not in off
     required = values.get("require_secure_transport", ("OFF",))[0].lower() not in off
     port = values.get("port", ("3306",))[0]
     where = values.get("require_secure_transport") or values.get("bind_address") or \
@@ -79,7 +87,8 @@ def observe_mysql(target: Target, hash_key: bytes) -> Iterator[Observation]:
     yield listener("mysql", [a.strip() for a in bind.split(",")],
                    int(port) if port.isdigit() else None, tls=tls, uri=where[1],
                    line=where[2], key="mysql.mysqld", tls_required=tls and required,
-                   extra={"skip_grant_tables": "skip_grant_tables" in values})
+                   extra={"skip_grant_tables": "skip_grant_tables" in values,
+                          "tls_configured": configured})
     if tls:
         versions = values.get("tls_version")
         ciphers = values.get("ssl_cipher")

@@ -8,7 +8,8 @@ from the enclosing context):
   ``HIGH:!aNULL:!MD5``; TLS 1.3 suites from ``ssl_conf_command Ciphersuites``),
   located at the ``server`` line; ``protocols_at`` / ``ciphers_at`` name the directives;
 - ``service.listener`` for plain-HTTP listeners, with ``redirects_to_https`` when the
-  server only redirects (``return 301 https://...`` or ``rewrite ... https://``);
+  server only redirects (``return 301 https://...`` or ``rewrite ... https://``) and
+  ``auth_paths`` (login/account locations, ``auth_basic``);
 - ``config.setting`` for each directive, key ``http.server.<name>`` (``http.<name>`` at
   ``http`` level), with ``context`` = ``server_name:port``.
 """
@@ -19,9 +20,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.models import JSONValue, Location, Observation, Target
+from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.crypto.tlspolicy import tls_config_facts
-from scanners.services.common import Directive, FileSet, listener, read_text, setting
+from scanners.services.common import (
+    AUTH_PATH,
+    Directive,
+    FileSet,
+    listener,
+    read_text,
+    safe_word,
+    setting,
+)
 
 __all__ = ["DEFAULT_CIPHERS", "DEFAULT_PROTOCOLS", "observe_nginx", "parse_nginx"]
 
@@ -63,8 +72,11 @@ def _tokens(text: str, uri: str) -> Iterator[tuple[str, int, bool]]:
             i = j + 1
         else:
             j = i
-            while j < n and not text[j].isspace() and text[j] not in "{};" and \
-                    not (text[j] == "#" and j == i):
+            while j < n and not text[j].isspace() and text[j] not in "{};":
+                if text[j] == "$" and text[j + 1:j + 2] == "{":  # ${var} inside a word
+                    close = text.find("}", j)
+                    j = close + 1 if close > 0 else n
+                    continue
                 j += 1
             yield text[i:j], line, False
             i = j
@@ -100,7 +112,7 @@ def parse_nginx(path: Path, files: FileSet, uri: str | None = None) -> list[Dire
             current, words = [], []
         else:  # "}"
             if words:
-                raise TargetError(f"{uri}:{word_line}: directive '{words[0]}' is not "
+                raise TargetError(f"{uri}:{word_line}: directive {safe_word(words[0])} is not "
                                   f"terminated by ';'", line=word_line)
             if not stack:
                 raise TargetError(f"{uri}:{line}: unexpected '}}'", line=line)
@@ -108,11 +120,11 @@ def parse_nginx(path: Path, files: FileSet, uri: str | None = None) -> list[Dire
             parent.append(Directive(name, args, uri, start, tuple(current), block=True))
             current = parent
     if words:
-        raise TargetError(f"{uri}:{word_line}: directive '{words[0]}' is not terminated "
+        raise TargetError(f"{uri}:{word_line}: directive {safe_word(words[0])} is not terminated "
                           f"by ';' (truncated file?)", line=word_line)
     if stack:
         name, _, start, _ = stack[-1]
-        raise TargetError(f"{uri}:{start}: block '{name}' is never closed (missing '}}')",
+        raise TargetError(f"{uri}:{start}: block {safe_word(name)} is never closed (missing '}}')",
                           line=start)
     return current
 
@@ -129,7 +141,7 @@ def _include(pattern: str, path: Path, files: FileSet, uri: str,
 
 def _listen(d: Directive) -> tuple[str, int | None, bool]:
     addr = d.args[0] if d.args else "80"
-    ssl = "ssl" in d.args[1:]
+    ssl = "ssl" in d.args[1:] or "quic" in d.args[1:]  # QUIC is always TLS 1.3
     host, port = "*", None
     if addr.startswith("unix:"):
         return addr, None, ssl
@@ -146,6 +158,21 @@ def _listen(d: Directive) -> tuple[str, int | None, bool]:
     return host, port, ssl
 
 
+def _auth_paths(block: Directive) -> list[str]:
+    """Locations that serve login/account pages, and ``auth_basic`` when HTTP Basic
+    authentication is on anywhere in the server (credentials sent by the browser)."""
+    found: list[str] = []
+    for d in block.children:
+        if d.name == "auth_basic" and d.args[:1] != ("off",):
+            found.append("auth_basic")
+        if d.name == "location" and d.block:
+            path = d.args[-1] if d.args else ""
+            if AUTH_PATH.search(path):
+                found.append(path)
+            found.extend(_auth_paths(d))
+    return sorted(set(found))
+
+
 def _redirects_to_https(server: Directive) -> bool:
     for d in server.children:
         if d.name == "return" and len(d.args) >= 2 and d.args[0] in {
@@ -156,11 +183,12 @@ def _redirects_to_https(server: Directive) -> bool:
     return False
 
 
-def observe_nginx(target: Target, hash_key: bytes) -> Iterator[Observation]:
+def observe_nginx(target: Target, hash_key: bytes) -> Iterator[Observation | Problem]:
     files = FileSet(target)
     main = Path(target.locator)
     files.enter(main, target.uri, 0)
     tree = parse_nginx(main, files, target.uri)
+    yield from files.missing
     http_blocks = [d for d in tree if d.name in {"http", "stream"} and d.block]
     servers: list[tuple[Directive, dict[str, Directive], str]] = []
     if http_blocks:
@@ -168,7 +196,7 @@ def observe_nginx(target: Target, hash_key: bytes) -> Iterator[Observation]:
             inherited = {c.name: c for c in http.children if c.name in _INHERITED}
             for d in http.children:
                 if not d.block:
-                    yield setting("nginx", f"{http.name}.{d.name}", " ".join(d.args),
+                    yield from setting("nginx", f"{http.name}.{d.name}", " ".join(d.args),
                                   (d.uri, d.line), hash_key)
             servers.extend((s, inherited, http.name) for s in http.children
                            if s.name == "server" and s.block)
@@ -189,7 +217,7 @@ def _server(server: Directive, inherited: dict[str, Directive], hash_key: bytes,
     ctx = f"{server_name}:{listens[0][1]}"
     for d in server.children:
         if not d.block:
-            yield setting("nginx", f"{context}.server.{d.name}", " ".join(d.args),
+            yield from setting("nginx", f"{context}.server.{d.name}", " ".join(d.args),
                           (d.uri, d.line), hash_key, identity_extra=ctx)
     tls_ports = [p for _, p, ssl in listens if ssl or legacy_ssl]
     plain: dict[int | None, list[str]] = {}
@@ -210,7 +238,7 @@ def _server(server: Directive, inherited: dict[str, Directive], hash_key: bytes,
         facts["protocols_configured"] = protocols is not None
         facts.update({
             "source": "nginx", "server_name": server_name,
-            "ports": [p for p in tls_ports if p is not None],
+            "ports": list[JSONValue](sorted({p for p in tls_ports if p is not None})),
             "protocols_at": f"{protocols.uri}:{protocols.line}" if protocols else None,
             "ciphers_at": f"{ciphers.uri}:{ciphers.line}" if ciphers else None,
         })
@@ -225,4 +253,5 @@ def _server(server: Directive, inherited: dict[str, Directive], hash_key: bytes,
         yield listener("nginx", hosts, port, tls=False, uri=server.uri, line=server.line,
                        key=f"{context}.server", extra={
                            "server_name": server_name,
-                           "redirects_to_https": _redirects_to_https(server)})
+                           "redirects_to_https": _redirects_to_https(server),
+                           "auth_paths": list(_auth_paths(server))})

@@ -26,11 +26,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.models import JSONValue, Location, Observation, Target
+from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.crypto.tlspolicy import canonical_protocol, protocol_range, tls_config_facts
-from scanners.services.common import FileSet, is_loopback, listener, read_text, setting
+from scanners.services.common import FileSet, is_loopback, listener, read_text, safe_word, setting
 
-__all__ = ["observe_pg_hba", "observe_postgresql_conf"]
+__all__ = ["hba_address_facts", "observe_pg_hba", "observe_postgresql_conf"]
 
 _CONF_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*(?:=\s*|\s+)(.*?)\s*$")
 _HBA_TYPES = {"local", "host", "hostssl", "hostnossl", "hostgssenc", "hostnogssenc"}
@@ -64,27 +64,29 @@ def _read_conf(path: Path, files: FileSet, values: dict[str, tuple[str, str, int
         name, value = m.group(1).lower(), _conf_value(m.group(2), uri, lineno)
         if name in {"include", "include_if_exists", "include_dir"}:
             pattern = value + "/*.conf" if name == "include_dir" else value
-            found = files.expand(pattern, relative_to=(path.parent,), uri=uri, line=lineno)
+            found = files.expand(pattern, relative_to=(path.parent,), uri=uri, line=lineno,
+                                 optional=name != "include")
             if not found and name == "include":
-                raise TargetError(f"{uri}:{lineno}: included file '{value}' not found",
+                raise TargetError(f"{uri}:{lineno}: included file {safe_word(value)} not found",
                                   line=lineno)
             for inc in found:
                 files.enter(inc, uri, lineno)
                 _read_conf(inc, files, values, out, hash_key)
                 files.leave(inc)
             continue
-        out.append(setting("postgresql", f"postgresql.{name}", value, (uri, lineno),
+        out.extend(setting("postgresql", f"postgresql.{name}", value, (uri, lineno),
                            hash_key))
         values[name] = (value, uri, lineno)  # NOTE: the last value wins in PostgreSQL
 
 
-def observe_postgresql_conf(target: Target, hash_key: bytes) -> Iterator[Observation]:
+def observe_postgresql_conf(target: Target, hash_key: bytes) -> Iterator[Observation | Problem]:
     files = FileSet(target)
     main = Path(target.locator)
     files.enter(main, target.uri, 0)
     values: dict[str, tuple[str, str, int]] = {}
     out: list[Observation] = []
     _read_conf(main, files, values, out, hash_key)
+    yield from files.missing
     yield from out
     ssl_value, ssl_uri, ssl_line = values.get("ssl", ("off", target.uri, 0))
     ssl = ssl_value.lower() in {"on", "true", "yes", "1"}
@@ -113,7 +115,10 @@ def observe_postgresql_conf(target: Target, hash_key: bytes) -> Iterator[Observa
                           identity="postgresql|ssl")
 
 
-def _address_facts(address: str | None) -> tuple[bool, bool]:
+def hba_address_facts(address: str | None) -> tuple[bool, bool]:
+    """(address_any, address_loopback) of a pg_hba address (CIDR, name, keyword, or None
+    for a local socket); shared with the live ``pg_hba_file_rules`` of the database
+    scanner so both sources are judged by the same rules."""
     if address is None:
         return False, True  # local socket
     if address in {"all", "0.0.0.0/0", "::/0", "0.0.0.0/0.0.0.0"}:
@@ -142,7 +147,7 @@ def observe_pg_hba(target: Target) -> Iterator[Observation]:
         if kind in {"include", "include_if_exists", "include_dir"}:
             continue  # NOTE: included hba files are scanned as their own targets
         if kind not in _HBA_TYPES:
-            raise TargetError(f"{uri}:{lineno}: unknown connection type '{fields[0]}'",
+            raise TargetError(f"{uri}:{lineno}: unknown connection type {safe_word(fields[0])}",
                               line=lineno)
         need = 4 if kind == "local" else 5
         if len(fields) < need:
@@ -160,9 +165,9 @@ def observe_pg_hba(target: Target) -> Iterator[Observation]:
             raise TargetError(f"{uri}:{lineno}: no authentication method", line=lineno)
         method, options = rest[0].lower(), rest[1:]
         if method not in _METHODS:
-            raise TargetError(f"{uri}:{lineno}: unknown authentication method '{rest[0]}'",
+            raise TargetError(f"{uri}:{lineno}: unknown authentication method {safe_word(rest[0])}",
                               line=lineno)
-        any_addr, loop = _address_facts(address)
+        any_addr, loop = hba_address_facts(address)
         attrs: dict[str, JSONValue] = {
             "type": kind, "database": list(fields[1].split(",")),
             "user": list(fields[2].split(",")), "address": address, "method": method,

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.models import Location, Observation, Target
+from auditor.models import Location, Observation, Problem, Target
 from scanners.crypto.tlspolicy import canonical_protocol, tls_config_facts
 from scanners.services.common import FileSet, listener, read_text, setting
 
@@ -43,18 +43,19 @@ def _read(path: Path, files: FileSet, values: _Values, out: list[Observation],
                 _read(inc, files, values, out, hash_key)
                 files.leave(inc)
             continue
-        out.append(setting("redis", f"redis.{name}", " ".join(args), (uri, lineno),
+        out.extend(setting("redis", f"redis.{name}", " ".join(args), (uri, lineno),
                            hash_key))
         values[name] = (args, uri, lineno)  # NOTE: the last occurrence wins
 
 
-def observe_redis(target: Target, hash_key: bytes) -> Iterator[Observation]:
+def observe_redis(target: Target, hash_key: bytes) -> Iterator[Observation | Problem]:
     files = FileSet(target)
     main = Path(target.locator)
     files.enter(main, target.uri, 0)
     values: _Values = {}
     out: list[Observation] = []
     _read(main, files, values, out, hash_key)
+    yield from files.missing
     yield from out
     bind, b_uri, b_line = values.get("bind", (["*"], target.uri, 1))
     port_args, p_uri, p_line = values.get("port", (["6379"], target.uri, 0))

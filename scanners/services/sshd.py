@@ -27,9 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.errors import TargetError
-from auditor.models import JSONValue, Location, Observation, Target
+from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.crypto.sshpolicy import grade, resolve
-from scanners.services.common import FileSet, read_text, setting
+from scanners.services.common import FileSet, read_text, safe_word, setting
 
 __all__ = ["observe_sshd"]
 
@@ -72,8 +72,8 @@ def _read(path: Path, files: FileSet, contexts: list[_Context], hash_key: bytes,
             continue
         m = _LINE.match(line)
         if not m or not m.group(2):
-            raise TargetError(f"{uri}:{lineno}: directive '{line.split()[0]}' has no value",
-                              line=lineno)
+            word = safe_word(line.split()[0])
+            raise TargetError(f"{uri}:{lineno}: directive {word} has no value", line=lineno)
         keyword, value = m.group(1), _unquote(m.group(2).split(" #", 1)[0].strip())
         low = keyword.lower()
         if low == "match":
@@ -89,13 +89,16 @@ def _read(path: Path, files: FileSet, contexts: list[_Context], hash_key: bytes,
             continue
         ctx = contexts[-1]
         prefix = "sshd" if ctx.criteria == "global" else f"sshd.Match.{ctx.criteria}"
-        out.append(setting("sshd", f"{prefix}.{keyword}", value, (uri, lineno), hash_key))
+        out.extend(setting("sshd", f"{prefix}.{keyword}", value, (uri, lineno), hash_key))
         ctx.values.setdefault(low, (value, uri, lineno))  # NOTE: first value wins
 
 
 def _observations(ctx: _Context, values: dict[str, tuple[str, str, int]], *,
-                  only: set[str] | None) -> Iterator[Observation]:
-    """One ``ssh.config`` per effective setting (``only``: the keywords a Match block sets)."""
+                  only: set[str] | None,
+                  base: dict[str, tuple[str, str, int]]) -> Iterator[Observation]:
+    """One ``ssh.config`` per effective setting (``only``: the keywords a Match block sets;
+    ``base``: the global values, for settings that depend on another one)."""
+    use_pam = {**base, **values}.get("usepam", ("no",))[0].lower() == "yes"
     key = "sshd" if ctx.criteria == "global" else f"sshd.Match.{ctx.criteria}"
     done: set[str] = set()
     for kw, (attr, default) in _BOOL_KEYS.items():
@@ -111,6 +114,9 @@ def _observations(ctx: _Context, values: dict[str, tuple[str, str, int]], *,
         facts: dict[str, JSONValue] = {
             "context": ctx.criteria, "setting": attr, "value": value, "explicit": kw in values,
             "origin": f"{uri}:{line}" if kw in values else "OpenSSH default"}
+        if attr == "kbd_interactive_authentication":
+            # NOTE: with UsePAM yes, keyboard-interactive asks PAM for the *password*
+            facts["use_pam"] = use_pam
         yield Observation("ssh.config", Location(uri, line=line, key=f"{key}.{attr}"), facts,
                           {"setting": attr, "value": value},
                           identity=f"sshd|{ctx.criteria}|{attr}")
@@ -131,15 +137,16 @@ def _observations(ctx: _Context, values: dict[str, tuple[str, str, int]], *,
                           identity=f"sshd|{ctx.criteria}|{attr}")
 
 
-def observe_sshd(target: Target, hash_key: bytes) -> Iterator[Observation]:
+def observe_sshd(target: Target, hash_key: bytes) -> Iterator[Observation | Problem]:
     files = FileSet(target)
     main = Path(target.locator)
     files.enter(main, target.uri, 0)
     contexts = [_Context("global", target.uri, 1)]
     settings: list[Observation] = []
     _read(main, files, contexts, hash_key, settings)
+    yield from files.missing
     yield from settings
     base = contexts[0].values
-    yield from _observations(contexts[0], base, only=None)
+    yield from _observations(contexts[0], base, only=None, base=base)
     for ctx in contexts[1:]:
-        yield from _observations(ctx, ctx.values, only=set(ctx.values))
+        yield from _observations(ctx, ctx.values, only=set(ctx.values), base=base)

@@ -3,7 +3,8 @@
 Claims files whose first bytes carry a dump signature (``-- PostgreSQL database dump``,
 ``-- MySQL dump``, ``-- MariaDB dump``: confidence 90) or that start with SQL data
 statements (``CREATE TABLE``, ``INSERT INTO``, ``COPY ... FROM stdin``: 60 for ``.sql``,
-45 otherwise). Gzip is detected by magic bytes.
+45 otherwise). Gzip is detected by magic bytes. pg_dump custom-format archives (``PGDMP``)
+are claimed (100) only to fail with a message saying how to convert them.
 
 Observation kinds, with the same attributes as the database scanner's
 (:mod:`scanners.database.observe`) plus ``location.line``:

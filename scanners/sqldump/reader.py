@@ -39,12 +39,17 @@ from auditor.errors import TargetError
 __all__ = ["CopyEnd", "CopyRow", "DumpReader", "Statement", "open_dump"]
 
 MAX_LINE = 8 << 20
+_UNSAFE_END = frozenset(b"\\-/*'\"`$")  # byte values
 MAX_STATEMENT = 16 << 20
 _NORMAL = re.compile(r"[;'\"`]|--|/\*|#|\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$")
 _SQ_BACKSLASH = re.compile(r"(?:[^'\\]|\\.|'')*+'", re.DOTALL)
 _SQ_PLAIN = re.compile(r"(?:[^']|'')*+'", re.DOTALL)
 _DQ = re.compile(r'(?:[^"]|"")*+"', re.DOTALL)
 _BQ = re.compile(r"(?:[^`]|``)*+`", re.DOTALL)
+# NOTE: fast path: one C-level match skips ordinary text and complete single-quoted
+# strings (most of an INSERT line); the token loop below handles everything else.
+_FAST_BACKSLASH = re.compile(r"(?:[^'\";`\-/#$]++|'(?:[^'\\]++|\\.|'')*+')*+", re.DOTALL)
+_FAST_PLAIN = re.compile(r"(?:[^'\";`\-/#$]++|(?<![eE])'(?:[^']++|'')*+')*+", re.DOTALL)
 _COPY = re.compile(r"^\s*COPY\s+.+\bFROM\s+stdin\b", re.IGNORECASE | re.DOTALL)
 
 
@@ -98,6 +103,13 @@ class DumpReader:
                                   line=self.line) from None
             if not raw:
                 return
+            # NOTE: never cut a long line inside an escape or a two-character token
+            # (``\\'``, ``''``, ``--``, ``/*``, ``*/``): extend the piece past them.
+            while not raw.endswith(b"\n") and raw[-1] in _UNSAFE_END:
+                more = self._stream.read(1)
+                if not more:
+                    break
+                raw += more
             if new_line:
                 self.line += 1
             yield self._decoder.decode(raw), new_line
@@ -105,8 +117,9 @@ class DumpReader:
 
     def events(self) -> Iterator[Statement | CopyRow | CopyEnd]:
         buf = _Buffer(self.max_statement)
-        state = ""  # "" normal | "'" | "E'" | '"' | "`" | "*" block comment | "$tag$"
+        state = ""  # "" normal | "'" | "E'" | '"' | "`" | "*" block | "--" line comment | "$tag$"
         mysql = self.backslash_escapes
+        fast = (_FAST_BACKSLASH if mysql else _FAST_PLAIN).match
         in_copy = False
         for text, fresh in self._lines():
             if in_copy:
@@ -118,18 +131,29 @@ class DumpReader:
                     else:
                         yield CopyRow(self.line, body)
                 continue
-            if not state and buf.empty and (not text.strip() or text.lstrip().startswith(
-                    ("--", "\\"))):
+            if fresh and not state and buf.empty and text.endswith("\n") and (
+                    not text.strip() or text.lstrip().startswith(("--", "\\"))):
                 continue  # blank, comment or psql meta-command (\\restrict) line
             pos = seg = 0
             end = len(text)
             while True:
+                if state == "--":  # a line comment: skipped up to its newline
+                    newline = text.find("\n", pos)
+                    if newline < 0:
+                        seg = end
+                        break
+                    pos = seg = newline
+                    state = ""
+                    continue
                 if state:
                     pos, closed = self._close(state, text, pos)
                     if not closed:
                         break
                     state = ""
                     continue
+                skipped = fast(text, pos)  # NOTE: always matches (possibly empty)
+                if skipped is not None:
+                    pos = skipped.end()
                 m = _NORMAL.search(text, pos)
                 if m is None:
                     break
@@ -148,9 +172,8 @@ class DumpReader:
                     if token == "#" and not mysql:
                         pos = m.end()
                         continue
-                    buf.add(text[seg:m.start()] + "\n", self.line)
-                    seg = end
-                    break
+                    buf.add(text[seg:m.start()], self.line)
+                    state, pos = "--", m.end()
                 else:
                     if token == "'":
                         prefix = text[m.start() - 1] if m.start() else ""
@@ -162,6 +185,8 @@ class DumpReader:
         if in_copy:
             raise TargetError(f"dump ends inside a COPY block at line {self.line}: "
                               "the file is truncated", line=self.line)
+        if state == "--":
+            state = ""
         if state or not buf.empty:
             what = {"'": "a string", "E'": "a string", '"': "a quoted identifier",
                     "`": "a quoted identifier", "*": "a comment"}.get(

@@ -16,9 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from auditor.errors import TargetError
-from auditor.masking import keyed_hash, mask_secret
-from auditor.models import JSONValue, Location, Observation, Problem, Target
+from auditor.errors import ConfigError, TargetError
+from auditor.models import Location, Observation, Problem, Target
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 from scanners.database.classify import ColumnClassifier, pii_classifier
 from scanners.database.columns import ColumnAccumulator
@@ -26,8 +25,8 @@ from scanners.database.introspect import family_of
 from scanners.database.observe import column_observation
 from scanners.database.options import Budget, DbSettings, settings_from
 from scanners.database.sampling import BINARY_PREFIX, BinaryCell
-from scanners.database.shapes import hash_format
 from scanners.sqldump import statements as st
+from scanners.sqldump.accounts import grant_observations, role_observation
 from scanners.sqldump.reader import CopyEnd, CopyRow, DumpReader, Statement, open_dump
 
 __all__ = ["SqlDumpScanner"]
@@ -39,7 +38,6 @@ _HEADER_DB = re.compile(r"^-- Host: .*Database: (\S+)", re.MULTILINE)
 _KEEPS_TABLE_OPEN = ("INSERT INTO", "REPLACE INTO", "SET", "")
 _MAX_GRANTS = 10_000
 _BUDGET_EVERY = 5000
-_LOCAL = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 def dialect_of(head: str) -> str | None:
@@ -81,6 +79,8 @@ class SqlDumpScanner(Scanner):
         self._classifier = classifier or pii_classifier
 
     def claim(self, candidate: Candidate) -> Claim | None:
+        if candidate.head.startswith(b"PGDMP"):
+            return Claim("pg_dump-custom", 100)  # NOTE: claimed to say why it is not read
         head = candidate.text_head()
         if head is None:
             return None
@@ -91,13 +91,21 @@ class SqlDumpScanner(Scanner):
         return None
 
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
-        settings = settings_from(options)
+        try:
+            settings = settings_from(options)
+        except ConfigError as exc:
+            raise TargetError(f"invalid scanner option: {exc}") from None
         try:
             stream = open_dump(target.locator)
         except OSError as exc:
             raise TargetError(f"cannot open {target.uri}: {exc.strerror or exc}") from None
         with stream:
             try:
+                if stream.read(5) == b"PGDMP":
+                    raise TargetError(
+                        f"{target.uri} is a pg_dump custom-format archive, which is not read; "
+                        "convert it to plain SQL first: pg_restore -f dump.sql ARCHIVE")
+                stream.seek(0)
                 head = stream.read(16384).decode("utf-8", errors="replace")
                 stream.seek(0)
             except (OSError, EOFError) as exc:
@@ -137,7 +145,9 @@ class _DumpRun:
         try:
             for event in reader.events():
                 count += 1
-                if count % _BUDGET_EVERY == 0 and self.budget.expired():
+                # NOTE: every statement (they may be megabytes long), every 5,000 COPY rows
+                if (not isinstance(event, CopyRow) or count % _BUDGET_EVERY == 0) \
+                        and self.budget.expired():
                     raise TargetError(f"time budget of {self.budget.seconds:g} s exhausted at "
                                       f"line {reader.line}; the rest of the dump was not "
                                       "scanned", line=reader.line)
@@ -218,7 +228,8 @@ class _DumpRun:
         table = _Table(key_schema, name, line, [(c, types.get(c, "")) for c in columns])
         table.accumulators = [
             ColumnAccumulator(qualified, c, t, family_of(t) if t else "other", self.classify,
-                              sample_size=self.settings.sample_size, full=self.settings.full)
+                              sample_size=self.settings.sample_size, full=self.settings.full,
+                              subject_key=self.hash_key)
             for c, t in table.columns]
         self.open[qualified] = table
         return table
@@ -233,7 +244,8 @@ class _DumpRun:
             table.accumulators = [
                 ColumnAccumulator(table.qualified, c, "", "other", self.classify,
                                   sample_size=self.settings.sample_size,
-                                  full=self.settings.full) for c, _ in table.columns]
+                                  full=self.settings.full, subject_key=self.hash_key)
+                for c, _ in table.columns]
         if len(values) != len(table.columns):
             if table.width_problem:
                 return
@@ -316,60 +328,17 @@ class _DumpRun:
     # ---- roles and grants -------------------------------------------------------------
     def _role(self, stmt: Statement) -> Iterator[Observation]:
         role = st.parse_role(stmt.text, backslash=self.backslash)
-        if role is None or (role.password is None and role.superuser is None):
-            return
-        password = role.password
-        if password is None:
-            storage = "unchanged"
-        elif role.plugin == "hash" or (role.plugin and password.startswith(("*", "$"))):
-            storage = hash_format(password) or "hashed"
-        else:
-            shape = hash_format(password) if self.dialect == "postgresql" else None
-            storage = {"scram-sha-256": "scram-sha-256", "pg-md5": "md5"}.get(shape or "",
-                                                                              "plaintext")
-        who = role.name if role.host is None else f"{role.name}@{role.host}"
-        attrs: dict[str, JSONValue] = {
-            "dialect": self.dialect, "source": "dump", "name": role.name, "host": role.host,
-            "account": who,
-            "password": storage, "password_set": password is not None,
-            "empty_password": password == "", "superuser": role.superuser,
-            "can_login": role.login, "plugin": role.plugin,
-            "remote": role.host is not None and role.host not in _LOCAL,
-            "any_host": role.host == "%",
-        }
-        evidence: dict[str, JSONValue] = {"role": who, "password_storage": storage}
-        if password is not None:
-            evidence["password"] = mask_secret(password)
-        secret = keyed_hash(password, self.hash_key) if password else ""
-        yield Observation("db.account", Location(self.uri, line=stmt.line, key=f"role:{who}"),
-                          attrs, evidence=evidence, identity=f"role:{who}:{secret}")
+        if role is not None:
+            obs = role_observation(role, uri=self.uri, line=stmt.line, dialect=self.dialect,
+                                   hash_key=self.hash_key)
+            if obs is not None:
+                yield obs
 
     def _grant_observations(self) -> Iterator[Observation]:
         for line, grant in self.grants:
-            for obj in grant.objects:
-                for grantee in grant.grantees:
-                    if grant.object_type == "table":
-                        qualified = obj if "." in obj else f"{self.schema}.{obj}"
-                        has_pii = qualified in self.pii_tables
-                    else:
-                        qualified = obj
-                        prefix = obj.removesuffix(".*") + "."
-                        has_pii = (grant.object_type == "global" and bool(self.pii_tables)) \
-                            or any(t.startswith(prefix) for t in self.pii_tables)
-                    attrs: dict[str, JSONValue] = {
-                        "dialect": self.dialect, "source": "dump", "grantee": grantee,
-                        "privileges": list(grant.privileges), "scope": grant.object_type,
-                        "object": qualified, "with_grant_option": grant.with_grant_option,
-                        "table_has_pii": has_pii,
-                        "pii_entities": list(sorted(set(self.pii_tables.get(qualified, [])))),
-                    }
-                    text = f"GRANT {', '.join(grant.privileges)} ON {qualified} TO {grantee}"
-                    yield Observation(
-                        "db.grant",
-                        Location(self.uri, line=line, key=f"grant:{grantee}:{qualified}",
-                                 table=qualified if grant.object_type == "table" else None),
-                        attrs, evidence={"grant": text},
-                        identity=f"grant:{grantee}:{qualified}:{','.join(grant.privileges)}")
+            yield from grant_observations(grant, uri=self.uri, line=line,
+                                          dialect=self.dialect, schema=self.schema,
+                                          pii_tables=self.pii_tables)
 
 
 def _cell(value: Any, family: str) -> Any:

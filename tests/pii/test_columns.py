@@ -160,3 +160,16 @@ def test_empty_sample_uses_the_name(detector: PiiDetector) -> None:
 ])
 def test_name_signal_entities(column: str, table: str | None, entities: tuple[str, ...]) -> None:
     assert name_signal(column, table).entities == entities
+
+
+def test_subjects_are_counted_by_identifier_not_by_text(detector: PiiDetector) -> None:
+    values = ["gọi 0912 345 678 trước 5h", "khách 0912345678 hẹn lại", "SĐT 0912.345.678",
+              "liên hệ 0987654321", "0987 654 321 (zalo)"]
+    v = classify_column(detector, "ghi_chu", values, hash_key=KEY)
+    assert v.entities == ("VN_PHONE",) and v.distinct_subjects == 2
+
+
+def test_personal_by_name_without_entity_type(detector: PiiDetector) -> None:
+    v = classify_column(detector, "gioi_tinh", ["Nam", "Nữ"] * 5, table="khach_hang",
+                        hash_key=KEY)
+    assert (v.entities, v.categories, v.by_name, v.confidence) == ((), (), True, 0.5)

@@ -60,3 +60,11 @@ def test_nfd_input_gives_offsets_in_the_callers_string(detector: PiiDetector) ->
 def test_deterministic(detector: PiiDetector) -> None:
     texts = [item.text for item in CORPUS[:200]]
     assert list(detector.detect_many(texts)) == list(detector.detect_many(texts))
+
+
+def test_prefilter_misses_nothing_on_the_corpus(detector: PiiDetector) -> None:
+    from auditor.pii import DetectorConfig, get_detector
+
+    unfiltered = get_detector(DetectorConfig(prefilter=False))
+    texts = [item.text for item in CORPUS]
+    assert list(detector.detect_many(texts)) == list(unfiltered.detect_many(texts))

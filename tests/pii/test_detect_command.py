@@ -103,3 +103,25 @@ def test_output_never_contains_the_data() -> None:
     assert run(_args(), stdin=io.BytesIO(data), stdout=out, stderr=err) == 0
     assert len(records(out.getvalue())[0]["entities"]) == 3  # type: ignore[arg-type]
     assert not any(c in out.getvalue() + err.getvalue() for c in canaries)
+
+
+def test_engine_failure_on_one_line_is_reported_and_skipped(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.pii import PiiEngineError, get_detector
+    from auditor.pii.detector import PiiDetector
+
+    real = PiiDetector.detect
+
+    def flaky(self: PiiDetector, text: str, **kwargs: object) -> object:
+        if "boom" in text:
+            raise PiiEngineError(f"PII analysis failed on a text of {len(text)} characters")
+        return real(self, text, **kwargs)  # type: ignore[arg-type]
+
+    get_detector()
+    monkeypatch.setattr(PiiDetector, "detect", flaky)
+    out, err = io.StringIO(), io.StringIO()
+    data = "SĐT 0912345678\nboom 0987654321\nemail a@example.vn\n".encode()
+    assert run(_args(), stdin=io.BytesIO(data), stdout=out, stderr=err) == 3
+    assert [r["line"] for r in records(out.getvalue())] == [1, 3]
+    assert "line 2: PII analysis failed" in err.getvalue()
+    assert "0987654321" not in err.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -33,6 +34,14 @@ def found(detector: PiiDetector, text: str, **kwargs: object) -> list[tuple[str,
     ("Du lịch Hà Nội, Hạ Long", []),
     ("mật khẩu: Matkhau@2025", [("PASSWORD", "Matkhau@2025")]),
     ("password=changeme", []),
+    ("Dear Mrs. O'Brien-Kelly, thanks", [("PERSON", "O'Brien-Kelly")]),
+    ("Mr. President said", []),
+    ("Chào chị Lan Anh, em là Tú", [("PERSON", "Lan Anh")]),
+    ("đi Bà Rịa - Vũng Tàu", []),
+    ("anh Grab giao hàng", []),
+    ("user=bob@example.com", [("EMAIL_ADDRESS", "bob@example.com")]),
+    ("postgres://app:s3cret@db:5432/app", [("PASSWORD", "s3cret")]),
+    ("CÔNG TY TNHH MỘT THÀNH VIÊN NGUYỄN KIM", []),
 ])
 def test_detect(detector: PiiDetector, text: str, expected: list[tuple[str, str]]) -> None:
     assert found(detector, text) == expected
@@ -62,6 +71,8 @@ def test_types_restrict_results(detector: PiiDetector) -> None:
     text = "CCCD 079203012345, email an@example.vn"
     assert found(detector, text, types=["EMAIL_ADDRESS"]) == [("EMAIL_ADDRESS", "an@example.vn")]
     assert found(detector, text, types=[]) == []
+    with pytest.raises(ConfigError, match="US_SSN"):
+        detector.detect(text, types=["US_SSN"])
 
 
 def test_entities_are_frozen_records(detector: PiiDetector) -> None:
@@ -131,3 +142,41 @@ def test_memory_does_not_grow_with_input(detector: PiiDetector) -> None:
     finally:
         tracemalloc.stop()
     assert after_large - after_small < 512 * 1024, (after_small, after_large)
+
+
+def test_long_text_is_analysed_in_windows_without_losing_entities(
+        detector: PiiDetector) -> None:
+    record = "Khách hàng Nguyễn Văn An, SĐT 0912 345 678, email an.nguyen@example.vn. "
+    text = record * 200                      # ≈ 14,000 characters: several windows
+    found = detector.detect(text)
+    assert len(found) == 600
+    assert [text[e.start:e.end] for e in found[:3]] == [
+        "Nguyễn Văn An", "0912 345 678", "an.nguyen@example.vn"]
+    assert all(a.end <= b.start for a, b in itertools.pairwise(found))
+    assert {text[e.start:e.end] for e in found} == {"Nguyễn Văn An", "0912 345 678",
+                                                    "an.nguyen@example.vn"}
+
+
+def test_engine_failure_does_not_quote_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor.pii.detector import PiiEngineError
+
+    detector = PiiDetector()
+    canary = "0967812345"
+
+    def broken(**kwargs: object) -> list[object]:
+        raise ValueError(f"Did not find word '{canary}' in the list of tokens")
+
+    monkeypatch.setattr(detector._analyzer, "analyze", broken)
+    with pytest.raises(PiiEngineError) as info:
+        detector.detect(f"SĐT {canary}")
+    assert canary not in str(info.value) and info.value.__cause__ is None
+    assert info.value.__suppress_context__
+
+
+def test_prefilter_lets_capitalised_words_through_for_a_ner_model() -> None:
+    from auditor.pii.config import ALL_TYPES
+    from auditor.pii.prefilter import Prefilter
+
+    assert Prefilter(ALL_TYPES).candidates("John went home to London") == set()
+    assert Prefilter(ALL_TYPES, ner=True).candidates("John went home to London") == {
+        "PERSON", "ADDRESS"}

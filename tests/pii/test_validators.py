@@ -70,6 +70,13 @@ def test_valid_date(ymd: tuple[int, int, int], expected: bool) -> None:
     assert valid_date(*ymd, this_year=2026) is expected
 
 
+def test_date_after_today_is_not_a_birth_date() -> None:
+    import datetime as dt
+
+    assert valid_date(2026, 11, 30, this_year=2026, today=dt.date(2026, 12, 1))
+    assert not valid_date(2026, 12, 31, this_year=2026, today=dt.date(2026, 12, 1))
+
+
 @pytest.mark.parametrize(("word", "expected"), [
     ("Nguyễn", True), ("Nguyen", True), ("NGHIÊM", True), ("Thường", True), ("An", True),
     ("Street", False), ("Monde", False), ("Gogh", False), ("Bank", False), ("Kardashian", False),

@@ -8,6 +8,7 @@ package (its bundled driver only; no browser download): skipped when either is a
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,7 +71,7 @@ class Watched:
 def test_demo_report_in_vietnamese(browser: Any, tmp_path: Path) -> None:
     out = tmp_path / "out"
     code = main(["scan", str(REPO / "fixtures" / "demo"), "--framework", "vn-pdpl-2025",
-                 "--format", "html", "--lang", "vi", "-o", str(out), "--as-of", "2026-11-25",
+                 "--format", "html,json", "--lang", "vi", "-o", str(out), "--as-of", "2026-11-25",
                  "-q", "--jobs", "1"])
     assert code in (0, 1)
     report = out / "report.html"
@@ -94,6 +95,14 @@ def test_demo_report_in_vietnamese(browser: Any, tmp_path: Path) -> None:
     counts = page.locator("text.severity-count").all_text_contents()
     assert len(counts) == 5 and all(c.isdigit() for c in counts)
     assert page.locator("#stat-findings .num").inner_text() == str(sum(map(int, counts)))
+    summary = json.loads((out / "report.json").read_text(encoding="utf-8"))["summary"]
+    assert [int(c) for c in counts] == [summary["by_severity"][s] for s in
+                                        ("critical", "high", "medium", "low", "info")]
+    failing = page.locator("tr.requirement[data-status=fail]")
+    assert failing.count() == summary["compliance"]["fail"]
+    if summary["findings"]:
+        assert failing.count() > 0 and failing.first.is_visible()
+        assert page.locator("tr.finding").first.is_visible()
     assert page.get_by_text("Tóm tắt dành cho lãnh đạo").is_visible()
     assert page.get_by_text("Thông báo vi phạm trong vòng 72 giờ kể từ khi phát hiện").is_visible()
     OUTPUT.mkdir(exist_ok=True)
@@ -125,5 +134,31 @@ def test_filters_hide_and_show_findings(browser: Any, tmp_path: Path) -> None:
     assert shown.startswith("dumps/shop.sql")
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "report-sample-filtered.png"), full_page=True)
+    watched.assert_offline_and_clean(report)
+    page.close()
+
+
+def test_requirement_link_filters_its_findings(browser: Any, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    buf = io.StringIO()
+    HtmlReporter().render(sample_result("vi"), buf)
+    report.write_text(buf.getvalue(), encoding="utf-8")
+    watched = Watched(browser)
+    page = watched.open(report)
+    rows = page.locator("tr.finding")
+
+    def shown() -> list[str]:
+        return [rows.nth(i).get_attribute("data-fingerprint") or ""
+                for i in range(rows.count()) if rows.nth(i).is_visible()]
+
+    assert len(shown()) == 5
+    page.locator("a.req-link[data-requirement='vn-pdpl-2025 L91-protection-measures']").click()
+    assert sorted(shown()) == ["b" * 32, "e" * 32]
+    assert page.locator("#requirement-filter .label").inner_text() == \
+        "Chỉ các phát hiện của yêu cầu vn-pdpl-2025 L91-protection-measures"
+    assert page.locator("#shown-count").inner_text() == "Đang hiện 2/5"
+    page.get_by_role("button", name="Hiện tất cả").click()
+    assert len(shown()) == 5
+    assert not page.locator("#requirement-filter").is_visible()
     watched.assert_offline_and_clean(report)
     page.close()

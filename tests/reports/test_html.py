@@ -82,7 +82,10 @@ def test_vietnamese_report_has_no_english_interface_text() -> None:
     assert leaked == []
     for phrase in ("Tóm tắt dành cho lãnh đạo", "Không đạt", "Kiểm tra thủ công",
                    "Chưa đánh giá", "Dữ liệu cá nhân được bảo vệ", "Xem xét quy trình xử lý sự cố.",
-                   "Nghiêm trọng", "Có hiệu lực từ 2026-01-01"):
+                   "Nghiêm trọng", "Có hiệu lực từ 01/01/2026",
+                   "Đánh giá tại ngày: 25/11/2026",
+                   "Đã miễn trừ: rotated, test account (phê duyệt bởi Tran Thi B, hết hạn "
+                   "31/01/2027)", "hết hạn ngày 31/01/2026"):
         assert phrase in text
     assert 'lang="vi"' in render(sample_result("vi"))
     assert "Chưa xác nhận số điều." in text and "Article number unconfirmed." not in text
@@ -109,7 +112,8 @@ def test_subjects_per_requirement_and_total() -> None:
     row = re.search(r'<tr class="requirement status-fail" data-status="fail">\s*'
                     r'<td class="mono">L91-protection-measures</td>(.*?)</tr>', page, re.S)
     assert row is not None
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    cells = [re.sub(r"<[^>]+>", "", c)
+             for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
     assert cells[3:5] == ["2", "1234"]  # findings, data subjects (largest affected set)
     assert re.search(r'<span class="num">1234</span><span class="label">Data subjects', page)
 
@@ -135,3 +139,34 @@ def test_empty_result_renders() -> None:
     text = visible_text(render(empty))
     assert "No findings." in text and "No framework was assessed in this run." in text
     assert "No unsuppressed findings at or above the failure threshold." in text
+
+
+@pytest.mark.parametrize(("text", "lang", "shown"), [
+    ("2026-11-25", "vi", "25/11/2026"), ("2026-11-25", "en", "2026-11-25"),
+    ("2026-11-25T08:00:00+00:00", "vi", "25/11/2026"), ("soon", "vi", "soon"),
+    (None, "vi", ""),
+])
+def test_display_date(text: str | None, lang: str, shown: str) -> None:
+    from reports.html import display_date
+    assert display_date(text, lang) == shown
+
+
+def test_builtin_rule_titles_translated_and_none_stale() -> None:
+    from auditor.loading import load_packs
+    from reports.messages import load_rule_titles
+
+    ids = {r.id for p in load_packs([]) for r in p.rules}
+    titles = load_rule_titles("vi")
+    missing = sorted(ids - set(titles))
+    assert missing == [], f"add Vietnamese titles to reports/i18n/rules.vi.yaml: {missing}"
+    assert sorted(set(titles) - ids) == []
+    assert load_rule_titles("en") == {}
+
+
+def test_vietnamese_rule_title_in_report() -> None:
+    import dataclasses
+    result = sample_result("vi")
+    findings = tuple(dataclasses.replace(f, rule_id="core.db.pii-cleartext")
+                     if f.rule_id == "core.pii.cleartext-column" else f for f in result.findings)
+    text = visible_text(render(dataclasses.replace(result, findings=findings)))
+    assert "Dữ liệu cá nhân lưu ở dạng rõ core.db.pii-cleartext" in " ".join(text.split())

@@ -20,8 +20,9 @@ from auditor.models import Observation, Problem, Target
 from auditor.scanner import Candidate, ScanOptions
 from scanners.config import ConfigScanner
 from scanners.config.formats import parse
+from scanners.config.jsonwalk import json_settings
 from scanners.config.settings import Setting
-from scanners.config.structured import json_settings, yaml_documents, yaml_settings
+from scanners.config.structured import yaml_documents, yaml_settings
 
 SCANNER = ConfigScanner()
 OPTIONS = ScanOptions(as_of=dt.date(2026, 12, 1), hash_key=b"test-key")
@@ -126,7 +127,8 @@ def test_setting_attributes(tmp_path: Path) -> None:
     ("docker-compose.yml", "compose", 80), ("compose.prod.yaml", "compose", 80),
     ("settings.toml", "toml", 80), ("Cargo.lock", "toml", 80), ("tox.ini", "ini", 40),
     ("appsettings.Production.json", "json", 80), ("data.json", "json", 40),
-    ("setup.cfg", "ini", 40),
+    ("setup.cfg", "ini", 40), (".npmrc", "ini", 80), (".pypirc", "ini", 80),
+    (".git-credentials", "ini", 80),
 ])
 def test_claims_by_name(name: str, kind: str, confidence: int) -> None:
     claim = SCANNER.claim(Candidate(name, name, name, 10, b"a: 1\n"))
@@ -157,7 +159,8 @@ MALFORMED = [
     ("bad.yaml", f"ok: 1\nkey: [{CANARY}\nother: 2\n", 3),
     ("tabs.yaml", f"a:\n\t- {CANARY}\n", 2),
     ("bad.json", f'{{\n  "a": "{CANARY}",\n  "b": \n}}\n', 4),
-    ("trailing.json", f'{{"a": "{CANARY}",}}', 1),
+    ("missing-comma.json", f'{{"a": "{CANARY}"\n "b": 1}}', 2),
+    ("unclosed-comment.json", f'{{"a": 1, /* {CANARY}\n"b": 2}}', 1),
     ("bad.toml", f'a = "{CANARY}"\nb = = 3\n', 2),
     ("dup.toml", f'a = "{CANARY}"\na = 2\n', 2),
     ("bad.ini", f"[s]\nok = 1\n= {CANARY}\n", 3),
@@ -276,3 +279,53 @@ def test_helm_template_is_a_problem_not_an_error(tmp_path: Path) -> None:
     items = scan(tmp_path, "deployment.yaml", text)
     problems = [i.message for i in items if isinstance(i, Problem)]
     assert len(problems) == 1 and "templated YAML" in problems[0]
+
+
+@pytest.mark.parametrize(("limit", "error"), [
+    (100, "larger than 100 bytes"), ("lots", "must be a positive integer"),
+    (0, "must be a positive integer"), (10_000, None)])
+def test_size_limit_option(tmp_path: Path, limit: object, error: str | None) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("".join(f"key{i}: value\n" for i in range(50)), encoding="utf-8")
+    options = ScanOptions(as_of=OPTIONS.as_of, hash_key=b"k",
+                          params={"config.max_bytes": limit})  # type: ignore[dict-item]
+    if error is None:
+        assert len(settings(list(SCANNER.scan(_target(path), options)))) == 50
+    else:
+        with pytest.raises(TargetError, match=error):
+            list(SCANNER.scan(_target(path), options))
+
+
+def test_claims_against_the_other_scanners(tmp_path: Path) -> None:
+    """With every installed scanner competing, each file goes to the right one."""
+    from auditor.discovery import discover
+    from auditor.plugins import load_scanners
+    files = {"app.yaml": "a: 1\n", "nginx.conf": "server {\n  listen 80;\n}\n",
+             "pg_hba.conf": "host all all 0.0.0.0/0 trust\n", "my.cnf": "[mysqld]\nx=1\n",
+             "sshd_config": "PermitRootLogin yes\n", ".env": "A=1\n",
+             "application.properties": "a=1\n", "supervisord.conf": "[program:x]\ncommand=y\n"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    targets, _ = discover([str(tmp_path)], load_scanners())
+    owner = {Path(t.uri).name: t.scanner for t in targets}
+    assert {n: owner.get(n) for n in files} == {
+        "app.yaml": "config", "nginx.conf": "services", "pg_hba.conf": "services",
+        "my.cnf": "services", "sshd_config": "services", ".env": "config",
+        "application.properties": "config", "supervisord.conf": "config"}
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), FORMAT_CASES,
+                         ids=[c[0] for c in FORMAT_CASES])
+def test_crlf_and_bom_keep_keys_and_lines(tmp_path: Path, name: str, text: str,
+                                          expected: list[tuple[str, object, int]]) -> None:
+    data = b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8")
+    observed = settings(scan(tmp_path, name, data))
+    assert [(k, line) for k, _, line in observed] == [(k, line) for k, _, line in expected]
+
+
+def test_json_with_comments_and_trailing_commas(tmp_path: Path) -> None:
+    text = ('{\n  // compiler options\n  "compilerOptions": {\n    "strict": true, /* keep */\n'
+            '    "paths": {"@app/*": ["src/*"]},\n  },\n  "url": "http://x.vn//a", // c\n}\n')
+    assert settings(scan(tmp_path, "tsconfig.json", text)) == [
+        ("compilerOptions.strict", True, 4), ("compilerOptions.paths.@app/*.0", "src/*", 5),
+        ("url", "http://x.vn//a", 7)]

@@ -193,3 +193,28 @@ def test_compose_by_content_with_another_name(tmp_path: Path) -> None:
                                          "    privileged: true\n")
     [web] = of_kind(items, "compose.service")
     assert web.attributes["privileged"] is True
+
+
+def test_objects_inside_a_list(tmp_path: Path) -> None:
+    text = """\
+apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: Pod
+    metadata: {name: p}
+    spec:
+      containers:
+        - {name: c, image: x:1, securityContext: {privileged: true}}
+  - apiVersion: v1
+    kind: Secret
+    metadata: {name: s}
+    data: {token: dG9rZW4=}
+"""
+    items = scan(tmp_path, "list.yaml", text)
+    [pod] = of_kind(items, "k8s.container")
+    [secret] = of_kind(items, "k8s.secret")
+    assert (pod.location.key, pod.location.line) == ("items.0.spec.containers.0", 9)
+    assert pod.attributes["privileged"] is True
+    assert (secret.location.key, secret.location.line) == ("items.1.data", 13)
+    assert of_kind(items, "secret") == []  # the Secret's value is judged once, as k8s.secret

@@ -100,6 +100,10 @@ POSITIVES = [
     ("url-password-in-text", "app.yaml",
      f"cmd: run --target redis://:{PASSWORD}@cache:6379/0 --fast\n",
      ("url-password", "cmd", 1)),
+    ("npmrc", ".npmrc", f"registry=https://registry.npmjs.org/\n"
+     f"//registry.npmjs.org/:_authToken={NPM}\n", ("npm-token", "//registry.npmjs.org/", 2)),
+    ("git-credentials", ".git-credentials", f"https://an:{PASSWORD}@git.example.vn\n",
+     ("url-password", "https", 1)),
     ("password-key", "app.yaml", f"mail:\n  smtp_password: {PASSWORD}\n",
      ("password-assignment", "mail.smtp_password", 2)),
     ("password-camel", "appsettings.json", f'{{"Jwt": {{"SigningKey": "{ENTROPY}"}}}}',
@@ -183,6 +187,12 @@ def test_hard_negatives(tmp_path: Path, name: str, text: str) -> None:
     assert secrets(items) == []
 
 
+def test_two_secrets_on_one_line(tmp_path: Path) -> None:
+    text = f'{{"aws": "{AWS}", "db": {{"password": "{PASSWORD}"}}, "x": 1}}'
+    assert secrets(scan(tmp_path, "one-line.json", text)) == [
+        ("aws-access-key", "aws", 1), ("password-assignment", "db.password", 1)]
+
+
 def test_evidence_and_identity(tmp_path: Path) -> None:
     [obs] = [o for o in scan(tmp_path, ".env", f"AWS_ACCESS_KEY_ID={AWS}\n")
              if isinstance(o, Observation) and o.kind == "secret"]
@@ -229,7 +239,7 @@ def test_canary_no_raw_secret_anywhere(tmp_path: Path) -> None:
     for name, content in (("all.yaml", "\n".join(
             p[2] for p in POSITIVES if p[1] == "app.yaml")),
             (".env", "\n".join(p[2] for p in POSITIVES if p[1] == ".env")),
-            ("appsettings.json", POSITIVES[17][2])):
+            ("appsettings.json", next(p[2] for p in POSITIVES if p[0] == "password-camel"))):
         observations += scan(tmp_path, name, content)
     assert len(secrets(observations)) >= 10
     dumped = "\n".join(repr(o) + json.dumps(getattr(o, "attributes", {}), ensure_ascii=False)

@@ -83,7 +83,10 @@ EC256 = ec.generate_private_key(ec.SECP256R1())
 CERT_CASES: list[tuple[str, Callable[[], x509.Certificate], dict[str, Any]]] = [
     ("strong", lambda: leaf(EC256),
      {"expired": False, "self_signed": False, "has_san": True, "key_bits": 256,
-      "signature_hash": "sha256", "lifetime_days": 90}),
+      "signature_hash": "sha256", "lifetime_days": 90, "not_before_yyyymmdd": 20261115}),
+    ("ed25519", lambda: GEN.make_cert("e.example.vn", ed25519.Ed25519PrivateKey.generate(),
+                                      not_before=at(-1), not_after=at(30)),
+     {"key_type": "ed25519", "signature_hash": None, "self_signed": True}),
     ("expired", lambda: leaf(EC256, not_before=at(-400), not_after=at(-1)),
      {"expired": True, "days_to_expiry": -1}),
     ("not-yet-valid", lambda: leaf(EC256, not_before=at(5), not_after=at(90)),
@@ -104,6 +107,9 @@ CERT_CASES: list[tuple[str, Callable[[], x509.Certificate], dict[str, Any]]] = [
      {"signature_hash": "sha1", "signature_algorithm": "sha1WithRSAEncryption"}),
     ("ec192", lambda: leaf(ec.generate_private_key(ec.SECP192R1())),
      {"key_type": "ec", "key_bits": 192}),
+    ("sha1-self-signed", lambda: GEN.resign_sha1(
+        GEN.make_cert("old.example.vn", OLD_CA, not_before=at(-1), not_after=at(30)), OLD_CA),
+     {"signature_hash": "sha1", "self_signed": True, "self_issued": True}),
 ]
 OLD_CA = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -120,6 +126,17 @@ def test_certificate_facts(tmp_path: Path, name: str, make: Callable[[], x509.Ce
     assert {k: obs.attributes[k] for k in expected} == expected
 
 
+def test_public_trust_store_parses_completely() -> None:
+    certifi = pytest.importorskip("certifi")
+    bundle = Path(certifi.where())
+    found = scan(bundle)
+    text = bundle.read_text(encoding="utf-8")
+    assert len(found) == text.count("-----BEGIN CERTIFICATE-----") > 50
+    roots = [o for o in found if isinstance(o, Observation) and o.attributes["self_issued"]]
+    # every self-issued root verifies against itself, SHA-1 roots included
+    assert all(o.attributes["self_signed"] for o in roots)
+
+
 def test_bundle_lines_and_indexes(tmp_path: Path) -> None:
     certs = [leaf(EC256), leaf(EC256, not_after=at(-3)), leaf(EC256, san=None)]
     path = tmp_path / "chain.crt"
@@ -129,6 +146,13 @@ def test_bundle_lines_and_indexes(tmp_path: Path) -> None:
     lines = [o.location.line for o in found]
     assert lines[0] == 2 and lines[1] > lines[0] and lines[2] > lines[1]
     assert [o.attributes["expired"] for o in found] == [False, True, False]
+
+
+def test_crlf_and_bom_pem(tmp_path: Path) -> None:
+    path = tmp_path / "win.crt"
+    path.write_bytes(b"\xef\xbb\xbf" + pem(leaf(EC256)).replace(b"\n", b"\r\n"))
+    (o,) = scan(path)
+    assert isinstance(o, Observation) and o.kind == "crypto.certificate"
 
 
 def test_der_and_pkcs7(tmp_path: Path) -> None:
@@ -203,6 +227,16 @@ def test_key_facts(tmp_path: Path, label: str, make: Callable[[], bytes], mode: 
     assert {k: o.attributes.get(k) for k in expected} == expected
 
 
+def test_ssh_host_key_is_marked(tmp_path: Path) -> None:
+    data = ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+        serialization.NoEncryption())
+    (o,) = scan(_key_file(tmp_path, "ssh_host_ed25519_key", data))
+    assert isinstance(o, Observation) and o.attributes["ssh_host_key"] is True
+    (p,) = scan(_key_file(tmp_path, "id_ed25519", data))
+    assert isinstance(p, Observation) and p.attributes["ssh_host_key"] is False
+
+
 def test_encrypted_key_read_with_password_option(tmp_path: Path) -> None:
     path = _key_file(tmp_path, "enc.key", _pkcs8(EC256, b"s3cret"))
     (o,) = scan(path, **{"crypto.key_password": "s3cret"})
@@ -221,6 +255,18 @@ def test_no_key_material_in_observations(tmp_path: Path) -> None:
         assert chunk not in text
     d = key.private_numbers().d
     assert str(d)[:20] not in text and format(d, "x")[:20] not in text
+
+
+def test_certificate_request_key(tmp_path: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "a.vn")]))
+           .sign(key, hashes.SHA256()))
+    path = tmp_path / "a.csr"
+    path.write_bytes(csr.public_bytes(serialization.Encoding.PEM))
+    (o,) = scan(path)
+    assert isinstance(o, Observation) and o.kind == "crypto.key"
+    assert (o.attributes["format"], o.attributes["key_bits"]) == ("csr", 1024)
 
 
 def test_dh_parameters(tmp_path: Path) -> None:
@@ -250,6 +296,24 @@ def test_pkcs12_algorithms_without_password(tmp_path: Path, algorithm: pkcs12.PB
     assert isinstance(o, Observation) and o.kind == "crypto.pkcs12"
     assert o.attributes["encryption_algorithms"] == expected
     assert o.attributes["opened"] is False
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl binary")
+def test_pkcs12_legacy_rc2_export_by_openssl(tmp_path: Path) -> None:
+    key, cert = tmp_path / "k.pem", tmp_path / "c.pem"
+    key.write_bytes(_pkcs8(rsa.generate_private_key(public_exponent=65537, key_size=2048)))
+    cert.write_bytes(pem(GEN.make_cert("x.example.vn", serialization.load_pem_private_key(
+        key.read_bytes(), None), not_before=at(-1), not_after=at(30))))
+    out = tmp_path / "windows-style.p12"
+    proc = subprocess.run(["openssl", "pkcs12", "-export", "-legacy", "-in", str(cert),
+                           "-inkey", str(key), "-out", str(out), "-passout", "pass:pw"],
+                          capture_output=True, check=False)
+    if proc.returncode != 0:
+        pytest.skip("this openssl cannot write legacy (RC2) PKCS#12 files")
+    found = scan(out, **{"crypto.pkcs12_password": "pw"})
+    p12 = only(found, "crypto.pkcs12")[0]
+    assert "pbeWithSHAAnd40BitRC2-CBC" in p12.attributes["encryption_algorithms"]
+    assert p12.attributes["opened"] is True and p12.attributes["mac_algorithm"] == "sha1"
 
 
 def test_pkcs12_opened_with_password_lists_contents(tmp_path: Path) -> None:

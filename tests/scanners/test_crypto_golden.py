@@ -94,3 +94,18 @@ def test_committed_server_configs_match_the_generator() -> None:
     for variant, files in (("weak", gen.WEAK), ("hardened", gen.HARDENED)):
         for rel, text in files.items():
             assert (DEMO / "server" / variant / rel).read_text(encoding="utf-8") == text
+
+
+def test_pkcs12_password_option_never_written(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code = main(["scan", str(DEMO / "certs" / "weak" / "legacy.p12"), "--option",
+                 "crypto.pkcs12_password=demo-only-passphrase", "--format", "json,md,sarif",
+                 "-o", str(out), "--as-of", "2026-11-25", "-q"])
+    assert code == 1
+    for report in out.iterdir():
+        assert "demo-only-passphrase" not in report.read_text(encoding="utf-8")
+    doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    rules = sorted(f["rule_id"] for f in doc["findings"])
+    # opened with the password: the RSA-1024 / SHA-1 certificate and key inside are judged
+    assert rules == ["core.cert.short-key", "core.cert.weak-signature", "core.key.short-key",
+                     "core.pkcs12.weak-encryption"]

@@ -47,7 +47,8 @@ def cert(**attrs: Any) -> Observation:
     ({"has_san": False}, ["core.cert.missing-san"]),
     ({"signature_hash": "sha1"}, ["core.cert.weak-signature"]),
     ({"signature_hash": "md5"}, ["core.cert.weak-signature"]),
-    ({"signature_hash": "sha1", "self_signed": True, "is_ca": True}, []),
+    ({"signature_hash": "sha1", "self_issued": True, "self_signed": True, "is_ca": True}, []),
+    ({"signature_hash": "sha1", "self_issued": True, "is_ca": True}, []),
     ({"key_type": "rsa", "key_bits": 1024}, ["core.cert.short-key"]),
     ({"key_type": "rsa", "key_bits": 2048}, []),
     ({"key_type": "ec", "key_bits": 192}, ["core.cert.short-key"]),
@@ -77,6 +78,9 @@ def key(**attrs: Any) -> Observation:
     ({"encrypted": False, "world_readable": True, "file_mode": "0644"},
      ["core.key.private-key-world-readable", "core.key.unencrypted-private-key"]),
     ({"world_readable": True}, []),  # encrypted: readable ciphertext only
+    ({"encrypted": False, "ssh_host_key": True}, []),  # sshd host keys cannot be encrypted
+    ({"encrypted": False, "ssh_host_key": True, "world_readable": True},
+     ["core.key.private-key-world-readable"]),
     ({"private": False, "encrypted": None}, []),
     ({"key_type": "rsa", "key_bits": 1024}, ["core.key.short-key"]),
     ({"key_type": "dh", "key_bits": 1024, "private": False}, ["core.key.short-key"]),
@@ -123,11 +127,25 @@ INTERMEDIATE = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
     (["TLSv1.2", "TLSv1.3"], INTERMEDIATE, {"tls_profile": "nist-800-52r2"},
      ["core.tls.outside-profile"]),  # ChaCha20 is not in SP 800-52r2
     (["TLSv1.2", "TLSv1.3"], "ECDHE+AESGCM", {"tls_profile": "pci-dss-4.0.1"}, []),
+    (["TLSv1.2"], "ECDHE+AESGCM", {"tls_profile": "nist-800-52r2"},
+     ["core.tls.outside-profile"]),  # TLS 1.3 support is required
+    (["TLSv1.2", "TLSv1.3"], "ECDHE+AESGCM", {"tls_profile": "nist-800-52r2"},
+     ["core.tls.outside-profile"]),  # OpenSSL's default TLS 1.3 suites include ChaCha20
     (["TLSv1.3"], None, {"tls_profile": "mozilla-modern"}, []),
 ])
 def test_tls_rules(protocols: list[str], ciphers: str, params: dict[str, Any],
                    expected: list[str]) -> None:
     assert fired([tls(protocols, ciphers)], **params) == expected
+
+
+def test_nist_profile_met_with_approved_tls13_suites() -> None:
+    facts = tls_config_facts(["TLSv1.2", "TLSv1.3"], "ECDHE+AESGCM",
+                             tls13_suites=["TLS_AES_256_GCM_SHA384", "TLS_AES_128_GCM_SHA256"])
+    assert "nist-800-52r2" not in facts["outside_profile"]
+    gaps = tls_config_facts(["TLSv1.2"], "ECDHE+AESGCM")["profile_gaps"]
+    assert isinstance(gaps, dict)
+    assert gaps["nist-800-52r2"] == {"protocols": [], "missing_protocols": ["TLSv1.3"],
+                                     "suites": []}
 
 
 def ssh(setting: str, value: Any, **extra: Any) -> Observation:
@@ -145,6 +163,10 @@ def ssh(setting: str, value: Any, **extra: Any) -> Observation:
     (ssh("password_authentication", True), {}, ["core.sshd.password-authentication"]),
     (ssh("password_authentication", True), {"ssh_allow_password_authentication": True}, []),
     (ssh("password_authentication", False), {}, []),
+    (ssh("kbd_interactive_authentication", True, use_pam=True), {},
+     ["core.sshd.keyboard-interactive-password"]),
+    (ssh("kbd_interactive_authentication", True, use_pam=False), {}, []),
+    (ssh("kbd_interactive_authentication", False, use_pam=True), {}, []),
     (ssh("ciphers", ["aes128-cbc"], weak=["aes128-cbc"]), {}, ["core.ssh.weak-algorithm"]),
     (ssh("macs", ["hmac-sha2-256"], weak=[]), {}, []),
 ])
@@ -162,8 +184,9 @@ def hba(kind: str, address: str | None, method: str, *, loopback: bool = False) 
 @pytest.mark.parametrize(("obs", "expected"), [
     (hba("host", "0.0.0.0/0", "trust"), ["core.pg-hba.host-without-ssl", "core.pg-hba.trust"]),
     (hba("hostssl", "10.0.0.0/8", "trust"), ["core.pg-hba.trust"]),
-    (hba("local", None, "trust", loopback=True), []),
-    (hba("host", "127.0.0.1/32", "trust", loopback=True), []),
+    (hba("local", None, "trust", loopback=True), ["core.pg-hba.trust-local"]),
+    (hba("host", "127.0.0.1/32", "trust", loopback=True), ["core.pg-hba.trust-local"]),
+    (hba("local", None, "peer", loopback=True), []),
     (hba("hostssl", "10.0.0.0/8", "md5"), ["core.pg-hba.md5"]),
     (hba("host", "10.0.0.0/8", "password"), ["core.pg-hba.cleartext-password",
                                              "core.pg-hba.host-without-ssl"]),
@@ -183,9 +206,12 @@ def listener(service: str, **attrs: Any) -> Observation:
 
 
 @pytest.mark.parametrize(("obs", "expected"), [
-    (listener("nginx", redirects_to_https=False), ["core.service.cleartext"]),
-    (listener("nginx", redirects_to_https=True), []),
+    (listener("nginx", redirects_to_https=False, auth_paths=[]), ["core.http.cleartext"]),
+    (listener("apache", redirects_to_https=False, auth_paths=["/login"]),
+     ["core.http.cleartext-login"]),
+    (listener("nginx", redirects_to_https=True, auth_paths=["auth_basic"]), []),
     (listener("nginx", non_loopback=False), []),
+    (listener("postgresql", tls=False, tls_required=None), ["core.service.cleartext"]),
     (listener("postgresql", tls=True, tls_required=None), []),
     (listener("mysql", tls=True, tls_required=False), ["core.service.tls-not-required"]),
     (listener("mysql", tls=True, tls_required=True), []),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import ssl
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -208,3 +209,37 @@ def test_expansion_matches_local_openssl(spec: str) -> None:
     known = set(_openssl_ciphers("ALL:COMPLEMENTOFALL") or ())
     mine = [s.openssl for s in expand_openssl(spec) if s.openssl in known]
     assert mine == reference
+
+
+def test_table_rows_are_what_the_generator_derives() -> None:
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "gen_suites.py"
+    spec = importlib.util.spec_from_file_location("gen_suites", path)
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    for s in all_suites():
+        parsed = gen.parse_iana(s.code, s.iana)
+        assert parsed is not None, s.iana
+        assert (parsed["kex"], parsed["auth"], parsed["cipher"], parsed["mac"],
+                parsed["bits"], frozenset(parsed["flags"])) == (
+            s.kex, s.auth, s.cipher, s.mac, s.bits, s.flags), s.iana
+
+
+def test_table_regenerates_identically_from_the_same_sources(tmp_path: Path) -> None:
+    import importlib.util
+
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl binary")
+    path = Path(__file__).resolve().parents[2] / "fixtures" / "gen_suites.py"
+    spec = importlib.util.spec_from_file_location("gen_suites_regen", path)
+    assert spec and spec.loader
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    committed = gen.OUT.read_text(encoding="utf-8")
+    if gen.sources() not in committed.splitlines()[0]:
+        pytest.skip(f"sources differ from the committed table's ({gen.sources()})")
+    out = tmp_path / "suites.csv"
+    assert gen.main(["--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == committed

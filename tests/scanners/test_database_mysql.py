@@ -178,3 +178,17 @@ def test_limited_account_reports_unreadable_posture_as_problems(my: tuple[str, A
                for p in result.problems)
     assert {o.location.table for o in result.kind("db.password_column")} == {
         f"{database}.tai_khoan"}
+
+
+def test_time_budget_stops_a_full_scan(my: tuple[str, Any]) -> None:
+    url, conn = my
+    with conn.cursor() as cur:
+        cur.execute("CREATE TABLE zz_big (id INT PRIMARY KEY, notes VARCHAR(64))")
+        cur.execute("CREATE TABLE d (n INT)")
+        cur.execute("INSERT INTO d VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)")
+        cur.execute("INSERT INTO zz_big SELECT a.n + 10*b.n + 100*c.n + 1000*e.n + "
+                    "10000*f.n, MD5(a.n + 10*b.n) FROM d a, d b, d c, d e, d f")
+    result = run(DatabaseScanner(no_pii), url, full=True, time_budget=0.5)
+    assert result.error is not None
+    assert "time budget of 0.5 s exhausted" in str(result.error)
+    assert result.kind("db.setting"), "posture read before the budget ran out is kept"

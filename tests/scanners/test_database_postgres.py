@@ -84,6 +84,13 @@ def _checksums(conn: Any) -> dict[str, str]:
 
 
 def _write_counters(conn: Any) -> dict[str, tuple[int, ...]]:
+    # NOTE: this connection loaded the data; its statistics reach the shared counters
+    # lazily (at most once a second) unless a flush is forced (PostgreSQL >= 15).
+    if conn.info.server_version >= 150000:
+        conn.execute("SELECT pg_stat_force_next_flush()")
+        conn.execute("SELECT 1")
+    else:
+        time.sleep(1.5)
     conn.execute("SELECT pg_stat_clear_snapshot()")
     rows = conn.execute("SELECT schemaname || '.' || relname, n_tup_ins, n_tup_upd, n_tup_del, "
                         "n_tup_hot_upd, seq_scan FROM pg_stat_user_tables ORDER BY 1").fetchall()
@@ -137,6 +144,18 @@ def test_no_personal_data_or_password_leaks(pg: tuple[str, Any]) -> None:
     assert_no_leak(result, cccd, password, url_password)
 
 
+def test_password_in_query_string_never_reaches_observations(pg: tuple[str, Any]) -> None:
+    url, _ = pg
+    secret = "QueryCanary" + secrets.token_hex(4)
+    with_query = f"{url}?password={secret}&application_name=auditor"
+    result = run(DatabaseScanner(no_pii), with_query, uri=with_query)
+    assert result.error is None
+    assert result.observations
+    assert {o.location.uri for o in result.observations} == {
+        url + "?application_name=auditor"}
+    assert_no_leak(result, secret)
+
+
 # ---- password storage and posture (PII engine not involved) --------------------------
 def test_password_storage_formats(pg: tuple[str, Any]) -> None:
     url, _ = pg
@@ -157,6 +176,7 @@ def test_posture_settings_roles_hba_grants(pg: tuple[str, Any]) -> None:
     role = "auditor_t_su_" + secrets.token_hex(3)
     conn.execute(f"CREATE ROLE {role} LOGIN SUPERUSER")
     conn.execute(f"CREATE ROLE {role}_md5 LOGIN")
+    conn.execute("ALTER DEFAULT PRIVILEGES IN SCHEMA bao_cao GRANT SELECT ON TABLES TO PUBLIC")
     conn.execute("SET password_encryption = 'md5'")
     conn.execute(f"ALTER ROLE {role}_md5 PASSWORD 'not-a-real-secret'")
     try:
@@ -171,11 +191,17 @@ def test_posture_settings_roles_hba_grants(pg: tuple[str, Any]) -> None:
     assert accounts[f"{role}_md5"]["password"] == "md5"
     assert accounts["postgres"]["bootstrap"] is True
     hba = result.kind("db.hba_rule")
-    assert hba and all("auth_method" in o.attributes for o in hba)
+    assert hba and all("method" in o.attributes for o in hba)
     grants = {o.location.table: o.attributes for o in result.kind("db.grant")
               if o.attributes["scope"] == "table"}
     assert grants["public.cong_dan"]["privileges"] == ["SELECT"]
+    defaults = [o.attributes for o in result.kind("db.grant")
+                if o.attributes["scope"] == "default"]
+    assert defaults == [{"dialect": "postgresql", "grantee": "PUBLIC", "privileges": ["SELECT"],
+                         "scope": "default", "object": "bao_cao", "table_has_pii": False,
+                         "pii_entities": []}]
     hits = result.rule_hits()
+    assert ("core.db.public-grant", "default:bao_cao", "") in hits
     assert ("core.db.superuser-role", f"role:{role}", "") in hits
     assert ("core.db.role-md5-password", f"role:{role}_md5", "") in hits
     # NOTE: even without the PII engine, the ISO 19794 fingerprint column makes the table
@@ -184,9 +210,15 @@ def test_posture_settings_roles_hba_grants(pg: tuple[str, Any]) -> None:
     assert not any(h[1].startswith("schema:") for h in hits)
     if settings["ssl"] == "off":
         assert ("core.db.ssl-disabled", "ssl", "") in hits
-    for obs in hba:
-        if obs.attributes["auth_method"] == "trust" and obs.attributes["loopback"]:
-            assert ("core.db.hba-trust-local", obs.location.key, "") in hits
+    assert hba, "pg_hba_file_rules is readable as superuser"
+    for obs in hba:  # live rules carry the pg_hba.conf file attributes (same rules)
+        assert {"type", "database", "user", "address", "method", "address_any",
+                "address_loopback"} <= set(obs.attributes)
+        assert obs.attributes["source"] == "server"
+        if obs.attributes["method"] == "trust" and obs.attributes["address_loopback"]:
+            assert ("core.pg-hba.trust-local", obs.location.key, "") in hits
+        if obs.attributes["method"] == "trust" and not obs.attributes["address_loopback"]:
+            assert ("core.pg-hba.trust", obs.location.key, "") in hits
 
 
 # ---- read-only proof -----------------------------------------------------------------

@@ -117,3 +117,17 @@ def test_include_exclude_globs(schema: str, table: str, expected: bool) -> None:
 def test_bad_options_are_config_errors(params: dict[str, object]) -> None:
     with pytest.raises(ConfigError, match="database\\."):
         settings_from(_opts(**params))
+
+
+@pytest.mark.parametrize("distinct", [10, 4000, 50_000])
+def test_distinct_sketch(distinct: int) -> None:
+    from scanners.database.sketch import DistinctSketch
+
+    sketch = DistinctSketch(b"key")
+    for i in range(distinct * 2):
+        sketch.add(f"value-{i % distinct}")
+    estimate = sketch.estimate()
+    if distinct < 4096:
+        assert estimate == distinct
+    else:
+        assert abs(estimate - distinct) / distinct < 0.05

@@ -228,3 +228,132 @@ def test_cli_scan_of_the_demo_databases(tmp_path: Path, capsys: pytest.CaptureFi
     rules = {(f["rule_id"], f["location"].get("table"), f["location"].get("column"))
              for f in report["findings"] if f["location"]["uri"].endswith("citizens.sqlite")}
     assert rules >= GOLDEN
+
+
+def test_full_mode_finds_sparse_personal_data_the_sample_misses(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE nhat_ky (id INTEGER PRIMARY KEY, ghi_chu TEXT)")
+    conn.executemany("INSERT INTO nhat_ky VALUES (?, ?)", (
+        (i, f"Khách hẹn gọi lại số 0912{i:06d}" if i % 1000 == 500 else
+         "Đã tiếp nhận và xử lý hồ sơ") for i in range(1, 30001)))
+    conn.commit()
+    conn.close()
+    classify = real_pii()
+    sampled = run(DatabaseScanner(classify), str(path), is_file=True, seed=1)
+    assert not sampled.kind("pii.column")
+    full = run(DatabaseScanner(classify), str(path), is_file=True, full=True)
+    (obs,) = full.kind("pii.column")
+    assert obs.location.column == "ghi_chu" and "VN_PHONE" in obs.entities
+    assert obs.attributes["sample_size"] == 30000 and obs.attributes["sampling"] == "full"
+
+
+def test_schema_fingerprint_follows_the_structure(demo_copy: Path) -> None:
+    def fingerprint() -> str:
+        result = run(DatabaseScanner(no_pii), str(demo_copy), is_file=True,
+                     include="main.tai_khoan")
+        (obs,) = result.kind("target.fingerprint")
+        return str(obs.attributes["sha256"])
+
+    first = fingerprint()
+    assert fingerprint() == first
+    conn = sqlite3.connect(demo_copy)
+    conn.execute("ALTER TABLE nhan_vien ADD COLUMN ghi_chu TEXT")
+    conn.commit()
+    conn.close()
+    assert fingerprint() != first
+
+
+def test_invalid_utf8_text_does_not_hide_the_table(tmp_path: Path) -> None:
+    path = tmp_path / "latin.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, password TEXT)")
+    conn.execute("INSERT INTO t VALUES (1, CAST(x'6d61c3' AS TEXT)), (2, 'plain')")
+    conn.commit()
+    conn.close()
+    result = run(DatabaseScanner(no_pii), str(path), is_file=True)
+    assert result.error is None and not result.problems
+    (obs,) = result.kind("db.password_column")
+    assert obs.attributes["storage"] == "plaintext" and obs.attributes["sample_size"] == 2
+
+
+def test_bad_option_is_a_clear_target_error(demo_copy: Path) -> None:
+    result = run(DatabaseScanner(no_pii), str(demo_copy), is_file=True, sample_size="lots")
+    assert result.error is not None
+    assert "invalid scanner option: option database.sample_size must be a number" in str(
+        result.error)
+
+
+def test_ciphertext_columns_are_protected_and_not_findings(tmp_path: Path) -> None:
+    import base64
+    import random
+
+    rng = random.Random(7)
+    path = tmp_path / "enc.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE ho_so (id INTEGER PRIMARY KEY, van_tay BLOB, van_tay_goc BLOB, "
+                 "ton_giao_ma_hoa TEXT)")
+    conn.executemany("INSERT INTO ho_so VALUES (?, ?, ?, ?)", [
+        (i, rng.randbytes(300), b"FMR\x00 20\x00" + rng.randbytes(300),
+         "gAAAAA" + base64.urlsafe_b64encode(rng.randbytes(90)).decode())
+        for i in range(1, 301)])
+    conn.commit()
+    conn.close()
+    result = run(DatabaseScanner(real_pii()), str(path), is_file=True)
+    cols = result.columns()
+    encrypted = cols[("main.ho_so", "van_tay")].attributes
+    assert (encrypted["protected"], encrypted["protection"]) == (True, "random-bytes")
+    assert "BIOMETRIC" in encrypted["categories"]
+    assert cols[("main.ho_so", "van_tay_goc")].attributes["protected"] is False
+    religion = cols.get(("main.ho_so", "ton_giao_ma_hoa"))
+    assert religion is None or religion.attributes["protection"] == "fernet"
+    hits = result.rule_hits()
+    assert ("core.db.pii-cleartext-sensitive", "main.ho_so", "van_tay_goc") in hits
+    assert not {h for h in hits if h[2] in {"van_tay", "ton_giao_ma_hoa"}}
+
+
+@pytest.mark.parametrize("timeout", [0.001])
+def test_statement_timeout_is_a_table_problem(tmp_path: Path, timeout: float) -> None:
+    path = tmp_path / "slow.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (pwd TEXT)")
+    conn.executemany("INSERT INTO t VALUES (?)", ((f"p{i}",) for i in range(200000)))
+    conn.commit()
+    conn.close()
+    result = run(DatabaseScanner(no_pii), str(path), is_file=True, full=False,
+                 statement_timeout=timeout, sample_size=200000)
+    assert result.error is None
+    assert [p.location.table for p in result.problems if p.location] == ["main.t"]
+    assert "interrupted" in result.problems[0].message
+
+
+def test_max_tables_limits_and_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "many.sqlite"
+    conn = sqlite3.connect(path)
+    for name in ("a", "b", "c"):
+        conn.execute(f"CREATE TABLE {name} (id INTEGER PRIMARY KEY, password TEXT)")
+        conn.execute(f"INSERT INTO {name} VALUES (1, 'plain')")
+    conn.commit()
+    conn.close()
+    result = run(DatabaseScanner(no_pii), str(path), is_file=True, max_tables=2)
+    assert {o.location.table for o in result.kind("db.password_column")} == {"main.a", "main.b"}
+    assert [p.message for p in result.problems] == [
+        "3 tables selected, only the first 2 scanned (database.max_tables)"]
+
+
+def test_misleading_names_with_contradicting_values_are_not_personal(tmp_path: Path) -> None:
+    path = tmp_path / "decoys.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE ho_so (id INTEGER PRIMARY KEY, so_cccd TEXT, phone TEXT, "
+                 "email TEXT, ma_ho_so TEXT, ma_giao_dich TEXT, password_hash TEXT)")
+    conn.executemany("INSERT INTO ho_so VALUES (?, ?, ?, ?, ?, ?, ?)", [
+        (i, f"2024{i * 7919 % 10**8:08d}", f"iPhone {12 + i % 4} Pro", "n/a",
+         f"2025{i * 104729 % 10**8:08d}", f"{i:08x}-1c2d-4e5f-8a9b-{i * 31:012x}",
+         "$2b$12$" + hashlib.sha256(str(i).encode()).hexdigest()[:53].ljust(53, "a"))
+        for i in range(1, 401)])
+    conn.commit()
+    conn.close()
+    result = run(DatabaseScanner(real_pii()), str(path), is_file=True)
+    assert result.error is None and not result.problems
+    assert result.kind("pii.column") == []
+    assert result.findings() == []

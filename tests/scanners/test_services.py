@@ -103,6 +103,69 @@ def test_nginx_includes_inheritance_and_contexts(tmp_path: Path) -> None:
         "TLSv1.2 TLSv1.3"
 
 
+def test_nginx_auth_paths(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", """\
+        http {
+            server {
+                listen 80;
+                location / { root /srv; }
+                location ~ ^/(account|static)/ { root /srv; }
+                location /intranet { auth_basic "staff"; }
+            }
+        }
+        """)
+    (lis,) = of(scan(main), "service.listener")
+    assert lis.attributes["auth_paths"] == ["^/(account|static)/", "auth_basic"]
+
+
+def test_nginx_braced_variables(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", """\
+        http {
+            server {
+                listen 80;
+                return 301 https://${host}${request_uri};
+            }
+        }
+        """)
+    obs = scan(main)
+    assert setting_of(obs, "http.server.return").attributes["value"] == \
+        "301 https://${host}${request_uri}"
+    (lis,) = of(obs, "service.listener")
+    assert lis.attributes["redirects_to_https"] is True
+
+
+def test_assume_openssl3_option(tmp_path: Path) -> None:
+    main = write(tmp_path, "postgresql.conf", "ssl = on\n")  # default HIGH:MEDIUM:+3DES:!aNULL
+    target = Target(uri="cfg/postgresql.conf", locator=str(main), kind="postgresql",
+                    scanner="services")
+
+    def tls_of(params: dict[str, Any]) -> Observation:
+        options = ScanOptions(as_of=dt.date(2026, 11, 25), hash_key=b"k", params=params)
+        (found,) = [o for o in SCANNER.scan(target, options)
+                    if isinstance(o, Observation) and o.kind == "tls.config"]
+        return found
+
+    default = tls_of({})
+    assert "DES-CBC3-SHA" in default.attributes["weak_suites"]
+    modern = tls_of({"services.assume_openssl3": True})
+    assert modern.attributes["weak_suites"] == [] and modern.attributes["openssl3_assumed"]
+    assert modern.attributes["source"] == "postgresql"  # service facts kept
+    assert modern.location == default.location
+
+
+def test_nginx_quic_and_unix_socket_listeners(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", """\
+        http {
+            server { listen 443 quic reuseport; listen 443 ssl; server_name q.example.vn; }
+            server { listen unix:/run/app.sock; server_name local; }
+        }
+        """)
+    obs = scan(main)
+    assert [t.attributes["server_name"] for t in of(obs, "tls.config")] == ["q.example.vn"]
+    (sock,) = of(obs, "service.listener")
+    assert sock.attributes["non_loopback"] is False
+
+
 def test_nginx_defaults_when_nothing_configured(tmp_path: Path) -> None:
     main = write(tmp_path, "nginx.conf", """\
         http {
@@ -138,6 +201,48 @@ def test_nginx_malformed(tmp_path: Path, text: str, line: int, message: str) -> 
         scan(path)
     assert err.value.line == line
     assert f"cfg/nginx.conf:{line}: {message}" in str(err.value)
+
+
+def test_missing_include_is_a_problem_and_the_rest_is_read(tmp_path: Path) -> None:
+    main = write(tmp_path, "nginx.conf", """\
+        http {
+            include missing.conf;
+            include none/*.conf;
+            server { listen 443 ssl; }
+        }
+        """)
+    target = Target(uri="cfg/nginx.conf", locator=str(main), kind="nginx", scanner="services")
+    out = list(SCANNER.scan(target, ScanOptions(as_of=dt.date(2026, 11, 25), hash_key=b"k")))
+    problems = [p for p in out if isinstance(p, Problem)]
+    assert [p.message for p in problems] == [
+        "cfg/nginx.conf:2: included file 'missing.conf' not found: the settings it holds are "
+        "not audited"]  # a wildcard that matches nothing is normal
+    assert [o.kind for o in out if isinstance(o, Observation)].count("tls.config") == 1
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("nginx.conf", "events {}\nQ8xJ3vL0pZ7wK2mN5bR9tY4u"),
+    ("sshd_config", "Port 22\nQ8xJ3vL0pZ7wK2mN5bR9tY4u\n"),
+    ("pg_hba.conf", "Q8xJ3vL0pZ7wK2mN5bR9tY4u all all 0.0.0.0/0 trust\n"),
+])
+def test_error_messages_never_echo_secret_looking_words(tmp_path: Path, name: str,
+                                                        text: str) -> None:
+    with pytest.raises(TargetError) as err:
+        scan(write(tmp_path, name, text))
+    assert "Q8xJ3vL0pZ7wK2mN5bR9tY4u" not in str(err.value)
+    assert "24-character word" in str(err.value)
+
+
+def test_absolute_include_never_reads_the_scanning_machine(tmp_path: Path) -> None:
+    # /etc/hostname exists on the machine running the scan; the audited tree has none
+    main = write(tmp_path, "nginx.conf", "http { include /etc/hostname; }\n")
+    target = Target(uri="cfg/nginx.conf", locator=str(main), kind="nginx", scanner="services")
+    out = list(SCANNER.scan(target, ScanOptions(as_of=dt.date(2026, 11, 25), hash_key=b"k")))
+    assert [type(o).__name__ for o in out] == ["Problem"]
+    write(tmp_path, "hostname", "server_tokens off;\n")  # ...but one inside the tree is used
+    out = list(SCANNER.scan(target, ScanOptions(as_of=dt.date(2026, 11, 25), hash_key=b"k")))
+    assert [o.attributes["key"] for o in out if isinstance(o, Observation)] == [
+        "http.server_tokens"]
 
 
 def test_nginx_include_loop_is_an_error(tmp_path: Path) -> None:
@@ -219,7 +324,7 @@ def test_nginx_stream_servers(tmp_path: Path) -> None:
 
 def test_apache_unclosed_section(tmp_path: Path) -> None:
     path = write(tmp_path, "httpd.conf", "<VirtualHost *:80>\nServerName x\n")
-    with pytest.raises(TargetError, match=r"httpd.conf:1: section <VirtualHost> is never"):
+    with pytest.raises(TargetError, match=r"httpd.conf:1: section 'VirtualHost' is never"):
         scan(path)
 
 
@@ -268,6 +373,16 @@ def test_sshd_effective_settings_and_match(tmp_path: Path) -> None:
             if o.attributes["context"] == match} == {"password_authentication",
                                                      "permit_root_login"}
     assert setting_of(obs, "sshd.Match.User deploy Address 10.0.0.0/8.PermitRootLogin")
+
+
+def test_sshd_keyboard_interactive_knows_use_pam(tmp_path: Path) -> None:
+    text = ("UsePAM yes\nPasswordAuthentication no\n"
+            "Match User x\n  KbdInteractiveAuthentication yes\n")
+    obs = scan(write(tmp_path, "sshd_config", text))
+    glob_kbd = _ssh(obs, "global", "kbd_interactive_authentication")
+    assert (glob_kbd.attributes["value"], glob_kbd.attributes["use_pam"]) == (True, True)
+    match = _ssh(obs, "User x", "kbd_interactive_authentication")
+    assert match.attributes["use_pam"] is True and match.location.line == 4
 
 
 def test_sshd_defaults(tmp_path: Path) -> None:
@@ -386,6 +501,13 @@ def test_my_cnf(tmp_path: Path) -> None:
     assert "client-canary-pw" not in repr(obs)
 
 
+def test_my_cnf_without_tls_options_has_no_tls(tmp_path: Path) -> None:
+    obs = scan(write(tmp_path, "my.cnf", "[mysqld]\nbind-address = 0.0.0.0\n"))
+    (lis,) = of(obs, "service.listener")
+    assert (lis.attributes["tls"], lis.attributes["tls_configured"]) == (False, False)
+    assert of(obs, "tls.config") == []
+
+
 def test_my_cnf_malformed(tmp_path: Path) -> None:
     with pytest.raises(TargetError, match=r"my.cnf:1: option outside of any \[group\]"):
         scan(write(tmp_path, "my.cnf", "port = 3306\n[mysqld]\n"))
@@ -408,6 +530,34 @@ def test_redis(tmp_path: Path) -> None:
     assert "redis-canary-secret" not in repr(obs)
     secret = setting_of(obs, "redis.requirepass")
     assert secret.attributes["value"] == "•" * 12 + "(19)" and secret.identity.startswith("kh:")
+    (found,) = of(obs, "secret")
+    assert (found.attributes["detector"], found.location.line) == ("password-assignment", 3)
+    assert found.identity == secret.identity
+
+
+LONG = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+        "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384")
+
+
+def test_secrets_inside_directives_are_masked(tmp_path: Path) -> None:
+    obs = scan(write(tmp_path, "nginx.conf", """\
+        http {
+            server {
+                listen 80;
+                server_name www.example.vn;
+                return 301 https://www.example.vn$request_uri;
+                proxy_pass http://svc:url-canary-pw@10.0.0.9:8080/;
+                error_page 404 /mail-admin@example.vn;
+                ssl_ciphers {LONG};
+            }
+        }
+        """.replace("{LONG}", LONG)))
+    text = repr(obs)
+    assert "url-canary-pw" not in text and "mail-admin@" not in text
+    (found,) = of(obs, "secret")
+    assert (found.attributes["detector"], found.location.line) == ("url-password", 6)
+    assert setting_of(obs, "http.server.ssl_ciphers").attributes["value"].startswith(
+        "ECDHE-ECDSA-AES128-GCM-SHA256:")  # policy strings stay readable
 
 
 # ---- claims and bad input ------------------------------------------------------------------
@@ -422,6 +572,8 @@ def test_redis(tmp_path: Path) -> None:
     ("50-server.cnf", b"[mysqld]\nport=3306\n", "mysql"),
     ("6379.conf", b"requirepass x\nport 6379\n", "redis"),
     ("app.yaml", b"server: {}", None),
+    ("ssh_config", b"Host *\n  PasswordAuthentication yes\n", None),
+    ("client.conf", b"Host bastion\n  PasswordAuthentication no\n", None),
     ("random.conf", b"\x00\x01binary", None),
 ])
 def test_claims(name: str, head: bytes, kind: str | None) -> None:
@@ -438,6 +590,17 @@ def test_binary_and_non_utf8_are_target_errors(tmp_path: Path) -> None:
     latin.write_bytes(b"Port 22\nBanner caf\xe9\n")
     with pytest.raises(TargetError, match=r"sshd_config:2: not UTF-8 text"):
         scan(latin)
+
+
+def test_bom_and_crlf(tmp_path: Path) -> None:
+    path = tmp_path / "sshd_config"
+    path.write_bytes(b"\xef\xbb\xbfPermitRootLogin yes\r\nPort 22\r\n")
+    root = _ssh(scan(path), "global", "permit_root_login")
+    assert (root.attributes["value"], root.location.line) == (True, 1)
+    conf = tmp_path / "nginx.conf"
+    conf.write_bytes(b"\xef\xbb\xbfhttp {\r\n  server {\r\n    listen 443 ssl;\r\n  }\r\n}\r\n")
+    (tls,) = of(scan(conf), "tls.config")
+    assert tls.location.line == 2
 
 
 def test_deterministic(tmp_path: Path) -> None:

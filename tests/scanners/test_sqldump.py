@@ -233,3 +233,33 @@ def test_claim(head: bytes, name: str, confidence: int | None) -> None:
 ])
 def test_dialect_detection(head: str, dialect: str | None) -> None:
     assert dialect_of(head) == dialect
+
+
+def test_time_budget_stops_a_dump_scan(tmp_path: Path) -> None:
+    path = tmp_path / "long.sql"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("CREATE TABLE t (id int, password text);\n")
+        for i in range(200_000):
+            out.write(f"INSERT INTO t VALUES ({i}, 'p{i}');\n")
+    result = run(SqlDumpScanner(no_pii), str(path), is_file=True, time_budget=0.2)
+    assert result.error is not None
+    assert "time budget of 0.2 s exhausted at line" in str(result.error)
+    assert result.error.line is not None and result.error.line < 200_001
+    assert result.kind("db.password_column"), "what was read is reported"
+
+
+@pytest.mark.postgres
+def test_custom_format_dump_is_claimed_and_explained(tmp_path: Path) -> None:
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump not installed")
+    with pg_scratch() as (url, conn):
+        conn.execute("CREATE TABLE t (id int)")
+        archive = tmp_path / "backup.dump"
+        subprocess.run(["pg_dump", "-Fc", "-f", str(archive), url], check=True)
+    head = archive.read_bytes()[:8192]
+    claim = SqlDumpScanner().claim(Candidate(path=str(archive), uri="backup.dump",
+                                             name="backup.dump", size=len(head), head=head))
+    assert claim is not None and claim.confidence == 100
+    result = run(SqlDumpScanner(no_pii), str(archive), is_file=True)
+    assert result.error is not None
+    assert "custom-format archive" in str(result.error) and "pg_restore" in str(result.error)

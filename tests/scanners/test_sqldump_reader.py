@@ -6,6 +6,8 @@ import gzip
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from auditor.errors import TargetError
 from scanners.sqldump import statements as st
@@ -160,3 +162,59 @@ def test_parse_role(text: str, name: str, host: str | None, password: str | None
 ])
 def test_parse_grant(text: str, expected: st.GrantStmt | None) -> None:
     assert st.parse_grant(text) == expected
+
+
+# ---- round trip: any value, escaped as each dump tool does, is read back exactly --------
+
+_VALUES = hs.lists(hs.text(alphabet=hs.characters(blacklist_categories=("Cs",),
+                                                  blacklist_characters="\x00"),
+                           max_size=40), min_size=1, max_size=6)
+
+
+def _mysql_literal(value: str) -> str:
+    return "'" + (value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
+                  .replace("\r", "\\r")) + "'"
+
+
+def _pg_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=hs.lists(_VALUES, min_size=1, max_size=4), mysql=hs.booleans())
+def test_values_round_trip_through_reader_and_parser(rows: list[list[str]], mysql: bool
+                                                     ) -> None:
+    literal = _mysql_literal if mysql else _pg_literal
+    statements = [f"INSERT INTO t VALUES ({', '.join(literal(v) for v in row)})"
+                  for row in rows]
+    dump = "".join(f"{s};\n-- comment ; ' \"\n" for s in statements) + "SELECT 1;\n"
+    got = [e for e in events(dump, mysql=mysql) if isinstance(e, Statement)]
+    assert [g.text for g in got] == [*statements, "SELECT 1"]
+    for stmt, row in zip(got, rows, strict=False):
+        parsed = st.insert_rows(stmt.text, backslash=mysql)
+        assert parsed is not None
+        assert list(parsed[3]) == [row]
+
+
+@settings(max_examples=100, deadline=None)
+@given(fields=hs.lists(hs.text(alphabet=hs.characters(blacklist_categories=("Cs",)),
+                               max_size=30), min_size=1, max_size=5))
+def test_copy_fields_round_trip(fields: list[str]) -> None:
+    def escape(value: str) -> str:
+        return (value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+                .replace("\r", "\\r"))
+    assert st.copy_values("\t".join(escape(f) for f in fields)) == fields
+
+
+@pytest.mark.parametrize("piece", range(3, 41))
+def test_long_lines_cut_anywhere_read_the_same(piece: int, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    monkeypatch.setattr("scanners.sqldump.reader.MAX_LINE", piece)
+    values = ["a\\'b", "x''y", "--no", "/*c*/", "back\\\\", "it's", "\\", "Đặng Thị Ánh"]
+    stmt = "INSERT INTO t VALUES (" + ", ".join(_mysql_literal(v) for v in values) + ")"
+    got = [e for e in events(stmt + "; -- tail\nSELECT 1;\n", mysql=True)
+           if isinstance(e, Statement)]
+    assert [g.text for g in got] == [stmt, "SELECT 1"]
+    assert [g.line for g in got] == [1, 2]
+    parsed = st.insert_rows(got[0].text, backslash=True)
+    assert parsed is not None and list(parsed[3]) == [values]

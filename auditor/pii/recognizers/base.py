@@ -17,17 +17,29 @@ from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerRe
 
 from auditor.pii.lexicon import context_words
 
-__all__ = ["Check", "CheckedRecognizer", "make_result"]
+__all__ = ["Check", "CheckedRecognizer", "FreshResult", "make_result"]
 
 #: A validator: given the match (and the whole text), the base score or None to reject.
 Check = Callable[["re.Match[str]", str], "float | None"]
+
+
+class FreshResult(RecognizerResult):
+    """A result created for one ``analyze`` call and held by nobody else.
+
+    NOTE: Presidio's context enhancer deep-copies every result before raising scores
+    (≈0.25 ms per text here, a third of the analysis time); these results are made fresh
+    for each call, so the copy is the object itself.
+    """
+
+    def __deepcopy__(self, memo: dict[int, object]) -> FreshResult:
+        return self
 
 
 def make_result(recognizer: LocalRecognizer, entity: str, start: int, end: int,
                 score: float) -> RecognizerResult:
     """A RecognizerResult carrying the recognizer id, as Presidio's context enhancer needs."""
     name = str(recognizer.__dict__["name"])
-    return RecognizerResult(
+    return FreshResult(
         entity_type=entity, start=start, end=end, score=score,
         analysis_explanation=AnalysisExplanation(
             recognizer=name, original_score=score,

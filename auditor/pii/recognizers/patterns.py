@@ -6,8 +6,9 @@
 - ``DATE_OF_BIRTH``: a real date (``12/03/1990``, ``1/2/90``, ``1990-03-12``,
   ``12 tháng 3 năm 1990``, ``12 March 1990``, ``March 12, 1990``), year 1900..this year.
   Base 0.1: reported only with birth context (``ngày sinh``, ``sinh``, ``DOB``, ``born``...).
-- ``PASSWORD``: the value after ``password=``/``mật khẩu:``/``pwd:``...; placeholders
-  (``****``, ``${VAR}``, ``<redacted>``) are ignored. 0.6.
+- ``PASSWORD``: the value after ``password=``/``mật khẩu:``/``pwd:``..., and the password
+  in a URL (``postgres://app:s3cret@db:5432``); placeholders (``****``, ``${VAR}``,
+  ``<redacted>``) are ignored. 0.6.
 - ``CREDIT_CARD`` (domestic NAPAS cards, BIN ``9704``, 16 or 19 digits, which Presidio's
   credit-card recognizer does not cover): Luhn-valid 0.6, otherwise 0.3 (needs context).
 """
@@ -42,20 +43,23 @@ def luhn_ok(digits: str) -> bool:
     return total % 10 == 0
 
 
-def valid_date(year: int, month: int, day: int, *, this_year: int) -> bool:
-    """A real calendar date from 1900 to the end of ``this_year``."""
+def valid_date(year: int, month: int, day: int, *, this_year: int,
+               today: dt.date | None = None) -> bool:
+    """A real calendar date from 1900 to the end of ``this_year`` (and not after
+    ``today`` when given)."""
     if not 1900 <= year <= this_year:
         return False
     try:
-        dt.date(year, month, day)
+        date = dt.date(year, month, day)
     except ValueError:
         return False
-    return True
+    return today is None or date <= today
 
 
 def pattern_recognizers() -> list[CheckedRecognizer]:
     """Plate, date-of-birth, password and NAPAS-card recognizers (fresh instances)."""
-    this_year = dt.date.today().year
+    today = dt.date.today()
+    this_year = today.year
 
     def plate(m: re.Match[str], _: str) -> float | None:
         if not 11 <= int(m.group("area")) <= 99:
@@ -74,7 +78,7 @@ def pattern_recognizers() -> list[CheckedRecognizer]:
             year = year if year <= this_year else year - 100
         else:
             year = int(g["y"])
-        ok = valid_date(year, month, int(g["d"]), this_year=this_year)
+        ok = valid_date(year, month, int(g["d"]), this_year=this_year, today=today)
         return 0.1 if ok else None
 
     def password(m: re.Match[str], _: str) -> float | None:
@@ -86,6 +90,9 @@ def pattern_recognizers() -> list[CheckedRecognizer]:
         if m.group("sep") is None and value.isalpha():
             return None
         return 0.6
+
+    def password_in_url(m: re.Match[str], _: str) -> float | None:
+        return None if _PLACEHOLDER.match(m.group("v")) else 0.6
 
     def napas(m: re.Match[str], _: str) -> float | None:
         digits = re.sub(r"\D", "", m.group(0))
@@ -116,6 +123,10 @@ def pattern_recognizers() -> list[CheckedRecognizer]:
              r"(?:\s*(?:l[àa]|is)?\s*(?P<sep>[:=])|(?:\s+\w+){0,3}?\s+(?:l[àa]|is))"
              r"\s*[\"']?(?P<v>[^\s,;'\"]{4,64})"],
             password, name="PasswordInTextRecognizer", group=2),
+        CheckedRecognizer(
+            "PASSWORD",
+            [r"(?i)\b[a-z][a-z0-9+.\-]{1,20}://[^\s:/@]{1,64}:(?P<v>[^\s@/]{1,128})@[\w.\-]+"],
+            password_in_url, name="PasswordInUrlRecognizer", group=1),
         CheckedRecognizer("CREDIT_CARD",
                           [r"(?<![\d\-])9704(?:[ \-]?\d{4}){3}(?:[ \-]?\d{3})?(?![\d]|[\-]\d)"],
                           napas, name="NapasCardRecognizer"),

@@ -7,7 +7,7 @@ default region and ``Leniency.VALID``: ``0912345678``, ``0912 345 678``, ``0912.
 ``+44 20 7946 0958`` is PHONE_NUMBER. Numbers that are not valid for their region
 (``0112345678``), timestamps and 12-digit IDs are rejected by the library; service
 numbers (``1800 …`` free-phone, ``1900 …`` shared-cost, premium rate) are not personal
-and are skipped.
+and are skipped, and so is a dotted quad (``203.113.131.5`` is an IPv4 address).
 
 Scores: VN_PHONE 0.6; PHONE_NUMBER 0.6 when written with ``+``/``00``, else 0.4. A match
 whose few preceding words hold a *negative* context word (``mã số thuế``, ``CCCD``,
@@ -30,6 +30,7 @@ from auditor.pii.text import fold_lower
 __all__ = ["AuditorPhoneRecognizer"]
 
 _WORDS = re.compile(r"[a-z0-9]+")
+_DOTTED_QUAD = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")  # an IPv4 address, not a phone
 # NOTE: service numbers (1800 free-phone, 1900 shared-cost, premium) belong to businesses.
 _NOT_PERSONAL = frozenset({phonenumbers.PhoneNumberType.TOLL_FREE,
                            phonenumbers.PhoneNumberType.SHARED_COST,
@@ -75,7 +76,8 @@ class AuditorPhoneRecognizer(LocalRecognizer):
         matcher = phonenumbers.PhoneNumberMatcher(
             text, "VN", leniency=phonenumbers.Leniency.VALID)
         for match in matcher:
-            if phonenumbers.number_type(match.number) in _NOT_PERSONAL:
+            if phonenumbers.number_type(match.number) in _NOT_PERSONAL or \
+                    _DOTTED_QUAD.match(match.raw_string):
                 continue
             region = phonenumbers.region_code_for_number(match.number)
             if region == "VN":

@@ -359,6 +359,13 @@ def negatives(g: Gen) -> list[str]:
             f"Mã vận đơn: VN{g.digits(9)}VN",
             f"SKU AB-{g.digits(5)} còn {g.r.randint(1, 99)} sản phẩm",
         ]))
+    # Invalid numbers *with* the right context words must stay negative too.
+    for _ in range(20):
+        lines.append(g.r.choice([f"Số CCCD: {g.bad_cccd()}", f"cccd {g.bad_cccd()} (sai)",
+                                 f"Căn cước công dân {g.bad_cccd()}"]))
+    for _ in range(10):
+        lines.append(g.r.choice([f"Thẻ BHYT {g.bhyt()[:2]}{g.r.randint(6, 9)}"
+                                 f"{g.bhyt()[3:]}", f"MST: {g.bad_tax()}-001"]))
     for _ in range(30):
         lines.append(g.r.choice([
             "Đơn hàng đã được giao thành công, cảm ơn quý khách.",
