@@ -182,10 +182,23 @@ def test_ipv4_fragments_out_of_order_are_reassembled() -> None:
     ({"pcap.max_flows": 0}, "pcap.max_flows must be a positive number"),
     ({"pcap.idle_timeout": "soon"}, "pcap.idle_timeout must be a positive number"),
     ({"pcap.max_stream_bytes": True}, "pcap.max_stream_bytes must be a positive number"),
+    ({"pcap.pii": "maybe"}, "pcap.pii must be true or false"),
+    ({"pcap.max_flow": 10}, r"unknown option pcap.max_flow \(known: pcap.idle_timeout"),
 ])
-def test_bad_options_are_a_clear_error(params: dict[str, object], message: str) -> None:
+def test_bad_options_are_a_clear_error(params: dict[str, object], message: str,
+                                       tmp_path: Path) -> None:
     with pytest.raises(TargetError, match=message):
         scan(DEMO, params=params)
+    from pcap_support import AS_OF, KEY
+
+    from auditor.errors import ConfigError
+    from auditor.scanner import ScanOptions
+    with pytest.raises(ConfigError, match=message):
+        PcapScanner().check_options(ScanOptions(as_of=AS_OF, hash_key=KEY, params=params))  # type: ignore[arg-type]
+    from auditor.cli import main
+    key, value = next(iter(params.items()))
+    assert main(["scan", str(DEMO), "--option", f"{key}={str(value).lower()}", "-o",
+                 str(tmp_path), "--quiet"]) == 2
 
 
 def test_small_stream_cap_still_finds_the_logins() -> None:
