@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Sequence
 
-from auditor.frameworks import Framework
+from auditor.frameworks import Framework, Requirement
 from auditor.results import ComplianceItem, Control, Finding
 from auditor.rules import Rule
 
@@ -43,6 +43,16 @@ def finding_controls(finding: Finding, controls: Sequence[Control],
                  or req.counts(finding.entities))
 
 
+def _parameter_values(fw: Framework, req: Requirement) -> str:
+    """The requirement's parameters with the values in force (defaults or --param)."""
+    values = {k: fw.parameter(v) for k, v in req.parameters.items() if k != "min_level"}
+    return ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
+
+
+def _with_values(guidance: str, values: str) -> str:
+    return f"{guidance} [{values}]" if guidance and values else guidance
+
+
 def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
            findings: Sequence[Finding], assessed_kinds: Collection[str],
            as_of: dt.date) -> tuple[ComplianceItem, ...]:
@@ -58,9 +68,11 @@ def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
             if not req.in_force(as_of) or not fw.applies(req):
                 continue
             if req.is_manual:
+                values = _parameter_values(fw, req)
                 items.append(ComplianceItem(
                     framework=fw.id, requirement=req.id, status="manual", title=req.title,
-                    title_vi=req.title_vi, guidance=req.manual, guidance_vi=req.manual_vi,
+                    title_vi=req.title_vi, guidance=_with_values(req.manual, values),
+                    guidance_vi=_with_values(req.manual_vi, values),
                     provision=req.provision, note=req.note, note_vi=req.note_vi))
                 continue
             selected = tuple(sorted(r.id for r in rules if req.selects(r)))

@@ -1,9 +1,10 @@
 """Signed evidence bundles (``auditor scan ... --evidence DIR``, ``auditor verify DIR``).
 
-A bundle is a directory holding the reports, ``signing-key.pub``, ``manifest.json`` and
-``manifest.sig``. The manifest records the run (tool version, run id, ``--as-of``,
-start and end times, host), the rule packs and frameworks with their SHA-256, every
-target (SHA-256 of each scanned file and capture, database schema fingerprints) and the
+A bundle is a directory holding the reports, ``signing-key.pub``, a bilingual
+``README.txt`` (how to verify), ``manifest.json`` and ``manifest.sig``. The manifest
+records the run (tool version, run id, ``--as-of``, start and end times, host), the rule
+packs and frameworks with their SHA-256, every target (SHA-256 of each scanned file and
+capture, database schema fingerprints), the input files (suppressions, baseline) and the
 SHA-256 and size of every file in the bundle. ``manifest.sig`` is a small JSON record:
 the base64 Ed25519 signature of the exact bytes of ``manifest.json``, with the manifest's
 SHA-256 and the key id it covers.
@@ -44,6 +45,7 @@ __all__ = [
     "MANIFEST",
     "MANIFEST_KIND",
     "PUBLIC_KEY",
+    "README",
     "SIGNATURE",
     "EvidenceProblem",
     "VerifyReport",
@@ -57,6 +59,23 @@ __all__ = [
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
 PUBLIC_KEY = "signing-key.pub"
+README = "README.txt"
+_README = """\
+auditor evidence bundle / Bộ bằng chứng kiểm toán của auditor
+
+run {run_id}, as of {as_of}, signed with key {key_id}
+lần quét {run_id}, đánh giá tại ngày {as_of}, ký bằng khóa {key_id}
+
+To check that nothing in this folder changed since it was signed:
+Để kiểm tra không có gì trong thư mục này bị thay đổi kể từ khi ký:
+
+    auditor verify THIS_FOLDER --key SIGNER_PUBLIC_KEY.pem
+
+Every file is listed with its SHA-256 in manifest.json; manifest.sig holds the Ed25519
+signature of manifest.json. Compare the key id above with the one the signer gave you.
+Mọi tệp được liệt kê kèm SHA-256 trong manifest.json; manifest.sig chứa chữ ký Ed25519 của
+manifest.json. Hãy so sánh mã khóa ở trên với mã khóa do người ký cung cấp.
+"""
 MANIFEST_KIND = "auditor-evidence-manifest"
 _CHUNK = 1 << 20
 
@@ -140,12 +159,14 @@ def write_evidence(result: ScanResult, out_dir: str | Path, reporters: Iterable[
     try:
         check_evidence_dir(out)
         out.mkdir(parents=True, exist_ok=True)
-        names = [PUBLIC_KEY]
+        names = [PUBLIC_KEY, README]
         pub = key.public_key()
         _atomic_write(out / PUBLIC_KEY, lambda fh: fh.write(public_pem(pub)), text=False)
+        readme = _README.format(run_id=result.run_id, as_of=result.as_of.isoformat(),
+                                key_id=key_id(pub))
+        _atomic_write(out / README, lambda fh: fh.write(readme), text=True)
         for reporter in reporters:
-            if reporter.filename in (MANIFEST, SIGNATURE, PUBLIC_KEY) or reporter.filename \
-                    in names:
+            if reporter.filename in (MANIFEST, SIGNATURE) or reporter.filename in names:
                 raise ConfigError(f"report file name {reporter.filename!r} of format "
                                   f"{reporter.name!r} clashes with another bundle file")
             _atomic_write(out / reporter.filename,

@@ -9,8 +9,8 @@ rule (masked evidence, remediation, suppression state), targets, and run details
 
 All user-facing text comes from ``reports/i18n/<lang>.yaml`` (``ScanResult.lang``);
 requirement titles, guidance and notes use their Vietnamese versions in ``vi``, and rule
-titles come from ``reports/i18n/rules.vi.yaml``. Finding messages and remediation come from
-the rule packs, which are written in English.
+titles and remediation come from ``reports/i18n/rules.vi.yaml``. Finding messages come
+from the rule packs, which are written in English.
 The template is rendered by Jinja2 with autoescaping: every value from a scan is
 escaped.
 """
@@ -36,7 +36,7 @@ from reports.common import (
     location_label,
     severities,
 )
-from reports.messages import Messages, load_messages, load_rule_titles
+from reports.messages import Messages, RuleText, load_messages, load_rule_texts
 
 __all__ = ["HtmlReporter", "build_context", "display_date"]
 
@@ -166,7 +166,7 @@ def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
 
 
 def _groups(result: ScanResult, t: Messages,
-            titles: Mapping[str, str]) -> tuple[RuleGroup, ...]:
+            texts: Mapping[str, RuleText]) -> tuple[RuleGroup, ...]:
     grouped: dict[str, list[Finding]] = {}
     for f in result.findings:  # NOTE: already in report order (severity, rule, location)
         grouped.setdefault(f.rule_id, []).append(f)
@@ -179,9 +179,11 @@ def _groups(result: ScanResult, t: Messages,
             search=" ".join((f.rule_id, f.title, location_label(f.location), f.message,
                              " ".join(f.entities))).lower(),
         ) for f in items)
-        out.append(RuleGroup(rule_id, titles.get(rule_id, first.title),
-                             max(i.severity for i in items).label,
-                             first.cwe, first.remediation, first.references, views,
+        text = texts.get(rule_id)
+        out.append(RuleGroup(rule_id, text.title if text else first.title,
+                             max(i.severity for i in items).label, first.cwe,
+                             text.remediation if text and text.remediation
+                             else first.remediation, first.references, views,
                              sum(1 for i in items if not i.suppressed)))
     return tuple(out)
 
@@ -215,7 +217,7 @@ def build_context(result: ScanResult, script: str) -> dict[str, Any]:
         "t": t, "lang": t.lang, "result": result, "severity_bars": sev_bars,
         "as_of": display_date(result.as_of.isoformat(), t.lang),
         "date": lambda text: display_date(text, t.lang),
-        "frameworks": frameworks, "groups": _groups(result, t, load_rule_titles(t.lang)),
+        "frameworks": frameworks, "groups": _groups(result, t, load_rule_texts(t.lang)),
         "active": len(result.active_findings),
         "suppressed": len(result.findings) - len(result.active_findings),
         "subjects": max(subjects) if subjects else None,

@@ -9,6 +9,7 @@ its findings is unsuppressed, a pass listing the suppressed ones otherwise).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
@@ -35,8 +36,22 @@ def _finding_line(f: Finding) -> str:
            f"{f.message}{state}"
 
 
+def _utc(text: str) -> dt.datetime | None:
+    try:
+        value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.astimezone(dt.UTC) if value.tzinfo else value
+
+
 def _suite(parent: ET.Element, name: str, result: ScanResult) -> ET.Element:
-    suite = ET.SubElement(parent, "testsuite", name=_clean(name), timestamp=result.started_at)
+    # NOTE: the Ant JUnit schema's timestamp has no timezone: UTC, written without offset
+    start, end = _utc(result.started_at), _utc(result.finished_at)
+    suite = ET.SubElement(parent, "testsuite", name=_clean(name))
+    if start is not None:
+        suite.set("timestamp", start.strftime("%Y-%m-%dT%H:%M:%S"))
+    if start is not None and end is not None:
+        suite.set("time", f"{max((end - start).total_seconds(), 0.0):.3f}")
     props = ET.SubElement(suite, "properties")
     for key, value in (("run_id", result.run_id), ("as_of", result.as_of.isoformat()),
                        ("tool_version", result.tool_version)):

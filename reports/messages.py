@@ -2,7 +2,8 @@
 
 Messages are data: ``reports/i18n/<lang>.yaml`` maps a key to a text with optional
 ``{placeholders}``. Every language file has exactly the same keys (a test checks).
-``reports/i18n/rules.<lang>.yaml`` translates the titles of the built-in rules.
+``reports/i18n/rules.<lang>.yaml`` translates the titles and remediation of the built-in
+rules.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import yaml
 
 from auditor.errors import ConfigError
 
-__all__ = ["LANGUAGES", "Messages", "i18n_dir", "load_messages", "load_rule_titles"]
+__all__ = ["LANGUAGES", "Messages", "RuleText", "i18n_dir", "load_messages", "load_rule_texts"]
 
 #: languages with a translation file, in display order
 LANGUAGES: tuple[str, ...] = ("en", "vi")
@@ -46,16 +47,26 @@ class Messages(Mapping[str, str]):
         return text.format(**values) if values else text
 
 
-def load_rule_titles(lang: str) -> Mapping[str, str]:
-    """Translated titles of the built-in rules (``i18n/rules.<lang>.yaml``), rule id ->
-    title; empty for English (the packs' own language) or a language without the file."""
+@dataclass(frozen=True, slots=True)
+class RuleText:
+    """A built-in rule's title and remediation in one language."""
+
+    title: str
+    remediation: str = ""
+
+
+def load_rule_texts(lang: str) -> Mapping[str, RuleText]:
+    """Translated titles and remediation of the built-in rules (``i18n/rules.<lang>.yaml``),
+    by rule id; empty for English (the packs' own language) or a language without the file."""
     path = i18n_dir() / f"rules.{lang}.yaml"
     if lang == "en" or not path.is_file():
         return {}
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a rule-title file maps rule ids to titles")
-    return {str(k): str(v) for k, v in data.items()}
+    if not isinstance(data, dict) or not all(
+            isinstance(v, dict) and isinstance(v.get("title"), str) for v in data.values()):
+        raise ConfigError(f"{path}: maps each rule id to {{title, remediation}}")
+    return {str(k): RuleText(v["title"], str(v.get("remediation") or ""))
+            for k, v in data.items()}
 
 
 def load_messages(lang: str) -> Messages:

@@ -15,7 +15,9 @@ One ``result`` for the run:
 Control ids are OSCAL tokens: ``<framework>_<requirement>`` (characters outside
 ``[A-Za-z0-9._-]`` become ``-``), except NIST SP 800-53 whose requirement ids already are
 the catalog's control ids (``sc-8.1``). UUIDs are version-5 UUIDs derived from the run id
-and content, so the same run renders the same document.
+and content, so the same run renders the same document. There is no separate assessment
+plan: ``import-ap`` references a back-matter resource that describes the run's scope
+(targets, frameworks, as-of date).
 """
 
 from __future__ import annotations
@@ -156,6 +158,7 @@ def build_document(result: ScanResult) -> dict[str, JSONValue]:
     findings: list[JSONValue] = [_finding(i, run_id, observed) for i in result.compliance
                                  if i.status in ("pass", "fail")]
     frameworks = ", ".join(f.id for f in result.frameworks) or "none"
+    scope = _uuid(run_id, "assessment-plan")
     res: dict[str, JSONValue] = {
         "uuid": _uuid(run_id, "result"),
         "title": f"auditor run {run_id}",
@@ -182,9 +185,19 @@ def build_document(result: ScanResult) -> dict[str, JSONValue]:
             "version": result.tool_version,
             "oscal-version": OSCAL_VERSION,
         },
-        "import-ap": {"href": "#", "remarks": "No OSCAL assessment plan: the scope is the "
-                                              "targets and frameworks of this auditor run."},
+        # NOTE: there is no separate OSCAL assessment plan; import-ap points at a back-matter
+        # resource describing the run's scope, as OSCAL's "#uuid" references do.
+        "import-ap": {"href": f"#{scope}"},
         "results": [res],
+        "back-matter": {"resources": [{
+            "uuid": scope,
+            "title": f"Scope of auditor run {run_id}",
+            "description": (f"No OSCAL assessment plan: the scope is the {len(result.targets)} "
+                            f"target(s) and the frameworks ({frameworks}) of this run, "
+                            f"assessed as of {result.as_of.isoformat()}."),
+            "props": [_prop("target", t.uri) for t in result.targets]
+            or [_prop("target", "none")],
+        }]},
     }}
 
 

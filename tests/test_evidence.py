@@ -13,7 +13,14 @@ import pytest
 
 from auditor.cli import main
 from auditor.errors import ConfigError
-from auditor.evidence import MANIFEST, PUBLIC_KEY, SIGNATURE, verify_evidence, write_evidence
+from auditor.evidence import (
+    MANIFEST,
+    PUBLIC_KEY,
+    README,
+    SIGNATURE,
+    verify_evidence,
+    write_evidence,
+)
 from auditor.results import ScanResult
 from auditor.signing import (
     generate_key,
@@ -100,7 +107,10 @@ def test_manifest_records_run_targets_packs_and_files(bundle: Path, result: Scan
     scanned = Path(result.targets[0].uri)
     assert target["sha256"] == hashlib.sha256(scanned.read_bytes()).hexdigest()
     names = [f["path"] for f in manifest["files"]]
-    assert names == sorted(["report.json", "report.html", PUBLIC_KEY])
+    assert names == sorted(["report.json", "report.html", PUBLIC_KEY, README])
+    readme = (bundle / README).read_text(encoding="utf-8")
+    assert f"run {result.run_id}, as of 2026-06-01, signed with key ed25519:" in readme
+    assert "Để kiểm tra không có gì trong thư mục này bị thay đổi" in readme
     for f in manifest["files"]:
         assert f["sha256"] == hashlib.sha256((bundle / f["path"]).read_bytes()).hexdigest()
     assert sorted(p.name for p in bundle.iterdir()) == sorted([*names, MANIFEST, SIGNATURE])
@@ -115,7 +125,7 @@ def test_verify_ok(bundle: Path, keys: tuple[Path, Path],
                    capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["verify", str(bundle), "--key", str(keys[1])]) == 0
     out = capsys.readouterr()
-    assert out.out.startswith("OK: 3 files match the manifest; signature valid (key ed25519:")
+    assert out.out.startswith("OK: 4 files match the manifest; signature valid (key ed25519:")
     assert out.err == ""
 
 
@@ -125,7 +135,7 @@ def test_verify_without_trusted_key_warns(bundle: Path,
     assert "checked against the key inside the bundle" in capsys.readouterr().err
 
 
-BUNDLED = ["report.json", "report.html", PUBLIC_KEY, MANIFEST, SIGNATURE]
+BUNDLED = ["report.json", "report.html", PUBLIC_KEY, README, MANIFEST, SIGNATURE]
 
 
 @pytest.mark.parametrize("name", BUNDLED)
@@ -199,7 +209,7 @@ def test_scan_with_evidence_end_to_end(tmp_path: Path, keys: tuple[Path, Path],
                  "--as-of", "2026-11-25"])
     assert code == 0
     assert {p.name for p in out.iterdir()} == {"report.json", "report.csv", PUBLIC_KEY,
-                                               MANIFEST, SIGNATURE}
+                                               README, MANIFEST, SIGNATURE}
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     assert manifest["run"]["as_of"] == "2026-11-25"
     assert main(["verify", str(out), "--key", str(keys[1])]) == 0
@@ -218,7 +228,7 @@ def test_verify_json_output(bundle: Path, keys: tuple[Path, Path], tmp_path: Pat
     doc = json.loads(capsys.readouterr().out)
     assert doc["ok"] is False and doc["trusted_key"] is True
     assert [p["file"] for p in doc["problems"]] == ["report.json"]
-    assert doc["files_checked"] == 3
+    assert doc["files_checked"] == 4
 
 
 def test_check_targets_names_changed_scanned_files(tmp_path: Path, keys: tuple[Path, Path],
@@ -240,7 +250,7 @@ def test_check_targets_names_changed_scanned_files(tmp_path: Path, keys: tuple[P
     capsys.readouterr()
     assert main(["verify", str(out), "--key", str(keys[1]), "--check-targets"]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("OK: 2 files match the manifest")  # the bundle itself is intact
+    assert lines[0].startswith("OK: 3 files match the manifest")  # the bundle itself is intact
     assert lines[1:] == [f"CHANGED target {root / 'a.kv'}: scanned file changed since the scan",
                      f"CHANGED target {root / 'b.kv'}: scanned file no longer exists"]
 
@@ -278,3 +288,14 @@ def test_keygen_then_scan_and_verify_with_default_key_files(
     assert main(["verify", "audit/evidence"]) == 0
     out = capsys.readouterr()
     assert out.out.startswith("OK:") and out.err == ""  # trusted: auditor-signing.pub
+
+
+@pytest.mark.parametrize("name", [MANIFEST, SIGNATURE, PUBLIC_KEY, "report.json"])
+def test_deleting_any_file_fails_and_names_it(bundle: Path, keys: tuple[Path, Path],
+                                              tmp_path: Path, name: str) -> None:
+    copied = copy(bundle, tmp_path)
+    (copied / name).unlink()
+    for key in (load_public_key(keys[1]), None):
+        report = verify_evidence(copied, key)
+        assert not report.ok
+        assert name in {p.file for p in report.problems}

@@ -270,3 +270,15 @@ def test_decree13_sensitive_measures_count_sensitive_categories_only(
         {"pii.column"}, dt.date(2025, 6, 30))}
     assert items["D13-Art28-measures"].status == status
     assert items["D13-Art26-28-storage"].status == "fail"
+
+
+def test_manual_guidance_shows_the_thresholds_in_force(tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("hello\n", encoding="utf-8")
+    assert main(["scan", str(tmp_path), "--framework", "vn-infosec-levels", "--format", "json",
+                 "--param", "vn-infosec-levels.password_min_length_with_mfa=10"]) == 0
+    items = {c["requirement"]: c for c in json.loads(capsys.readouterr().out)["compliance"]}
+    assert items["T11930-password-policy"]["guidance"].endswith("[with_mfa=10, without_mfa=14]")
+    assert items["T11930-password-policy"]["guidance_vi"].endswith(
+        "[with_mfa=10, without_mfa=14]")
+    assert items["T11930-log-retention"]["guidance"].endswith("[months=3]")

@@ -1,5 +1,11 @@
 (function () {
   "use strict";
+  // Printing (or saving as PDF) shows every finding: open the collapsed groups first.
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) {
+      d.open = true;
+    });
+  });
   var form = document.getElementById("filters");
   if (!form) { return; }
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr.finding"));

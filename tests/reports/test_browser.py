@@ -162,3 +162,24 @@ def test_requirement_link_filters_its_findings(browser: Any, tmp_path: Path) -> 
     assert not page.locator("#requirement-filter").is_visible()
     watched.assert_offline_and_clean(report)
     page.close()
+
+
+def test_printing_opens_collapsed_groups(browser: Any, tmp_path: Path) -> None:
+    import dataclasses
+    result = sample_result()
+    many = tuple(dataclasses.replace(result.findings[-1], fingerprint=f"{i:032x}")
+                 for i in range(30))
+    report = tmp_path / "report.html"
+    buf = io.StringIO()
+    HtmlReporter().render(dataclasses.replace(result, findings=many), buf)
+    report.write_text(buf.getvalue(), encoding="utf-8")
+    watched = Watched(browser)
+    page = watched.open(report)
+    group = page.locator("details.rule-group").first
+    assert group.get_attribute("open") is None  # more than 25 findings: collapsed
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert group.get_attribute("open") is not None
+    page.pdf(path=str(tmp_path / "report.pdf"))
+    assert (tmp_path / "report.pdf").stat().st_size > 10_000
+    watched.assert_offline_and_clean(report)
+    page.close()

@@ -8,6 +8,8 @@ import dataclasses
 import io
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.models import Location
 from auditor.results import ScanResult
@@ -67,3 +69,23 @@ def test_formula_cells_are_neutralised_and_still_round_trip(message: str, cell: 
 def test_reading_a_foreign_csv_is_refused() -> None:
     with pytest.raises(ValueError, match="not an auditor CSV report"):
         list(read_findings(io.StringIO("a,b\n1,2\n")))
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                max_size=40)
+
+
+@settings(max_examples=150, deadline=None)
+@given(message=_text, uri=_text.filter(bool), key=st.none() | _text.filter(bool),
+       reason=_text, evidence=st.dictionaries(_text, _text, max_size=3),
+       line=st.none() | st.integers(1, 10**6))
+def test_round_trip_property(*, message: str, uri: str, key: str | None, reason: str,
+                             evidence: dict[str, str], line: int | None) -> None:
+    """Any text (quotes, commas, newlines, formula characters, Vietnamese) round-trips."""
+    from auditor.results import Suppression
+    base = sample_result()
+    f = dataclasses.replace(base.findings[0], message=message,
+                            location=Location(uri, line=line, key=key), evidence=evidence,
+                            suppressed=True, suppression=Suppression("file", reason, "a", None))
+    one = dataclasses.replace(base, findings=(f,))
+    assert tuple(read_findings(io.StringIO(render(one), newline=""))) == (f,)

@@ -15,7 +15,7 @@ from auditor.baseline import load_report
 from auditor.cli import main
 from reports.csv import read_findings
 from tests.conftest import REPO
-from tests.reports.test_oscal import oscal_validator
+from tests.reports.oscal_schema import oscal_validator
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +60,15 @@ def test_csv_round_trips(demo_out: Path) -> None:
     with (demo_out / "report.csv").open(encoding="utf-8", newline="") as fh:
         back = tuple(read_findings(fh))
     assert back == load_report(demo_out / "report.json").findings
+
+
+@pytest.mark.parametrize("fmt", ["html", "csv", "junit", "oscal"])
+def test_rerendering_the_saved_json_gives_the_same_report(demo_out: Path, tmp_path: Path,
+                                                          fmt: str) -> None:
+    """``auditor report`` from the JSON is lossless: same bytes as the scan wrote."""
+    again = tmp_path / "again"
+    assert main(["report", str(demo_out / "report.json"), "--format", fmt, "-o",
+                 str(again)]) == 0
+    name = {"html": "report.html", "csv": "report.csv", "junit": "report.junit.xml",
+            "oscal": "report.oscal.json"}[fmt]
+    assert (again / name).read_bytes() == (demo_out / name).read_bytes()

@@ -153,14 +153,16 @@ def test_display_date(text: str | None, lang: str, shown: str) -> None:
 
 def test_builtin_rule_titles_translated_and_none_stale() -> None:
     from auditor.loading import load_packs
-    from reports.messages import load_rule_titles
+    from reports.messages import load_rule_texts
 
-    ids = {r.id for p in load_packs([]) for r in p.rules}
-    titles = load_rule_titles("vi")
-    missing = sorted(ids - set(titles))
-    assert missing == [], f"add Vietnamese titles to reports/i18n/rules.vi.yaml: {missing}"
-    assert sorted(set(titles) - ids) == []
-    assert load_rule_titles("en") == {}
+    rules = {r.id: r for p in load_packs([]) for r in p.rules}
+    texts = load_rule_texts("vi")
+    missing = sorted(set(rules) - set(texts))
+    assert missing == [], f"add Vietnamese texts to reports/i18n/rules.vi.yaml: {missing}"
+    assert sorted(set(texts) - set(rules)) == []
+    assert all(t.title and t.remediation for t in texts.values())
+    assert all(texts[i].title != r.title for i, r in rules.items())
+    assert load_rule_texts("en") == {}
 
 
 def test_vietnamese_rule_title_in_report() -> None:
@@ -169,4 +171,6 @@ def test_vietnamese_rule_title_in_report() -> None:
     findings = tuple(dataclasses.replace(f, rule_id="core.db.pii-cleartext")
                      if f.rule_id == "core.pii.cleartext-column" else f for f in result.findings)
     text = visible_text(render(dataclasses.replace(result, findings=findings)))
-    assert "Dữ liệu cá nhân lưu ở dạng rõ core.db.pii-cleartext" in " ".join(text.split())
+    flat = " ".join(text.split())
+    assert "Dữ liệu cá nhân lưu ở dạng rõ core.db.pii-cleartext" in flat
+    assert "Biện pháp khắc phục: Mã hóa hoặc giả danh hóa các mã định danh" in flat

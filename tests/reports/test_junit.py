@@ -34,6 +34,8 @@ def test_one_case_per_assessed_item() -> None:
     assert root.get("tests") == str(len(all_cases))
     assert [s.get("name") for s in root.iter("testsuite")] == \
         ["compliance.vn-pdpl-2025", "auditor.rules"]
+    suite = next(root.iter("testsuite"))
+    assert (suite.get("timestamp"), suite.get("time")) == ("2026-11-25T08:00:00", "300.000")
 
 
 @pytest.mark.parametrize(("name", "outcome"), [

@@ -5,34 +5,17 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import regex
-from jsonschema import validators
 
 from auditor.results import ScanResult
 from reports.oscal import OscalReporter, control_id
 from tests.fakes import fake_engine, run, tree
+from tests.reports.oscal_schema import oscal_validator
 from tests.reports.sample import sample_result
-
-SCHEMA = "oscal-1.0.6-assessment-results-schema.json"
-
-
-def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
-    # NOTE: the OSCAL schema uses \p{L} / \p{N}, which Python's re rejects (FIELD-NOTES):
-    # match patterns with the `regex` module instead.
-    if isinstance(instance, str) and not regex.search(pattern, instance):
-        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
-
-
-def oscal_validator(shared: Path) -> Any:
-    schema = json.loads((shared / "schemas" / SCHEMA).read_text(encoding="utf-8"))
-    cls = validators.extend(jsonschema.Draft7Validator, {"pattern": _pattern})
-    return cls(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
 
 
 def render(result: ScanResult) -> dict[str, Any]:
@@ -105,6 +88,14 @@ def test_masked_evidence_and_suppression_in_observations() -> None:
     assert props["suppressed"] == "true" and props["suppression-source"] == "file"
     assert secret["relevant-evidence"] == [
         {"description": "Masked evidence: value=AKIA••••••••(40)"}]
+
+
+def test_import_ap_references_the_scope_resource() -> None:
+    ar = render(sample_result())["assessment-results"]
+    [resource] = ar["back-matter"]["resources"]
+    assert ar["import-ap"] == {"href": "#" + resource["uuid"]}
+    assert [p["value"] for p in resource["props"]] == [
+        "config/app.env", "postgresql://db.example/citizens", "broken.pcap"]
 
 
 def test_deterministic() -> None:
