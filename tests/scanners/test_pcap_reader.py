@@ -257,3 +257,23 @@ def test_discovery_claims_a_gzip_capture_whatever_its_name(tmp_path: Path) -> No
     assert code == 1
     rules = {f["rule_id"] for f in doc["findings"]}  # type: ignore[attr-defined]
     assert "core.net.cleartext-credentials" in rules
+
+
+def test_snap_length_cuts_are_reported(tmp_path: Path) -> None:
+    """A header-only capture must not look clean: a problem says payloads were cut."""
+    from auditor.models import Problem
+
+    out = bytearray(DEMO.read_bytes()[:24])
+    frames = list(read_frames(io.BytesIO(DEMO.read_bytes())))
+    for f in frames:
+        kept = f.data[:96]
+        out += struct.pack("<IIII", int(f.timestamp), 0, len(kept), len(f.data)) + kept
+    path = tmp_path / "headers.pcap"
+    path.write_bytes(bytes(out))
+    problems = [p for p in scan(path, params={"pcap.pii": False}) if isinstance(p, Problem)]
+    cut = sum(len(f.data) > 96 for f in frames)
+    first = next(f.number for f in frames if len(f.data) > 96)
+    assert [p.message for p in problems] == [
+        f"{cut} frames were cut short by the capture's snapshot length (first: frame {first});"
+        " their payloads could not be fully inspected"]
+    assert problems[0].location is not None and problems[0].location.packet == first
