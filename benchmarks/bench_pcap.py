@@ -14,7 +14,7 @@ measures on the same files, each tool in its own process:
   POP commands, SNMP community, TLS handshake type/version/cipher suite);
 - ``scapy``: ``PcapReader`` full dissection of every packet (TLS and HTTP layers loaded).
 
-Reported: seconds (best of ``--repeat`` runs), MB/s, peak RSS (``wait4`` ru_maxrss).
+Reported: wall and CPU seconds (best of ``--repeat`` runs), MB/s, peak RSS (``wait4``).
 Then the findings: the servers with cleartext credentials, deprecated TLS versions and
 weak suites according to our report and according to tshark's fields (HTTP Basic and
 password form fields, FTP/POP3 PASS, IMAP/SMTP passwords, LDAP simple binds, PostgreSQL
@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / ".data"
@@ -63,20 +64,26 @@ def capture(megabytes: float) -> Path:
     return path
 
 
-REPEAT = [3]  # runs per measurement; set from --repeat
+class Run(NamedTuple):
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the process
+    rss: float  # peak resident set, MB
+    found: Findings
 
 
-def measure(argv: list[str], stdout: int | None = subprocess.DEVNULL) -> tuple[float, float,
-                                                                               bytes]:
-    """Run a command REPEAT times; (best seconds, peak RSS in MB, stdout of the last run).
+def best(runs: list[Run]) -> Run:
+    """Fastest wall and CPU time, highest peak RSS, findings of the last run.
 
-    NOTE: the best of several runs, because the machine is shared: the slower runs measure
-    the neighbours, not the tool."""
-    runs = [_measure_once(argv, stdout) for _ in range(REPEAT[0])]
-    return min(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2]
+    NOTE: the best of several runs, interleaved tool by tool, because the machine is
+    shared: the slower runs measure the neighbours, not the tool. CPU time is reported
+    too: it depends much less on the neighbours than wall time."""
+    return Run(min(r.wall for r in runs), min(r.cpu for r in runs), max(r.rss for r in runs),
+               runs[-1].found)
 
 
-def _measure_once(argv: list[str], stdout: int | None) -> tuple[float, float, bytes]:
+def measure(argv: list[str], stdout: int | None = subprocess.DEVNULL,
+            ) -> tuple[float, float, float, bytes]:
+    """Run a command once; (wall seconds, CPU seconds, peak RSS in MB, captured stdout)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out:
         proc = subprocess.Popen(argv, stdout=out if stdout is None else stdout,
@@ -87,15 +94,15 @@ def _measure_once(argv: list[str], stdout: int | None) -> tuple[float, float, by
             raise RuntimeError(f"{argv[0]} failed with status {status}")
         out.seek(0)
         data = out.read() if stdout is None else b""
-    return elapsed, usage.ru_maxrss / 1024, data
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, data
 
 
-def run_auditor(path: Path, out: Path, *, pii: bool = True) -> tuple[float, float, Findings]:
+def run_auditor(path: Path, out: Path, *, pii: bool = True) -> Run:
     cli = [sys.executable, "-m", "auditor.cli", "scan", str(path), "--format", "json", "-o",
            str(out), "--as-of", AS_OF, "--jobs", "1", "--quiet", "--fail-on", "never"]
     if not pii:
         cli += ["--option", "pcap.pii=false"]
-    seconds, rss, _ = measure(cli)
+    wall, cpu, rss, _ = measure(cli)
     doc = json.loads((out / "report.json").read_text())
     names = {"core.net.cleartext-credentials": "cleartext-credentials",
              "core.net.tls-deprecated-version": "tls-deprecated",
@@ -103,14 +110,14 @@ def run_auditor(path: Path, out: Path, *, pii: bool = True) -> tuple[float, floa
     found = {(names[f["rule_id"]], f["location"]["flow"].split("->")[1])
              for f in doc["findings"] if f["rule_id"] in names
              and f["evidence"].get("protocol") != "telnet"}
-    return seconds, rss, found
+    return Run(wall, cpu, rss, found)
 
 
 def _endpoint(ip: str, port: str) -> str:
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
-def run_tshark(path: Path) -> tuple[float, float, Findings]:
+def run_tshark(path: Path) -> Run:
     from scanners.pcap.protocols.http import is_password_field
     from scanners.pcap.suites import sslv2_kind, suite
 
@@ -120,7 +127,7 @@ def run_tshark(path: Path) -> tuple[float, float, Findings]:
             "fields", "-E", "separator=/t"]
     for name in TSHARK_FIELDS:
         argv += ["-e", name]
-    seconds, rss, out = measure(argv, stdout=None)
+    wall, cpu, rss, out = measure(argv, stdout=None)
     found: Findings = set()
     weak = {"EXPORT", "NULL", "RC4", "DES", "3DES", "RC2", "ANON", "MD5"}
     for line in out.decode("utf-8", "replace").splitlines():
@@ -147,18 +154,17 @@ def run_tshark(path: Path) -> tuple[float, float, Findings]:
                 sslv2_kind(int(specs[0], 16)) if specs else None
             if info is not None and weak & set(info.flags):
                 found.add(("tls-weak-cipher", server))
-    return seconds, rss, found
+    return Run(wall, cpu, rss, found)
 
 
-def run_scapy(path: Path) -> tuple[float, float]:
+def run_scapy(path: Path) -> Run:
     # NOTE: with scapy's TLS and HTTP layers loaded, as a user dissecting these would
     code = ("import sys\nfrom scapy.all import load_layer\nfrom scapy.utils import PcapReader\n"
             "load_layer('tls')\nload_layer('http')\nn = 0\n"
             "for pkt in PcapReader(sys.argv[1]):\n    n += len(pkt.layers())\n")
     # NOTE: one run only: scapy is an order of magnitude slower, noise does not matter
-    seconds, rss, _ = _measure_once([sys.executable, "-c", code, str(path)],
-                                    subprocess.DEVNULL)
-    return seconds, rss
+    wall, cpu, rss, _ = measure([sys.executable, "-c", code, str(path)])
+    return Run(wall, cpu, rss, set())
 
 
 def truth_findings(path: Path) -> Findings:
@@ -177,40 +183,47 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-scapy", action="store_true", help="skip scapy (slowest)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool (best is kept)")
     args = parser.parse_args(argv)
-    REPEAT[0] = max(1, args.repeat)
+    repeat = max(1, args.repeat)
     if shutil.which("tshark") is None:
         print("tshark is not installed (apt-get install tshark)", file=sys.stderr)
         return 2
     big, small = capture(BASE_MB * args.scale), capture(BASE_MB * args.scale / 10)
-    rows = []
+    rows: list[tuple[float, dict[str, Run]]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for path in (small, big):
             mb = path.stat().st_size / 1e6
-            ours = run_auditor(path, Path(tmp), pii=False)
-            full = run_auditor(path, Path(tmp))
-            shark = run_tshark(path)
-            rows.append((path, mb, ours, full, shark,
-                         None if args.no_scapy else run_scapy(path)))
-    print(f"{'capture':>10} {'tool':>16} {'seconds':>8} {'MB/s':>7} {'peak RSS MB':>12}")
-    for _path, mb, ours, full, shark, scapy in rows:
-        for tool, result in (("auditor (no PII)", ours[:2]), ("auditor", full[:2]),
-                             ("tshark", shark[:2]), ("scapy", scapy)):
-            if result is not None:
-                print(f"{mb:9.1f}M {tool:>16} {result[0]:8.2f} {mb / result[0]:7.1f} "
-                      f"{result[1]:12.1f}")
-    path, mb, ours, full, shark, _ = rows[-1]
-    truth = truth_findings(path)
-    print(f"\nspeed vs tshark on {mb:.0f} MB: {shark[0] / ours[0]:.2f}x comparable extraction "
-          f"(pcap.pii=false), {shark[0] / full[0]:.2f}x with personal-data detection")
-    print(f"peak RSS auditor, {rows[0][1]:.0f} MB -> {mb:.0f} MB capture: "
-          f"{rows[0][2][1]:.1f} -> {ours[1]:.1f} MB (no PII), "
-          f"{rows[0][3][1]:.1f} -> {full[1]:.1f} MB (with PII)")
-    if full[2] != ours[2]:
+            runs: dict[str, list[Run]] = {"ours": [], "full": [], "shark": []}
+            for _ in range(repeat):
+                runs["ours"].append(run_auditor(path, Path(tmp), pii=False))
+                runs["shark"].append(run_tshark(path))
+                runs["full"].append(run_auditor(path, Path(tmp)))
+            rows.append((mb, {"auditor (no PII)": best(runs["ours"]),
+                              "auditor": best(runs["full"]), "tshark": best(runs["shark"]),
+                              **({} if args.no_scapy else {"scapy": run_scapy(path)})}))
+    print(f"{'capture':>9} {'tool':>16} {'wall s':>7} {'MB/s':>6} {'CPU s':>7} "
+          f"{'MB/CPU-s':>8} {'peak RSS MB':>11}")
+    for mb, results in rows:
+        for tool, r in results.items():
+            print(f"{mb:8.1f}M {tool:>16} {r.wall:7.2f} {mb / r.wall:6.1f} {r.cpu:7.2f} "
+                  f"{mb / r.cpu:8.1f} {r.rss:11.1f}")
+    (mb_small, small_r), (mb, big_r) = rows
+    ours, full, shark = big_r["auditor (no PII)"], big_r["auditor"], big_r["tshark"]
+    truth = truth_findings(big)
+    print(f"\nspeed vs tshark on {mb:.0f} MB (wall / CPU): "
+          f"{shark.wall / ours.wall:.2f}x / {shark.cpu / ours.cpu:.2f}x comparable extraction "
+          f"(pcap.pii=false); {shark.wall / full.wall:.2f}x / {shark.cpu / full.cpu:.2f}x "
+          "with personal-data detection")
+    print(f"peak RSS auditor, {mb_small:.0f} MB -> {mb:.0f} MB capture: "
+          f"{small_r['auditor (no PII)'].rss:.1f} -> {ours.rss:.1f} MB (no PII), "
+          f"{small_r['auditor'].rss:.1f} -> {full.rss:.1f} MB (with PII); tshark "
+          f"{small_r['tshark'].rss:.1f} -> {shark.rss:.1f} MB")
+    if full.found != ours.found:
         print("  findings differ with and without PII detection!")
-    print(f"findings (category, server): auditor {len(ours[2])}, tshark {len(shark[2])}, "
-          f"truth {len(truth)}; auditor == tshark: {ours[2] == shark[2]}; "
-          f"auditor == truth: {ours[2] == truth}")
-    for name, diff in (("only auditor", ours[2] - shark[2]), ("only tshark", shark[2] - ours[2])):
+    print(f"findings (category, server): auditor {len(ours.found)}, tshark {len(shark.found)}, "
+          f"truth {len(truth)}; auditor == tshark: {ours.found == shark.found}; "
+          f"auditor == truth: {ours.found == truth}")
+    for name, diff in (("only auditor", ours.found - shark.found),
+                       ("only tshark", shark.found - ours.found)):
         if diff:
             print(f"  {name}: {sorted(diff)[:10]}")
     return 0

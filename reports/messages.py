@@ -12,9 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from auditor.errors import ConfigError
+from auditor.yamlsource import safe_load
 
 __all__ = ["LANGUAGES", "Messages", "RuleText", "i18n_dir", "load_messages", "load_rule_texts"]
 
@@ -61,7 +60,7 @@ def load_rule_texts(lang: str) -> Mapping[str, RuleText]:
     path = i18n_dir() / f"rules.{lang}.yaml"
     if lang == "en" or not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict) or not all(
             isinstance(v, dict) and isinstance(v.get("title"), str) for v in data.values()):
         raise ConfigError(f"{path}: maps each rule id to {{title, remediation}}")
@@ -75,7 +74,7 @@ def load_messages(lang: str) -> Messages:
         raise ConfigError(f"--lang: no translation for {lang!r} (available: "
                           f"{', '.join(LANGUAGES)})")
     path = i18n_dir() / f"{lang}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise ConfigError(f"{path}: a translation file maps keys to texts")
     return Messages(lang, {str(k): v for k, v in data.items()})

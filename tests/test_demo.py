@@ -57,3 +57,20 @@ def test_sequential_equals_parallel_and_is_deterministic(demo: dict[str, Any],
     sequential = scan(tmp_path, "jobs1", "--jobs", "1")
     assert comparable(sequential) == comparable(demo)
     assert [t["uri"] for t in sequential["targets"]] == [t["uri"] for t in demo["targets"]]
+
+
+def test_demo_sarif_validates(demo: dict[str, Any], shared_dir: Path) -> None:
+    """File, database (logical location) and capture (flow) findings in one SARIF log."""
+    import io
+
+    from auditor.results import ScanResult
+    from reports.sarif import SarifReporter
+
+    buf = io.StringIO()
+    SarifReporter().render(ScanResult.from_document(demo), buf)
+    sarif = json.loads(buf.getvalue())
+    schema = json.loads((shared_dir / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    results = sarif["runs"][0]["results"]
+    assert len(results) == len(demo["findings"])
+    assert any("logicalLocations" in r["locations"][0] for r in results)

@@ -11,10 +11,9 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
-import yaml
-
 from auditor.errors import ConfigError
 from auditor.pii.text import fold_lower
+from auditor.yamlsource import safe_load
 
 __all__ = [
     "admin_vocabulary",
@@ -35,7 +34,7 @@ def _open_text(name: str) -> str:
 @cache
 def read_yaml(name: str) -> MappingProxyType[str, Any]:
     """A lexicon YAML file (``schema_version: 1``) as a read-only mapping."""
-    data = yaml.safe_load(_open_text(name))
+    data = safe_load(_open_text(name))
     if not isinstance(data, dict) or data.get("schema_version") != 1:
         raise ConfigError(f"auditor/pii/lexicons/{name}: expected a mapping with "
                           "schema_version: 1")

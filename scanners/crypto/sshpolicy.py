@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from auditor.yamlsource import safe_load
 
 __all__ = ["KINDS", "Grades", "default_list", "grade", "grade_of", "resolve"]
 
@@ -34,7 +34,7 @@ def _data() -> dict[str, Any]:
     # NOTE: cached read-only package data, not mutable state.
     text = resources.files("scanners.crypto.data").joinpath("ssh_algorithms.yaml").read_text(
         encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = safe_load(text)
     return data
 
 

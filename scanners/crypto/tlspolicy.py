@@ -32,9 +32,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from auditor.models import JSONValue
+from auditor.yamlsource import safe_load
 from scanners.crypto.suites import CipherSuite, expand_openssl_detailed, suite_by_name
 
 __all__ = [
@@ -104,7 +103,7 @@ def _policy() -> _Policy:
     # NOTE: cached read-only package data (same content every call), not mutable state.
     text = resources.files("scanners.crypto.data").joinpath("tls_profiles.yaml").read_text(
         encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = safe_load(text)
     items = []
     for pid, spec in data["profiles"].items():
         items.append(Profile(

@@ -12,7 +12,8 @@ Attributes of :func:`certificate_facts` (all JSON-safe)::
     signature_algorithm (e.g. sha256WithRSAEncryption), signature_hash (md5|sha1|sha256|...|None)
     not_before, not_after (ISO 8601 UTC), not_before_yyyymmdd (e.g. 20260101), expired,
     not_yet_valid, days_to_expiry, lifetime_days, self_issued, self_signed, has_san,
-    san_dns, san_ip, is_ca, path_length, key_usage, extended_key_usage, sha256
+    san_dns, san_ip, is_ca, path_length, key_usage, extended_key_usage, sha256,
+    trust_anchor (a self-issued CA naming no host: a root)
 
 Example::
 
@@ -24,6 +25,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 
 from cryptography import x509
@@ -252,4 +254,23 @@ def certificate_facts(cert: x509.Certificate, as_of: dt.date) -> dict[str, JSONV
         **ext_facts,
         "sha256": cert.fingerprint(hashes.SHA256()).hex(),
     }
+    facts["trust_anchor"] = _is_trust_anchor(facts)
     return facts
+
+
+_HOSTNAME = re.compile(r"^(?:\*\.)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}$|^localhost$")
+
+
+def _is_trust_anchor(facts: dict[str, JSONValue]) -> bool:
+    """A self-issued CA certificate that names no host: a root, whose signature on itself
+    no client checks. ``openssl req -x509`` server certificates are CA:TRUE too, but name
+    their host in the SAN or the CN; those are self-signed *server* certificates.
+
+    NOTE: a fact about the certificate's role, not a verdict; rules decide what to make
+    of it (``core.cert.self-signed``, ``core.cert.weak-signature``)."""
+    if not (facts["self_issued"] and facts["is_ca"]):
+        return False
+    if facts.get("san_dns") or facts.get("san_ip"):
+        return False
+    cn = facts.get("subject_cn")
+    return not (isinstance(cn, str) and _HOSTNAME.match(cn))

@@ -64,7 +64,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditor.errors import TargetError
+from auditor.errors import ConfigError, TargetError
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 from scanners.pcap.dispatch import CaptureSession
@@ -76,16 +76,28 @@ from scanners.pcap.reader import PCAP_MAGICS, PCAPNG_MAGIC, CaptureError, open_c
 __all__ = ["PcapScanner"]
 
 
+_LIMIT_OPTIONS = ("max_flows", "max_stream_bytes", "max_pending_bytes", "idle_timeout")
+_OPTIONS = frozenset((*_LIMIT_OPTIONS, "pii"))
+
+
 def _limits(options: ScanOptions) -> Limits:
+    """The reassembly limits from ``pcap.*`` options; ValueError names a bad one."""
+    for key in options.params:
+        if key.startswith("pcap.") and key[5:] not in _OPTIONS:
+            known = ", ".join(f"pcap.{name}" for name in sorted(_OPTIONS))
+            raise ValueError(f"unknown option {key} (known: {known})")
+    pii = options.get("pcap.pii", True)
+    if not isinstance(pii, bool):
+        raise ValueError(f"option pcap.pii must be true or false (got {pii!r})")
     base = Limits()
-    values = {}
-    for name in ("max_flows", "max_stream_bytes", "max_pending_bytes", "idle_timeout"):
+    values: dict[str, float] = {}
+    for name in _LIMIT_OPTIONS:
         raw = options.get(f"pcap.{name}")
         if raw is None:
             continue
         if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
-            raise TargetError(f"option pcap.{name} must be a positive number (got {raw!r})")
-        values[name] = float(raw) if name == "idle_timeout" else int(raw)
+            raise ValueError(f"option pcap.{name} must be a positive number (got {raw!r})")
+        values[name] = raw
     return Limits(
         max_flows=int(values.get("max_flows", base.max_flows)),
         idle_timeout=float(values.get("idle_timeout", base.idle_timeout)),
@@ -110,8 +122,17 @@ class PcapScanner(Scanner):
             return Claim("pcapng", 100)
         return None
 
+    def check_options(self, options: ScanOptions) -> None:
+        try:
+            _limits(options)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
-        limits = _limits(options)
+        try:
+            limits = _limits(options)
+        except ValueError as exc:
+            raise TargetError(str(exc)) from None
         recorder = Recorder(target.uri, options.hash_key, options.as_of, pii_finder(options))
         session = CaptureSession(recorder, limits)
         try:

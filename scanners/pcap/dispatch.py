@@ -131,6 +131,8 @@ class CaptureSession:
         self._defrag = Defragmenter()
         self._flows = FlowTable(self._handler, limits)
         self._udp: dict[tuple[str, str], FlowContext] = {}
+        self._cut = 0  # frames shortened by the capture's snap length
+        self._first_cut = 0
 
     def _handler(self, flow: Flow, packet: int) -> FlowHandler:
         server = endpoint(*flow.server)
@@ -138,6 +140,9 @@ class CaptureSession:
         return FlowHandler(ctx, flow.server[1])
 
     def frame(self, frame: Frame) -> None:
+        if frame.wire_length > len(frame.data):
+            self._cut += 1
+            self._first_cut = self._first_cut or frame.number
         seg = decode(frame.linktype, frame.data, self._defrag)
         if seg is None:
             return
@@ -173,3 +178,8 @@ class CaptureSession:
         for ctx in self._udp.values():
             self.recorder.flow_closed(ctx, True)
         self._udp.clear()
+        if self._cut:
+            # NOTE: a header-only capture (tcpdump -s 96) must not read as "clean"
+            self.recorder.problem(None, self._first_cut, (
+                f"{self._cut} frames were cut short by the capture's snapshot length (first:"
+                f" frame {self._first_cut}); their payloads could not be fully inspected"))

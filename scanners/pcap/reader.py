@@ -49,6 +49,8 @@ class Frame(NamedTuple):
     linktype: int
     timestamp: float
     data: bytes
+    #: bytes on the wire; more than ``len(data)`` when the capture's snap length cut it
+    wire_length: int = 0
 
 
 def is_capture_magic(head: bytes) -> bool:
@@ -140,7 +142,7 @@ def _read_pcap(b: _Buffer, order: str, resolution: float) -> Iterator[Frame]:
                 raise CaptureError("capture cut in the middle of a packet", offset=b.offset,
                                    frame=number)
             buf, pos = b.buf, b.pos
-        sec, frac, incl, _orig = unpack(buf, pos)
+        sec, frac, incl, orig = unpack(buf, pos)
         if incl > MAX_RECORD:
             b.pos = pos
             raise CaptureError(f"implausible record length {incl}", offset=b.offset,
@@ -148,7 +150,7 @@ def _read_pcap(b: _Buffer, order: str, resolution: float) -> Iterator[Frame]:
         end = pos + 16 + incl
         data = buf[pos + 16:end]
         pos = b.pos = end
-        yield Frame(number, linktype, sec + frac * resolution, data)
+        yield Frame(number, linktype, sec + frac * resolution, data, orig)
 
 
 def _more(b: _Buffer, n: int, number: int) -> bool:
@@ -198,21 +200,22 @@ def _read_pcapng(b: _Buffer) -> Iterator[Frame]:
             linktype = struct.unpack_from(order + "H", body, 0)[0]
             interfaces.append((linktype, _tsresol(body[8:], order)))
         elif btype == 6:  # enhanced packet
-            iface, hi, lo, caplen = struct.unpack_from(order + "IIII", body, 0)
+            iface, hi, lo, caplen, orig = struct.unpack_from(order + "IIIII", body, 0)
             if iface >= len(interfaces) or 20 + caplen > len(body):
                 raise CaptureError("enhanced packet block refers to an unknown interface or "
                                    "overruns its block", offset=b.base + start,
                                    frame=number + 1)
             number += 1
             lt, res = interfaces[iface]
-            yield Frame(number, lt, ((hi << 32) | lo) * res, body[20:20 + caplen])
+            yield Frame(number, lt, ((hi << 32) | lo) * res, body[20:20 + caplen], orig)
         elif btype == 3:  # simple packet
             if not interfaces:
                 raise CaptureError("simple packet block before any interface",
                                    offset=b.base + start, frame=number + 1)
             number += 1
             orig = struct.unpack_from(order + "I", body, 0)[0]
-            yield Frame(number, interfaces[0][0], 0.0, body[4:4 + orig])
+            data = body[4:4 + orig]
+            yield Frame(number, interfaces[0][0], 0.0, data, orig)
 
 
 def _tsresol(options: bytes, order: str) -> float:

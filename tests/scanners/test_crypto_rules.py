@@ -43,12 +43,17 @@ def cert(**attrs: Any) -> Observation:
     ({"lifetime_days": 825, "not_before_yyyymmdd": 20200831}, []),  # before the CA/B rule
     ({"lifetime_days": 3650, "is_ca": True}, []),
     ({"self_signed": True}, ["core.cert.self-signed"]),
-    ({"self_signed": True, "is_ca": True}, []),  # a root CA
+    ({"self_signed": True, "is_ca": True, "trust_anchor": True}, []),  # a root CA
+    # openssl req -x509: CA:TRUE but naming its host, so a self-signed server certificate
+    ({"self_signed": True, "is_ca": True, "trust_anchor": False}, ["core.cert.self-signed"]),
     ({"has_san": False}, ["core.cert.missing-san"]),
     ({"signature_hash": "sha1"}, ["core.cert.weak-signature"]),
     ({"signature_hash": "md5"}, ["core.cert.weak-signature"]),
-    ({"signature_hash": "sha1", "self_issued": True, "self_signed": True, "is_ca": True}, []),
-    ({"signature_hash": "sha1", "self_issued": True, "is_ca": True}, []),
+    ({"signature_hash": "sha1", "self_issued": True, "self_signed": True, "is_ca": True,
+      "trust_anchor": True}, []),
+    ({"signature_hash": "sha1", "self_issued": True, "is_ca": True, "trust_anchor": True}, []),
+    ({"signature_hash": "sha1", "self_issued": True, "self_signed": True, "is_ca": True,
+      "trust_anchor": False}, ["core.cert.self-signed", "core.cert.weak-signature"]),
     ({"key_type": "rsa", "key_bits": 1024}, ["core.cert.short-key"]),
     ({"key_type": "rsa", "key_bits": 2048}, []),
     ({"key_type": "ec", "key_bits": 192}, ["core.cert.short-key"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 import struct
 import sys
 from pathlib import Path
@@ -282,3 +283,27 @@ def test_http_message_after_a_long_body_in_the_same_segment(tmp_path: Path) -> N
                          "net.session_token")
     assert [(o.attributes["name"], o.attributes["where"]) for o in found] == [
         ("sid", "set-cookie")]
+
+
+def test_personal_data_in_a_url_and_deprecated_client_through_the_cli(tmp_path: Path) -> None:
+    from pcap_support import report
+
+    from scanners.pcap.protocols.tls import version_name
+
+    assert version_name(0x7F1C) == "TLSv1.3"
+    web = conversation(tmp_path / "web.pcap", 80, [
+        ("c", _http("GET /tra-cuu?cccd=001203012345&sdt=0912345678 HTTP/1.1\nHost: x\n\n"))])
+    hello = conversation(tmp_path / "hello.pcap", 443, [
+        ("c", tls_client_hello(0x0301, [0x002F], sni="old-client.example.vn"))])
+    code, doc = report([web, hello], tmp_path / "out")
+    rules = sorted((f["rule_id"], f["location"]["uri"].rsplit("/", 1)[-1], f["cwe"])
+                   for f in doc["findings"])  # type: ignore[attr-defined]
+    assert code == 1
+    assert rules == [
+        ("core.net.cleartext-service", "web.pcap", ["CWE-319"]),
+        ("core.net.pii-cleartext", "web.pcap", ["CWE-319"]),
+        ("core.net.tls-client-deprecated-only", "hello.pcap", ["CWE-327"]),
+    ]
+    pii = next(f for f in doc["findings"] if f["rule_id"] == "core.net.pii-cleartext")  # type: ignore[attr-defined]
+    assert set(pii["entities"]) >= {"VN_CCCD", "VN_PHONE"}
+    assert "001203012345" not in json.dumps(doc) and "0912345678" not in json.dumps(doc)

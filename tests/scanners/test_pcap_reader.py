@@ -182,10 +182,23 @@ def test_ipv4_fragments_out_of_order_are_reassembled() -> None:
     ({"pcap.max_flows": 0}, "pcap.max_flows must be a positive number"),
     ({"pcap.idle_timeout": "soon"}, "pcap.idle_timeout must be a positive number"),
     ({"pcap.max_stream_bytes": True}, "pcap.max_stream_bytes must be a positive number"),
+    ({"pcap.pii": "maybe"}, "pcap.pii must be true or false"),
+    ({"pcap.max_flow": 10}, r"unknown option pcap.max_flow \(known: pcap.idle_timeout"),
 ])
-def test_bad_options_are_a_clear_error(params: dict[str, object], message: str) -> None:
+def test_bad_options_are_a_clear_error(params: dict[str, object], message: str,
+                                       tmp_path: Path) -> None:
     with pytest.raises(TargetError, match=message):
         scan(DEMO, params=params)
+    from pcap_support import AS_OF, KEY
+
+    from auditor.errors import ConfigError
+    from auditor.scanner import ScanOptions
+    with pytest.raises(ConfigError, match=message):
+        PcapScanner().check_options(ScanOptions(as_of=AS_OF, hash_key=KEY, params=params))  # type: ignore[arg-type]
+    from auditor.cli import main
+    key, value = next(iter(params.items()))
+    assert main(["scan", str(DEMO), "--option", f"{key}={str(value).lower()}", "-o",
+                 str(tmp_path), "--quiet"]) == 2
 
 
 def test_small_stream_cap_still_finds_the_logins() -> None:
@@ -218,3 +231,49 @@ def test_corrupted_captures_never_crash(tmp_path: Path) -> None:
             continue
         for problem in (p for p in found if isinstance(p, Problem)):
             assert problem.location is not None and problem.location.packet
+
+
+def test_pcapng_and_nanosecond_pcap_give_the_same_observations(tmp_path: Path) -> None:
+    frames = tuple(f.data for f in read_frames(io.BytesIO(DEMO.read_bytes())))
+    as_pcapng = tmp_path / "demo.pcapng"
+    as_pcapng.write_bytes(pcapng(frames))
+    as_nano = tmp_path / "demo-ns.pcap"
+    as_nano.write_bytes(pcap(">", nano=True, frames=frames))
+    expected = scan(DEMO, uri="same", params={"pcap.pii": False})
+    assert scan(as_pcapng, uri="same", params={"pcap.pii": False}) == expected
+    assert scan(as_nano, uri="same", params={"pcap.pii": False}) == expected
+
+
+def test_discovery_claims_a_gzip_capture_whatever_its_name(tmp_path: Path) -> None:
+    from pcap_support import report
+
+    path = tmp_path / "evidence.bin"
+    path.write_bytes(gzip.compress(DEMO.read_bytes()))
+    (tmp_path / "notes.txt").write_text("not a capture\n")
+    code, doc = report([tmp_path], tmp_path / "out", "--option", "pcap.pii=false")
+    targets = {t["uri"].rsplit("/", 1)[-1]: t for t in doc["targets"]}  # type: ignore[attr-defined]
+    assert (targets["evidence.bin"]["scanner"], targets["evidence.bin"]["status"]) == (
+        "pcap", "ok")
+    assert code == 1
+    rules = {f["rule_id"] for f in doc["findings"]}  # type: ignore[attr-defined]
+    assert "core.net.cleartext-credentials" in rules
+
+
+def test_snap_length_cuts_are_reported(tmp_path: Path) -> None:
+    """A header-only capture must not look clean: a problem says payloads were cut."""
+    from auditor.models import Problem
+
+    out = bytearray(DEMO.read_bytes()[:24])
+    frames = list(read_frames(io.BytesIO(DEMO.read_bytes())))
+    for f in frames:
+        kept = f.data[:96]
+        out += struct.pack("<IIII", int(f.timestamp), 0, len(kept), len(f.data)) + kept
+    path = tmp_path / "headers.pcap"
+    path.write_bytes(bytes(out))
+    problems = [p for p in scan(path, params={"pcap.pii": False}) if isinstance(p, Problem)]
+    cut = sum(len(f.data) > 96 for f in frames)
+    first = next(f.number for f in frames if len(f.data) > 96)
+    assert [p.message for p in problems] == [
+        f"{cut} frames were cut short by the capture's snapshot length (first: frame {first});"
+        " their payloads could not be fully inspected"]
+    assert problems[0].location is not None and problems[0].location.packet == first
