@@ -37,13 +37,17 @@ FORMATS = ("yaml", "kubernetes", "compose", "json", "toml", "ini", "env", "prope
 def env_settings(text: str) -> Iterator[Setting | Problem]:
     """``KEY=value`` lines (python-dotenv's parser: quotes, ``export``, multi-line values)."""
     for binding in parse_stream(io.StringIO(text)):
-        line = binding.original.line
+        raw = binding.original.string
+        # NOTE: dotenv folds the blank lines before a binding into it; count from the
+        # first line that has content
+        stripped = raw.lstrip("\n\r\t ")
+        line = binding.original.line + raw[:len(raw) - len(stripped)].count("\n")
         if binding.error:
             yield Problem(f"line {line}: not a KEY=VALUE assignment; line skipped")
             continue
         if binding.key is None:
             continue
-        end = line + binding.original.string.rstrip("\n").count("\n")
+        end = line + stripped.rstrip("\n").count("\n")
         yield Setting(path=(binding.key,), value=binding.value, line=line, end_line=end,
                       value_type="string" if binding.value is not None else "null")
 

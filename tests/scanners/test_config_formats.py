@@ -82,6 +82,9 @@ FORMAT_CASES = [
       ("tool:pytest.addopts", "-q", 9)]),
     (".env", "# c\nexport A=1\nB='two words'\nC=\"multi\nline\"\nD=\n",
      [("A", "1", 2), ("B", "two words", 3), ("C", "multi\nline", 4), ("D", "", 6)]),
+    # blank lines before a binding do not shift its line
+    (".env", "A=1\n\n\n  \nDEBUG=true\n\nX=2\n",
+     [("A", "1", 1), ("DEBUG", "true", 5), ("X", "2", 7)]),
     ("application.properties", "# c\n! c\nserver.port=8080\nspring.app : portal\n"
      "key\\ with\\ spaces value\nlong = a,\\\n    b\nunicode=Vi\\u1EC7t\n",
      [("server.port", "8080", 3), ("spring.app", "portal", 4), ("key with spaces", "value", 5),
