@@ -156,3 +156,15 @@ def test_regex_is_time_bounded_on_huge_input() -> None:
 ])
 def test_kind_patterns(pattern: str, kind: str, expected: bool) -> None:
     assert kind_matches(pattern, kind) is expected
+
+
+@pytest.mark.parametrize(("spec", "expected"), [
+    ({"field": "enabled", "in": [1, 2]}, False),      # True is not the number 1
+    ({"field": "enabled", "in": [True]}, True),
+    ({"field": "port", "in": [5432.0]}, True),
+    ({"field": "nested", "in": [{"a": {"b": 3}}]}, True),  # unhashable values still compare
+    ({"field": "flags", "not_in": ["NULL", "EXPORT"]}, True),
+    ({"field": "flags", "not_in": ["RC4"]}, False),
+])
+def test_membership_edge_cases(spec: dict[str, object], expected: bool) -> None:
+    assert compile_predicate(spec)(SAMPLE, {}) is expected
