@@ -50,6 +50,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 
 from auditor.errors import TargetError
 from auditor.models import Observation, Problem, Target
+from auditor.reading import read_bounded
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 from scanners.crypto.observe import FileFacts, observe_der, observe_pem, observe_ssh_public
 
@@ -84,15 +85,8 @@ class CryptoScanner(Scanner):
         return None
 
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
-        path = Path(target.locator)
-        try:
-            size = path.stat().st_size
-            if size > MAX_BYTES:
-                raise TargetError(f"{target.uri}: {size} bytes is too large for a "
-                                  f"certificate or key file (limit {MAX_BYTES})")
-            data = path.read_bytes()
-        except OSError as exc:
-            raise TargetError(f"{target.uri}: cannot read ({exc.strerror})") from None
+        data = read_bounded(Path(target.locator), target.uri, limit=MAX_BYTES,
+                            what="certificate or key file")
         password = options.get("crypto.key_password")
         p12 = options.get("crypto.pkcs12_password")
         passwords: tuple[bytes | None, ...] = ((str(p12).encode(),) if p12 is not None

@@ -15,6 +15,7 @@ from pathlib import Path
 from auditor.errors import TargetError
 from auditor.masking import keyed_hash, mask, mask_secret
 from auditor.models import JSONValue, Location, Observation, Problem, Target
+from auditor.reading import read_bounded
 from scanners.config.secrets import Hit, text_secrets, value_secrets
 from scanners.config.values import display_value, shannon_entropy
 
@@ -63,14 +64,7 @@ MAX_BYTES = 16 * 1024 * 1024  # NOTE: service configs are small; a giant is not 
 
 def read_text(path: Path, uri: str) -> str:
     """A config file as text; binary, undecodable or oversized content is a TargetError."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise TargetError(f"{uri}: {size} bytes is too large for a service "
-                              f"configuration file (limit {MAX_BYTES})")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TargetError(f"{uri}: cannot read ({exc.strerror})") from None
+    data = read_bounded(path, uri, limit=MAX_BYTES, what="service configuration file")
     nul = data.find(b"\x00")
     if nul >= 0:
         raise TargetError(f"{uri}: binary content (NUL byte at offset {nul})", offset=nul)
