@@ -19,8 +19,8 @@ observations. Version names: ``SSLv2 SSLv3 TLSv1.0 TLSv1.1 TLSv1.2 TLSv1.3``.
 NOTE: the hello messages are parsed with ``struct`` rather than scapy's TLS layer: their
 layout is fixed, and scapy costs 100-170 µs per hello (FIELD-NOTES.md), which would cap
 the scanner well below the throughput goal on captures with many short TLS connections.
-scapy's registry still names the suites (scanners.pcap.suites) and the test generator
-builds the handshakes with scapy, so the two implementations check each other.
+The test generator builds the handshakes with scapy, so the two implementations check
+each other; suites are named from the crypto scanner's table (scanners.pcap.suites).
 """
 
 from __future__ import annotations
