@@ -10,13 +10,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from auditor.frameworks import Framework, Requirement
 from auditor.results import ComplianceItem, Control, Finding
 from auditor.rules import Rule
 
-__all__ = ["assess", "controls_by_rule", "finding_controls"]
+__all__ = ["assess", "controls_by_rule", "finding_controls", "narrowed_requirements"]
 
 
 def controls_by_rule(frameworks: Iterable[Framework], rules: Iterable[Rule],
@@ -32,12 +32,18 @@ def controls_by_rule(frameworks: Iterable[Framework], rules: Iterable[Rule],
     return out
 
 
+def narrowed_requirements(frameworks: Iterable[Framework]
+                          ) -> dict[tuple[str, str], Requirement]:
+    """Requirements narrowed by ``entities`` (e.g. PCI DSS 3.5.1: CREDIT_CARD), by
+    (framework, requirement); computed once per scan, looked up per finding."""
+    return {(fw.id, req.id): req for fw in frameworks for req in fw.requirements
+            if req.entities}
+
+
 def finding_controls(finding: Finding, controls: Sequence[Control],
-                     frameworks: Iterable[Framework]) -> tuple[Control, ...]:
-    """The controls of the finding's rule that this finding counts for: requirements
-    narrowed by ``entities`` (e.g. PCI DSS 3.5.1: CREDIT_CARD) only keep matching ones."""
-    narrowed = {(fw.id, req.id): req for fw in frameworks for req in fw.requirements
-                if req.entities}
+                     narrowed: Mapping[tuple[str, str], Requirement]) -> tuple[Control, ...]:
+    """The controls of the finding's rule that this finding counts for: narrowed
+    requirements (:func:`narrowed_requirements`) only keep findings with their entities."""
     return tuple(c for c in controls
                  if (req := narrowed.get((c.framework, c.requirement))) is None
                  or req.counts(finding.entities))

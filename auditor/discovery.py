@@ -18,7 +18,7 @@ import fnmatch
 import gzip
 import os
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -65,11 +65,12 @@ def _read_head(path: Path) -> tuple[bytes, str | None]:
         return raw, None
 
 
-def _best_claim(candidate: Candidate,
-                scanners: Mapping[str, Scanner]) -> tuple[str, Claim] | None:
+def _best_claim(scanners: Mapping[str, Scanner], ask: Callable[[Scanner], Claim | None]
+                ) -> tuple[str, Claim] | None:
+    """The most confident claim (``ask`` is ``claim`` or ``claim_url``) and its scanner."""
     best: tuple[str, Claim] | None = None
     for name, scanner in scanners.items():  # registry is name-ordered: ties keep the first
-        claim = scanner.claim(candidate)
+        claim = ask(scanner)
         if claim is not None and (best is None or claim.confidence > best[1].confidence):
             best = (name, claim)
     return best
@@ -131,11 +132,7 @@ def discover(inputs: Sequence[str], scanners: Mapping[str, Scanner],
 
 
 def _url_target(url: str, scanners: Mapping[str, Scanner]) -> Target | None:
-    best: tuple[str, Claim] | None = None
-    for name, scanner in scanners.items():
-        claim = scanner.claim_url(url)
-        if claim is not None and (best is None or claim.confidence > best[1].confidence):
-            best = (name, claim)
+    best = _best_claim(scanners, lambda s: s.claim_url(url))
     if best is None:
         return None
     name, claim = best
@@ -161,7 +158,7 @@ def _file_target(path: Path, uri: str, scanners: Mapping[str, Scanner],
                             error=f"cannot read: {exc.strerror or type(exc).__name__}")
     candidate = Candidate(path=str(path.resolve()), uri=uri, name=path.name, size=size,
                           head=head, compression=compression)
-    best = _best_claim(candidate, scanners)
+    best = _best_claim(scanners, lambda s: s.claim(candidate))
     if best is None:
         return TargetResult(uri, "unknown", None, "skipped",
                             error="no scanner recognises this file")

@@ -27,7 +27,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from auditor import __version__
-from auditor.compliance import assess, controls_by_rule, finding_controls
+from auditor.compliance import (
+    assess,
+    controls_by_rule,
+    finding_controls,
+    narrowed_requirements,
+)
 from auditor.errors import ConfigError, TargetError
 from auditor.evaluate import evaluate
 from auditor.frameworks import Framework
@@ -148,15 +153,16 @@ class Engine:
         outcomes = self._run(tasks, jobs, progress)
         results = sorted([*pre_results, *(o.result for o in outcomes)],
                          key=lambda r: (r.uri, r.scanner or ""))
-        controls = controls_by_rule(self.frameworks, self._rules(), options.as_of)
+        rules = [r for p in self.packs for r in p.rules]
+        controls = controls_by_rule(self.frameworks, rules, options.as_of)
+        narrowed = narrowed_requirements(self.frameworks)
         findings: Sequence[Finding] = [
-            replace(f, controls=finding_controls(f, controls.get(f.rule_id, ()),
-                                                 self.frameworks))
+            replace(f, controls=finding_controls(f, controls.get(f.rule_id, ()), narrowed))
             for o in outcomes for f in o.findings]
         for flt in finding_filters:
             findings = flt(findings)
         ordered = sorted_findings(findings)
-        compliance = assess(self.frameworks, self._rules(), ordered,
+        compliance = assess(self.frameworks, rules, ordered,
                             self._assessed_kinds(outcomes), options.as_of)
         return ScanResult(
             tool_version=__version__, run_id=str(uuid.uuid4()), started_at=started,
@@ -165,9 +171,6 @@ class Engine:
             findings=ordered, frameworks=tuple(f.ref() for f in self.frameworks),
             compliance=compliance, fail_on=fail_on, lang=lang, extra=dict(extra or {}),
         )
-
-    def _rules(self) -> list[Any]:
-        return [r for p in self.packs for r in p.rules]
 
     def _assessed_kinds(self, outcomes: Iterable[TaskOutcome]) -> set[str]:
         kinds: set[str] = set()
