@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.engine import Engine
 from auditor.models import Severity
+from auditor.pipeline.engine import Engine
 from tests.fakes import fake_engine, run, tree
 
 

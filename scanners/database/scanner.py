@@ -22,15 +22,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from auditor.errors import ConfigError, TargetError
 from auditor.models import Location, Observation, Problem, Target, canonical_json
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
-from scanners.database import posture_mysql, posture_pg
-from scanners.database.classify import ColumnClassifier, pii_classifier
-from scanners.database.columns import ColumnAccumulator
-from scanners.database.introspect import TableInfo, list_tables
-from scanners.database.observe import column_observation
-from scanners.database.options import Budget, DbSettings, settings_from
-from scanners.database.sampling import SampleInfo, read_rows
-from scanners.database.session import Session, describe_error
-from scanners.database.urls import DbUrl, is_database_url, parse_url, redact_url
+
+from . import posture_mysql, posture_pg
+from .classify import ColumnClassifier, pii_classifier
+from .columns import ColumnAccumulator
+from .introspect import TableInfo, list_tables
+from .observe import column_observation
+from .options import Budget, DbSettings, settings_from
+from .sampling import SampleInfo, read_rows
+from .session import Session, describe_error
+from .urls import DbUrl, is_database_url, parse_url, redact_url
 
 __all__ = ["DatabaseScanner", "scan_table"]
 

@@ -37,7 +37,7 @@ Observation kinds (location: ``uri``, ``flow`` = ``CLIENT_IP:PORT->SERVER_IP:POR
     (e.g. ``smtp`` after STARTTLS).
 ``crypto.certificate``
     A certificate the server sent in a TLS <= 1.2 or SSLv2 handshake, with the attributes of
-    scanners.crypto.x509facts.certificate_facts (judged ``--as-of``) plus ``source``
+    auditor.knowledge.x509facts.certificate_facts (judged ``--as-of``) plus ``source``
     (``tls-handshake``), ``chain_position`` (0 = the server's own, then the chain as
     sent) and ``server``.
 ``ssh.banner``
@@ -67,11 +67,12 @@ from collections.abc import Iterator
 from auditor.errors import ConfigError, TargetError
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
-from scanners.pcap.dispatch import CaptureSession
-from scanners.pcap.events import Recorder
-from scanners.pcap.flows import Limits
-from scanners.pcap.pii import pii_finder
-from scanners.pcap.reader import PCAP_MAGICS, PCAPNG_MAGIC, CaptureError, open_capture, read_frames
+
+from .dispatch import CaptureSession
+from .events import Recorder
+from .flows import Limits
+from .pii import pii_finder
+from .reader import PCAP_MAGICS, PCAPNG_MAGIC, CaptureError, open_capture, read_frames
 
 __all__ = ["PcapScanner"]
 

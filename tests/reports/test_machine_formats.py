@@ -8,11 +8,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from auditor.reports.json import JsonReporter
+from auditor.reports.markdown import MarkdownReporter
+from auditor.reports.sarif import SarifReporter
 
 from auditor.results import ScanResult
-from reports.json import JsonReporter
-from reports.markdown import MarkdownReporter
-from reports.sarif import SarifReporter
 from tests.fakes import fake_engine, run, tree
 
 CANARY = "hunter2-CANARY-7f3a"

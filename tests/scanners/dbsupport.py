@@ -20,15 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auditor.scanners.database.classify import ColumnClassifier, Verdict, pii_classifier
+from auditor.scanners.database.urls import parse_url
 
 from auditor.errors import TargetError
-from auditor.evaluate import evaluate
 from auditor.models import JSONValue, Observation, Problem, Target
+from auditor.policy.evaluate import evaluate
+from auditor.policy.rules import load_pack
 from auditor.results import Finding
-from auditor.rules import load_pack
 from auditor.scanner import Scanner, ScanOptions
-from scanners.database.classify import ColumnClassifier, Verdict, pii_classifier
-from scanners.database.urls import parse_url
 
 __all__ = [
     "MY_URL",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scanners.crypto.suites import (
+from auditor.knowledge.suites import (
     all_suites,
     expand_openssl,
     expand_openssl_detailed,

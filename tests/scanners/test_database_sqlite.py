@@ -12,13 +12,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from auditor.scanners.database import DatabaseScanner
+from auditor.scanners.database.options import Budget, DbSettings
+from auditor.scanners.database.session import Session
+from auditor.scanners.database.urls import DbUrl
 
 from auditor.cli import main as cli_main
 from auditor.scanner import Candidate
-from scanners.database import DatabaseScanner
-from scanners.database.options import Budget, DbSettings
-from scanners.database.session import Session
-from scanners.database.urls import DbUrl
 from tests.scanners.dbsupport import REPO, assert_no_leak, no_pii, real_pii, run
 
 DEMO = REPO / "fixtures" / "demo" / "db"
