@@ -18,7 +18,7 @@ from tests.fakes import fake_engine, run, tree
 CANARY = "hunter2-CANARY-7f3a"
 
 
-@pytest.fixture()
+@pytest.fixture
 def result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ScanResult:
     tree(tmp_path, {"conf/a.kv": f"debug = true\ndb.password = {CANARY}\n",
                     "conf/b.kv": "!fail\n"})

@@ -37,7 +37,7 @@ def _load(conn: Any) -> None:
                             list(gen_db.rows(table, COUNTS[table])))
 
 
-@pytest.fixture()
+@pytest.fixture
 def my() -> Iterator[tuple[str, Any]]:
     with my_scratch() as (url, conn):
         _load(conn)

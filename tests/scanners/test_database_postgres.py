@@ -66,7 +66,7 @@ def _load(conn: Any, counts: dict[str, int] | None = None) -> None:
     conn.execute("ANALYZE")
 
 
-@pytest.fixture()
+@pytest.fixture
 def pg() -> Iterator[tuple[str, Any]]:
     with pg_scratch() as (url, conn):
         _load(conn)

@@ -32,7 +32,7 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-@pytest.fixture()
+@pytest.fixture
 def demo_copy(tmp_path: Path) -> Path:
     target = tmp_path / "citizens.sqlite"
     shutil.copy(DEMO / "citizens.sqlite", target)
