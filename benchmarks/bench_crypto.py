@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
-from auditor.knowledge.suites import expand_openssl  # noqa: E402
+from auditor.knowledge.cipherstring import expand_openssl  # noqa: E402
 from auditor.models import Observation, Target  # noqa: E402
 from auditor.scanner import ScanOptions  # noqa: E402
 

@@ -1,6 +1,6 @@
 """OpenSSL cipher-string expansion (``ssl/ssl_ciph.c`` semantics of OpenSSL 1.1.1/3.0).
 
-Use it through :func:`auditor.knowledge.suites.expand_openssl`; see that module for the
+Use it through :func:`expand_openssl`; see :mod:`auditor.knowledge.suites` for the
 semantics. This module holds OpenSSL's keyword table, the rule operations on the ordered
 cipher list (add, remove, kill, move to end, bump, strength sort) and the built-in
 preference order.
@@ -15,7 +15,7 @@ from functools import cache
 
 from auditor.knowledge.suites import CipherSuite, _table
 
-__all__ = ["Expansion", "expand_openssl_detailed"]
+__all__ = ["Expansion", "expand_openssl", "expand_openssl_detailed"]
 
 
 # ---- OpenSSL categories of a suite -----------------------------------------------------
@@ -301,3 +301,8 @@ def expand_openssl_detailed(spec: str) -> Expansion:
     seclevel = _run(rest, lst, unknown)
     return Expansion(spec=spec, suites=lst.active(), unknown=tuple(unknown),
                      seclevel=seclevel)
+
+
+def expand_openssl(spec: str) -> tuple[CipherSuite, ...]:
+    """OpenSSL cipher string -> suites in OpenSSL's preference order (TLS <= 1.2)."""
+    return expand_openssl_detailed(spec).suites

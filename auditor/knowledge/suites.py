@@ -30,16 +30,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from auditor.knowledge.cipherstring import Expansion
 
 __all__ = [
     "CipherSuite",
     "all_suites",
-    "expand_openssl",
-    "expand_openssl_detailed",
     "suite_by_code",
     "suite_by_name",
 ]
@@ -119,15 +113,3 @@ def suite_by_code(code: int) -> CipherSuite | None:
 def suite_by_name(name: str) -> CipherSuite | None:
     """The suite with this IANA or OpenSSL name (case-insensitive), or None."""
     return _table().by_name.get(name.strip().upper())
-
-
-def expand_openssl_detailed(spec: str) -> Expansion:
-    """Expand an OpenSSL cipher string; also reports ignored keywords and ``@SECLEVEL``."""
-    from auditor.knowledge.cipherstring import expand_openssl_detailed as expand
-
-    return expand(spec)
-
-
-def expand_openssl(spec: str) -> tuple[CipherSuite, ...]:
-    """OpenSSL cipher string -> suites in OpenSSL's preference order (TLS <= 1.2)."""
-    return expand_openssl_detailed(spec).suites

@@ -32,7 +32,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from auditor.knowledge.suites import CipherSuite, expand_openssl_detailed, suite_by_name
+from auditor.knowledge.cipherstring import expand_openssl_detailed
+from auditor.knowledge.suites import CipherSuite, suite_by_name
 from auditor.models import JSONValue
 from auditor.yamlsource import safe_load
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.errors import TargetError
-from auditor.knowledge.suites import expand_openssl_detailed
+from auditor.knowledge.cipherstring import expand_openssl_detailed
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import ScanOptions
 
