@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from auditor.errors import RulePackError
-from auditor.policy.frameworks import builtin_frameworks, load_framework
-from auditor.policy.loading import load_packs
+from auditor.policy.frameworks import load_framework
+from auditor.policy.loading import available_frameworks, load_packs
 from auditor.policy.rules import load_pack
 
 __all__ = ["register"]
@@ -46,7 +46,7 @@ def run_list(args: argparse.Namespace) -> int:
     fws = Table(title="frameworks")
     for col in ("id", "version", "requirements", "in force", "title"):
         fws.add_column(col)
-    for fw in builtin_frameworks():
+    for fw in available_frameworks():
         until = fw.effective_to.isoformat() if fw.effective_to else "…"
         fws.add_row(fw.id, fw.version, str(len(fw.requirements)),
                     f"{fw.effective_from.isoformat()} – {until}", fw.title)
@@ -56,7 +56,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     console = _console()
-    frameworks = {f.id: f for f in builtin_frameworks()}
+    frameworks = {f.id: f for f in available_frameworks()}
     if args.id in frameworks:
         fw = frameworks[args.id]
         table = Table(title=f"{fw.id} {fw.version}: {fw.title}")
@@ -67,7 +67,7 @@ def run_show(args: argparse.Namespace) -> int:
             table.add_row(req.id, req.provision, req.title, sel or "manual")
         console.print(table)
         return 0
-    pack = load_packs([args.id])[0]
+    pack = load_packs([args.id], defaults=False)[0]
     table = Table(title=f"{pack.id} {pack.version}: {pack.title} ({len(pack.rules)} rules)")
     for col in ("id", "severity", "cwe", "kind", "title"):
         table.add_column(col)

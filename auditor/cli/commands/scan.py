@@ -37,7 +37,9 @@ def register(sub: Any) -> None:
                    help="file, directory, or database URL (postgresql://, mysql://, "
                         "mariadb://, sqlite:///path)")
     p.add_argument("--pack", action="append", default=[], metavar="ID|PATH",
-                   help="rule pack id or path (repeatable; default: every built-in pack)")
+                   help="add a rule pack by id or path to the installed packs (repeatable)")
+    p.add_argument("--no-default-packs", action="store_true",
+                   help="apply only the --pack packs, not the built-in and installed ones")
     p.add_argument("--framework", action="append", default=[], metavar="ID|PATH",
                    help="framework to assess (repeatable; default: those in force --as-of)")
     p.add_argument("--format", action="append", default=[], metavar="F",
@@ -132,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("several --format values need -o DIR (one file per format)")
     if out_dir is not None and not formats:
         formats = ["json"]
-    packs = load_packs(args.pack)
+    packs = load_packs(args.pack, defaults=not args.no_default_packs)
     frameworks = load_frameworks(args.framework, as_of)
     framework_params, params = split_parameters(parse_assignments(args.param, "--param"),
                                                 frameworks)
