@@ -40,7 +40,7 @@ from auditor.policy.evaluate import evaluate
 from auditor.policy.frameworks import Framework
 from auditor.policy.rules import RulePack, load_pack
 from auditor.results import Finding, PackRef, ScanResult, TargetResult, sorted_findings
-from auditor.scanner import Scanner, ScanOptions
+from auditor.scanner import ScanContext, Scanner, ScanOptions
 
 __all__ = ["Engine", "ScanTask", "TaskOutcome", "run_task"]
 
@@ -85,13 +85,11 @@ def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> Task
     observations: list[Observation] = []
     problems: list[Problem] = []
     status, error = "ok", None
-    schema_fp: str | None = None
+    ctx = ScanContext.of(task.options)
     try:
-        for item in scanner.scan(target, task.options):
+        for item in scanner.scan(target, ctx):
             if isinstance(item, Problem):
                 problems.append(item)
-            elif item.kind == "target.fingerprint":
-                schema_fp = str(item.attributes.get("sha256") or "") or None
             else:
                 observations.append(item)
     except TargetError as exc:
@@ -103,6 +101,7 @@ def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> Task
         error = f"scanner {scanner.name!r} failed ({type(exc).__name__})"
         if os.environ.get("AUDITOR_DEBUG") == "1":
             traceback.print_exc(file=sys.stderr)
+    schema_fp = ctx.fingerprint
     findings = evaluate(observations, packs, dict(task.params))
     result = TargetResult(
         uri=target.uri, kind=target.kind, scanner=target.scanner, status=status,

@@ -53,7 +53,7 @@ from typing import ClassVar
 
 from auditor.errors import TargetError
 from auditor.models import Observation, Problem, Target
-from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
+from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
 
 from .compose import COMPOSE_NAMES
 from .observe import LOCK_FILES, FileContext, observe
@@ -107,6 +107,10 @@ class ConfigScanner(Scanner):
         "settings and secrets; Kubernetes manifests and docker-compose files")
     emits: ClassVar[tuple[str, ...]] = (
         "config.setting", "secret", "k8s.container", "k8s.secret", "compose.service")
+
+    options = (
+        Option("max_bytes", "int", 64 * 1024 * 1024, "files larger than this are not parsed", 1),
+    )
 
     def claim(self, candidate: Candidate) -> Claim | None:
         name = candidate.name[:-3] if candidate.compression == "gzip" \

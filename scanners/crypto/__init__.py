@@ -51,7 +51,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from auditor.errors import TargetError
 from auditor.models import Observation, Problem, Target
 from auditor.reading import read_bounded
-from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
+from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
 
 from .observe import FileFacts, observe_der, observe_pem, observe_ssh_public
 
@@ -67,6 +67,11 @@ class CryptoScanner(Scanner):
     name = "crypto"
     description = "certificates, keys, PKCS#12 and OpenSSH keys (PEM, DER, authorized_keys)"
     emits: ClassVar[tuple[str, ...]] = ("crypto.certificate", "crypto.key", "crypto.pkcs12")
+
+    options = (
+        Option("key_password", "secret", None, "password of encrypted private keys"),
+        Option("pkcs12_password", "secret", None, "password of PKCS#12 (.p12/.pfx) files"),
+    )
 
     def claim(self, candidate: Candidate) -> Claim | None:
         head = candidate.head.removeprefix(b"\xef\xbb\xbf")

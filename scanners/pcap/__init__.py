@@ -66,7 +66,7 @@ from collections.abc import Iterator
 
 from auditor.errors import ConfigError, TargetError
 from auditor.models import Observation, Problem, Target
-from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
+from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
 
 from .dispatch import CaptureSession
 from .events import Recorder
@@ -107,6 +107,9 @@ def _limits(options: ScanOptions) -> Limits:
     )
 
 
+_DEFAULT_LIMITS = Limits()
+
+
 class PcapScanner(Scanner):
     """pcap / pcapng capture files (also gzip-compressed)."""
 
@@ -114,6 +117,17 @@ class PcapScanner(Scanner):
     description = "Network captures: cleartext credentials and personal data, weak TLS"
     emits = ("net.cleartext_auth", "net.cleartext_service", "net.session_token", "net.pii",
              "tls.handshake", "crypto.certificate", "ssh.banner")
+
+    options = (
+        Option("pii", "bool", True, "look for personal data in cleartext payloads"),
+        Option("max_flows", "int", _DEFAULT_LIMITS.max_flows, "connections tracked at once", 1),
+        Option("max_stream_bytes", "int", _DEFAULT_LIMITS.max_stream_bytes,
+               "bytes analysed per connection and direction", 1),
+        Option("max_pending_bytes", "int", _DEFAULT_LIMITS.max_pending_bytes,
+               "out-of-order bytes held per connection", 1),
+        Option("idle_timeout", "number", _DEFAULT_LIMITS.idle_timeout,
+               "seconds after which an idle connection is closed", 0.001),
+    )
 
     def claim(self, candidate: Candidate) -> Claim | None:
         magic = candidate.head[:4]

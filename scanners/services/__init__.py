@@ -44,7 +44,7 @@ from typing import ClassVar
 
 from auditor.knowledge.tlspolicy import tls_config_facts
 from auditor.models import Observation, Problem, Target
-from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
+from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
 
 from .apache import observe_apache
 from .mysql import observe_mysql
@@ -116,6 +116,11 @@ class ServicesScanner(Scanner):
     description = "nginx, Apache, sshd, PostgreSQL, pg_hba, MySQL and Redis configuration"
     emits: ClassVar[tuple[str, ...]] = ("config.setting", "secret", "tls.config",
                                         "service.listener", "ssh.config", "db.hba_rule")
+
+    options = (
+        Option("assume_openssl3", "bool", False,
+               "expand cipher strings as OpenSSL 3 would (no SSLv3/RC4/3DES by default)"),
+    )
 
     def claim(self, candidate: Candidate) -> Claim | None:
         name = candidate.name

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +21,37 @@ from auditor.masking import load_hash_key
 from auditor.models import Severity
 from auditor.pipeline.discovery import DEFAULT_IGNORES, DiscoveryOptions, discover
 from auditor.pipeline.engine import Engine
+from auditor.pipeline.options import check_scanner_options
 from auditor.pipeline.output import parse_formats, render_text, write_reports
 from auditor.pipeline.plugins import load_reporters, load_scanners
 from auditor.policy.frameworks import split_parameters
 from auditor.policy.loading import load_frameworks, load_packs, parse_assignments, parse_date
 from auditor.results import TargetResult
-from auditor.scanner import Scanner, ScanOptions
+from auditor.scanner import ScanOptions
 
 __all__ = ["register"]
+
+
+def _count(text: str) -> int:
+    """A whole number >= 0 (argparse turns the ValueError into a usage error, exit 2)."""
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {text}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
 
 
 def register(sub: Any) -> None:
@@ -51,17 +76,17 @@ def register(sub: Any) -> None:
     p.add_argument("--as-of", metavar="YYYY-MM-DD",
                    help="judge as of this date (certificates, laws in force; default: today)")
     p.add_argument("--lang", choices=("en", "vi"), default="en", help="report language")
-    p.add_argument("--jobs", "-j", type=int, default=0, metavar="N",
+    p.add_argument("--jobs", "-j", type=_count, default=0, metavar="N",
                    help="parallel worker processes (default: CPU count; 1 = in-process)")
     p.add_argument("--ignore", action="append", default=[], metavar="GLOB",
                    help="skip paths matching GLOB (repeatable; added to the defaults)")
-    p.add_argument("--max-size", type=int, default=4 * 1024**3, metavar="BYTES",
+    p.add_argument("--max-size", type=_count, default=4 * 1024**3, metavar="BYTES",
                    help="skip files larger than this (0 = no limit; default 4 GiB)")
     p.add_argument("--option", "-O", action="append", default=[], metavar="SCANNER.KEY=VALUE",
                    help="scanner option, e.g. database.sample_size=500 (repeatable)")
     p.add_argument("--full", action="store_true",
                    help="databases: read every row instead of a sample (database.full=true)")
-    p.add_argument("--sample-size", type=int, metavar="N",
+    p.add_argument("--sample-size", type=_positive_int, metavar="N",
                    help="databases and dumps: rows sampled per table (database.sample_size)")
     p.add_argument("--include", action="append", default=[], metavar="GLOB",
                    help="databases: only these schemas / schema.tables (database.include)")
@@ -70,7 +95,7 @@ def register(sub: Any) -> None:
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                    help="override a rule-pack parameter, or a framework's as "
                         "FRAMEWORK.NAME=VALUE (repeatable)")
-    p.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+    p.add_argument("--time-budget", type=_seconds, default=None, metavar="SECONDS",
                    help="per-target time budget for scanners that honour it")
     p.add_argument("--suppressions", metavar="FILE",
                    help="YAML suppression file (reason, approved_by, expires per entry)")
@@ -100,15 +125,15 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[TargetResult], No
         yield step
 
 
-def _scanner_params(args: argparse.Namespace, scanners: Mapping[str, Scanner]
-                    ) -> dict[str, Any]:
-    """``--option SCANNER.KEY=VALUE`` plus the first-class database flags."""
-    params = parse_assignments(args.option, "--option")
-    for name in params:
-        owner = name.split(".", 1)[0]
-        if "." not in name or owner not in scanners:
-            raise ConfigError(f"--option {name}: options are SCANNER.KEY=VALUE with SCANNER "
-                              f"one of {', '.join(scanners)}")
+def _scanner_params(args: argparse.Namespace) -> dict[str, Any]:
+    """``--option SCANNER.KEY=VALUE`` (text, checked against the declarations by
+    :func:`~auditor.pipeline.options.check_scanner_options`) plus the database flags."""
+    params: dict[str, Any] = {}
+    for item in args.option:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"--option: expected SCANNER.KEY=VALUE, got {item!r}")
+        params[name.strip()] = raw
     if args.full:
         params["database.full"] = True
     if args.sample_size is not None:
@@ -146,13 +171,12 @@ def run(args: argparse.Namespace) -> int:
     gate = Gate.load(as_of, args.suppressions, args.baseline)
     signing_key = prepare_evidence(args.evidence, args.signing_key) if args.evidence else None
     options = ScanOptions(as_of=as_of, hash_key=load_hash_key(),
-                          params=_scanner_params(args, scanners),
                           time_budget=args.time_budget)
+    options = replace(options, params=check_scanner_options(scanners, _scanner_params(args),
+                                                            options))
     ignore = (*DEFAULT_IGNORES, *args.ignore)
     targets, pre = discover(args.targets, scanners,
                             DiscoveryOptions(ignore=ignore, max_size=args.max_size or None))
-    for name in sorted({t.scanner for t in targets}):
-        scanners[name].check_options(options)
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     engine = Engine(scanners, packs, frameworks, params)
     with _progress(len(targets), sys.stderr.isatty() and not args.quiet) as step:

@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from auditor.pipeline.options import declared_options
 from auditor.pipeline.plugins import load_scanners
 
 __all__ = ["register"]
@@ -22,7 +23,17 @@ def run(args: argparse.Namespace) -> int:
     table = Table(title="scanners (entry-point group auditor.scanners)")
     for col in ("name", "description", "observation kinds"):
         table.add_column(col)
-    for name, scanner in load_scanners().items():
+    scanners = load_scanners()
+    for name, scanner in scanners.items():
         table.add_row(name, scanner.description, ", ".join(scanner.emits))
-    Console(width=160).print(table)
+    console = Console(width=160)
+    console.print(table)
+    options = Table(title="scanner options (--option PREFIX.NAME=VALUE)")
+    for col in ("option", "read by", "type, default: meaning"):
+        options.add_column(col)
+    for prefix, table_ in declared_options(scanners).items():
+        readers = ", ".join(n for n, s in scanners.items() if (s.option_prefix or n) == prefix)
+        for opt_name, option in sorted(table_.items()):
+            options.add_row(f"{prefix}.{opt_name}", readers, option.describe())
+    console.print(options)
     return 0

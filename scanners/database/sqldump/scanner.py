@@ -24,7 +24,7 @@ from ..classify import ColumnClassifier, pii_classifier
 from ..columns import ColumnAccumulator
 from ..introspect import family_of
 from ..observe import column_observation
-from ..options import Budget, DbSettings, settings_from
+from ..options import DATABASE_OPTIONS, Budget, DbSettings, settings_from
 from ..sampling import BINARY_PREFIX, BinaryCell
 from . import statements as st
 from .accounts import grant_observations, role_observation
@@ -75,6 +75,9 @@ class SqlDumpScanner(Scanner):
     name = "sqldump"
     description = "SQL dump files: personal data in rows, passwords, roles and grants"
     emits = ("pii.column", "db.password_column", "db.account", "db.grant")
+
+    options = DATABASE_OPTIONS
+    option_prefix = "database"
 
     def __init__(self, classifier: Callable[[bytes], ColumnClassifier] | None = None) -> None:
         self._classifier = classifier or pii_classifier
