@@ -13,6 +13,7 @@ import json
 import sys
 from typing import Any
 
+from auditor.errors import ExitCode
 from auditor.gate.baseline import diff_results, load_report
 from auditor.results import Finding
 from auditor.views import location_label
@@ -55,5 +56,5 @@ def run(args: argparse.Namespace) -> int:
             for f in diff.unchanged:
                 print(_line("=", f))
     if args.exit_code and any(not f.suppressed for f in diff.new):
-        return 1
-    return 0
+        return ExitCode.FINDINGS
+    return ExitCode.OK

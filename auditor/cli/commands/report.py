@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, ExitCode
 from auditor.gate.baseline import load_report
 from auditor.pipeline.output import parse_formats, render_text, write_reports
 from auditor.pipeline.plugins import load_reporters
@@ -50,4 +50,4 @@ def run(args: argparse.Namespace) -> int:
             print(path)
     else:
         sys.stdout.write(render_text(reporters[formats[0]], result))
-    return 0
+    return ExitCode.OK

@@ -23,7 +23,7 @@ from auditor.pipeline.discovery import DEFAULT_IGNORES, DiscoveryOptions, discov
 from auditor.pipeline.engine import Engine
 from auditor.pipeline.options import check_scanner_options
 from auditor.pipeline.output import parse_formats, render_text, write_reports
-from auditor.pipeline.plugins import load_reporters, load_scanners
+from auditor.pipeline.plugins import catalogue_of, load_reporters, load_scanners
 from auditor.policy.frameworks import split_parameters
 from auditor.policy.loading import load_frameworks, load_packs, parse_assignments, parse_date
 from auditor.results import TargetResult
@@ -159,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("several --format values need -o DIR (one file per format)")
     if out_dir is not None and not formats:
         formats = ["json"]
-    packs = load_packs(args.pack, defaults=not args.no_default_packs)
+    packs = load_packs(args.pack, defaults=not args.no_default_packs,
+                       catalogue=catalogue_of(scanners))
     frameworks = load_frameworks(args.framework, as_of)
     framework_params, params = split_parameters(parse_assignments(args.param, "--param"),
                                                 frameworks)
