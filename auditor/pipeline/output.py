@@ -8,7 +8,7 @@ from pathlib import Path
 
 from auditor.errors import ConfigError
 from auditor.fileio import atomic_write
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ScanResult
 
 __all__ = ["parse_formats", "render_text", "write_atomic", "write_reports"]
@@ -30,9 +30,10 @@ def parse_formats(values: Sequence[str], reporters: Mapping[str, Reporter]) -> l
     return out
 
 
-def render_text(reporter: Reporter, result: ScanResult) -> str:
+def render_text(reporter: Reporter, result: ScanResult,
+                options: RenderOptions = DEFAULT_RENDER) -> str:
     buf = io.StringIO()
-    reporter.render(result, buf)
+    reporter.render(result, buf, options)
     return buf.getvalue()
 
 
@@ -42,12 +43,13 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_reports(result: ScanResult, reporters: Mapping[str, Reporter],
-                  formats: Sequence[str], out_dir: Path) -> list[Path]:
+                  formats: Sequence[str], out_dir: Path,
+                  options: RenderOptions = DEFAULT_RENDER) -> list[Path]:
     """Render each format into ``out_dir`` under its fixed name; returns the paths."""
     written = []
     for name in formats:
         reporter = reporters[name]
         path = out_dir / reporter.filename
-        write_atomic(path, render_text(reporter, result))
+        write_atomic(path, render_text(reporter, result, options))
         written.append(path)
     return written

@@ -26,6 +26,7 @@ from auditor.pipeline.output import parse_formats, render_text, write_reports
 from auditor.pipeline.plugins import catalogue_of, load_reporters, load_scanners
 from auditor.policy.frameworks import split_parameters
 from auditor.policy.loading import load_frameworks, load_packs, parse_assignments, parse_date
+from auditor.reporting import RenderOptions
 from auditor.results import TargetResult
 from auditor.scanner import ScanOptions
 
@@ -159,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("several --format values need -o DIR (one file per format)")
     if out_dir is not None and not formats:
         formats = ["json"]
+    if out_dir is None and formats and not reporters[formats[0]].machine:
+        raise ConfigError(f"--format {formats[0]} writes a document, not a stream: give -o DIR")
     packs = load_packs(args.pack, defaults=not args.no_default_packs,
                        catalogue=catalogue_of(scanners))
     frameworks = load_frameworks(args.framework, as_of)
@@ -190,9 +193,10 @@ def run(args: argparse.Namespace) -> int:
         if t.status == "error":
             sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
     if out_dir is not None:
-        write_reports(result, reporters, formats, out_dir)
+        write_reports(result, reporters, formats, out_dir, RenderOptions(lang=args.lang))
     elif formats:
-        sys.stdout.write(render_text(reporters[formats[0]], result))
+        sys.stdout.write(render_text(reporters[formats[0]], result,
+                                     RenderOptions(lang=args.lang)))
         return result.exit_code()
     if not args.quiet:
         print_summary(result, sys.stdout)
