@@ -136,10 +136,12 @@ class CaptureSession:
 
     def _handler(self, flow: Flow, packet: int) -> FlowHandler:
         server = endpoint(*flow.server)
-        ctx = FlowContext(self.recorder, f"{endpoint(*flow.client)}->{server}", server, packet)
+        ctx = FlowContext(self.recorder, f"{endpoint(*flow.client)}->{server}", server, packet,
+                          self.recorder.clock.now)
         return FlowHandler(ctx, flow.server[1])
 
     def frame(self, frame: Frame) -> None:
+        self.recorder.clock.tick(frame.number, frame.timestamp)
         if frame.wire_length > len(frame.data):
             self._cut += 1
             self._first_cut = self._first_cut or frame.number
@@ -162,7 +164,7 @@ class CaptureSession:
         ctx = self._udp.get((client, server))
         if ctx is None:
             ctx = FlowContext(self.recorder, f"{client}->{server}", server, packet,
-                              protocol="snmp")
+                              self.recorder.clock.now, protocol="snmp")
             if len(self._udp) < MAX_UDP_FLOWS:
                 self._udp[(client, server)] = ctx
             else:
