@@ -155,7 +155,7 @@ class Recorder:
         if fact is None:
             attributes: dict[str, JSONValue] = {
                 "protocol": protocol, "mechanism": mechanism, "server": ctx.server,
-                "user_present": bool(user), "secret_exposed": exposed,
+                "user_present": bool(user), "secret_exposed": exposed, "accounts_count": 0,
             }
             if ctx.via:
                 attributes["via"] = ctx.via
