@@ -21,6 +21,7 @@ from scanners.pcap.identify import ENOUGH, OPAQUE, identify
 from scanners.pcap.packets import TCP, Defragmenter, Segment, decode
 from scanners.pcap.protocols.base import Analyser
 from scanners.pcap.protocols.ber import LdapAnalyser, snmp_community
+from scanners.pcap.protocols.chat import IrcAnalyser, XmppAnalyser
 from scanners.pcap.protocols.databases import MysqlAnalyser, PostgresAnalyser
 from scanners.pcap.protocols.http import HttpAnalyser
 from scanners.pcap.protocols.terminal import SshAnalyser, TelnetAnalyser
@@ -33,7 +34,8 @@ __all__ = ["ANALYSERS", "CaptureSession", "FlowHandler", "endpoint"]
 ANALYSERS: MappingProxyType[str, type[Analyser]] = MappingProxyType({
     cls.protocol: cls for cls in (
         TlsAnalyser, HttpAnalyser, SshAnalyser, FtpAnalyser, SmtpAnalyser, Pop3Analyser,
-        ImapAnalyser, TelnetAnalyser, PostgresAnalyser, MysqlAnalyser, LdapAnalyser)})
+        ImapAnalyser, TelnetAnalyser, PostgresAnalyser, MysqlAnalyser, LdapAnalyser,
+        XmppAnalyser, IrcAnalyser)})
 _SNMP_PORTS = frozenset((161, 162))
 MAX_UDP_FLOWS = 10_000
 

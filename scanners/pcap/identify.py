@@ -2,8 +2,8 @@
 
 :func:`identify` looks at the first bytes each side sent and names the protocol
 (``tls``, ``http``, ``ssh``, ``ftp``, ``smtp``, ``pop3``, ``imap``, ``telnet``,
-``postgres``, ``mysql``, ``ldap``), says it needs more bytes (``None``), or gives up
-(``OPAQUE``): an unknown or binary protocol whose bytes are then dropped unread.
+``postgres``, ``mysql``, ``ldap``, ``xmpp``, ``irc``), says it needs more bytes (``None``),
+or gives up (``OPAQUE``): an unknown or binary protocol whose bytes are then dropped unread.
 TLS on 8443 and HTTP on 8000 are recognised like on their usual ports.
 """
 
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import struct
+
+from scanners.pcap.protocols.chat import looks_like_irc, looks_like_xmpp
 
 __all__ = ["OPAQUE", "identify"]
 
@@ -109,6 +111,10 @@ def identify(client: bytes, server: bytes, server_port: int) -> str | None:
             return "smtp"
         if word == b"USER " and server_port in (21, 110):
             return "ftp" if server_port == 21 else "pop3"
+    if looks_like_xmpp(client, server):
+        return "xmpp"
+    if looks_like_irc(client, server):
+        return "irc"
     if server_port == 23 and (client or server) and b"\0" not in client + server:
         return "telnet"
     if len(client) >= ENOUGH or len(server) >= ENOUGH or (len(client) >= 64 and len(server)
