@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 from scanners.pcap.events import FlowContext, Recorder
 from scanners.pcap.flows import Flow, FlowTable, Limits
-from scanners.pcap.identify import ENOUGH, OPAQUE, identify
+from scanners.pcap.identify import ENOUGH, OPAQUE, identify, roles_reversed
 from scanners.pcap.packets import TCP, Defragmenter, Segment, decode
 from scanners.pcap.protocols.base import Analyser
 from scanners.pcap.protocols.ber import LdapAnalyser, snmp_community
@@ -49,17 +49,31 @@ def endpoint(address: bytes, port: int) -> str:
 class FlowHandler:
     """Identifies one connection's protocol and feeds its analyser."""
 
-    __slots__ = ("_analyser", "_cleartext", "_head", "_port", "ctx", "done")
+    __slots__ = ("_analyser", "_cleartext", "_head", "_port", "_swap", "_syn", "ctx", "done")
 
-    def __init__(self, ctx: FlowContext, server_port: int) -> None:
+    def __init__(self, ctx: FlowContext, server_port: int, client_port: int = 0, *,
+                 syn: bool = True) -> None:
         self.ctx = ctx
         self.done = False
         self._port = server_port
         self._analyser: Analyser | None = None
         self._head: list[tuple[bool, bytes, int]] = []
         self._cleartext = False
+        self._syn = syn  # NOTE: without a SYN the roles were guessed from the ports
+        self._swap = client_port if not syn else 0
+
+    def _reverse(self) -> None:
+        """The first bytes showed the guessed client is the server: swap the roles."""
+        ctx = self.ctx
+        client, _, server = ctx.flow.partition("->")
+        ctx.flow, ctx.server = f"{server}->{client}", client
+        ctx.client_bytes, ctx.server_bytes = ctx.server_bytes, ctx.client_bytes
+        self._port, self._swap = self._swap, -1
+        self._head = [(not c, d, p) for c, d, p in self._head]
 
     def data(self, from_client: bool, data: bytes, packet: int) -> None:
+        if self._swap < 0:
+            from_client = not from_client
         ctx = self.ctx
         if from_client:
             ctx.client_bytes += len(data)
@@ -71,6 +85,9 @@ class FlowHandler:
         self._head.append((from_client, data, packet))
         client = b"".join(d for c, d, _ in self._head if c)[:ENOUGH]
         server = b"".join(d for c, d, _ in self._head if not c)[:ENOUGH]
+        if self._swap > 0 and roles_reversed(client, server):
+            self._reverse()
+            client, server = server, client
         protocol = identify(client, server, self._port)
         if protocol is None:
             return
@@ -113,6 +130,8 @@ class FlowHandler:
             self.done = True
 
     def gap(self, from_client: bool) -> None:
+        if self._swap < 0:
+            from_client = not from_client
         if self._analyser is not None:
             self._analyser.gap(from_client)
             self.done = self._analyser.done
@@ -140,7 +159,7 @@ class CaptureSession:
         server = endpoint(*flow.server)
         ctx = FlowContext(self.recorder, f"{endpoint(*flow.client)}->{server}", server, packet,
                           self.recorder.clock.now)
-        return FlowHandler(ctx, flow.server[1])
+        return FlowHandler(ctx, flow.server[1], flow.client[1], syn=flow.syn)
 
     def frame(self, frame: Frame) -> None:
         self.recorder.clock.tick(frame.number, frame.timestamp)
