@@ -199,6 +199,12 @@ def test_clean_decoy_capture_gives_no_finding(tmp_path: Path) -> None:
         t.s(b"SSH-2.0-OpenSSH_9.6\r\n")
         t.c(b"SSH-2.0-OpenSSH_9.6\r\n")
         t.close()
+        # an old client offering 1.99 to an SSH-2-only server: no weakness of the server
+        t = Tcp(cap, "10.60.1.1", 41021, "10.60.0.4", 22)
+        t.open()
+        t.s(b"SSH-2.0-OpenSSH_9.6\r\n")
+        t.c(b"SSH-1.99-OpenSSH_3.9p1\r\n")
+        t.close()
         t = Tcp(cap, "10.60.1.1", 41030, "10.60.0.5", 25)
         t.open()
         for who, data in [("s", b"220 mx.example.vn ESMTP\r\n"), ("c", b"EHLO a.example.vn\r\n"),
