@@ -130,7 +130,7 @@ class Recorder:
         None: the caller then creates it with :meth:`_new`."""
         fact = self._facts.get(key)
         if fact is not None:
-            fact.seen(packet, self.clock.time(packet))
+            fact.seen(packet, self.clock.time(packet), ctx.flow)
         return fact
 
     def _new(self, key: tuple[str, ...], kind: str, ctx: FlowContext, packet: int, *,
@@ -255,7 +255,7 @@ class Recorder:
             sha = self._der[digest]
             fact = self._facts.get(("cert", sha)) if sha is not None else None
             if fact is not None:
-                fact.seen(packet, self.clock.time(packet))
+                fact.seen(packet, self.clock.time(packet), ctx.flow)
                 fact.note("servers", ctx.server)
             return
         from cryptography import x509

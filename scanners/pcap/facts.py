@@ -78,11 +78,12 @@ class Fact:
     def __post_init__(self) -> None:
         self.last_packet, self.last_time = self.packet, self.time
 
-    def seen(self, packet: int, time: float) -> None:
-        """Fold one more occurrence (frames may come out of order across flows)."""
+    def seen(self, packet: int, time: float, flow: str | None) -> None:
+        """Fold one more occurrence (a fact is reported when its connection ends, so an
+        earlier occurrence can come later: the location follows the earliest)."""
         self.count += 1
         if packet < self.packet:
-            self.packet, self.time = packet, time
+            self.packet, self.time, self.flow = packet, time, flow
         if packet > self.last_packet:
             self.last_packet, self.last_time = packet, time
 

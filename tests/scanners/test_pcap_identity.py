@@ -285,3 +285,27 @@ def test_public_trace_on_four_shifted_servers(tmp_path: Path, trace: str) -> Non
     assert len(servers) == 4 * len({_server(f) for f in single
                                     if not f["rule_id"].startswith("core.cert.")})
     assert json.dumps(shifted)  # the report is plain JSON
+
+
+def test_location_is_the_earliest_occurrence_even_when_reported_later(tmp_path: Path) -> None:
+    """A handshake is reported when it completes: the connection that started first but
+    finished last still gives the finding its location."""
+    firsts: list[int] = []
+
+    def scenario(cap: CaptureWriter) -> None:
+        slow = Tcp(cap, "10.70.0.1", 40001, "10.70.0.2", 443)
+        slow.open()
+        firsts.append(slow.c(tls_client_hello(0x0303, [0x0005])))
+        fast = Tcp(cap, "10.70.0.1", 40002, "10.70.0.2", 443)
+        fast.open()
+        firsts.append(fast.c(tls_client_hello(0x0303, [0x0005])))
+        fast.s(tls_server_flight(0x0301, 0x0005, [GOOD_LEAF]))
+        fast.close()
+        slow.s(tls_server_flight(0x0301, 0x0005, [GOOD_LEAF]))
+        slow.close()
+    found = scan(build(tmp_path / "late.pcap", scenario), params={"pcap.pii": False})
+    [handshake] = observations(found, "tls.handshake")
+    assert (handshake.location.flow, handshake.location.packet) == (
+        "10.70.0.1:40001->10.70.0.2:443", firsts[0])
+    assert (handshake.evidence["occurrences"], handshake.evidence["last_packet"]) == (
+        2, firsts[1])
