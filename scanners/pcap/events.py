@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from auditor.masking import keyed_hash, mask, mask_entity, mask_secret
 from auditor.models import JSONValue, Location, Observation, Problem
-from scanners.pcap.facts import Clock, Fact, family, iso_time
+from .facts import Clock, Fact, family, iso_time
 
 __all__ = ["FlowContext", "PiiFinder", "Recorder"]
 
@@ -261,7 +261,7 @@ class Recorder:
         from cryptography import x509
         from cryptography.utils import CryptographyDeprecationWarning
 
-        from scanners.crypto.x509facts import certificate_facts
+        from auditor.knowledge.x509facts import certificate_facts
 
         try:
             with warnings.catch_warnings():

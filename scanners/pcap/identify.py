@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import struct
 
-from scanners.pcap.protocols.chat import looks_like_irc, looks_like_xmpp
+from .protocols.chat import looks_like_irc, looks_like_xmpp
 
 __all__ = ["OPAQUE", "identify", "roles_reversed"]
 

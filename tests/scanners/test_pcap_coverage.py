@@ -51,7 +51,7 @@ def test_null_cipher_suites_are_weak(tmp_path: Path, suite: int, tls13: bool) ->
     findings = _findings(tmp_path, _handshake(version, suite, tls13=tls13))
     weak = [f for f in findings if f["rule_id"] == "core.net.tls-weak-cipher"]
     assert [f["location"]["flow"] for f in weak] == ["10.7.0.1:50000->10.7.0.2:443"]
-    from scanners.pcap.suites import suite as suite_info
+    from auditor.scanners.pcap.suites import suite as suite_info
 
     assert "NULL" in suite_info(suite).flags
     assert suite_info(suite).name in weak[0]["message"]

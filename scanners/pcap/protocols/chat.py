@@ -15,8 +15,8 @@ from __future__ import annotations
 import binascii
 import re
 
-from scanners.pcap.events import FlowContext
-from scanners.pcap.protocols.base import Analyser, LineAnalyser, text
+from ..events import FlowContext
+from .base import Analyser, LineAnalyser, text
 
 __all__ = ["IrcAnalyser", "XmppAnalyser", "looks_like_irc", "looks_like_xmpp"]
 
