@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from auditor.masking import keyed_hash, mask, mask_entity, mask_secret
 from auditor.models import JSONValue, Location, Observation, Problem
+
 from .facts import Clock, Fact, family, iso_time
 
 __all__ = ["FlowContext", "PiiFinder", "Recorder"]
