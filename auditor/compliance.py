@@ -126,8 +126,8 @@ def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
             static = _static(fw, req)
             scoped, scope_text = scope_outcome(req.scope, fw.parameters)
             values = _parameter_values(fw, req)
-            guidance = {"guidance": _with_values(req.manual, values),
-                        "guidance_vi": _with_values(req.manual_vi, values)}
+            static["guidance"] = _with_values(req.manual, values)
+            static["guidance_vi"] = _with_values(req.manual_vi, values)
             selected = tuple(sorted(r.id for r in rules if req.selects(r)))
             counted = [f for rid in selected for f in active.get(rid, ())
                        if req.counts(finding_types(f))]
@@ -138,13 +138,13 @@ def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
                 # counted is kept as pointers for the auditor
                 outcome = scoped
                 items.append(ComplianceItem(
-                    **static, **guidance, status=STATUS_OF[outcome], outcome=outcome,
+                    **static, status=STATUS_OF[outcome], outcome=outcome,
                     rules=selected, scope=scope_text,
                     pointers=tuple(sorted({*pointers, *(f.fingerprint for f in counted)}))))
                 continue
             if req.is_manual:
                 items.append(ComplianceItem(
-                    **static, **guidance, status="manual", outcome="manual",
+                    **static, status="manual", outcome="manual",
                     pointers=pointers, review=bool(pointers), scope=scope_text))
                 continue
             failing = tuple(f.fingerprint for f in counted)
@@ -158,7 +158,7 @@ def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
                 outcome = "not_assessed"
             checked, checked_vi = _checked(req, selected)
             items.append(ComplianceItem(
-                **static, **guidance, status=STATUS_OF[outcome], outcome=outcome,
+                **static, status=STATUS_OF[outcome], outcome=outcome,
                 findings=failing, rules=selected, subjects=subjects, checked=checked,
                 checked_vi=checked_vi, pointers=pointers, review=bool(pointers),
                 scope=scope_text))
