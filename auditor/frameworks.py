@@ -98,6 +98,9 @@ class Requirement:
     #: (``{entities: [...], rules: [...], cwe: [...], paths: [...]}``); when one is found
     #: the item says "review required"
     points_to: Mapping[str, Any] = field(default_factory=dict)
+    #: rule id globs never selected, whatever their CWE or tags (PCI DSS 4.2.1 is not
+    #: about certificate lifetimes)
+    exclude: tuple[str, ...] = ()
 
     @property
     def is_manual(self) -> bool:
@@ -114,6 +117,8 @@ class Requirement:
 
     def selects(self, rule: Rule) -> bool:
         """Does this rule's outcome evidence the requirement?"""
+        if any(glob_match(p, rule.id) for p in self.exclude):
+            return False
         if any(glob_match(p, rule.id) for p in self.rules):
             return True
         if self.cwe and set(self.cwe) & set(rule.cwe):
@@ -239,6 +244,7 @@ def load_framework(path: str | Path) -> Framework:
             confidence=str(raw.get("confidence") or "high"),
             scope=dict(raw.get("scope") or meta.get("scope") or {}),
             points_to=dict(raw.get("points_to") or {}),
+            exclude=tuple(raw.get("exclude") or ()),
         ))
     params = {k: v.get("default") for k, v in (meta.get("parameters") or {}).items()}
     start = _date(meta["effective_from"])
