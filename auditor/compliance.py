@@ -90,21 +90,22 @@ def _static(fw: Framework, req: Requirement) -> dict[str, Any]:
     }
 
 
-def _checked(req: Requirement, selected: Sequence[str]) -> tuple[str, str]:
+def _checked(req: Requirement) -> tuple[str, str]:
     """What the automated checks cover (the requirement's own words, else a default
-    that says they are a subset)."""
+    that says they are a subset); empty for manual requirements."""
+    if req.is_manual:
+        return "", ""
     if req.checked:
         return req.checked, req.checked_vi or req.checked
-    n = len(selected)
     if req.coverage == "partial":
-        return (f"{n} automated rule(s) check part of this requirement; the rest is the "
-                "manual procedure.",
-                f"{n} quy tắc tự động kiểm tra một phần yêu cầu này; phần còn lại kiểm tra "
-                "thủ công theo hướng dẫn.")
-    return (f"{n} automated rule(s) look for violations of this requirement; finding none "
-            "is not proof of conformity.",
-            f"{n} quy tắc tự động tìm vi phạm yêu cầu này; không phát hiện vi phạm không "
-            "chứng minh đã tuân thủ.")
+        return ("The automated rules check part of this requirement; the rest is the manual "
+                "procedure.",
+                "Các quy tắc tự động kiểm tra một phần yêu cầu này; phần còn lại kiểm tra thủ "
+                "công theo hướng dẫn.")
+    return ("The automated rules look for violations of this requirement; finding none is "
+            "not proof of conformity.",
+            "Các quy tắc tự động tìm vi phạm yêu cầu này; không phát hiện vi phạm không chứng "
+            "minh đã tuân thủ.")
 
 
 def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
@@ -128,6 +129,7 @@ def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
             values = _parameter_values(fw, req)
             static["guidance"] = _with_values(req.manual, values)
             static["guidance_vi"] = _with_values(req.manual_vi, values)
+            static["checked"], static["checked_vi"] = _checked(req)
             selected = tuple(sorted(r.id for r in rules if req.selects(r)))
             counted = [f for rid in selected for f in active.get(rid, ())
                        if req.counts(finding_types(f))]
@@ -156,10 +158,8 @@ def assess(frameworks: Sequence[Framework], rules: Sequence[Rule],
                 outcome = "no_finding"
             else:
                 outcome = "not_assessed"
-            checked, checked_vi = _checked(req, selected)
             items.append(ComplianceItem(
                 **static, status=STATUS_OF[outcome], outcome=outcome,
-                findings=failing, rules=selected, subjects=subjects, checked=checked,
-                checked_vi=checked_vi, pointers=pointers, review=bool(pointers),
-                scope=scope_text))
+                findings=failing, rules=selected, subjects=subjects,
+                pointers=pointers, review=bool(pointers), scope=scope_text))
     return tuple(items)
