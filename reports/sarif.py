@@ -140,17 +140,16 @@ def _relationships(findings: list[Finding],
                    index: dict[str, tuple[int, dict[str, int]]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     cwe_index, cwe_taxa = index["CWE"]
-    for c in findings[0].cwe:
-        out.append({"target": {"id": c.removeprefix("CWE-"), "index": cwe_taxa[c],
+    for cwe in findings[0].cwe:
+        out.append({"target": {"id": cwe.removeprefix("CWE-"), "index": cwe_taxa[cwe],
                                "toolComponent": {"name": "CWE", "index": cwe_index}},
                     "kinds": ["superset"]})
-    controls = sorted({c for f in findings for c in f.controls})
-    for c in controls:
-        if c.framework not in index or c.requirement not in index[c.framework][1]:
+    for ctl in sorted({c for f in findings for c in f.controls}):
+        if ctl.framework not in index or ctl.requirement not in index[ctl.framework][1]:
             continue
-        tax_index, taxa = index[c.framework]
-        out.append({"target": {"id": c.requirement, "index": taxa[c.requirement],
-                               "toolComponent": {"name": c.framework, "index": tax_index}},
+        tax_index, taxa = index[ctl.framework]
+        out.append({"target": {"id": ctl.requirement, "index": taxa[ctl.requirement],
+                               "toolComponent": {"name": ctl.framework, "index": tax_index}},
                     "kinds": ["relevant"]})
     return out
 
