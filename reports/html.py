@@ -9,8 +9,9 @@ rule (masked evidence, remediation, suppression state), targets, and run details
 
 All user-facing text comes from ``reports/i18n/<lang>.yaml`` (``ScanResult.lang``);
 requirement titles, guidance and notes use their Vietnamese versions in ``vi``, and rule
-titles and remediation come from ``reports/i18n/rules.vi.yaml``. Finding messages come
-from the rule packs, which are written in English.
+titles and remediation come from ``reports/i18n/rules.vi.yaml``, finding messages from
+``reports/i18n/messages.vi.yaml`` (English for rules without a translation). Times are
+shown in Asia/Ho_Chi_Minh in Vietnamese reports.
 The template is rendered by Jinja2 with autoescaping: every value from a scan is
 escaped.
 """
@@ -39,7 +40,14 @@ from reports.common import (
     location_label,
     severities,
 )
-from reports.messages import Messages, RuleText, load_messages, load_rule_texts
+from reports.messages import (
+    Messages,
+    MessageTranslator,
+    RuleText,
+    load_message_translator,
+    load_messages,
+    load_rule_texts,
+)
 
 __all__ = ["HtmlReporter", "build_context", "display_date", "display_time"]
 
@@ -94,6 +102,7 @@ class FindingView:
     evidence: str
     suppression: str
     search: str
+    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,8 +210,8 @@ def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
         rows=tuple(rows), bars=bars)
 
 
-def _groups(result: ScanResult, t: Messages,
-            texts: Mapping[str, RuleText]) -> tuple[RuleGroup, ...]:
+def _groups(result: ScanResult, t: Messages, texts: Mapping[str, RuleText],
+            translate: MessageTranslator) -> tuple[RuleGroup, ...]:
     grouped: dict[str, list[Finding]] = {}
     for f in result.findings:  # NOTE: already in report order (severity, rule, location)
         grouped.setdefault(f.rule_id, []).append(f)
@@ -214,6 +223,7 @@ def _groups(result: ScanResult, t: Messages,
             suppression=_suppression_text(f, t),
             search=" ".join((f.rule_id, f.title, location_label(f.location), f.message,
                              " ".join(f.entities))).lower(),
+            message=translate(f.rule_id, f.message),
         ) for f in items)
         text = texts.get(rule_id)
         out.append(RuleGroup(rule_id, text.title if text else first.title,
@@ -254,7 +264,8 @@ def build_context(result: ScanResult, script: str) -> dict[str, Any]:
         "t": t, "lang": t.lang, "result": result, "severity_bars": sev_bars,
         "as_of": display_date(result.as_of.isoformat(), t.lang),
         "date": lambda text: display_date(text, t.lang),
-        "frameworks": frameworks, "groups": _groups(result, t, load_rule_texts(t.lang)),
+        "frameworks": frameworks, "groups": _groups(result, t, load_rule_texts(t.lang),
+                          load_message_translator(t.lang)),
         "active": active, "scoping": scoping, "manual": manual,
         "time": lambda text: display_time(text, t.lang),
         "statuses": COMPLIANCE_STATUSES,

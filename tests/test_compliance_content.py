@@ -247,3 +247,31 @@ def test_schema_accepts_every_pack(tmp_path: Path) -> None:
     (tmp_path / "gdpr.yaml").write_text(bad, encoding="utf-8")
     with pytest.raises(Exception, match="any_of"):
         load_framework(tmp_path / "gdpr.yaml")
+
+
+def test_vietnamese_messages_are_current_and_complete() -> None:
+    import yaml
+
+    from reports.messages import i18n_dir, load_message_translator
+
+    data = yaml.safe_load((i18n_dir() / "messages.vi.yaml").read_text(encoding="utf-8"))
+    templates = {r.id: r.message for r in RULES}
+    stale = sorted(k for k, v in data.items() if templates.get(k) != v["en"])
+    assert stale == []  # a changed English template must be re-translated
+    assert sorted(set(templates) - set(data)) == []
+    assert load_message_translator("vi").templates
+
+
+@pytest.mark.parametrize(("rule", "message", "expected"), [
+    ("core.db.pii-cleartext-sensitive",
+     "Column main.cong_dan.van_tay holds sensitive personal data (BIOMETRIC) in cleartext",
+     "Cột main.cong_dan.van_tay chứa dữ liệu cá nhân nhạy cảm (BIOMETRIC) ở dạng rõ"),
+    ("core.cert.expired", "Certificate 'a (b)' expired on 2024-01-01 (-3 days)",
+     "Chứng thư 'a (b)' đã hết hạn ngày 2024-01-01 (-3 ngày)"),
+    ("core.cert.expired", "something else entirely", "something else entirely"),
+    ("x.custom", "Custom message", "Custom message")])
+def test_message_translation(rule: str, message: str, expected: str) -> None:
+    from reports.messages import load_message_translator
+
+    assert load_message_translator("vi")(rule, message) == expected
+    assert load_message_translator("en")(rule, message) == message
