@@ -83,6 +83,8 @@ class RequirementRow:
     provision: str = ""
     checked: str = ""
     penalty: str = ""
+    rationale: str = ""
+    remediation: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +202,10 @@ def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
             subjects=max((c for c in counts if c is not None), default=None),
             provision=(item.provision_vi if vi and item.provision_vi else item.provision),
             checked=(item.checked_vi if vi and item.checked_vi else item.checked),
-            penalty=(item.penalty_vi if vi and item.penalty_vi else item.penalty)))
+            penalty=(item.penalty_vi if vi and item.penalty_vi else item.penalty),
+            rationale=(item.rationale_vi if vi and item.rationale_vi else item.rationale),
+            remediation=(item.remediation_vi if vi and item.remediation_vi
+                         else item.remediation)))
     bars = _bars([(s, t(f"status_{s}"), fs.counts[s], STATUS_COLORS[s])
                   for s in COMPLIANCE_STATUSES], 600.0)
     return FrameworkView(

@@ -275,3 +275,15 @@ def test_message_translation(rule: str, message: str, expected: str) -> None:
 
     assert load_message_translator("vi")(rule, message) == expected
     assert load_message_translator("en")(rule, message) == message
+
+
+@pytest.mark.parametrize("fid", ["vn-pdpl-2025", "vn-decree13-2023"])
+def test_vietnamese_automated_requirements_carry_their_content(fid: str) -> None:
+    """Issue 18 item 6: rationale, remediation and what the tool checks, in both languages,
+    for every automated Vietnamese requirement; manual ones carry their procedure."""
+    for r in FW[fid].requirements:
+        if r.is_manual:
+            assert r.manual and r.manual_vi, r.id
+            continue
+        assert r.checked and r.checked_vi, r.id
+        assert r.rationale and r.rationale_vi and r.remediation and r.remediation_vi, r.id
