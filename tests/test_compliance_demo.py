@@ -61,7 +61,12 @@ def items(demo: tuple[Path, str]) -> dict[tuple[str, str], dict[str, Any]]:
 def test_decree13_sensitive_requirement_fails_on_the_demo(demo: tuple[Path, str]) -> None:
     doc = report(demo)
     sensitive = [f for f in doc["findings"] if f["rule_id"] == "core.db.pii-cleartext-sensitive"]
-    assert len(sensitive) == 12  # 4 columns x (SQLite, PostgreSQL dump, MySQL dump)
+    # ethnicity, religion and fingerprints in SQLite, the PostgreSQL and the MySQL dump
+    # (blood group too while the lexicon still calls it HEALTH: COMPLIANCE-REVIEW row 23)
+    columns = {(f["location"]["uri"].rsplit("/", 1)[-1], f["location"]["column"])
+               for f in sensitive}
+    assert {(db, c) for db in ("citizens.sqlite", "citizens_pg.sql", "citizens_mysql.sql.gz")
+            for c in ("dan_toc", "ton_giao", "van_tay")} <= columns
     for f in sensitive:  # the categories are in the contract's field, not only the evidence
         assert set(f["entities"]) & SENSITIVE, f["location"]
     item = items(demo)[("vn-decree13-2023", "D13-Art28-measures")]

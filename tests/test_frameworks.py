@@ -69,6 +69,7 @@ VN_PROVISIONS = {
     "vn-pdpl-2025": {
         "L91-protection-measures": "Law 91/2025/QH15", "L91-Art12": "Law 91/2025/QH15, Art. 12",
         "D356-Art4-sensitive": "Decree 356/2025/ND-CP, Art. 4",
+        "L91-protection-transmission": "Law 91/2025/QH15",
         # review row 3: Art. 20 (cross-border) and Art. 21 (impact assessment), no Art. 22
         "L91-Art20": "Law 91/2025/QH15, Art. 20", "L91-Art21": "Law 91/2025/QH15, Art. 21",
         "L91-Art23": "Law 91/2025/QH15, Art. 23",

@@ -80,7 +80,7 @@ def test_demo_report_in_vietnamese(browser: Any, tmp_path: Path) -> None:
     assert page.locator("h1").inner_text() == \
         "Báo cáo đánh giá tuân thủ bảo vệ dữ liệu cá nhân và an toàn thông tin"
     rows = page.locator("table.requirements[data-framework=vn-pdpl-2025] tr.requirement")
-    assert rows.count() == 22 == len(load_framework(
+    assert rows.count() == 23 == len(load_framework(
         REPO / "rules" / "frameworks" / "vn-pdpl-2025.yaml").requirements)
     assert rows.first.is_visible()
     statuses = page.locator("tr.requirement span.badge").all_inner_texts()
