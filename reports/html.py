@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ComplianceItem, Finding, ScanResult
-from reports.common import (
+from auditor.views import (
     COMPLIANCE_STATUSES,
     FrameworkStatus,
     compliance_verdict,
@@ -40,7 +40,8 @@ from reports.common import (
     location_label,
     severities,
 )
-from reports.messages import (
+
+from .messages import (
     Messages,
     MessageTranslator,
     RuleText,
@@ -291,7 +292,9 @@ class HtmlReporter(Reporter):
     description: ClassVar[str] = "self-contained HTML audit report (--lang en|vi)"
     machine: ClassVar[bool] = False
 
-    def render(self, result: ScanResult, out: TextIO) -> None:
+    def render(self, result: ScanResult, out: TextIO,
+               options: RenderOptions = DEFAULT_RENDER) -> None:
+        result = options.apply(result)
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True,
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,

@@ -35,10 +35,11 @@ import uuid
 from typing import ClassVar, TextIO
 
 from auditor.models import JSONValue
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ComplianceItem, Finding, ScanResult
-from reports.common import evidence_text, location_label
-from reports.oscal_catalog import (
+from auditor.views import evidence_text, location_label
+
+from .oscal_catalog import (
     assessment_plan,
     catalog_resources,
     embedded,
@@ -256,6 +257,7 @@ class OscalReporter(Reporter):
     description: ClassVar[str] = "OSCAL 1.0.6 assessment-results JSON"
     machine: ClassVar[bool] = True
 
-    def render(self, result: ScanResult, out: TextIO) -> None:
+    def render(self, result: ScanResult, out: TextIO,
+               options: RenderOptions = DEFAULT_RENDER) -> None:
         json.dump(build_document(result), out, indent=2, ensure_ascii=False)
         out.write("\n")

@@ -5,8 +5,8 @@
   (``<id>_smt``: the requirement's text or title), an ``assessment-objective`` part
   (``<id>_obj``: what the automated checks establish — the objective an assessment-results
   finding targets) and a ``guidance`` part (the manual procedure). The catalogs of the
-  built-in packs are shipped in ``rules/oscal/`` (``python -m reports.oscal_catalog``
-  regenerates them; a test checks they are current).
+  built-in packs are shipped in ``rules/oscal/`` (``python tools/oscal_catalogs.py``
+  regenerates them from the packs; a test checks they are current).
 - NIST SP 800-53 keeps its own control ids; the run references NIST's published catalog
   (:data:`NIST_CATALOG_URI`) and ships a generated subset of the controls it uses, whose
   ``_obj`` parts say what our automated checks cover — not NIST's assessment objectives.
@@ -21,15 +21,10 @@ Every uuid is a version-5 uuid of the content, so the same input renders the sam
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
-import sys
 import uuid
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
-from auditor.compliance import assess
-from auditor.frameworks import Framework, builtin_frameworks
 from auditor.models import JSONValue
 from auditor.results import ComplianceItem, FrameworkRef, ScanResult
 
@@ -38,12 +33,10 @@ __all__ = [
     "OSCAL_VERSION",
     "assessment_plan",
     "catalog",
-    "catalog_dir",
+    "catalog_resources",
     "embedded",
-    "framework_items",
     "objective_id",
     "parties",
-    "write_builtin_catalogs",
 ]
 
 OSCAL_VERSION = "1.0.6"
@@ -67,7 +60,7 @@ def _prop(name: str, value: str) -> dict[str, JSONValue]:
 
 
 def _control_id(framework: str, requirement: str) -> str:
-    from reports.oscal import control_id  # NOTE: one definition, in the AR writer
+    from .oscal import control_id  # NOTE: one definition, in the AR writer
 
     return control_id(framework, requirement)
 
@@ -75,20 +68,6 @@ def _control_id(framework: str, requirement: str) -> str:
 def objective_id(framework: str, requirement: str) -> str:
     """The assessment-objective part id of a requirement's control (``sc-8.1_obj``)."""
     return f"{_control_id(framework, requirement)}_obj"
-
-
-def catalog_dir() -> Path:
-    return Path(__file__).resolve().parents[1] / "rules" / "oscal"
-
-
-def framework_items(fw: Framework) -> tuple[ComplianceItem, ...]:
-    """Every requirement of a framework as a (content-only) compliance item, whatever the
-    date or scope: the catalog lists them all."""
-    items: list[ComplianceItem] = []
-    for req in fw.requirements:
-        one = dataclasses.replace(fw, requirements=(req,))
-        items.extend(assess([one], (), (), (), req.effective_from or fw.effective_from))
-    return tuple(items)
 
 
 def _control(item: ComplianceItem) -> dict[str, JSONValue]:
@@ -245,24 +224,6 @@ def assessment_plan(result: ScanResult, resources: Iterable[JSONValue],
 
 
 def _timestamp(text: str) -> str:
-    from reports.oscal import _timestamp as ts  # NOTE: one definition, in the AR writer
+    from .oscal import _timestamp as ts  # NOTE: one definition, in the AR writer
 
     return ts(text)
-
-
-def write_builtin_catalogs(out: Path | None = None) -> list[Path]:
-    """Write the catalogs of the built-in frameworks (``rules/oscal/<id>.catalog.json``)."""
-    target = out or catalog_dir()
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for fw in builtin_frameworks():
-        path = target / f"{fw.id}.catalog.json"
-        path.write_text(json.dumps(catalog(fw.ref(), framework_items(fw)), indent=2,
-                                   ensure_ascii=False) + "\n", encoding="utf-8")
-        written.append(path)
-    return written
-
-
-if __name__ == "__main__":  # python -m reports.oscal_catalog [DIR]
-    for p in write_builtin_catalogs(Path(sys.argv[1]) if len(sys.argv) > 1 else None):
-        print(p)

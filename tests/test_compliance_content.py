@@ -8,14 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from auditor.compliance import assess
-from auditor.frameworks import Framework, builtin_frameworks, builtin_frameworks_dir, load_framework
-from auditor.loading import load_packs
 from auditor.models import Location, Severity
 from auditor.outcomes import STATUS_OF
+from auditor.policy.compliance import assess
+from auditor.policy.frameworks import (
+    Framework,
+    builtin_frameworks,
+    builtin_frameworks_dir,
+    load_framework,
+)
+from auditor.policy.loading import load_packs
+from auditor.policy.rules import Rule
+from auditor.policy.scoping import declared_values, scope_outcome
 from auditor.results import Finding
-from auditor.rules import Rule
-from auditor.scoping import declared_values, scope_outcome
 
 RULES: tuple[Rule, ...] = tuple(r for p in load_packs([]) for r in p.rules)
 FW = {f.id: f for f in builtin_frameworks()}
@@ -255,8 +260,7 @@ def test_schema_accepts_every_pack(tmp_path: Path) -> None:
 
 def test_vietnamese_messages_are_current_and_complete() -> None:
     import yaml
-
-    from reports.messages import i18n_dir, load_message_translator
+    from auditor.reports.messages import i18n_dir, load_message_translator
 
     data = yaml.safe_load((i18n_dir() / "messages.vi.yaml").read_text(encoding="utf-8"))
     templates = {r.id: r.message for r in RULES}
@@ -275,7 +279,7 @@ def test_vietnamese_messages_are_current_and_complete() -> None:
     ("core.cert.expired", "something else entirely", "something else entirely"),
     ("x.custom", "Custom message", "Custom message")])
 def test_message_translation(rule: str, message: str, expected: str) -> None:
-    from reports.messages import load_message_translator
+    from auditor.reports.messages import load_message_translator
 
     assert load_message_translator("vi")(rule, message) == expected
     assert load_message_translator("en")(rule, message) == message

@@ -18,11 +18,13 @@ from typing import Any
 
 import jsonschema
 import pytest
+from auditor.reports.html import HtmlReporter
+from auditor.reports.oscal_catalog import catalog
 
 from auditor.cli import main
+from auditor.policy.compliance import requirement_items
+from auditor.policy.rules import builtin_rules_dir
 from auditor.results import ScanResult
-from reports.html import HtmlReporter
-from reports.oscal_catalog import catalog, catalog_dir, framework_items
 from tests.conftest import REPO
 from tests.reports.oscal_schema import oscal_validator
 
@@ -91,8 +93,8 @@ def test_no_sector_provision_fails_without_a_declared_scope(demo: tuple[Path, st
     assert statuses <= {"pass", "fail", "not_assessed", "manual"}  # the schema's enum
 
 
-def test_report_matches_the_contract(demo: tuple[Path, str], shared_dir: Path) -> None:
-    schema = json.loads((shared_dir / "schemas" / "auditor-report-v1.schema.json").read_text())
+def test_report_matches_the_contract(demo: tuple[Path, str], schemas: Path) -> None:
+    schema = json.loads((schemas / "auditor-report-v1.schema.json").read_text())
     jsonschema.validate(report(demo), schema)
     for c in report(demo)["compliance"]:
         assert c["outcome"] in {"fail", "no_finding", "not_applicable", "manual",
@@ -144,11 +146,11 @@ def test_decree13_title_after_its_end(demo: tuple[Path, str]) -> None:
         _visible(buf.getvalue())
 
 
-def test_oscal_validates_and_loads_in_trestle(demo: tuple[Path, str], shared_dir: Path,
+def test_oscal_validates_and_loads_in_trestle(demo: tuple[Path, str], schemas: Path,
                                               tmp_path: Path) -> None:
     path = demo[0] / "report.oscal.json"
     doc = json.loads(path.read_text(encoding="utf-8"))
-    oscal_validator(shared_dir).validate(doc)
+    oscal_validator(schemas).validate(doc)
     ar = doc["assessment-results"]
     resources = ar["back-matter"]["resources"]
     plan = json.loads(base64.b64decode(resources[0]["base64"]["value"]))
@@ -173,21 +175,22 @@ def test_oscal_validates_and_loads_in_trestle(demo: tuple[Path, str], shared_dir
 
 
 def test_shipped_catalogs_are_current_and_load_in_trestle() -> None:
-    from auditor.frameworks import builtin_frameworks
+    from auditor.policy.frameworks import builtin_frameworks
 
+    shipped = builtin_rules_dir() / "oscal"
     for fw in builtin_frameworks():
-        path = catalog_dir() / f"{fw.id}.catalog.json"
-        expected = catalog(fw.ref(), framework_items(fw))
+        path = shipped / f"{fw.id}.catalog.json"
+        expected = catalog(fw.ref(), requirement_items(fw))
         assert json.loads(path.read_text(encoding="utf-8")) == expected, (
-            f"{path.name} is stale: run python -m reports.oscal_catalog")
+            f"{path.name} is stale: run python tools/oscal_catalogs.py")
     trestle = pytest.importorskip("trestle.oscal.catalog")
-    for path in sorted(catalog_dir().glob("*.catalog.json")):
+    for path in sorted(shipped.glob("*.catalog.json")):
         assert trestle.Catalog.oscal_read(path) is not None
 
 
-def test_sarif_validates_and_lists_taxonomies(demo: tuple[Path, str], shared_dir: Path) -> None:
+def test_sarif_validates_and_lists_taxonomies(demo: tuple[Path, str], schemas: Path) -> None:
     sarif = json.loads((demo[0] / "report.sarif").read_text(encoding="utf-8"))
-    schema = json.loads((shared_dir / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    schema = json.loads((schemas / "sarif-schema-2.1.0.json").read_text())
     jsonschema.validate(sarif, schema)
     run = sarif["runs"][0]
     names = [t["name"] for t in run["taxonomies"]]
