@@ -295,3 +295,28 @@ def test_vietnamese_automated_requirements_carry_their_content(fid: str) -> None
             continue
         assert r.checked and r.checked_vi, r.id
         assert r.rationale and r.rationale_vi and r.remediation and r.remediation_vi, r.id
+
+
+@pytest.mark.parametrize(("params", "pci", "cloud"), [
+    ([], "needs_scoping", "needs_scoping"),
+    (["--param", "pci-dss-4.0.1.cardholder_data=true",
+      "--param", "vn-pdpl-2025.system_types=cloud,big_data"], "not_assessed", "no_finding"),
+    (["--param", "pci-dss-4.0.1.cardholder_data=false",
+      "--param", "vn-pdpl-2025.system_types=none"], "not_applicable", "not_applicable"),
+])
+def test_scope_declared_on_the_command_line(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str],
+                                            params: list[str], pci: str, cloud: str) -> None:
+    import json
+
+    from auditor.cli import main
+
+    (tmp_path / "notes.txt").write_text("nothing personal here\n", encoding="utf-8")
+    assert main(["scan", str(tmp_path), "--framework", "pci-dss-4.0.1", "--framework",
+                 "vn-pdpl-2025", "--format", "json", "--as-of", "2026-06-01", *params]) == 0
+    items = {(c["framework"], c["requirement"]): c
+             for c in json.loads(capsys.readouterr().out)["compliance"]}
+    assert items[("pci-dss-4.0.1", "8.6.2")]["outcome"] == pci
+    assert items[("vn-pdpl-2025", "D356-Art12-4")]["outcome"] == cloud
+    assert items[("vn-pdpl-2025", "D356-Art8")]["outcome"] == (
+        "needs_scoping" if not params else "not_applicable")
