@@ -22,11 +22,10 @@ from auditor.models import Severity
 from auditor.pipeline.discovery import DEFAULT_IGNORES, DiscoveryOptions, discover
 from auditor.pipeline.engine import Engine
 from auditor.pipeline.options import check_scanner_options
-from auditor.pipeline.output import parse_formats, render_text, write_reports
+from auditor.pipeline.output import parse_formats, render_options, render_text, write_reports
 from auditor.pipeline.plugins import catalogue_of, load_reporters, load_scanners
 from auditor.policy.frameworks import split_parameters
 from auditor.policy.loading import load_frameworks, load_packs, parse_assignments, parse_date
-from auditor.reporting import RenderOptions
 from auditor.results import TargetResult
 from auditor.scanner import ScanOptions
 
@@ -193,10 +192,10 @@ def run(args: argparse.Namespace) -> int:
         if t.status == "error":
             sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
     if out_dir is not None:
-        write_reports(result, reporters, formats, out_dir, RenderOptions(lang=args.lang))
+        write_reports(result, reporters, formats, out_dir, render_options(packs, args.lang))
     elif formats:
         sys.stdout.write(render_text(reporters[formats[0]], result,
-                                     RenderOptions(lang=args.lang)))
+                                     render_options(packs, args.lang)))
         return result.exit_code()
     if not args.quiet:
         print_summary(result, sys.stdout)
