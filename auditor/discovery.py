@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from auditor.masking import redact_url
 from auditor.models import Target
+from auditor.names import escape_name
 from auditor.results import TargetResult
 from auditor.scanner import Candidate, Claim, Scanner
 
@@ -87,7 +88,7 @@ def _join_uri(given: str, rel: PurePosixPath | None) -> str:
     base = PurePosixPath(Path(given).as_posix())
     path = base / rel if rel is not None else base
     text = os.path.normpath(str(path)).replace(os.sep, "/")
-    return text
+    return escape_name(text)  # NOTE: a non-UTF-8 file name is shown as \xNN
 
 
 def discover(inputs: Sequence[str], scanners: Mapping[str, Scanner],

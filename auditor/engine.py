@@ -37,6 +37,7 @@ from auditor.errors import ConfigError, TargetError
 from auditor.evaluate import evaluate
 from auditor.frameworks import Framework
 from auditor.models import Observation, Problem, Severity, Target
+from auditor.names import clean_observation, clean_problem, escape_name
 from auditor.plugins import load_scanners
 from auditor.results import Finding, PackRef, ScanResult, TargetResult, sorted_findings
 from auditor.rules import RulePack, load_pack
@@ -89,13 +90,13 @@ def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> Task
     try:
         for item in scanner.scan(target, task.options):
             if isinstance(item, Problem):
-                problems.append(item)
+                problems.append(clean_problem(item))
             elif item.kind == "target.fingerprint":
                 schema_fp = str(item.attributes.get("sha256") or "") or None
             else:
-                observations.append(item)
+                observations.append(clean_observation(item))  # NOTE: names are data
     except TargetError as exc:
-        status, error = "error", str(exc)
+        status, error = "error", escape_name(str(exc))
     except ConfigError as exc:  # NOTE: our own messages: they name options, not data
         status, error = "error", f"invalid configuration: {exc}"
     except Exception as exc:  # NOTE: one bad target never sinks the scan
