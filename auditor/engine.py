@@ -163,8 +163,8 @@ class Engine:
         for flt in finding_filters:
             findings = flt(findings)
         ordered = sorted_findings(findings)
-        compliance = assess(self.frameworks, rules, ordered,
-                            self._assessed_kinds(outcomes), options.as_of)
+        assessed = self._assessed_kinds(outcomes) - self._unread_kinds(results)
+        compliance = assess(self.frameworks, rules, ordered, assessed, options.as_of)
         return ScanResult(
             tool_version=__version__, run_id=str(uuid.uuid4()), started_at=started,
             finished_at=_now(), as_of=options.as_of,
@@ -183,6 +183,26 @@ class Engine:
             if scanner is not None:
                 kinds.update(scanner.emits)
         return kinds
+
+    def _unread_kinds(self, results: Iterable[TargetResult]) -> set[str]:
+        """Observation kinds a failed target could have produced: a requirement resting on
+        them is not assessed, never ``pass`` (what was not read was not checked). A target
+        that failed before any scanner claimed it (a directory that cannot be listed, an
+        unreadable file, an unknown URL scheme) blocks every scanner that takes that kind
+        of input."""
+        unread: set[str] = set()
+        for r in results:
+            if r.status != "error":
+                continue
+            scanner = self.scanners.get(r.scanner or "")
+            if scanner is not None:
+                unread.update(scanner.emits)
+                continue
+            method = "claim_url" if r.kind == "url" else "claim"
+            for candidate in self.scanners.values():
+                if getattr(type(candidate), method) is not getattr(Scanner, method):
+                    unread.update(candidate.emits)
+        return unread
 
     def _run(self, tasks: Sequence[ScanTask], jobs: int,
              progress: Callable[[TargetResult], None] | None) -> list[TaskOutcome]:
