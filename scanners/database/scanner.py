@@ -6,8 +6,11 @@ transaction each), then grants (which need to know which tables hold personal da
 A ``target.fingerprint`` observation carries a digest of the schema (the engine records it
 as the target's ``schema_fingerprint``). A table that cannot be read (permission denied,
 dropped mid-scan, statement timeout) is a
-:class:`~auditor.models.Problem` and the scan goes on; a connection failure or an
-exhausted time budget is a :class:`~auditor.errors.TargetError`.
+:class:`~auditor.models.Problem` and the scan goes on; at the end the target is still
+failed with a :class:`~auditor.errors.TargetError` naming how many tables were not read
+(what was not read was not checked: the target is not ``ok`` and its requirements are not
+assessed). A connection failure or an exhausted time budget is a
+:class:`~auditor.errors.TargetError` at once.
 """
 
 from __future__ import annotations
@@ -206,6 +209,7 @@ class _Run:
                           Location(self.uri))
             selected = selected[: self.settings.max_tables]
         pii_tables: dict[str, list[str]] = {}
+        unread: list[Problem] = []
         for index, table in enumerate(selected):
             where = f"table {table.qualified} ({index} of {len(selected)} tables done)"
             if self.budget.expired():
@@ -225,8 +229,15 @@ class _Run:
                     pii_tables.setdefault(table.qualified, []).extend(obs.entities)
             yield from found
             if problem:
+                unread.append(problem)
                 yield problem
         yield from self._grants(pii_tables)
+        if unread:
+            # NOTE: what was not read was not checked: the target is incomplete (exit 3,
+            # its requirements not assessed), never "ok" with a pass it did not earn
+            raise TargetError(f"{len(unread)} of {len(selected)} tables could not be read, "
+                              f"so their columns were not checked (first: "
+                              f"{unread[0].message})")
 
     def _grants(self, pii_tables: dict[str, list[str]]) -> Iterator[Observation | Problem]:
         entities = {t: sorted(set(e)) for t, e in pii_tables.items()}
