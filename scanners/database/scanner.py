@@ -33,7 +33,7 @@ from scanners.database.observe import column_observation
 from scanners.database.options import Budget, DbSettings, settings_from
 from scanners.database.sampling import SampleInfo, read_rows
 from scanners.database.session import Session, describe_error
-from scanners.database.urls import DbUrl, is_database_url, parse_url, redact_url
+from scanners.database.urls import DIALECTS, DbUrl, is_database_url, parse_url, redact_url
 
 __all__ = ["DatabaseScanner", "scan_table"]
 
@@ -105,7 +105,10 @@ class DatabaseScanner(Scanner):
     def claim_url(self, url: str) -> Claim | None:
         if not is_database_url(url):
             return None
-        return Claim(parse_url(url, env={}).dialect, 100)
+        try:
+            return Claim(parse_url(url, env={}).dialect, 100)
+        except ValueError:  # NOTE: claimed all the same: scan() names what is wrong
+            return Claim(DIALECTS[url.strip().split(":", 1)[0].split("+", 1)[0].lower()], 100)
 
     def check_options(self, options: ScanOptions) -> None:
         settings_from(options)

@@ -301,7 +301,7 @@ def test_table_dropped_mid_scan_is_a_problem(pg: tuple[str, Any]) -> None:
     scanner = DatabaseScanner(no_pii)
     options = ScanOptions(as_of=dt.date(2026, 1, 1), hash_key=HASH_KEY)
     seen: list[Observation | Problem] = []
-    with pytest.raises(TargetError, match="1 of [0-9]+ tables could not be read"):
+    with pytest.raises(TargetError, match=r"1 of [0-9]+ tables could not be read"):
         for item in scanner.scan(Target(url, url, "postgresql", "database", is_file=False),
                                  options):
             seen.append(item)
