@@ -7,7 +7,8 @@ a distributed executor can be added later by shipping the same tasks elsewhere. 
 processes build their scanner registry and packs once (per-process cache).
 
 One bad target never sinks the scan: a :class:`~auditor.errors.TargetError` (or any
-exception from a scanner) marks that target ``error`` and keeps the findings made before
+exception from a scanner, or a worker process that dies: :mod:`auditor.workers`) marks
+that target ``error`` and keeps the findings made before
 it; the message of an unexpected exception is never shown (it may quote scanned data),
 only its type, unless ``AUDITOR_DEBUG=1``.
 """
@@ -22,7 +23,6 @@ import sys
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -42,6 +42,7 @@ from auditor.plugins import load_scanners
 from auditor.results import Finding, PackRef, ScanResult, TargetResult, sorted_findings
 from auditor.rules import RulePack, load_pack
 from auditor.scanner import Scanner, ScanOptions
+from auditor.workers import run_tasks
 
 __all__ = ["Engine", "ScanTask", "TaskOutcome", "run_task"]
 
@@ -133,6 +134,16 @@ def run_task(task: ScanTask) -> TaskOutcome:
     return execute(task, scanner, packs)
 
 
+def _lost_worker(task: ScanTask) -> TaskOutcome:
+    """The outcome of a task whose worker process died (e.g. killed for memory)."""
+    target = task.target
+    return TaskOutcome(TargetResult(
+        target.uri, target.kind, target.scanner, "error",
+        error="the worker process scanning this target died (killed, e.g. out of memory); "
+              "the rest of the scan went on", sha256=_file_sha256(target.locator)
+        if target.is_file else None), ())
+
+
 @dataclass(frozen=True, slots=True)
 class Engine:
     """``Engine(scanners, packs, frameworks)`` runs scans; everything comes in finished."""
@@ -214,13 +225,10 @@ class Engine:
                 if progress:
                     progress(outcome.result)
             return outcomes
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            futures = [pool.submit(run_task, t) for t in tasks]
-            for fut in as_completed(futures):
-                outcome = fut.result()
-                outcomes.append(outcome)
-                if progress:
-                    progress(outcome.result)
+        for outcome in run_tasks(run_task, tasks, jobs, _lost_worker):
+            outcomes.append(outcome)
+            if progress:
+                progress(outcome.result)
         return outcomes
 
 
