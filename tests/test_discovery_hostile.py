@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from auditor.cli import main
-from auditor.discovery import DiscoveryOptions, discover
-from auditor.plugins import load_scanners
+from auditor.pipeline.discovery import DiscoveryOptions, discover
+from auditor.pipeline.plugins import load_scanners
 
 CCCD_LOG = "".join(f"2026-11-0{i % 9 + 1} login ok cccd=0010990{i:05d}\n" for i in range(40))
 
@@ -53,7 +53,7 @@ def as_nobody(fn: Callable[[], Any]) -> Any:
     return value
 
 
-@pytest.fixture()
+@pytest.fixture
 def shared_tmp() -> Iterator[Path]:
     """A scratch directory ``nobody`` can enter (pytest's tmp_path is root-only)."""
     path = Path(tempfile.mkdtemp(prefix="auditor-hard-a-"))

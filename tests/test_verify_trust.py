@@ -10,11 +10,16 @@ import os
 from pathlib import Path
 
 import pytest
+from auditor.reports.json import JsonReporter
 
-from auditor.cli import main
-from auditor.evidence import MANIFEST, PUBLIC_KEY, check_targets, verify_evidence, write_evidence
-from auditor.results import ScanResult
-from auditor.signing import (
+from auditor.bundle.evidence import (
+    MANIFEST,
+    PUBLIC_KEY,
+    check_targets,
+    verify_evidence,
+    write_evidence,
+)
+from auditor.bundle.signing import (
     DEFAULT_PUBLIC_KEY,
     ENV_VERIFY_KEY,
     generate_key,
@@ -23,13 +28,14 @@ from auditor.signing import (
     trusted_keys_dir,
     write_keypair,
 )
-from reports.json import JsonReporter
+from auditor.cli import main
+from auditor.results import ScanResult
 from tests.fakes import fake_engine, run, tree
 
 EXIT_UNTRUSTED = 4
 
 
-@pytest.fixture()
+@pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.delenv(ENV_VERIFY_KEY, raising=False)
     config = tmp_path / "config-home"
@@ -37,7 +43,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return config
 
 
-@pytest.fixture()
+@pytest.fixture
 def scanned(tmp_path: Path) -> ScanResult:
     return run(fake_engine(tmp_path), tree(tmp_path, {"app.kv": "debug = true\n"}))
 
@@ -127,7 +133,7 @@ def test_keygen_registers_its_public_key_as_trusted(
 
 # -- item 18: symbolic links and --check-targets --------------------------------------
 
-@pytest.fixture()
+@pytest.fixture
 def signed(clean_env: Path, scanned: ScanResult, tmp_path: Path) -> tuple[Path, Path]:
     keys = tmp_path / "keys"
     write_keypair(generate_key(), keys / "s.key", keys / "s.pub", env={})
@@ -153,7 +159,7 @@ def test_fifo_in_bundle_does_not_hang(signed: tuple[Path, Path]) -> None:
     bundle, pub = signed
     (bundle / "report.json").unlink()
     os.mkfifo(bundle / "report.json")
-    from auditor.signing import load_public_key
+    from auditor.bundle.signing import load_public_key
 
     report = verify_evidence(bundle, load_public_key(pub))
     assert [str(p) for p in report.problems] == ["report.json: not a regular file"]
@@ -164,7 +170,7 @@ def _forge_targets(bundle: Path, keyfile: Path, uris: list[str]) -> None:
     manifest content is what is being tested)."""
     import hashlib
 
-    from auditor.evidence import SIGNATURE, _signature_record
+    from auditor.bundle.evidence import SIGNATURE, _signature_record
 
     manifest = json.loads((bundle / MANIFEST).read_text(encoding="utf-8"))
     manifest["targets"] = [{"uri": u, "kind": "text", "scanner": "files", "status": "ok",

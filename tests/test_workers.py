@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from auditor.workers import run_tasks
 
 from auditor import engine as engine_module
 from auditor.cli import main
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import ScanOptions
-from auditor.workers import run_tasks
 from tests.fakes import PACK, KeyValueScanner, fake_engine, run, tree
 
 pytestmark = pytest.mark.skipif(multiprocessing.get_start_method() != "fork",
@@ -37,7 +37,7 @@ class Killer(KeyValueScanner):
         yield from super().scan(target, options)
 
 
-@pytest.fixture()
+@pytest.fixture
 def killer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(engine_module, "_worker_scanners", lambda: {"kv": Killer()})
 
@@ -64,8 +64,8 @@ def test_a_killed_worker_is_one_target_error(tmp_path: Path, poison: str) -> Non
 @pytest.mark.usefixtures("killer")
 def test_scan_command_writes_the_report(tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    from auditor.commands import scan as scan_command
-    from auditor.plugins import Registry
+    from auditor.cli.commands import scan as scan_command
+    from auditor.pipeline.plugins import Registry
 
     monkeypatch.setattr(scan_command, "load_scanners", lambda: Registry([("kv", Killer())]))
     (tmp_path / "pack.yaml").write_text(PACK, encoding="utf-8")

@@ -12,10 +12,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from auditor.scanners.config import ConfigScanner
 
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import ScanOptions
-from scanners.config import ConfigScanner
 
 
 def laughs(levels: int, width: int = 9, indent: str = "") -> str:
@@ -86,7 +86,7 @@ def test_real_size_bomb_is_bounded_in_memory(tmp_path: Path) -> None:
         import datetime as dt, resource
         from auditor.models import Observation, Target
         from auditor.scanner import ScanOptions
-        from scanners.config import ConfigScanner
+        from auditor.scanners.config import ConfigScanner
         resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
         target = Target(uri="deploy.yaml", locator={str(path)!r}, kind="yaml",
                         scanner="config")

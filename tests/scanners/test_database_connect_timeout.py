@@ -10,14 +10,14 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from auditor.scanners.database.options import Budget, DbSettings
+from auditor.scanners.database.session import CONNECT_TIMEOUT_S, Session
+from auditor.scanners.database.urls import parse_url
 
 from auditor.errors import TargetError
-from scanners.database.options import Budget, DbSettings
-from scanners.database.session import CONNECT_TIMEOUT_S, Session
-from scanners.database.urls import parse_url
 
 
-@pytest.fixture()
+@pytest.fixture
 def silent_server() -> Iterator[int]:
     """A TCP port that accepts connections and never answers."""
     server = socket.create_server(("127.0.0.1", 0))

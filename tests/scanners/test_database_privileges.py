@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auditor.scanners.database import DatabaseScanner
+from auditor.scanners.database.urls import parse_url
 
 from auditor.cli import main
-from scanners.database import DatabaseScanner
-from scanners.database.urls import parse_url
 from tests.scanners.dbsupport import MY_URL, PG_URL, no_pii, run
 
 ROWS = [(i, f"Nguyễn Văn {chr(65 + i % 26)}", f"0010990{i:05d}", f"{i:032x}")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from auditor.scanners.database.urls import parse_url, redact_url
 
 from auditor.cli import main
-from scanners.database.urls import parse_url, redact_url
 
 PW = "pw-CANARY-5150"
 

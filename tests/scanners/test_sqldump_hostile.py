@@ -10,14 +10,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from auditor.scanners.database.sqldump import SqlDumpScanner
 
-from auditor.discovery import discover
-from auditor.engine import ScanTask, execute
 from auditor.models import Target
-from auditor.plugins import load_scanners
-from auditor.rules import load_pack
+from auditor.pipeline.discovery import discover
+from auditor.pipeline.engine import ScanTask, execute
+from auditor.pipeline.plugins import load_scanners
+from auditor.policy.rules import load_pack
 from auditor.scanner import Candidate, ScanOptions
-from scanners.sqldump import SqlDumpScanner
 from tests.scanners.dbsupport import MY_URL, REPO, my_scratch, no_pii, run
 
 CORE_PACK = REPO / "rules" / "core"

@@ -1,0 +1,231 @@
+"""The scan engine: targets in, a finished :class:`~auditor.results.ScanResult` out.
+
+The unit of work is a picklable :class:`ScanTask` ``(target, options, rules)``. A task runs
+the target's scanner and evaluates the rule packs on its observations where it runs, so
+only findings travel back: tasks go to a process pool (``jobs > 1``) or run in-process, and
+a distributed executor can be added later by shipping the same tasks elsewhere. Worker
+processes build their scanner registry and packs once (per-process cache).
+
+One bad target never sinks the scan: a :class:`~auditor.errors.TargetError` (or any
+exception from a scanner, or a worker process that dies: :mod:`auditor.pipeline.workers`) marks
+that target ``error`` and keeps the findings made before
+it; the message of an unexpected exception is never shown (it may quote scanned data),
+only its type, unless ``AUDITOR_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import sys
+import traceback
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from auditor import __version__
+from auditor.errors import ConfigError, TargetError
+from auditor.fileio import sha256_file
+from auditor.models import Observation, Problem, Severity, Target
+from auditor.names import clean_observation, clean_problem, escape_name
+from auditor.pipeline.plugins import load_scanners
+from auditor.pipeline.workers import run_tasks
+from auditor.policy.compliance import (
+    assess,
+    controls_by_rule,
+    finding_controls,
+    narrowed_requirements,
+)
+from auditor.policy.evaluate import evaluate
+from auditor.policy.frameworks import Framework
+from auditor.policy.rules import RulePack, load_pack
+from auditor.results import Finding, PackRef, ScanResult, TargetResult, sorted_findings
+from auditor.scanner import ScanContext, Scanner, ScanOptions
+
+__all__ = ["Engine", "ScanTask", "TaskOutcome", "run_task"]
+
+FindingFilter = Callable[[Sequence[Finding]], Sequence[Finding]]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanTask:
+    """Picklable unit of work. ``packs`` are pack paths; ``params`` pack-parameter overrides."""
+
+    target: Target
+    options: ScanOptions
+    packs: tuple[str, ...]
+    params: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOutcome:
+    result: TargetResult
+    findings: tuple[Finding, ...]
+    kinds: tuple[str, ...] = ()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _file_sha256(path: str) -> str | None:
+    try:
+        return sha256_file(path)[0]
+    except OSError:
+        return None
+
+
+def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> TaskOutcome:
+    """Run one task with the given scanner and packs (in whatever process this is)."""
+    target = task.target
+    observations: list[Observation] = []
+    problems: list[Problem] = []
+    status, error = "ok", None
+    ctx = ScanContext.of(task.options)
+    try:
+        for item in scanner.scan(target, ctx):
+            if isinstance(item, Problem):
+                problems.append(clean_problem(item))
+            else:
+                observations.append(clean_observation(item))  # NOTE: names are data
+    except TargetError as exc:
+        status, error = "error", escape_name(str(exc))
+    except ConfigError as exc:  # NOTE: our own messages: they name options, not data
+        status, error = "error", f"invalid configuration: {exc}"
+    except Exception as exc:  # NOTE: one bad target never sinks the scan
+        status = "error"
+        error = f"scanner {scanner.name!r} failed ({type(exc).__name__})"
+        if os.environ.get("AUDITOR_DEBUG") == "1":
+            traceback.print_exc(file=sys.stderr)
+    schema_fp = ctx.fingerprint
+    findings = evaluate(observations, packs, dict(task.params))
+    result = TargetResult(
+        uri=target.uri, kind=target.kind, scanner=target.scanner, status=status,
+        error=error, sha256=_file_sha256(target.locator) if target.is_file else None,
+        problems=tuple(problems), observations=len(observations), fingerprint=schema_fp,
+    )
+    kinds = tuple(sorted({o.kind for o in observations}))
+    return TaskOutcome(result, tuple(findings), kinds)
+
+
+@functools.cache
+def _worker_scanners() -> Mapping[str, Scanner]:
+    return load_scanners()
+
+
+def run_task(task: ScanTask) -> TaskOutcome:
+    """Entry point for worker processes: resolve the scanner and packs by name and path."""
+    target = task.target
+    try:
+        scanner = _worker_scanners()[target.scanner]
+        packs = [load_pack(p) for p in task.packs]
+    except Exception as exc:  # NOTE: a worker that cannot start the task reports it
+        return TaskOutcome(TargetResult(
+            target.uri, target.kind, target.scanner, "error",
+            error=f"cannot run scanner {target.scanner!r} in a worker ({type(exc).__name__})"),
+            ())
+    return execute(task, scanner, packs)
+
+
+def _lost_worker(task: ScanTask) -> TaskOutcome:
+    """The outcome of a task whose worker process died (e.g. killed for memory)."""
+    target = task.target
+    return TaskOutcome(TargetResult(
+        target.uri, target.kind, target.scanner, "error",
+        error="the worker process scanning this target died (killed, e.g. out of memory); "
+              "the rest of the scan went on", sha256=_file_sha256(target.locator)
+        if target.is_file else None), ())
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    """``Engine(scanners, packs, frameworks)`` runs scans; everything comes in finished."""
+
+    scanners: Mapping[str, Scanner]
+    packs: tuple[RulePack, ...]
+    frameworks: tuple[Framework, ...] = ()
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def scan(self, targets: Sequence[Target], options: ScanOptions, *,
+             pre_results: Iterable[TargetResult] = (), jobs: int = 1,
+             fail_on: Severity | None = Severity.LOW, lang: str = "en",
+             finding_filters: Sequence[FindingFilter] = (),
+             progress: Callable[[TargetResult], None] | None = None,
+             extra: Mapping[str, Any] | None = None) -> ScanResult:
+        started = _now()
+        tasks = [ScanTask(t, options, tuple(p.source for p in self.packs),
+                          tuple(sorted(self.params.items()))) for t in targets]
+        outcomes = self._run(tasks, jobs, progress)
+        results = sorted([*pre_results, *(o.result for o in outcomes)],
+                         key=lambda r: (r.uri, r.scanner or ""))
+        rules = [r for p in self.packs for r in p.rules]
+        controls = controls_by_rule(self.frameworks, rules, options.as_of)
+        narrowed = narrowed_requirements(self.frameworks)
+        findings: Sequence[Finding] = [
+            replace(f, controls=finding_controls(f, controls.get(f.rule_id, ()), narrowed))
+            for o in outcomes for f in o.findings]
+        for flt in finding_filters:
+            findings = flt(findings)
+        ordered = sorted_findings(findings)
+        assessed = self._assessed_kinds(outcomes) - self._unread_kinds(results)
+        compliance = assess(self.frameworks, rules, ordered, assessed, options.as_of)
+        return ScanResult(
+            tool_version=__version__, run_id=str(uuid.uuid4()), started_at=started,
+            finished_at=_now(), as_of=options.as_of,
+            packs=tuple(_pack_ref(p) for p in self.packs), targets=tuple(results),
+            findings=ordered, frameworks=tuple(f.ref() for f in self.frameworks),
+            compliance=compliance, fail_on=fail_on, lang=lang, extra=dict(extra or {}),
+        )
+
+    def _assessed_kinds(self, outcomes: Iterable[TaskOutcome]) -> set[str]:
+        kinds: set[str] = set()
+        for o in outcomes:
+            if o.result.status != "ok":
+                continue
+            kinds.update(o.kinds)
+            scanner = self.scanners.get(o.result.scanner or "")
+            if scanner is not None:
+                kinds.update(scanner.emits)
+        return kinds
+
+    def _unread_kinds(self, results: Iterable[TargetResult]) -> set[str]:
+        """Observation kinds a failed target could have produced: a requirement resting on
+        them is not assessed, never ``pass`` (what was not read was not checked). A target
+        that failed before any scanner claimed it (a directory that cannot be listed, an
+        unreadable file, an unknown URL scheme) blocks every scanner that takes that kind
+        of input."""
+        unread: set[str] = set()
+        for r in results:
+            if r.status != "error":
+                continue
+            scanner = self.scanners.get(r.scanner or "")
+            if scanner is not None:
+                unread.update(scanner.emits)
+                continue
+            method = "claim_url" if r.kind == "url" else "claim"
+            for candidate in self.scanners.values():
+                if getattr(type(candidate), method) is not getattr(Scanner, method):
+                    unread.update(candidate.emits)
+        return unread
+
+    def _run(self, tasks: Sequence[ScanTask], jobs: int,
+             progress: Callable[[TargetResult], None] | None) -> list[TaskOutcome]:
+        outcomes: list[TaskOutcome] = []
+        if jobs <= 1 or len(tasks) <= 1:
+            for task in tasks:
+                outcome = execute(task, self.scanners[task.target.scanner], self.packs)
+                outcomes.append(outcome)
+                if progress:
+                    progress(outcome.result)
+            return outcomes
+        for outcome in run_tasks(run_task, tasks, jobs, _lost_worker):
+            outcomes.append(outcome)
+            if progress:
+                progress(outcome.result)
+        return outcomes
+
+
+def _pack_ref(pack: RulePack) -> PackRef:
+    return PackRef(pack.id, pack.version, pack.sha256, pack.title)
