@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from auditor.workers import run_tasks
 
-from auditor import engine as engine_module
 from auditor.cli import main
 from auditor.models import Observation, Problem, Target
+from auditor.pipeline import engine as engine_module
+from auditor.pipeline.workers import run_tasks
 from auditor.scanner import ScanOptions
 from tests.fakes import PACK, KeyValueScanner, fake_engine, run, tree
 
