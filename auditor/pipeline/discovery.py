@@ -150,7 +150,7 @@ def discover(inputs: Sequence[str], scanners: Mapping[str, Scanner],
         if "://" in given:
             url_target = _url_target(given, scanners)
             if url_target is None:
-                skipped.append(TargetResult(redact_url(given), "url", None, "error",
+                skipped.append(TargetResult(escape_name(redact_url(given)), "url", None, "error",
                                             error="no scanner accepts this URL scheme"))
             else:
                 targets.append(url_target)
@@ -228,7 +228,7 @@ def _url_target(url: str, scanners: Mapping[str, Scanner]) -> Target | None:
     if best is None:
         return None
     name, claim = best
-    return Target(uri=scanners[name].redact_url(url), locator=url, kind=claim.kind,
+    return Target(uri=escape_name(scanners[name].redact_url(url)), locator=url, kind=claim.kind,
                   scanner=name, is_file=False)
 
 
