@@ -82,6 +82,9 @@ def register(sub: Any) -> None:
                    help="skip paths matching GLOB (repeatable; added to the defaults)")
     p.add_argument("--max-size", type=_count, default=4 * 1024**3, metavar="BYTES",
                    help="skip files larger than this (0 = no limit; default 4 GiB)")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="follow file links that point outside a scanned directory "
+                        "(default: reported as skipped)")
     p.add_argument("--option", "-O", action="append", default=[], metavar="SCANNER.KEY=VALUE",
                    help="scanner option, e.g. database.sample_size=500 (repeatable)")
     p.add_argument("--full", action="store_true",
@@ -179,7 +182,8 @@ def run(args: argparse.Namespace) -> int:
                                                             options))
     ignore = (*DEFAULT_IGNORES, *args.ignore)
     targets, pre = discover(args.targets, scanners,
-                            DiscoveryOptions(ignore=ignore, max_size=args.max_size or None))
+                            DiscoveryOptions(ignore=ignore, max_size=args.max_size or None,
+                                             follow_symlinks=args.follow_symlinks))
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     engine = Engine(scanners, packs, frameworks, params)
     with _progress(len(targets), sys.stderr.isatty() and not args.quiet) as step:
