@@ -191,7 +191,8 @@ def run(args: argparse.Namespace) -> int:
                              lang=args.lang, progress=step, finding_filters=gate.filters())
     result = gate.finish(result, sys.stderr)
     if args.evidence and signing_key is not None:
-        write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate)
+        write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate,
+                     render=render_options(packs, args.lang))
     for t in result.targets:
         if t.status == "error":
             sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
