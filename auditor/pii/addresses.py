@@ -41,6 +41,8 @@ _NAME = rf"(?:\d+[A-Za-z]?\b|{_CAP}(?:[ \-]{_CAP}){{0,3}}\b)"
 # A capitalised name without a unit word ("Nhà Bè" in "xã Phước Kiển, Nhà Bè, TP HCM")
 # belongs to an address only between two address chunks.
 _NAMES = re.compile(r"(?<=, )[A-Z][a-z]*(?: [A-Z][a-z]*){0,3}(?=,)")
+# A space inside an address chunk (not a tab or newline: those separate cells)
+_S = r"[ \u00a0]"
 _LEAD = re.compile(r"([^\W\d_]+)\.?\s*")
 # NOTE: no tab or newline: cells of a tab-separated line are separate values.
 _GAP = re.compile(r"^[ \u00a0,.\-–/]{0,4}$")
@@ -77,11 +79,11 @@ class AddressRecognizer(LocalRecognizer):
         )
         self._province = re.compile(rf"(?<!\w)(?:{provinces})(?!\w)")
         self._street = (
-            re.compile(rf"(?<![\w/])(?i:so[ \u00a0]+nha|so|sn)?[ \u00a0]*\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*"
-                       rf"(?:[ \u00a0]+(?i:{streets}))?[ \u00a0]+{_CAP}(?:[ \u00a0]{_CAP}){{0,3}}\b"),
-            re.compile(rf"(?<!\w)(?:\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*[ \u00a0]+)?(?i:{streets})\.?[ \u00a0]+"
-                       rf"(?:(?i:so)[ \u00a0]+)?(?:\d+[A-Za-z]?(?:/\d+)*|{_CAP}(?:[ \u00a0]{_CAP}){{0,3}})\b"),
-            re.compile(r"(?<!\w)(?i:so[ \u00a0]+nha|so)[ \u00a0]+\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*\b"),
+            re.compile(rf"(?<![\w/])(?i:so{_S}+nha|so|sn)?{_S}*\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*"
+                       rf"(?:{_S}+(?i:{streets}))?{_S}+{_CAP}(?:{_S}{_CAP}){{0,3}}\b"),
+            re.compile(rf"(?<!\w)(?:\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*{_S}+)?(?i:{streets})\.?{_S}+"
+                       rf"(?:(?i:so){_S}+)?(?:\d+[A-Za-z]?(?:/\d+)*|{_CAP}(?:{_S}{_CAP}){{0,3}})\b"),
+            re.compile(rf"(?<!\w)(?i:so{_S}+nha|so){_S}+\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*\b"),
         )
         self._english = re.compile(
             rf"(?<![\w/])\d+[A-Za-z]?\s+{_CAP}(?:\s{_CAP}){{0,2}}\s+(?i:{english})\b\.?")
@@ -142,7 +144,7 @@ class AddressRecognizer(LocalRecognizer):
     @staticmethod
     def _top_unit(text: str, chunk: tuple[int, int, str]) -> bool:
         m = _LEAD.match(text, chunk[0], chunk[1])
-        return m is not None and fold(m.group(1)).lower() in _PROVINCE_UNITS or \
+        return (m is not None and fold(m.group(1)).lower() in _PROVINCE_UNITS) or \
             fold(text[chunk[0]:chunk[1]]).lower().startswith("thanh pho ")
 
     def _result(self, group: list[tuple[int, int, str]], text: str) -> list[RecognizerResult]:

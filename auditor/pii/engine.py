@@ -67,8 +67,8 @@ from auditor.pii.names import HonorificNameRecognizer, NameRecognizer
 from auditor.pii.recognizers import auditor_recognizers
 from auditor.pii.text import fold_lower
 
-__all__ = ["AuditorCreditCardRecognizer", "AuditorEmailRecognizer", "AuditorIpRecognizer", "OfflineSpacyNlpEngine",
-           "TokenNlpEngine", "build_analyzer", "build_recognizers"]
+__all__ = ["AuditorCreditCardRecognizer", "AuditorEmailRecognizer", "AuditorIpRecognizer",
+           "OfflineSpacyNlpEngine", "TokenNlpEngine", "build_analyzer", "build_recognizers"]
 
 if tldextract.tldextract.TLD_EXTRACTOR.suffix_list_urls:  # pragma: no cover
     # Imported by someone else before us, with the network default: use the snapshot.

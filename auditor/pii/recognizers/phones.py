@@ -34,6 +34,9 @@ _CELL_BREAKS = (";", "|", "\t", '"', "'", ",", "\n")
 # NOTE: Vietnamese write national numbers with their trunk 0, or +84 / 84 / 0084; a bare
 # 9-digit run (``amount=342773051``) is a number, not a phone.
 _VN_WRITTEN = re.compile(r"^[(\s]*(?:0|\+|84)")
+# NOTE: a number continued by a dash and a letter or digit is part of a longer code
+# (``0980738238-X`` serial); the prefilter's digit runs stop there too.
+_GLUED = re.compile(r"[.\-]\w")
 _DOTTED_QUAD = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")  # an IPv4 address, not a phone
 # NOTE: service numbers (1800 free-phone, 1900 shared-cost, premium) belong to businesses.
 _NOT_PERSONAL = frozenset({phonenumbers.PhoneNumberType.TOLL_FREE,
@@ -85,7 +88,7 @@ class AuditorPhoneRecognizer(LocalRecognizer):
             text, "VN", leniency=phonenumbers.Leniency.VALID)
         for match in matcher:
             if phonenumbers.number_type(match.number) in _NOT_PERSONAL or \
-                    _DOTTED_QUAD.match(match.raw_string):
+                    _DOTTED_QUAD.match(match.raw_string) or _GLUED.match(text, match.end):
                 continue
             region = phonenumbers.region_code_for_number(match.number)
             if region == "VN":

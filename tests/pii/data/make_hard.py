@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_corpus import Gen, L, strip_accents  # noqa: E402
+from make_corpus import Gen, L, strip_accents
 
 GIVEN = ["An", "Bình", "Châu", "Dũng", "Hà", "Hải", "Hạnh", "Hùng", "Hương", "Khánh", "Lan",
          "Linh", "Long", "Mai", "Nam", "Nga", "Phong", "Phương", "Quân", "Sơn", "Tâm",
@@ -283,9 +283,46 @@ def negatives(g: Hard) -> list[str]:
     return out
 
 
+def unseen(g: Hard) -> list[str]:
+    """Held-out only: phrasings no tuning line uses (written before the detector was
+    run on them), so the held-out half also measures forms, not only values."""
+    out: list[str] = []
+    r = g.r
+    for _ in range(60):
+        n, p, c = g.vname(r.random() < 0.4), g.phone()[0], g.cccd()
+        a, t, m = g.addr(r.random() < 0.4), g.branch_tax(), g.cmnd()
+        out.append(r.choice([
+            f"Khach: {L('PERSON', n)} / DT: {L('VN_PHONE', p)} / DC: {L('ADDRESS', a)}",
+            f"<td>{L('PERSON', n)}</td><td>{L('VN_PHONE', p)}</td>",
+            f"ten_kh='{L('PERSON', n)}' and sdt_kh='{L('VN_PHONE', p)}'",
+            f"[{r.randint(1, 99)}] {L('PERSON', n)} - CCCD {L('VN_CCCD', c)}",
+            f"so_cmnd: '{L('VN_CMND', m)}'",
+            f"\"{r.randint(1, 999)}\",\"{L('PERSON', n)}\",\"{L('VN_TAX_CODE', t)}\"",
+            f"Đơn vị: chi nhánh {r.randint(1, 9)}, mã số thuế {L('VN_TAX_CODE', t)}",
+            f"Người mua hàng: {L('PERSON', n)}; Địa chỉ: {L('ADDRESS', a)}",
+            f"nguoi dai dien: {L('PERSON', n)} (sdt {L('VN_PHONE', p)})",
+            f"- Họ tên chủ hộ: {L('PERSON', n)}",
+            f"COPY row: {r.randint(1, 999)}\t{L('PERSON', n)}\t{L('VN_PHONE', p)}",
+            f"Noi o hien tai: {L('ADDRESS', a)}",
+        ]))
+    for _ in range(30):
+        d = g.digits(9)
+        out.append(r.choice([
+            f"payment_ref: {d}",
+            f"Số giao dịch {d} thành công",
+            f"(\"{d}\", \"SUCCESS\", {r.randint(1, 9)}00000)",
+            f"request {d} took {r.randint(1, 900)} ms",
+            f"Lô hàng {d} nhập kho",
+            f"Mã tra cứu hóa đơn: {d}",
+            f"Trường Mầm non {r.choice(STREETS)} tuyển sinh",
+            f"Bệnh viện {r.choice(STREETS)} khám miễn phí",
+        ]))
+    return out
+
+
 def build(seed: int, which: int) -> list[str]:
     g = Hard(seed, which)
-    lines = positives(g) + negatives(g)
+    lines = positives(g) + negatives(g) + (unseen(g) if which else [])
     g.r.shuffle(lines)
     return lines
 
