@@ -134,6 +134,11 @@ def _owner_words() -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...
     return owners, people
 
 
+@lru_cache(maxsize=1)
+def _not_sensitive() -> tuple[tuple[str, ...], ...]:
+    return tuple(name_tokens(w) for w in read_yaml("columns.yaml").get("not_sensitive", ()))
+
+
 def _contains(words: tuple[str, ...], term: tuple[str, ...]) -> bool:
     joined = "".join(term)
     if joined in words:
@@ -184,9 +189,10 @@ def name_signal(column: str, table: str | None = None) -> NameSignal:
             entities.update(ents)
             categories.update(cats)
             personal = personal or is_personal
-    for terms, _weak, _ents, cats, _p in _lexicon():
-        if cats and any(_contains(table_words, t) for t in terms):
-            categories.update(cats)
+    # NOTE: categories are decided per column, never from the table's name (a facility
+    # name in a health_records table is not health data).
+    if categories and any(_contains(words, t) for t in _not_sensitive()):
+        categories.clear()
     return NameSignal(tuple(sorted(entities)), tuple(sorted(categories)), personal)
 
 

@@ -26,7 +26,7 @@ from scanners.database import posture_mysql, posture_pg
 from scanners.database.classify import ColumnClassifier, pii_classifier
 from scanners.database.columns import ColumnAccumulator
 from scanners.database.introspect import TableInfo, list_tables
-from scanners.database.observe import column_observation
+from scanners.database.observe import table_observations
 from scanners.database.options import Budget, DbSettings, settings_from
 from scanners.database.sampling import SampleInfo, read_rows
 from scanners.database.session import Session, describe_error
@@ -62,15 +62,9 @@ def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: Db
             acc.add(cell)
         if rows % _BUDGET_CHECK_ROWS == 0 and budget.expired():
             raise _BudgetSpentError
-    out = []
-    for acc in accumulators:
-        for result in acc.finish():
-            obs = column_observation(uri, table.qualified, result,
-                                     row_estimate=table.row_estimate, rows_read=rows,
-                                     sampling=info.method)
-            if obs is not None:
-                out.append(obs)
-    return out
+    results = [result for acc in accumulators for result in acc.finish()]
+    return table_observations(uri, table.qualified, results, row_estimate=table.row_estimate,
+                              rows_read=rows, sampling=info.method)
 
 
 def _schema_fingerprint(uri: str, tables: list[TableInfo]) -> Observation:
@@ -87,8 +81,8 @@ class DatabaseScanner(Scanner):
 
     name = "database"
     description = "PostgreSQL, MySQL/MariaDB and SQLite: personal data, passwords, posture"
-    emits = ("pii.column", "db.password_column", "db.setting", "db.account", "db.grant",
-             "db.hba_rule")
+    emits = ("pii.column", "db.password_column", "db.credential_column", "db.setting",
+             "db.account", "db.grant", "db.hba_rule")
 
     def __init__(self, classifier: Callable[[bytes], ColumnClassifier] | None = None) -> None:
         # NOTE: the classifier factory takes the hash key, known only per scan.

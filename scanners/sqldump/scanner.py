@@ -22,7 +22,7 @@ from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 from scanners.database.classify import ColumnClassifier, pii_classifier
 from scanners.database.columns import ColumnAccumulator
 from scanners.database.introspect import family_of
-from scanners.database.observe import column_observation
+from scanners.database.observe import table_observations
 from scanners.database.options import Budget, DbSettings, settings_from
 from scanners.database.sampling import BINARY_PREFIX, BinaryCell
 from scanners.sqldump import statements as st
@@ -73,7 +73,8 @@ class SqlDumpScanner(Scanner):
 
     name = "sqldump"
     description = "SQL dump files: personal data in rows, passwords, roles and grants"
-    emits = ("pii.column", "db.password_column", "db.account", "db.grant")
+    emits = ("pii.column", "db.password_column", "db.credential_column", "db.account",
+             "db.grant")
 
     def __init__(self, classifier: Callable[[bytes], ColumnClassifier] | None = None) -> None:
         self._classifier = classifier or pii_classifier
@@ -307,18 +308,14 @@ class _DumpRun:
         self.open.pop(table.qualified, None)
         self.done.add(table.qualified)
         estimate = table.seen if table.counted else None
-        for acc in table.accumulators:
-            for result in acc.finish():
-                obs = column_observation(self.uri, table.qualified, result,
-                                         row_estimate=estimate, rows_read=table.taken,
-                                         line=table.line,
-                                         sampling="full" if self.settings.full
-                                         else "first-rows")
-                if obs is None:
-                    continue
-                if obs.kind == "pii.column" and not obs.attributes.get("protected"):
-                    self.pii_tables.setdefault(table.qualified, []).extend(obs.entities)
-                yield obs
+        results = [result for acc in table.accumulators for result in acc.finish()]
+        for obs in table_observations(self.uri, table.qualified, results,
+                                      row_estimate=estimate, rows_read=table.taken,
+                                      line=table.line,
+                                      sampling="full" if self.settings.full else "first-rows"):
+            if obs.kind == "pii.column" and not obs.attributes.get("protected"):
+                self.pii_tables.setdefault(table.qualified, []).extend(obs.entities)
+            yield obs
 
     def _finish_all(self) -> Iterator[Observation | Problem]:
         for table in list(self.open.values()):

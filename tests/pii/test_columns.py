@@ -84,14 +84,20 @@ def test_plaintext_passwords_by_name(detector: PiiDetector) -> None:
     ("dan_toc", "nhan_vien", ("ETHNICITY",)),
     ("tonGiao", None, ("RELIGION",)),
     ("chan_doan", "benh_an", ("HEALTH",)),
-    ("nhom_mau", None, ("HEALTH",)),
+    ("nhom_mau", None, ()),                    # blood group: personal, not sensitive
     ("van_tay", None, ("BIOMETRIC",)),
     ("face_embedding", "users", ("BIOMETRIC",)),
     ("an_tich", None, ("CRIMINAL_RECORD",)),
     ("toa_do", "lich_su_di_chuyen", ("LOCATION_TRACE",)),
-    ("ghi_chu", "benh_an", ("HEALTH",)),        # the table is about health
+    ("ghi_chu", "benh_an", ()),                # per column, never from the table name
+    ("facility_name", "health_records", ()),
+    ("quality_score", "fingerprints", ()),
+    ("device_id", "van_tay", ()),
+    ("biometric_type", "users", ()),
+    ("anh_chan_dung", None, ()),               # a portrait is not biometric data
+    ("face_template", None, ("BIOMETRIC",)),
     ("so_luong", "kho", ()),                   # quantity, not salary
-    ("the_bhyt", None, ("HEALTH",)),
+    ("the_bhyt", None, ()),                    # BHYT number: basic personal data
 ])
 def test_sensitive_categories_from_names(column: str, table: str | None,
                                          categories: tuple[str, ...]) -> None:

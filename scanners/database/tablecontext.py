@@ -1,0 +1,169 @@
+"""Decisions taken with the whole table in view (database and SQL dump scanners).
+
+The PII engine judges one column at a time from its name and values. Some facts need the
+table: :func:`refine` revises every column result of one table, deterministically:
+
+- **credentials in data**: a column whose values hold connection strings or URLs with a
+  password, or API tokens (``profile.credentials``) is a credential store, not personal
+  data: ``PASSWORD`` found in those values is dropped from its entities, and the result
+  carries ``credentials`` (detector name -> count) for a ``db.credential_column``
+  observation;
+- **organisations, administrative units and reference lists are not people**: a table
+  whose name says it lists clinics, schools, companies, provinces, wards... (``clinics``,
+  ``dm_tinh``, ``co_so_y_te``), or whose name column holds organisation or unit names
+  (``Phòng khám …``, ``Phường …``), keeps only a person's name or identity number found in
+  it (a director, a name in a free-text note); addresses, phones, e-mails and tax codes
+  there belong to the organisation, and no sensitive category applies. Reference tables
+  (``dm_*``, ``danh_muc_*``, ``lookup_*``) get nothing;
+- **sensitive categories from values**: a column whose values are ethnic groups,
+  religions, diagnoses or ICD-10 codes, criminal-record terms... (``profile``) carries that
+  category, when the values repeat (a list of the 54 ethnic groups is a reference list);
+- **dates of birth by range, position and neighbours**: a date column whose name names
+  no other date (issue, expiry, visit, creation...) is a date of birth when its values
+  are shaped like birth dates (:func:`scanners.database.profile.birth_date_shape`); a
+  table that also holds a person's name accepts children's ages.
+
+Every revised result says how it was decided in ``basis``: ``name`` (the column name
+alone), ``values`` (sampled values alone: meaningless names such as ``c3``, ``field_7``,
+``data``), ``name+values``; a decision from values alone has a lower confidence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+
+from auditor.pii.text import name_tokens
+from scanners.database.classify import ColumnFacts
+from scanners.database.columns import ColumnResult
+from scanners.database.profile import birth_date_shape
+
+__all__ = ["refine", "table_kind"]
+
+#: table-name words of lists of organisations and administrative units
+_ORG_TABLE_WORDS = frozenset({
+    "clinic", "clinics", "phong", "kham", "hospital", "hospitals", "benh", "vien", "school",
+    "schools", "truong", "hoc", "company", "companies", "cong", "ty", "branch", "branches",
+    "chi", "nhanh", "store", "stores", "cua", "hang", "organization", "organizations",
+    "organisation", "organisations", "to", "chuc", "department", "departments", "ban",
+    "agency", "agencies", "co", "quan", "don", "vi", "facility", "facilities", "so", "y",
+    "te", "tinh", "thanh", "huyen", "xa", "phuong", "province", "provinces", "district",
+    "districts", "ward", "wards", "commune", "communes", "hanh", "administrative", "unit",
+    "units", "pharmacy", "pharmacies", "nha", "thuoc", "supplier", "suppliers", "vendor",
+    "vendors", "partner", "partners", "bank", "banks", "ngan", "region", "regions", "vung",
+    "mien", "area", "areas", "khu", "vuc", "office", "offices", "van", "tram",
+})
+#: words a table name must hold one of to be an organisation list (not only fillers)
+_ORG_TABLE_HEADS = frozenset({
+    "clinic", "clinics", "kham", "hospital", "hospitals", "vien", "school", "schools",
+    "truong", "company", "companies", "ty", "branch", "branches", "nhanh", "store", "stores",
+    "organization", "organizations", "organisation", "organisations", "chuc", "department",
+    "departments", "agency", "agencies", "facility", "facilities", "tinh", "huyen", "xa",
+    "phuong", "province", "provinces", "district", "districts", "ward", "wards", "commune",
+    "communes", "pharmacy", "pharmacies", "thuoc", "supplier", "suppliers", "vendor",
+    "vendors", "partner", "partners", "bank", "banks", "region", "regions", "office",
+    "offices", "tram", "units",
+})
+_FILLERS = frozenset({"dm", "danh", "muc", "ds", "sach", "list", "tbl", "ref", "master",
+                      "lookup", "md", "data", "info", "thong", "tin", "all", "s"})
+_REFERENCE_HEADS = frozenset({"dm", "lookup", "ref", "enum", "code", "codes"})
+_NAME_WORDS = frozenset({"ten", "name", "title", "label", "tieu", "de"})
+#: entity types that stay in an organisation table: a person's name or identity
+_PERSON_TYPES = frozenset({"PERSON", "VN_CCCD", "VN_CMND", "VN_PASSPORT"})
+#: column-name words of dates that are not birth dates
+_OTHER_DATES = frozenset({
+    "cap", "issue", "issued", "het", "han", "expiry", "expire", "expires", "expiration",
+    "created", "create", "updated", "update", "modified", "deleted", "start", "end", "hire",
+    "hired", "join", "joined", "kham", "visit", "appointment", "hen", "giao", "dich",
+    "transaction", "order", "payment", "thanh", "toan", "tao", "nhap", "xuat", "login",
+    "last", "due", "valid", "effective", "hieu", "luc", "death", "mat", "at", "on", "time",
+    "timestamp", "ts", "ky", "dang", "registered", "registration", "admitted", "discharge",
+    "vao", "ra", "gui", "nhan", "booking", "checkin", "checkout", "period", "month", "year",
+})
+_VALUE_CONFIDENCE = 0.6
+
+
+def _words(name: str) -> tuple[str, ...]:
+    return name_tokens(name.rsplit(".", 1)[-1])
+
+
+def table_kind(table: str, results: Sequence[ColumnResult]) -> str | None:
+    """``reference`` (a code list), ``organisations`` (clinics, schools, units...) or
+    None (rows may be about people)."""
+    words = _words(table)
+    if (words and words[0] in _REFERENCE_HEADS) or words[:2] == ("danh", "muc"):
+        return "reference"
+    core = [w for w in words if w not in _FILLERS]
+    if core and all(w in _ORG_TABLE_WORDS for w in core) and \
+            any(w in _ORG_TABLE_HEADS for w in core):
+        return "organisations"
+    for result in results:
+        profile = result.profile
+        if profile is None or profile.seen < 5 or result.json_key is not None:
+            continue
+        if not set(name_tokens(result.column)) & _NAME_WORDS:
+            continue
+        if profile.share(profile.organisations + profile.units) >= 0.6:
+            return "organisations"
+    return None
+
+
+def _basis(facts: ColumnFacts, from_values: bool) -> str:
+    if not facts.by_name:
+        return "values"
+    return "name+values" if from_values else "name"
+
+
+def refine(table: str, results: Sequence[ColumnResult], *,
+           today: dt.date | None = None) -> list[ColumnResult]:
+    """The column results of one table, revised with the table in view (module doc)."""
+    today = today or dt.date.today()
+    kind = table_kind(table, results)
+    has_person = any(r.facts is not None and "PERSON" in r.facts.entities for r in results)
+    return [_refine(r, kind, has_person, today) for r in results]
+
+
+def _refine(result: ColumnResult, kind: str | None, has_person: bool,
+            today: dt.date) -> ColumnResult:
+    facts, profile = result.facts, result.profile
+    if facts is None:
+        return result
+    entities, categories = set(facts.entities), set(facts.categories)
+    confidence = facts.confidence
+    from_values = facts.hit_ratio > 0
+    credentials: dict[str, int] = {}
+    if profile is not None and profile.credential_values:
+        credentials = dict(sorted(profile.credentials.items()))
+        entities.discard("PASSWORD")
+    if profile is not None and kind is None:
+        shown = set(profile.value_categories()) if profile.repeats else set()
+        if shown - categories:
+            from_values = True
+            if not facts.by_name:
+                confidence = max(confidence, _VALUE_CONFIDENCE + 0.1)
+        categories |= shown
+        if "DATE_OF_BIRTH" not in entities and \
+                not set(name_tokens(result.column)) & _OTHER_DATES and \
+                birth_date_shape(profile, today, young=has_person):
+            entities.add("DATE_OF_BIRTH")
+            from_values = True
+            if not facts.by_name:
+                confidence = max(confidence, _VALUE_CONFIDENCE)
+    if kind == "reference":
+        entities, categories = set(), set()
+    elif kind == "organisations":
+        entities &= _PERSON_TYPES
+        categories = set()
+    if (entities, categories) == (set(facts.entities), set(facts.categories)) \
+            and not credentials and kind is None:
+        basis = _basis(facts, from_values) if facts.is_personal else None
+        if basis is None:
+            return result
+        return dataclasses.replace(result, facts=facts.revised(
+            facts.entities, facts.categories, extra={"basis": basis}))
+    revised = facts.revised(sorted(entities), sorted(categories),
+                            confidence=round(confidence, 3) if entities or categories else 0.0,
+                            extra={"basis": _basis(facts, from_values),
+                                   **({"table_kind": kind} if kind else {})})
+    return dataclasses.replace(result, facts=revised, credentials=credentials)
