@@ -196,11 +196,23 @@ def name_signal(column: str, table: str | None = None) -> NameSignal:
     return NameSignal(tuple(sorted(entities)), tuple(sorted(categories)), personal)
 
 
+#: table-name words that describe people, not values: "hoc_sinh" (pupil) and "sinh_vien"
+#: (student) hold "sinh" (birth), which would make every date in the table a birth date
+_TABLE_NOT_CONTEXT = frozenset({"sinh", "ns", "sn"})
+
+
+def _table_context(table: str | None) -> list[str]:
+    if not table:
+        return []
+    words = [w for w in name_tokens(table.rsplit(".", 1)[-1]) if w not in _TABLE_NOT_CONTEXT]
+    return [" ".join(words)] if words else []
+
+
 def classify_column(detector: PiiDetector, column: str, values: Iterable[str | None], *,
                     table: str | None = None, hash_key: bytes) -> ColumnVerdict:
     """Judge one column from its name and a sample of its values (module docstring)."""
     signal = name_signal(column, table)
-    context = [column] + ([table.rsplit(".", 1)[-1]] if table else [])
+    context = [column, *_table_context(table)]
     n = opaque = single = hit_values = 0
     counts: Counter[str] = Counter()
     subjects: set[str] = set()

@@ -13,6 +13,9 @@ values the PII engine sees) and keeps only counts and dates, never values:
 - **sensitive-category vocabulary** (``auditor/pii/lexicons/categories.yaml``): values
   that are one of Vietnam's 54 ethnic groups, a religion, a diagnosis or ICD-10 code, a
   criminal-record term, a sexual orientation...;
+- **tax codes**: values that pass the tax-code check digit (10 digits, or 13 with the
+  ``-NNN`` branch suffix); one random 10-digit number in eleven passes, so a column where
+  nearly all do holds tax codes even under a meaningless name;
 - **credentials**: values holding a connection string or URL with a password, or an API
   token of a well-known format (the config scanner's secret detectors); only detector
   names are counted.
@@ -29,8 +32,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from auditor.pii.lexicon import admin_vocabulary, read_yaml
+from auditor.pii.recognizers.vn_ids import valid_tax_code
 from auditor.pii.text import fold_lower
 from scanners.config.secrets import text_secrets, value_secrets
+from scanners.config.values import is_secret_key
 
 __all__ = ["ValueProfile", "birth_date_shape", "category_vocabulary"]
 
@@ -38,6 +43,7 @@ _DATE = re.compile(
     r"^(?:(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
     r"|(?P<d2>\d{1,2})[/.\-](?P<m2>\d{1,2})[/.\-](?P<y2>\d{4}))"
     r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_TAX_SHAPE = re.compile(r"^\d{10}(?:-\d{3})?$")
 _MIDNIGHT = re.compile(r"^00:00(?::00(?:\.0+)?)?$")
 _ORG_PREFIXES = (
     "phong kham", "benh vien", "truong", "cong ty", "trung tam", "chi nhanh", "ubnd",
@@ -91,7 +97,12 @@ class ValueProfile:
     neutral: Counter[str] = field(default_factory=Counter)
     credentials: Counter[str] = field(default_factory=Counter)
     credential_values: int = 0
+    tax_codes: int = 0
+    secret_named: bool = False
     distinct: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.secret_named = is_secret_key(self.column)
 
     def add(self, value: str) -> None:
         if self.seen >= self.limit:
@@ -104,7 +115,9 @@ class ValueProfile:
         self.distinct.add(hash(text))
         if len(text) <= 40 and text[:1].isdigit():
             self._date(text)
-        if "://" in text or "=" in text or len(text) >= 20:
+            if _TAX_SHAPE.match(text) and valid_tax_code(text):
+                self.tax_codes += 1
+        if self.secret_named or "://" in text or "=" in text or len(text) >= 20:
             self._credentials(text)
         folded = fold_lower(text)
         if len(folded) <= 120:

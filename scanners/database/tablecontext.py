@@ -18,6 +18,11 @@ table: :func:`refine` revises every column result of one table, deterministicall
 - **sensitive categories from values**: a column whose values are ethnic groups,
   religions, diagnoses or ICD-10 codes, criminal-record terms... (``profile``) carries that
   category, when the values repeat (a list of the 54 ethnic groups is a reference list);
+- **tax codes by check digit**: nearly every value passes the check digit;
+- **location traces by neighbours**: a coordinate column (``lat``, ``vi_do``,
+  ``longitude``) is a ``LOCATION_TRACE`` when the table also has timestamps and a column
+  naming whom or what the positions follow (``user_id``, ``driver_id``, ``device_id``);
+  a clinic's or a weather station's coordinates are not;
 - **dates of birth by range, position and neighbours**: a date column whose name names
   no other date (issue, expiry, visit, creation...) is a date of birth when its values
   are shaped like birth dates (:func:`scanners.database.profile.birth_date_shape`); a
@@ -82,6 +87,16 @@ _OTHER_DATES = frozenset({
     "vao", "ra", "gui", "nhan", "booking", "checkin", "checkout", "period", "month", "year",
 })
 _VALUE_CONFIDENCE = 0.6
+#: column names of coordinates
+_COORDINATES = frozenset({("lat",), ("latitude",), ("lng",), ("lon",), ("long",),
+                          ("longitude",), ("vi", "do"), ("kinh", "do"), ("toa", "do"),
+                          ("vido",), ("kinhdo",), ("toado",), ("gps",), ("coordinates",),
+                          ("coords",), ("geo",), ("location",), ("position",), ("vi", "tri")})
+#: words of a column that points at the person or device a position belongs to
+_SUBJECT_WORDS = frozenset({"user", "users", "driver", "nguoi", "customer", "khach",
+                            "employee", "nhan", "patient", "benh", "device", "thiet", "member",
+                            "account", "tai", "shipper", "rider", "imei", "msisdn", "subject",
+                            "citizen", "cong", "person", "vehicle", "xe", "phone"})
 
 
 def _words(name: str) -> tuple[str, ...]:
@@ -102,11 +117,27 @@ def table_kind(table: str, results: Sequence[ColumnResult]) -> str | None:
         profile = result.profile
         if profile is None or profile.seen < 5 or result.json_key is not None:
             continue
-        if not set(name_tokens(result.column)) & _NAME_WORDS:
-            continue
+        if not set(name_tokens(result.column)) & _NAME_WORDS or profile.repeats:
+            continue  # NOTE: a facility name repeated over records is not a list of them
         if profile.share(profile.organisations + profile.units) >= 0.6:
             return "organisations"
     return None
+
+
+def _is_coordinate(column: str) -> bool:
+    words = name_tokens(column)
+    return any(words[i:i + len(c)] == c for c in _COORDINATES for i in range(len(words)))
+
+
+def _traces(results: Sequence[ColumnResult]) -> bool:
+    """Positions in this table follow someone: a time column (timestamps) next to a
+    column naming a person, account, vehicle or device, or a person's name."""
+    timed = any(r.profile is not None and r.profile.seen >= 5
+                and r.profile.share(r.profile.timed) >= 0.8 for r in results)
+    subject = any(
+        (set(name_tokens(r.column)) & _SUBJECT_WORDS and not _is_coordinate(r.column))
+        or (r.facts is not None and "PERSON" in r.facts.entities) for r in results)
+    return timed and subject
 
 
 def _basis(facts: ColumnFacts, from_values: bool) -> str:
@@ -121,40 +152,67 @@ def refine(table: str, results: Sequence[ColumnResult], *,
     today = today or dt.date.today()
     kind = table_kind(table, results)
     has_person = any(r.facts is not None and "PERSON" in r.facts.entities for r in results)
-    return [_refine(r, kind, has_person, today) for r in results]
+    traces = _traces(results)
+    return [_refine(r, kind, has_person, today, traces) for r in results]
 
 
 def _refine(result: ColumnResult, kind: str | None, has_person: bool,
-            today: dt.date) -> ColumnResult:
+            today: dt.date, traces: bool) -> ColumnResult:
     facts, profile = result.facts, result.profile
     if facts is None:
         return result
     entities, categories = set(facts.entities), set(facts.categories)
     confidence = facts.confidence
     from_values = facts.hit_ratio > 0
+    hit_ratio = facts.hit_ratio
     credentials: dict[str, int] = {}
     if profile is not None and profile.credential_values:
         credentials = dict(sorted(profile.credentials.items()))
         entities.discard("PASSWORD")
+        if profile.share(profile.credential_values) >= 0.5:
+            # NOTE: hosts, user names and addresses inside connection strings and webhook
+            # URLs describe infrastructure, not people.
+            entities, categories = set(), set()
     if profile is not None and kind is None:
         shown = set(profile.value_categories()) if profile.repeats else set()
         if shown - categories:
             from_values = True
+            hit_ratio = max(hit_ratio, *(profile.share(profile.categories[c]) for c in shown))
             if not facts.by_name:
                 confidence = max(confidence, _VALUE_CONFIDENCE + 0.1)
         categories |= shown
+        if "VN_TAX_CODE" not in entities and profile.seen >= 5 and \
+                profile.share(profile.tax_codes) >= 0.9:
+            entities.add("VN_TAX_CODE")
+            from_values = True
+            hit_ratio = max(hit_ratio, profile.share(profile.tax_codes))
+            if not facts.by_name:
+                confidence = max(confidence, _VALUE_CONFIDENCE + 0.1)
         if "DATE_OF_BIRTH" not in entities and \
                 not set(name_tokens(result.column)) & _OTHER_DATES and \
                 birth_date_shape(profile, today, young=has_person):
             entities.add("DATE_OF_BIRTH")
             from_values = True
+            hit_ratio = max(hit_ratio, profile.date_share)
             if not facts.by_name:
                 confidence = max(confidence, _VALUE_CONFIDENCE)
+    if _is_coordinate(result.column) and result.json_key is None:
+        if traces and kind is None:
+            categories.add("LOCATION_TRACE")
+            from_values = from_values or result.non_null > 0
+            hit_ratio = max(hit_ratio, 1.0 if result.non_null else 0.0)
+            confidence = max(confidence, 0.7)
+        else:
+            categories.discard("LOCATION_TRACE")  # a clinic's or a weather station's position
+    if profile is not None and profile.share(profile.organisations) >= 0.5:
+        entities.discard("PERSON")  # "Phòng khám Đa khoa Lê Lợi" names a clinic
     if kind == "reference":
         entities, categories = set(), set()
     elif kind == "organisations":
         entities &= _PERSON_TYPES
         categories = set()
+        if profile is not None and profile.share(profile.organisations + profile.units) >= 0.5:
+            entities.clear()  # "Phòng khám Đa khoa Lê Lợi" names a clinic, not a person
     if (entities, categories) == (set(facts.entities), set(facts.categories)) \
             and not credentials and kind is None:
         basis = _basis(facts, from_values) if facts.is_personal else None
@@ -164,6 +222,7 @@ def _refine(result: ColumnResult, kind: str | None, has_person: bool,
             facts.entities, facts.categories, extra={"basis": basis}))
     revised = facts.revised(sorted(entities), sorted(categories),
                             confidence=round(confidence, 3) if entities or categories else 0.0,
+                            hit_ratio=hit_ratio,
                             extra={"basis": _basis(facts, from_values),
                                    **({"table_kind": kind} if kind else {})})
     return dataclasses.replace(result, facts=revised, credentials=credentials)
