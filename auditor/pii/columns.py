@@ -36,7 +36,7 @@ from auditor.masking import keyed_hash, mask_entity
 from auditor.models import JSONValue
 from auditor.pii.config import Entity
 from auditor.pii.detector import PiiDetector
-from auditor.pii.lexicon import read_yaml
+from auditor.pii.lexicon import context_words, read_yaml
 from auditor.pii.text import fold_lower, name_tokens
 
 __all__ = ["ColumnVerdict", "NameSignal", "classify_column", "is_opaque", "name_signal"]
@@ -212,7 +212,11 @@ def classify_column(detector: PiiDetector, column: str, values: Iterable[str | N
                     table: str | None = None, hash_key: bytes) -> ColumnVerdict:
     """Judge one column from its name and a sample of its values (module docstring)."""
     signal = name_signal(column, table)
-    context = [column, *_table_context(table)]
+    # NOTE: a name the lexicon understood (SOCMND, sodienthoai) also speaks through its
+    # entity's first context word, which run-together names do not contain as a token.
+    ctx_words = context_words()
+    context = [column, *_table_context(table),
+               *(ctx_words[e][0] for e in signal.entities if ctx_words.get(e))]
     n = opaque = single = hit_values = 0
     counts: Counter[str] = Counter()
     subjects: set[str] = set()

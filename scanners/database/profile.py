@@ -43,6 +43,10 @@ _DATE = re.compile(
     r"^(?:(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
     r"|(?P<d2>\d{1,2})[/.\-](?P<m2>\d{1,2})[/.\-](?P<y2>\d{4}))"
     r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:Z|[+-]\d{2}:?\d{2})?)?$")
+# Names about a secret, not holding one: password_changed_at, token_expires, secret_hint.
+_ABOUT_SECRET = re.compile(
+    r"(?:_at|_on)$|date|time|expir|reset|hint|policy|count|attempt|changed|length|strength|"
+    r"required|enabled|algo|type|version|rule|ttl|name|id$|question", re.IGNORECASE)
 _TAX_SHAPE = re.compile(r"^\d{10}(?:-\d{3})?$")
 _MIDNIGHT = re.compile(r"^00:00(?::00(?:\.0+)?)?$")
 _ORG_PREFIXES = (
@@ -102,7 +106,7 @@ class ValueProfile:
     distinct: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.secret_named = is_secret_key(self.column)
+        self.secret_named = is_secret_key(self.column) and not _ABOUT_SECRET.search(self.column)
 
     def add(self, value: str) -> None:
         if self.seen >= self.limit:
@@ -149,12 +153,19 @@ class ValueProfile:
             self.timed += 1
 
     def _credentials(self, text: str) -> None:
+        if self._date_or_number(text):
+            return
         kinds = {hit.detector for hit in text_secrets(text)}
         kinds |= {hit.detector for hit in value_secrets(self.column, text, 0, entropy=False)}
         kinds &= _CREDENTIAL_DETECTORS
         if kinds:
             self.credential_values += 1
             self.credentials.update(kinds)
+
+    @staticmethod
+    def _date_or_number(text: str) -> bool:
+        return _DATE.match(text) is not None or text.replace(".", "").isdigit() or \
+            text.lower() in ("true", "false")
 
     # ---- summaries ----------------------------------------------------------------------
     def value_categories(self) -> list[str]:

@@ -57,7 +57,7 @@ _ORG_TABLE_WORDS = frozenset({
     "districts", "ward", "wards", "commune", "communes", "hanh", "administrative", "unit",
     "units", "pharmacy", "pharmacies", "nha", "thuoc", "supplier", "suppliers", "vendor",
     "vendors", "partner", "partners", "bank", "banks", "ngan", "region", "regions", "vung",
-    "mien", "area", "areas", "khu", "vuc", "office", "offices", "van", "tram",
+    "mien", "area", "areas", "khu", "vuc", "office", "offices", "van", "tram", "chinh",
 })
 #: words a table name must hold one of to be an organisation list (not only fillers)
 _ORG_TABLE_HEADS = frozenset({
@@ -68,7 +68,7 @@ _ORG_TABLE_HEADS = frozenset({
     "phuong", "province", "provinces", "district", "districts", "ward", "wards", "commune",
     "communes", "pharmacy", "pharmacies", "thuoc", "supplier", "suppliers", "vendor",
     "vendors", "partner", "partners", "bank", "banks", "region", "regions", "office",
-    "offices", "tram", "units",
+    "offices", "tram", "units", "chinh", "te",
 })
 _FILLERS = frozenset({"dm", "danh", "muc", "ds", "sach", "list", "tbl", "ref", "master",
                       "lookup", "md", "data", "info", "thong", "tin", "all", "s"})
@@ -175,9 +175,12 @@ def _refine(result: ColumnResult, kind: str | None, has_person: bool,
             entities, categories = set(), set()
     if profile is not None and kind is None:
         shown = set(profile.value_categories()) if profile.repeats else set()
-        if shown - categories:
+        if shown:
             from_values = True
             hit_ratio = max(hit_ratio, *(profile.share(profile.categories[c]) for c in shown))
+            # NOTE: a column of religions or ethnic groups is not a column of names
+            # ("Cao Đài" is a religion, not Mr Cao).
+            entities -= {"PERSON", "ADDRESS"}
             if not facts.by_name:
                 confidence = max(confidence, _VALUE_CONFIDENCE + 0.1)
         categories |= shown

@@ -88,7 +88,10 @@ def test_plaintext_passwords_by_name(detector: PiiDetector) -> None:
     ("van_tay", None, ("BIOMETRIC",)),
     ("face_embedding", "users", ("BIOMETRIC",)),
     ("an_tich", None, ("CRIMINAL_RECORD",)),
-    ("toa_do", "lich_su_di_chuyen", ("LOCATION_TRACE",)),
+    # NOTE: coordinates are a trace only next to a time and a subject: decided with the
+    # whole table in view (scanners/database/tablecontext.py), not from the name.
+    ("toa_do", "lich_su_di_chuyen", ()),
+    ("lich_su_vi_tri", None, ("LOCATION_TRACE",)),
     ("ghi_chu", "benh_an", ()),                # per column, never from the table name
     ("facility_name", "health_records", ()),
     ("quality_score", "fingerprints", ()),

@@ -33,11 +33,11 @@ from typing import Any
 
 from tests.pii.data.make_corpus import Gen, strip_accents
 
-__all__ = ["TABLES", "Col", "Score", "Table", "load_mysql", "load_postgres", "score",
-           "write_dump"]
+__all__ = ["FRESH", "HELD_OUT", "TABLES", "TUNING", "Col", "Score", "Table", "load_mysql",
+           "load_postgres", "score", "write_dump"]
 
 TODAY = dt.date(2026, 1, 1)
-ROWS = 40
+ROWS = 25
 CATEGORIES = ("HEALTH", "BIOMETRIC", "GENETIC", "RELIGION", "ETHNICITY", "POLITICAL_OPINION",
               "SEXUAL_ORIENTATION", "CRIMINAL_RECORD", "FINANCIAL_ACCOUNT", "LOCATION_TRACE")
 
@@ -189,6 +189,10 @@ class Values(Gen):
 def _unique(forms: Sequence[str], i: int) -> str:
     """The i-th organisation of a list (each row a different one, as in a real list)."""
     return forms[i % len(forms)].format(_STREETS[(i // len(forms)) % len(_STREETS)])
+
+
+def _dotted(phone: str) -> str:
+    return f"{phone[:4]}.{phone[4:7]}.{phone[7:]}"
 
 
 def _pick(items: Sequence[Any]) -> Maker:
@@ -605,6 +609,75 @@ HELD_OUT = (*HELD_OUT, *(
         C("owner_email", "text", lambda v, i: v.email(v.name()), "EMAIL_ADDRESS"),
     )),
 ))
+#: held-out tables written after the first held-out run had been used to fix the scanners:
+#: their first run is the honest held-out figure of the final code (see docs/databases.md)
+FRESH: tuple[Table, ...] = (
+    Table("tbl_khachhang_old", "held-out", (
+        C("HOTEN", "text", lambda v, i: v.person(), "PERSON"),
+        C("NGAYSINH", "text", lambda v, i: f"{v.birth().isoformat()} 00:00:00",
+          "DATE_OF_BIRTH"),
+        C("DIENTHOAI", "text", lambda v, i: _dotted(v.ph()), "VN_PHONE"),
+        C("SOCMND", "text", lambda v, i: v.cmnd(), "VN_CMND"),
+        C("DIACHI", "text", lambda v, i: v.street_address(), "ADDRESS"),
+        C("GHICHU", "text", _pick(["Khách VIP", "Nợ cũ", "Giao buổi sáng", ""])),
+        C("NGAYTAO", "timestamp", lambda v, i: v.ts()),
+    )),
+    Table("visits", "held-out", (
+        C("patient_ref", "int", lambda v, i: v.r.randint(1000, 9999)),
+        C("clinic_name", "text", lambda v, i: v.org(_ORG_CLINICS)),
+        C("symptoms", "text", _pick(["Sốt 39 độ, ho khan", "Đau bụng, tiêu chảy",
+                                      "Khó thở, tức ngực", "Đau đầu, chóng mặt"]), "HEALTH"),
+        C("visit_date", "date", lambda v, i: v.date_between(2024, 2025)),
+        C("fee", "int", lambda v, i: v.r.randint(1, 20) * 50_000),
+        C("doctor_note", "text", _pick(["Chẩn đoán viêm họng cấp, kê kháng sinh 5 ngày",
+                                         "Theo dõi tăng huyết áp, tái khám sau 1 tháng",
+                                         "Viêm da tiếp xúc, bôi thuốc",
+                                         "Rối loạn tiêu hóa, uống men vi sinh"]), "HEALTH"),
+    )),
+    Table("export_xlsx", "held-out", (
+        C("A", "text", lambda v, i: v.person(), "PERSON"),
+        C("B", "text", lambda v, i: v.cccd(), "VN_CCCD"),
+        C("C", "text", lambda v, i: v.birth().strftime("%d-%m-%Y"), "DATE_OF_BIRTH"),
+        C("D", "text", _pick(["Nam", "Nữ"]), neutral=True),
+        C("E", "text", _pick(_ETHNIC), "ETHNICITY"),
+        C("F", "text", lambda v, i: v.email(v.person()), "EMAIL_ADDRESS"),
+        C("G", "text", lambda v, i: f"{v.r.randint(1, 99)}.{v.digits(3)}.000"),
+        C("H", "text", lambda v, i: v.date_between(2025, 2025).strftime("%d-%m-%Y")),
+    )),
+    Table("wards_2025", "held-out", (
+        C("ma_xa", "text", lambda v, i: f"{27000 + i}"),
+        C("ten_xa", "text", lambda v, i: f"Xã {_STREETS[i % 10]} {i}"),
+        C("tinh_moi", "text", lambda v, i: v.r.choice(_PROVINCES)),
+        C("dien_tich", "float", lambda v, i: round(v.r.random() * 90, 2)),
+        C("dan_so", "int", lambda v, i: v.r.randint(5000, 90000)),
+    )),
+    Table("devices", "held-out", (
+        C("imei", "text", lambda v, i: "35" + v.digits(13)),
+        C("owner_phone", "text", lambda v, i: v.ph(), "VN_PHONE"),
+        C("firmware", "text", _pick(["v2.3.1", "v2.4.0", "v3.0.2"])),
+        C("last_seen", "timestamp", lambda v, i: v.ts()),
+        C("last_lat", "float", lambda v, i: v.lat(), "LOCATION_TRACE"),
+        C("last_lng", "float", lambda v, i: v.lng(), "LOCATION_TRACE"),
+    )),
+    Table("app_config", "held-out", (
+        C("config_key", "text", lambda v, i: ["site.title", "smtp.port", "payment.api_key",
+                                               "smtp.password", "ui.theme"][i % 5]),
+        C("config_value", "text", lambda v, i: ["Cửa hàng An Phát", "587", v.token(),
+                                                 "postgresql://mailer:Qw" + v.digits(5)
+                                                 + "!@smtp.internal:5432/mail",
+                                                 "dark"][i % 5], "CREDENTIAL"),
+        C("updated_by", "text", _pick(["admin", "deploy-bot"])),
+    )),
+    Table("members_club", "held-out", (
+        _id("member_no"),
+        C("member_name", "text", lambda v, i: v.person(), "PERSON"),
+        C("ton_giao_thanh_vien", "text", _pick(_RELIGION), "RELIGION"),
+        C("join_date", "date", lambda v, i: v.date_between(2015, 2025)),
+        C("sexual_orientation", "text", _pick(_ORIENT), "SEXUAL_ORIENTATION"),
+        C("membership_level", "text", _pick(["bronze", "silver", "gold"])),
+    )),
+)
+HELD_OUT = (*HELD_OUT, *FRESH)
 TABLES: tuple[Table, ...] = (*TUNING, *HELD_OUT)
 
 
@@ -794,8 +867,8 @@ def _scan_all(tables: Sequence[Table]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] = ()) -> int:
-    halves = {"tuning": TUNING, "held-out": HELD_OUT}
-    wanted = list(argv) or list(halves)
+    halves = {"tuning": TUNING, "held-out": HELD_OUT, "fresh": FRESH}
+    wanted = list(argv) or ["tuning", "held-out"]
     for half in wanted:
         tables = halves[half]
         ncols = sum(len(t.columns) for t in tables)
