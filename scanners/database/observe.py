@@ -135,13 +135,14 @@ def credential_observation(uri: str, table: str, result: ColumnResult, *,
 
 def table_observations(uri: str, table: str, results: list[ColumnResult], *,
                        row_estimate: int | None, rows_read: int, line: int | None = None,
-                       sampling: str = "") -> list[Observation]:
+                       sampling: str = "", comments: dict[str, str] | None = None
+                       ) -> list[Observation]:
     """Every observation of one table's column results, decided with the whole table in
     view (:func:`scanners.database.tablecontext.refine`)."""
     from scanners.database.tablecontext import refine
 
     out: list[Observation] = []
-    for result in refine(table, results):
+    for result in refine(table, results, comments=comments):
         for make in (column_observation, credential_observation):
             obs = make(uri, table, result, row_estimate=row_estimate, rows_read=rows_read,
                        line=line, sampling=sampling)

@@ -25,6 +25,7 @@ from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 from scanners.database import posture_mysql, posture_pg
 from scanners.database.classify import ColumnClassifier, pii_classifier
 from scanners.database.columns import ColumnAccumulator
+from scanners.database.comments import read_comments
 from scanners.database.introspect import TableInfo, list_tables
 from scanners.database.observe import table_observations
 from scanners.database.options import Budget, DbSettings, settings_from
@@ -45,7 +46,8 @@ class _BudgetSpentError(Exception):
 
 def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: DbSettings,
                classify: ColumnClassifier, uri: str, budget: Budget,
-               subject_key: bytes = b"") -> list[Observation]:
+               subject_key: bytes = b"", comments: dict[str, str] | None = None
+               ) -> list[Observation]:
     """Observations for one table (read inside the caller's read-only transaction)."""
     accumulators = [
         ColumnAccumulator(table.qualified, c.name, c.data_type, c.family, classify,
@@ -64,7 +66,7 @@ def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: Db
             raise _BudgetSpentError
     results = [result for acc in accumulators for result in acc.finish()]
     return table_observations(uri, table.qualified, results, row_estimate=table.row_estimate,
-                              rows_read=rows, sampling=info.method)
+                              rows_read=rows, sampling=info.method, comments=comments)
 
 
 def _schema_fingerprint(uri: str, tables: list[TableInfo]) -> Observation:
@@ -200,6 +202,11 @@ class _Run:
                           Location(self.uri))
             selected = selected[: self.settings.max_tables]
         pii_tables: dict[str, list[str]] = {}
+        found_comments, _problem = self._read(
+            "column comments", lambda c: list(read_comments(c, self.dialect).items()))
+        comments: dict[str, dict[str, str]] = {}
+        for (qualified, column), comment in found_comments:
+            comments.setdefault(qualified, {})[column] = comment
         for index, table in enumerate(selected):
             where = f"table {table.qualified} ({index} of {len(selected)} tables done)"
             if self.budget.expired():
@@ -210,7 +217,8 @@ class _Run:
                     f"table {table.qualified}",
                     lambda c, t=table: scan_table(  # type: ignore[misc]
                         c, self.dialect, t, settings=self.settings, classify=self.classify,
-                        uri=self.uri, budget=self.budget, subject_key=self.hash_key),
+                        uri=self.uri, budget=self.budget, subject_key=self.hash_key,
+                        comments=comments.get(t.qualified)),
                     location, streaming=self.settings.full)
             except _BudgetSpentError:
                 raise self._budget_error(where) from None

@@ -28,6 +28,9 @@ table: :func:`refine` revises every column result of one table, deterministicall
   are shaped like birth dates (:func:`scanners.database.profile.birth_date_shape`); a
   table that also holds a person's name accepts children's ages.
 
+A **column comment** (``c3 COMMENT 'Dân tộc'``) adds the sensitive categories it names,
+and a date of birth when the values are dates (``by_comment`` says so).
+
 Every revised result says how it was decided in ``basis``: ``name`` (the column name
 alone), ``values`` (sampled values alone: meaningless names such as ``c3``, ``field_7``,
 ``data``), ``name+values``; a decision from values alone has a lower confidence.
@@ -37,8 +40,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from auditor.models import JSONValue
+from auditor.pii.columns import name_signal
 from auditor.pii.text import name_tokens
 from scanners.database.classify import ColumnFacts
 from scanners.database.columns import ColumnResult
@@ -147,17 +152,22 @@ def _basis(facts: ColumnFacts, from_values: bool) -> str:
 
 
 def refine(table: str, results: Sequence[ColumnResult], *,
+           comments: Mapping[str, str] | None = None,
            today: dt.date | None = None) -> list[ColumnResult]:
-    """The column results of one table, revised with the table in view (module doc)."""
+    """The column results of one table, revised with the table in view (module doc).
+    ``comments``: column -> the schema's comment on it."""
     today = today or dt.date.today()
     kind = table_kind(table, results)
     has_person = any(r.facts is not None and "PERSON" in r.facts.entities for r in results)
     traces = _traces(results)
-    return [_refine(r, kind, has_person, today, traces) for r in results]
+    comments = comments or {}
+    return [_refine(r, kind, has_person=has_person, today=today, traces=traces,
+                    comment=comments.get(r.column) if r.json_key is None else None)
+            for r in results]
 
 
-def _refine(result: ColumnResult, kind: str | None, has_person: bool,
-            today: dt.date, traces: bool) -> ColumnResult:
+def _refine(result: ColumnResult, kind: str | None, *, has_person: bool,
+            today: dt.date, traces: bool, comment: str | None) -> ColumnResult:
     facts, profile = result.facts, result.profile
     if facts is None:
         return result
@@ -199,6 +209,19 @@ def _refine(result: ColumnResult, kind: str | None, has_person: bool,
             hit_ratio = max(hit_ratio, profile.date_share)
             if not facts.by_name:
                 confidence = max(confidence, _VALUE_CONFIDENCE)
+    said: dict[str, JSONValue] = {}
+    if comment:
+        signal = name_signal(comment)
+        if set(signal.categories) - categories:
+            said["by_comment"] = True
+            categories |= set(signal.categories)
+            confidence = max(confidence, 0.6)
+        if "DATE_OF_BIRTH" in signal.entities and profile is not None and \
+                profile.date_share >= 0.8 and "DATE_OF_BIRTH" not in entities:
+            said["by_comment"] = True
+            entities.add("DATE_OF_BIRTH")
+            hit_ratio = max(hit_ratio, profile.date_share)
+            confidence = max(confidence, 0.8)
     if _is_coordinate(result.column) and result.json_key is None:
         if traces and kind is None:
             categories.add("LOCATION_TRACE")
@@ -226,6 +249,6 @@ def _refine(result: ColumnResult, kind: str | None, has_person: bool,
     revised = facts.revised(sorted(entities), sorted(categories),
                             confidence=round(confidence, 3) if entities or categories else 0.0,
                             hit_ratio=hit_ratio,
-                            extra={"basis": _basis(facts, from_values),
+                            extra={"basis": _basis(facts, from_values), **said,
                                    **({"table_kind": kind} if kind else {})})
     return dataclasses.replace(result, facts=revised, credentials=credentials)

@@ -21,6 +21,7 @@ from auditor.models import Location, Observation, Problem, Target
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 from scanners.database.classify import ColumnClassifier, pii_classifier
 from scanners.database.columns import ColumnAccumulator
+from scanners.database.comments import dump_comment, inline_comments
 from scanners.database.introspect import family_of
 from scanners.database.observe import table_observations
 from scanners.database.options import Budget, DbSettings, settings_from
@@ -130,6 +131,7 @@ class _DumpRun:
         self.backslash = dialect == "mysql"
         self.schema = database or ("public" if dialect == "postgresql" else "main")
         self.definitions: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self.comments: dict[tuple[str, str], dict[str, str]] = {}
         self.open: dict[str, _Table] = {}
         self.done: set[str] = set()
         self.pii_tables: dict[str, list[str]] = {}
@@ -185,6 +187,11 @@ class _DumpRun:
             yield from self._copy_start(stmt)
         elif kind == "CREATE TABLE":
             yield from self._create(stmt)
+        elif kind == "COMMENT" or stmt.text.lstrip()[:7].upper() == "COMMENT":
+            said = dump_comment(stmt.text)
+            if said is not None:
+                schema, table, column, comment = said
+                self.comments.setdefault((schema or self.schema, table), {})[column] = comment
         elif kind in {"CREATE ROLE", "ALTER ROLE", "CREATE USER", "ALTER USER", "SET PASSWORD"}:
             yield from self._role(stmt)
         elif kind == "GRANT":
@@ -208,6 +215,9 @@ class _DumpRun:
             return
         schema, name, columns = parsed
         self.definitions[(schema or self.schema, name)] = columns
+        inline = inline_comments(stmt.text)
+        if inline:
+            self.comments.setdefault((schema or self.schema, name), {}).update(inline)
 
     def _table(self, schema: str | None, name: str, columns: list[str] | None,
                line: int) -> _Table | None:
@@ -312,7 +322,8 @@ class _DumpRun:
         for obs in table_observations(self.uri, table.qualified, results,
                                       row_estimate=estimate, rows_read=table.taken,
                                       line=table.line,
-                                      sampling="full" if self.settings.full else "first-rows"):
+                                      sampling="full" if self.settings.full else "first-rows",
+                                      comments=self.comments.get((table.schema, table.name))):
             if obs.kind == "pii.column" and not obs.attributes.get("protected"):
                 self.pii_tables.setdefault(table.qualified, []).extend(obs.entities)
             yield obs

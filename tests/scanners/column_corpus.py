@@ -57,6 +57,8 @@ class Col:
     #: a column that is personal without any reportable type (gender, blood group): it
     #: is neither a positive nor a decoy, only its forbidden labels are checked
     neutral: bool = False
+    #: the schema's comment on the column (COMMENT ON COLUMN / COMMENT '...')
+    comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,8 @@ class Table:
 
 
 def C(name: str, kind: str, make: Maker, *labels: str, forbidden: Iterable[str] = (),  # noqa: N802
-      neutral: bool = False) -> Col:
-    return Col(name, kind, make, frozenset(labels), frozenset(forbidden), neutral)
+      neutral: bool = False, comment: str = "") -> Col:
+    return Col(name, kind, make, frozenset(labels), frozenset(forbidden), neutral, comment)
 
 
 # ---- values ------------------------------------------------------------------------------
@@ -677,7 +679,22 @@ FRESH: tuple[Table, ...] = (
         C("membership_level", "text", _pick(["bronze", "silver", "gold"])),
     )),
 )
-HELD_OUT = (*HELD_OUT, *FRESH)
+#: columns whose comment, not their name, says what they hold (written after FRESH)
+COMMENTED: tuple[Table, ...] = (
+    Table("khai_bao_y_te", "held-out", (
+        _id(),
+        C("c1", "text", _pick(["Bình thường", "Đang theo dõi", "Khỏe"]), "HEALTH",
+          comment="Tình trạng sức khỏe khi khai báo"),
+        C("c2", "date", lambda v, i: v.birth(), "DATE_OF_BIRTH", comment="Ngày sinh"),
+        C("c3", "text", _pick(["Có", "Không", "Không"]), "POLITICAL_OPINION",
+          comment="Là đảng viên (Có/Không)"),
+        C("c4", "text", _pick(["Đã gọi", "Chưa gọi"]), comment="Ghi chú nội bộ"),
+        C("c5", "text", _pick(_BLOOD), forbidden=["HEALTH"], neutral=True,
+          comment="Nhóm máu"),
+        C("c6", "text", lambda v, i: v.person(), "PERSON", comment="Họ tên người khai"),
+    )),
+)
+HELD_OUT = (*HELD_OUT, *FRESH, *COMMENTED)
 TABLES: tuple[Table, ...] = (*TUNING, *HELD_OUT)
 
 
@@ -697,6 +714,10 @@ def load_postgres(conn: Any, tables: Sequence[Table] = TABLES) -> None:
     for table in tables:
         cols = ", ".join(f'"{c.name}" {_PG_TYPES[c.kind]}' for c in table.columns)
         conn.execute(f'CREATE TABLE "{table.name}" ({cols})')
+        for c in table.columns:
+            if c.comment:
+                conn.execute(f'COMMENT ON COLUMN "{table.name}"."{c.name}" IS '
+                             f"'{c.comment}'")
         marks = ", ".join("%s" for _ in table.columns)
         with conn.cursor() as cur:
             cur.executemany(f'INSERT INTO "{table.name}" VALUES ({marks})',
@@ -709,7 +730,8 @@ def load_mysql(conn: Any, tables: Sequence[Table] = TABLES) -> None:
     """Create and fill the tables in a MySQL/MariaDB database (PyMySQL, autocommit)."""
     with conn.cursor() as cur:
         for table in tables:
-            cols = ", ".join(f"`{c.name}` {_MY_TYPES[c.kind]}" for c in table.columns)
+            cols = ", ".join(f"`{c.name}` {_MY_TYPES[c.kind]}" + (
+                f" COMMENT '{c.comment}'" if c.comment else "") for c in table.columns)
             cur.execute(f"CREATE TABLE `{table.name}` ({cols}) CHARACTER SET utf8mb4")
             marks = ", ".join("%s" for _ in table.columns)
             cur.executemany(f"INSERT INTO `{table.name}` VALUES ({marks})",
@@ -744,8 +766,13 @@ def write_dump(path: Path, dialect: str, tables: Sequence[Table] = TABLES) -> Pa
     for table in tables:
         name = f"public.{q}{table.name}{q}" if dialect == "postgresql" else \
             f"{q}{table.name}{q}"
-        cols = ",\n".join(f"    {q}{c.name}{q} {types[c.kind]}" for c in table.columns)
+        cols = ",\n".join(f"    {q}{c.name}{q} {types[c.kind]}" + (
+            f" COMMENT '{c.comment}'" if c.comment and dialect == "mysql" else "")
+            for c in table.columns)
         lines.append(f"CREATE TABLE {name} (\n{cols}\n);")
+        if dialect == "postgresql":
+            lines.extend(f"COMMENT ON COLUMN {name}.{q}{c.name}{q} IS '{c.comment}';"
+                         for c in table.columns if c.comment)
         rows = [
             "(" + ", ".join(_sql_literal(v, c.kind, dialect)
                             for v, c in zip(row, table.columns, strict=True)) + ")"
@@ -867,7 +894,8 @@ def _scan_all(tables: Sequence[Table]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] = ()) -> int:
-    halves = {"tuning": TUNING, "held-out": HELD_OUT, "fresh": FRESH}
+    halves = {"tuning": TUNING, "held-out": HELD_OUT, "fresh": FRESH,
+              "commented": COMMENTED}
     wanted = list(argv) or ["tuning", "held-out"]
     for half in wanted:
         tables = halves[half]
