@@ -214,6 +214,11 @@ def classify_column(detector: PiiDetector, column: str, values: Iterable[str | N
     signal = name_signal(column, table)
     # NOTE: a name the lexicon understood (SOCMND, sodienthoai) also speaks through its
     # entity's first context word, which run-together names do not contain as a token.
+    # NOTE: every CCCD starts with 0 (province codes 001-096), as do the tax codes of
+    # Hanoi and Ho Chi Minh City: stored as integers they lose it. A column named for one
+    # of them gets its digit-only values padded back to the full length.
+    pad = 12 if "VN_CCCD" in signal.entities else 10 if "VN_TAX_CODE" in signal.entities \
+        else 0
     ctx_words = context_words()
     context = [column, *_table_context(table),
                *(ctx_words[e][0] for e in signal.entities if ctx_words.get(e))]
@@ -227,6 +232,8 @@ def classify_column(detector: PiiDetector, column: str, values: Iterable[str | N
         value = unicodedata.normalize("NFC", str(raw)).strip()[:MAX_VALUE_CHARS]
         if not value:
             continue
+        if pad and value.isdigit() and len(value) < pad:
+            value = value.zfill(pad)  # an integer column lost the leading zeros
         n += 1
         opaque += is_opaque(value)
         single += " " not in value

@@ -40,7 +40,7 @@ from scanners.config.values import is_secret_key
 __all__ = ["ValueProfile", "birth_date_shape", "category_vocabulary"]
 
 _DATE = re.compile(
-    r"^(?:(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"^(?:(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})"
     r"|(?P<d2>\d{1,2})[/.\-](?P<m2>\d{1,2})[/.\-](?P<y2>\d{4}))"
     r"(?:[T ](?P<time>\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(?:Z|[+-]\d{2}:?\d{2})?)?$")
 # Names about a secret, not holding one: password_changed_at, token_expires, secret_hint.

@@ -52,6 +52,16 @@ NOTES = ["khách hẹn giao buổi chiều", "đã gọi, không nghe máy", "gi
     ("ten", "khach_hang", ["Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Nam"] * 10,
      (("PERSON",), True)),
     ("ho_ten", None, ["NGUYEN VAN AN", "TRAN THI BINH", "LE HOANG NAM"] * 10, (("PERSON",), True)),
+    # integer columns lose the leading zero: the name tells
+    ("so_cccd", None, [c.lstrip("0") for c in cccds(40)], (("VN_CCCD",), True)),
+    ("so_dien_thoai", None, [p.lstrip("0") for p in phones(40)], (("VN_PHONE",), True)),
+    ("so_tien", None, [p.lstrip("0") for p in phones(40)], ((), False)),
+    # run-together names pass their entity's context word (SOCMND -> cmnd)
+    ("SOCMND", None, [f"{R.randint(1, 38):02d}{R.randint(0, 10**7 - 1):07d}" for _ in range(30)],
+     (("VN_CMND",), True)),
+    # a pupil table's name is not birth context for its dates
+    ("ngay_nhap_hoc", "hoc_sinh", [f"0{R.randint(1, 9)}/09/202{R.randint(1, 5)}"
+                                   for _ in range(30)], ((), False)),
 ])
 def test_entities(detector: PiiDetector, column: str, table: str | None, values: list[str],
                   expected: tuple[tuple[str, ...], bool]) -> None:

@@ -305,6 +305,9 @@ TUNING: tuple[Table, ...] = (
           "POLITICAL_OPINION"),
         C("an_tich", "text", _pick(_CRIME), "CRIMINAL_RECORD"),
         C("so_tai_khoan", "text", lambda v, i: "0" + v.digits(12), "FINANCIAL_ACCOUNT"),
+        # a phone stored as an integer loses its trunk 0: only the name tells
+        C("dien_thoai_so", "int", lambda v, i: int(v.ph()), "VN_PHONE"),
+        C("so_cccd_cu", "int", lambda v, i: int(v.cccd()), "VN_CCCD"),
     )),
     Table("lich_su_vi_tri", "tuning", (
         _id(),

@@ -32,7 +32,7 @@ __all__ = ["AuditorPhoneRecognizer"]
 _WORDS = re.compile(r"[a-z0-9]+")
 _CELL_BREAKS = (";", "|", "\t", '"', "'", ",", "\n")
 # NOTE: Vietnamese write national numbers with their trunk 0, or +84 / 84 / 0084; a bare
-# 9-digit run (``amount=342773051``) is a number, not a phone.
+# 9-digit run (``amount=342773051``) is a number, not a phone, unless context says so.
 _VN_WRITTEN = re.compile(r"^[(\s]*(?:0|\+|84)")
 # NOTE: a number continued by a dash and a letter or digit is part of a longer code
 # (``0980738238-X`` serial); the prefilter's digit runs stop there too.
@@ -92,9 +92,10 @@ class AuditorPhoneRecognizer(LocalRecognizer):
                 continue
             region = phonenumbers.region_code_for_number(match.number)
             if region == "VN":
-                if not _VN_WRITTEN.match(match.raw_string):
-                    continue
-                entity, score = "VN_PHONE", 0.6
+                # NOTE: without its trunk 0 a number needs context (a ``so_dien_thoai``
+                # column stored as an integer): 0.2 + the context boost.
+                entity = "VN_PHONE"
+                score = 0.6 if _VN_WRITTEN.match(match.raw_string) else 0.2
             else:
                 raw = match.raw_string.lstrip("( ")
                 entity = "PHONE_NUMBER"
