@@ -33,8 +33,9 @@ kept, not even masked.
 from __future__ import annotations
 
 from auditor.models import JSONValue, Location, Observation
-from scanners.database.columns import ColumnResult
-from scanners.database.shapes import FAST_HASHES, SLOW_HASHES
+
+from .columns import ColumnResult
+from .shapes import FAST_HASHES, SLOW_HASHES
 
 __all__ = ["column_observation", "credential_observation", "table_observations"]
 
@@ -139,7 +140,7 @@ def table_observations(uri: str, table: str, results: list[ColumnResult], *,
                        ) -> list[Observation]:
     """Every observation of one table's column results, decided with the whole table in
     view (:func:`scanners.database.tablecontext.refine`)."""
-    from scanners.database.tablecontext import refine
+    from .tablecontext import refine
 
     out: list[Observation] = []
     for result in refine(table, results, comments=comments):

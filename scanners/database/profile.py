@@ -31,11 +31,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from auditor.knowledge.secrets import text_secrets, value_secrets
+from auditor.knowledge.values import is_secret_key
 from auditor.pii.lexicon import admin_vocabulary, read_yaml
 from auditor.pii.recognizers.vn_ids import valid_tax_code
 from auditor.pii.text import fold_lower
-from scanners.config.secrets import text_secrets, value_secrets
-from scanners.config.values import is_secret_key
 
 __all__ = ["ValueProfile", "birth_date_shape", "category_vocabulary"]
 

@@ -45,9 +45,10 @@ from collections.abc import Mapping, Sequence
 from auditor.models import JSONValue
 from auditor.pii.columns import name_signal
 from auditor.pii.text import name_tokens
-from scanners.database.classify import ColumnFacts
-from scanners.database.columns import ColumnResult
-from scanners.database.profile import birth_date_shape
+
+from .classify import ColumnFacts
+from .columns import ColumnResult
+from .profile import ValueProfile, birth_date_shape
 
 __all__ = ["refine", "table_kind"]
 
@@ -166,89 +167,118 @@ def refine(table: str, results: Sequence[ColumnResult], *,
             for r in results]
 
 
+@dataclasses.dataclass(slots=True)
+class _Draft:
+    """The revision of one column's facts being decided."""
+
+    entities: set[str]
+    categories: set[str]
+    confidence: float
+    hit_ratio: float
+    from_values: bool
+    by_name: bool
+    said: dict[str, JSONValue] = dataclasses.field(default_factory=dict)
+
+    def shown(self, share: float, confidence: float) -> None:
+        """Values showed something: the hit ratio and, for a column whose name says
+        nothing, a confidence that says the values alone decided."""
+        self.from_values = True
+        self.hit_ratio = max(self.hit_ratio, share)
+        if not self.by_name:
+            self.confidence = max(self.confidence, confidence)
+
+
+def _from_values(draft: _Draft, result: ColumnResult, profile: ValueProfile, *,
+                 has_person: bool, today: dt.date) -> None:
+    shown = set(profile.value_categories()) if profile.repeats else set()
+    if shown:
+        draft.shown(max(profile.share(profile.categories[c]) for c in shown),
+                    _VALUE_CONFIDENCE + 0.1)
+        # NOTE: a column of religions or ethnic groups is not a column of names
+        # ("Cao Đài" is a religion, not Mr Cao).
+        draft.entities -= {"PERSON", "ADDRESS"}
+        draft.categories |= shown
+    if "VN_TAX_CODE" not in draft.entities and profile.seen >= 5 and \
+            profile.share(profile.tax_codes) >= 0.9:
+        draft.entities.add("VN_TAX_CODE")
+        draft.shown(profile.share(profile.tax_codes), _VALUE_CONFIDENCE + 0.1)
+    if "DATE_OF_BIRTH" not in draft.entities and \
+            not set(name_tokens(result.column)) & _OTHER_DATES and \
+            birth_date_shape(profile, today, young=has_person):
+        draft.entities.add("DATE_OF_BIRTH")
+        draft.shown(profile.date_share, _VALUE_CONFIDENCE)
+
+
+def _from_comment(draft: _Draft, comment: str, profile: ValueProfile | None) -> None:
+    signal = name_signal(comment)
+    if set(signal.categories) - draft.categories:
+        draft.said["by_comment"] = True
+        draft.categories |= set(signal.categories)
+        draft.confidence = max(draft.confidence, 0.6)
+    if "DATE_OF_BIRTH" in signal.entities and profile is not None and \
+            profile.date_share >= 0.8 and "DATE_OF_BIRTH" not in draft.entities:
+        draft.said["by_comment"] = True
+        draft.entities.add("DATE_OF_BIRTH")
+        draft.hit_ratio = max(draft.hit_ratio, profile.date_share)
+        draft.confidence = max(draft.confidence, 0.8)
+
+
+def _coordinates(draft: _Draft, result: ColumnResult, *, traced: bool) -> None:
+    if traced:
+        draft.categories.add("LOCATION_TRACE")
+        draft.from_values = draft.from_values or result.non_null > 0
+        draft.hit_ratio = max(draft.hit_ratio, 1.0 if result.non_null else 0.0)
+        draft.confidence = max(draft.confidence, 0.7)
+    else:
+        draft.categories.discard("LOCATION_TRACE")  # a clinic's or a weather station's position
+
+
+def _by_kind(draft: _Draft, kind: str | None, profile: ValueProfile | None) -> None:
+    if profile is not None and profile.share(profile.organisations) >= 0.5:
+        draft.entities.discard("PERSON")  # "Phòng khám Đa khoa Lê Lợi" names a clinic
+    if kind == "reference":
+        draft.entities, draft.categories = set(), set()
+    elif kind == "organisations":
+        draft.entities &= _PERSON_TYPES
+        draft.categories = set()
+        if profile is not None and profile.share(profile.organisations + profile.units) >= 0.5:
+            draft.entities.clear()
+
+
 def _refine(result: ColumnResult, kind: str | None, *, has_person: bool,
             today: dt.date, traces: bool, comment: str | None) -> ColumnResult:
     facts, profile = result.facts, result.profile
     if facts is None:
         return result
-    entities, categories = set(facts.entities), set(facts.categories)
-    confidence = facts.confidence
-    from_values = facts.hit_ratio > 0
-    hit_ratio = facts.hit_ratio
+    draft = _Draft(set(facts.entities), set(facts.categories), facts.confidence,
+                   facts.hit_ratio, facts.hit_ratio > 0, facts.by_name)
     credentials: dict[str, int] = {}
     if profile is not None and profile.credential_values:
         credentials = dict(sorted(profile.credentials.items()))
-        entities.discard("PASSWORD")
+        draft.entities.discard("PASSWORD")
         if profile.share(profile.credential_values) >= 0.5:
             # NOTE: hosts, user names and addresses inside connection strings and webhook
             # URLs describe infrastructure, not people.
-            entities, categories = set(), set()
+            draft.entities, draft.categories = set(), set()
     if profile is not None and kind is None:
-        shown = set(profile.value_categories()) if profile.repeats else set()
-        if shown:
-            from_values = True
-            hit_ratio = max(hit_ratio, *(profile.share(profile.categories[c]) for c in shown))
-            # NOTE: a column of religions or ethnic groups is not a column of names
-            # ("Cao Đài" is a religion, not Mr Cao).
-            entities -= {"PERSON", "ADDRESS"}
-            if not facts.by_name:
-                confidence = max(confidence, _VALUE_CONFIDENCE + 0.1)
-        categories |= shown
-        if "VN_TAX_CODE" not in entities and profile.seen >= 5 and \
-                profile.share(profile.tax_codes) >= 0.9:
-            entities.add("VN_TAX_CODE")
-            from_values = True
-            hit_ratio = max(hit_ratio, profile.share(profile.tax_codes))
-            if not facts.by_name:
-                confidence = max(confidence, _VALUE_CONFIDENCE + 0.1)
-        if "DATE_OF_BIRTH" not in entities and \
-                not set(name_tokens(result.column)) & _OTHER_DATES and \
-                birth_date_shape(profile, today, young=has_person):
-            entities.add("DATE_OF_BIRTH")
-            from_values = True
-            hit_ratio = max(hit_ratio, profile.date_share)
-            if not facts.by_name:
-                confidence = max(confidence, _VALUE_CONFIDENCE)
-    said: dict[str, JSONValue] = {}
+        _from_values(draft, result, profile, has_person=has_person, today=today)
     if comment:
-        signal = name_signal(comment)
-        if set(signal.categories) - categories:
-            said["by_comment"] = True
-            categories |= set(signal.categories)
-            confidence = max(confidence, 0.6)
-        if "DATE_OF_BIRTH" in signal.entities and profile is not None and \
-                profile.date_share >= 0.8 and "DATE_OF_BIRTH" not in entities:
-            said["by_comment"] = True
-            entities.add("DATE_OF_BIRTH")
-            hit_ratio = max(hit_ratio, profile.date_share)
-            confidence = max(confidence, 0.8)
+        _from_comment(draft, comment, profile)
     if _is_coordinate(result.column) and result.json_key is None:
-        if traces and kind is None:
-            categories.add("LOCATION_TRACE")
-            from_values = from_values or result.non_null > 0
-            hit_ratio = max(hit_ratio, 1.0 if result.non_null else 0.0)
-            confidence = max(confidence, 0.7)
-        else:
-            categories.discard("LOCATION_TRACE")  # a clinic's or a weather station's position
-    if profile is not None and profile.share(profile.organisations) >= 0.5:
-        entities.discard("PERSON")  # "Phòng khám Đa khoa Lê Lợi" names a clinic
-    if kind == "reference":
-        entities, categories = set(), set()
-    elif kind == "organisations":
-        entities &= _PERSON_TYPES
-        categories = set()
-        if profile is not None and profile.share(profile.organisations + profile.units) >= 0.5:
-            entities.clear()  # "Phòng khám Đa khoa Lê Lợi" names a clinic, not a person
+        _coordinates(draft, result, traced=traces and kind is None)
+    _by_kind(draft, kind, profile)
+    entities, categories = draft.entities, draft.categories
     if (entities, categories) == (set(facts.entities), set(facts.categories)) \
             and not credentials and kind is None:
-        basis = _basis(facts, from_values) if facts.is_personal else None
+        basis = _basis(facts, draft.from_values) if facts.is_personal else None
         if basis is None:
             return result
         return dataclasses.replace(result, facts=facts.revised(
             facts.entities, facts.categories, extra={"basis": basis}))
-    revised = facts.revised(sorted(entities), sorted(categories),
-                            confidence=round(confidence, 3) if entities or categories else 0.0,
-                            hit_ratio=hit_ratio,
-                            extra={"basis": _basis(facts, from_values), **said,
-                                   **({"table_kind": kind} if kind else {})})
+    revised = facts.revised(
+        sorted(entities), sorted(categories),
+        confidence=round(draft.confidence, 3) if entities or categories else 0.0,
+        hit_ratio=draft.hit_ratio,
+        extra={"basis": _basis(facts, draft.from_values), **draft.said,
+               **({"table_kind": kind} if kind else {})})
     return dataclasses.replace(result, facts=revised, credentials=credentials)

@@ -871,8 +871,9 @@ def score(observations: Iterable[Any], tables: Sequence[Table] = TABLES) -> Scor
 def _scan_all(tables: Sequence[Table]) -> dict[str, Any]:
     import tempfile
 
-    from scanners.database import DatabaseScanner
-    from scanners.sqldump import SqlDumpScanner
+    from auditor.scanners.database import DatabaseScanner
+    from auditor.scanners.database.sqldump import SqlDumpScanner
+
     from tests.scanners.dbsupport import my_scratch, pg_scratch, real_pii, run
 
     out: dict[str, Any] = {}

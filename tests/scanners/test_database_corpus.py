@@ -12,10 +12,10 @@ import re
 from pathlib import Path
 
 import pytest
+from auditor.scanners.database import DatabaseScanner
+from auditor.scanners.database.sqldump import SqlDumpScanner
 
 from auditor.models import Observation
-from scanners.database import DatabaseScanner
-from scanners.sqldump import SqlDumpScanner
 from tests.scanners.column_corpus import (
     CATEGORIES,
     HELD_OUT,

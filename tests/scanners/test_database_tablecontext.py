@@ -8,11 +8,10 @@ import datetime as dt
 import random
 
 import pytest
-
-from scanners.database.classify import ColumnFacts
-from scanners.database.columns import ColumnResult
-from scanners.database.profile import ValueProfile, birth_date_shape
-from scanners.database.tablecontext import refine, table_kind
+from auditor.scanners.database.classify import ColumnFacts
+from auditor.scanners.database.columns import ColumnResult
+from auditor.scanners.database.profile import ValueProfile, birth_date_shape
+from auditor.scanners.database.tablecontext import refine, table_kind
 
 TODAY = dt.date(2026, 1, 1)
 
