@@ -136,6 +136,13 @@ def record_result(conn: Connection, result: ScanResult, system: SystemInfo, *,
     _upsert_findings(conn, sid, run_id, started, present)
     _record_compliance(conn, run_id, result)
     if newest is not None and started < newest:
+        ids = dict(conn.execute(select(findings.c.fingerprint, findings.c.id)
+                                .where(findings.c.system_id == sid)).all())
+        saw = [{"run_id": run_id, "finding_id": ids[fp], "state": lc.OPEN,
+                "severity": int(f.severity), "suppressed": f.suppressed}
+               for fp, f in present.items()]
+        if saw:  # what this run saw; the replay sets the states
+            conn.execute(insert(run_findings), saw)
         counts = replay(conn, sid)[run_id]
     else:
         counts = _advance_one(conn, sid, run_id, started, present=present,
