@@ -95,8 +95,8 @@ def _dow(text: str) -> str:
 
 
 def _pad(value: str) -> str:
-    return ",".join(".." .join(x.zfill(2) if x.isdigit() else x for x in p.split(".."))
-                    if "/" not in p else p for p in value.split(","))
+    """Two-digit hours and minutes (``8..18/2`` -> ``08..18/2``)."""
+    return re.sub(r"\d+", lambda m: m.group(0).zfill(2), value)
 
 
 def cron_to_oncalendar(expr: str) -> str:
@@ -126,7 +126,8 @@ def groups(cfg: RunConfig, names: Sequence[str]) -> list[tuple[str, str, list[Sy
                           f"level or per system)")
     out = []
     for cron, members in by_schedule.items():
-        name = "auditor-run" if len(by_schedule) == 1 else f"auditor-run-{members[0].name}"
+        name = "auditor-run" if len(by_schedule) == 1 and not names \
+            else f"auditor-run-{members[0].name}"
         out.append((name, cron, members))
     return out
 

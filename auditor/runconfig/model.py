@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import jsonschema
+import yaml
 
 from auditor.errors import RulePackError
 from auditor.yamlsource import YamlDocument, load_yaml
@@ -165,8 +166,32 @@ class RunConfig:
 # ---- loading -----------------------------------------------------------------------------
 def load_config(path: str | Path) -> RunConfig:
     """Read and check ``auditor.yaml``; relative paths are relative to its folder."""
-    doc = load_yaml(path, error=ConfigFileError)
+    try:
+        doc = load_yaml(path, error=ConfigFileError)
+    except ValueError as exc:  # a YAML timestamp that is not a date (2026-13-45)
+        raise ConfigFileError(str(path), f"invalid date: {exc}",
+                              line=_bad_timestamp_line(Path(path))) from None
     return parse_config(doc)
+
+
+def _bad_timestamp_line(path: Path) -> int | None:
+    loader = yaml.SafeLoader(path.read_text(encoding="utf-8"))
+    try:
+        stack = [loader.get_single_node()]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":timestamp"):
+                try:
+                    loader.construct_yaml_timestamp(node)
+                except ValueError:
+                    return node.start_mark.line + 1
+            elif isinstance(node, yaml.MappingNode):
+                stack.extend(v for pair in node.value for v in pair)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+    finally:
+        loader.dispose()
+    return None
 
 
 def _plain(value: Any) -> Any:
@@ -189,6 +214,11 @@ def _where(path: Sequence[str | int]) -> str:
 
 def _schema_error(doc: YamlDocument, data: Any, error: jsonschema.ValidationError) -> None:
     path = list(error.absolute_path)
+    if error.validator == "oneOf" and isinstance(error.instance, Mapping) and error.context:
+        # a {url: ...} target: say what is wrong inside it, not only "no branch matched"
+        inner = [e for e in error.context if e.schema_path and e.schema_path[0] == 1]
+        if inner:
+            _schema_error(doc, data, jsonschema.exceptions.best_match(inner))
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         schema = error.schema if isinstance(error.schema, Mapping) else {}
         allowed = set(schema.get("properties", {}))
