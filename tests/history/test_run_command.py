@@ -162,7 +162,8 @@ def test_import_and_diff_of_stored_runs(tmp_path: Path,
     folders = sorted((tmp_path / "reports").iterdir(), key=lambda p: p.name)  # oldest first
     reports = [str(p / "report.json") for p in folders]
     other = f"sqlite:///{tmp_path / 'backfill.sqlite'}"
-    imported = run_json(capsys, "history", "import", *reversed(reports), "--store", other)
+    # equal start times (same second) are recorded in the order given
+    imported = run_json(capsys, "history", "import", *reports, "--store", other)
     assert [i["imported"] for i in imported["imported"]] == [True, True]
     assert {i["system"] for i in imported["imported"]} == {"hr-portal"}
     again = run_json(capsys, "history", "import", reports[0], "--store", other)
