@@ -122,11 +122,11 @@ def bench(url: str, label: str, args: argparse.Namespace) -> None:
         print(f"seeded {total:,} runs x {args.per_run} findings in {seeded:.1f} s "
               f"({seeded / total * 1000:.1f} ms per run)")
         checks = {
-            "trend, all systems": lambda: store.trend(),
+            "trend, all systems": store.trend,
             "trend, one system": lambda: store.trend("system-03"),
             "trend, one framework": lambda: store.trend(framework="vn-pdpl-2025"),
-            "overview (newest run per system)": lambda: store.overview(),
-            "time to fix per severity": lambda: store.time_to_fix(),
+            "overview (newest run per system)": store.overview,
+            "time to fix per severity": store.time_to_fix,
             "reference: trend counted from run_findings": lambda: naive_trend(store),
         }
         points = len(store.trend())

@@ -19,6 +19,7 @@ import io
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -163,14 +164,16 @@ def _scan_system(system: SystemConfig, cfg: RunConfig, store: Store,
     ns.framework_defaults = _framework_defaults(system)
     scope = [t.url for t in system.targets]
     meta: dict[str, Any] = {**system.metadata(), "scope": scope}
+    clock = time.monotonic()
     outcome = scan_command.perform(ns, extra={"system": meta, "config": cfg.path})
+    duration = time.monotonic() - clock
     result = outcome.result
     write_reports(result, outcome.reporters, outcome.formats or ["json"], out_dir)
     code = result.exit_code()
     try:
         recorded = store.record(result, SystemInfo(system.name, system.owner, system.title,
                                                    system.level, tuple(scope)),
-                                report_dir=str(out_dir))
+                                report_dir=str(out_dir), duration_s=round(duration, 3))
     except Exception as exc:  # NOTE: the reports are written; the run is incomplete
         sys.stderr.write(f"auditor: {system.name}: the run could not be recorded in "
                          f"{store.display} ({type(exc).__name__})\n")

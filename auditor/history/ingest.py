@@ -103,7 +103,8 @@ def _unique(result: ScanResult) -> dict[str, Finding]:
 
 
 def record_result(conn: Connection, result: ScanResult, system: SystemInfo, *,
-                  source: str = "run", report_dir: str | None = None) -> Recorded:
+                  source: str = "run", report_dir: str | None = None,
+                  duration_s: float | None = None) -> Recorded:
     """Insert ``result`` as a run of ``system`` (in the caller's write transaction)."""
     existing = conn.execute(select(runs.c.id).where(runs.c.uuid == result.run_id)).first()
     if existing is not None:
@@ -121,7 +122,9 @@ def record_result(conn: Connection, result: ScanResult, system: SystemInfo, *,
     scope = list(system.scope)
     run_id = int(conn.execute(insert(runs).values(
         uuid=result.run_id, system_id=sid, started_at=started, finished_at=finished,
-        as_of=result.as_of, duration_s=max(0.0, (finished - started).total_seconds()),
+        as_of=result.as_of,
+        duration_s=duration_s if duration_s is not None else max(
+            0.0, (finished - started).total_seconds()),
         tool_version=result.tool_version,
         packs=canonical_json([{"id": p.id, "version": p.version, "sha256": p.sha256}
                               for p in result.packs]),

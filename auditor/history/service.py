@@ -45,12 +45,14 @@ class Store:
 
     # ---- writing ---------------------------------------------------------------------
     def record(self, result: ScanResult, system: SystemInfo, *, source: str = "run",
-               report_dir: str | None = None) -> Recorded:
-        """Record a finished scan as a run of ``system`` (idempotent by run id)."""
+               report_dir: str | None = None, duration_s: float | None = None) -> Recorded:
+        """Record a finished scan as a run of ``system`` (idempotent by run id).
+        ``duration_s`` defaults to the report's (whole-second) start and finish times."""
         if not system.name:
             raise ValueError("a run is recorded for a named system")
-        return self.db.write(lambda conn: record_result(conn, result, system, source=source,
-                                                        report_dir=report_dir))
+        return self.db.write(lambda conn: record_result(
+            conn, result, system, source=source, report_dir=report_dir,
+            duration_s=duration_s))
 
     def prune(self, keep_days: int, now: dt.datetime | None = None) -> int:
         """Delete runs that started more than ``keep_days`` ago, except each system's

@@ -25,9 +25,9 @@ def _pg_connect(dbname: str | None = None) -> object:
         pytest.skip(f"PostgreSQL not reachable: {type(exc).__name__}")
 
 
-@pytest.fixture()
-def pg_store_url() -> Iterator[str]:
-    """URL of a fresh PostgreSQL database for one test."""
+@pytest.fixture(scope="session")
+def _pg_database() -> Iterator[str]:
+    """One PostgreSQL database for the session (creating one per test is slow)."""
     admin = _pg_connect()
     name = "auditor_history_" + secrets.token_hex(4)
     admin.execute(f'CREATE DATABASE "{name}"')  # type: ignore[attr-defined]
@@ -36,6 +36,18 @@ def pg_store_url() -> Iterator[str]:
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # type: ignore[attr-defined]
         admin.close()  # type: ignore[attr-defined]
+
+
+@pytest.fixture()
+def pg_store_url(_pg_database: str) -> str:
+    """The session's PostgreSQL database, emptied: no tables, as a new store."""
+    from sqlalchemy.engine import make_url
+    conn = _pg_connect(make_url(_pg_database).database)
+    try:
+        conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")  # type: ignore[attr-defined]
+    finally:
+        conn.close()  # type: ignore[attr-defined]
+    return _pg_database
 
 
 def pg_all_text(url: str) -> str:
