@@ -204,18 +204,32 @@ def _store_seen(conn: Connection, sid: int, run_id: int, when: dt.datetime, *,
              "expires": f.suppression.expires if f.suppression else None,
              "inc": 1 if states is not None and states.get(fp) == lc.REOPENED else 0}
             for fp, f in present.items() if fp in by_fp]
-    if seen:
-        values: dict[str, Any] = {
-            "severity": bindparam("severity"), "title": bindparam("title"),
-            "uri": bindparam("uri"), "detail": bindparam("detail"),
-            "suppressed": bindparam("suppressed"),
-            "suppression_expires": bindparam("expires")}
+    if not seen:
+        return ids
+    if conn.dialect.name == "sqlite":  # NOTE: straight to the driver, as bulk_insert
+        sets = "severity=?, title=?, uri=?, detail=?, suppressed=?, suppression_expires=?"
+        lifecycle: tuple[Any, ...] = ()
         if states is not None:
-            values.update(status=lc.OPEN, last_seen_at=when, last_run_id=run_id,
-                          fixed_at=None, fixed_run_id=None,
-                          reopen_count=findings.c.reopen_count + bindparam("inc"))
-        conn.execute(update(findings).where(findings.c.id == bindparam("fid"))
-                      .values(**values), seen)
+            sets += (", status=?, last_seen_at=?, last_run_id=?, fixed_at=NULL, "
+                     "fixed_run_id=NULL, reopen_count=reopen_count + ?")
+            lifecycle = (lc.OPEN, _sqlite_value(when), run_id)
+        conn.exec_driver_sql(
+            f"UPDATE findings SET {sets} WHERE id=?",
+            [(r["severity"], r["title"], r["uri"], r["detail"], int(bool(r["suppressed"])),
+              r["expires"], *lifecycle, *((r["inc"],) if states is not None else ()),
+              r["fid"]) for r in seen])
+        return ids
+    values: dict[str, Any] = {
+        "severity": bindparam("severity"), "title": bindparam("title"),
+        "uri": bindparam("uri"), "detail": bindparam("detail"),
+        "suppressed": bindparam("suppressed"),
+        "suppression_expires": bindparam("expires")}
+    if states is not None:
+        values.update(status=lc.OPEN, last_seen_at=when, last_run_id=run_id,
+                      fixed_at=None, fixed_run_id=None,
+                      reopen_count=findings.c.reopen_count + bindparam("inc"))
+    conn.execute(update(findings).where(findings.c.id == bindparam("fid"))
+                 .values(**values), seen)
     return ids
 
 
