@@ -29,14 +29,15 @@ import jinja2
 
 from auditor.reporting import Reporter
 from auditor.results import ComplianceItem, Finding, ScanResult
-from reports.common import (
+from auditor.views import (
     FrameworkStatus,
     evidence_text,
     framework_statuses,
     location_label,
     severities,
 )
-from reports.messages import Messages, RuleText, load_messages, load_rule_texts
+
+from .messages import Messages, RuleText, load_messages, load_rule_texts
 
 __all__ = ["HtmlReporter", "build_context", "display_date"]
 

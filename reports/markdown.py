@@ -10,7 +10,7 @@ from typing import TextIO
 
 from auditor.reporting import Reporter
 from auditor.results import ScanResult
-from reports.common import evidence_text, framework_statuses, location_label, severities
+from auditor.views import evidence_text, framework_statuses, location_label, severities
 
 __all__ = ["MarkdownReporter"]
 

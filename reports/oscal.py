@@ -31,7 +31,7 @@ from typing import ClassVar, TextIO
 from auditor.models import JSONValue
 from auditor.reporting import Reporter
 from auditor.results import ComplianceItem, Finding, ScanResult
-from reports.common import evidence_text, location_label
+from auditor.views import evidence_text, location_label
 
 __all__ = ["OSCAL_VERSION", "OscalReporter", "build_document", "control_id"]
 

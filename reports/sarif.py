@@ -21,7 +21,7 @@ from urllib.parse import quote
 from auditor.models import Severity
 from auditor.reporting import Reporter
 from auditor.results import Finding, ScanResult
-from reports.common import evidence_text, information_uri, is_url
+from auditor.views import evidence_text, information_uri, is_url
 
 __all__ = ["SarifReporter"]
 

@@ -35,6 +35,6 @@ def shared_dir() -> Path:
     return path
 
 
-@pytest.fixture()
+@pytest.fixture
 def out_dir(tmp_path: Path) -> Path:
     return tmp_path / "out"

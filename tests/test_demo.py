@@ -63,8 +63,9 @@ def test_demo_sarif_validates(demo: dict[str, Any], shared_dir: Path) -> None:
     """File, database (logical location) and capture (flow) findings in one SARIF log."""
     import io
 
+    from auditor.reports.sarif import SarifReporter
+
     from auditor.results import ScanResult
-    from reports.sarif import SarifReporter
 
     buf = io.StringIO()
     SarifReporter().render(ScanResult.from_document(demo), buf)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from auditor.cli import main
-from auditor.commands.schedule import cron_to_oncalendar
+from auditor.cli.commands.schedule import cron_to_oncalendar
 from auditor.errors import ConfigError
 
 

@@ -119,7 +119,8 @@ class StoreEngine:
                 if attempt + 1 == _WRITE_ATTEMPTS or not _is_transient(exc, self.dialect):
                     raise
             # NOTE: jittered back-off so two waiting writers do not collide again
-            time.sleep(min(2.0, 0.05 * (attempt + 1)) * (0.5 + random.random()))
+            jitter = 0.5 + random.random()  # noqa: S311 (spreads retries, not a secret)
+            time.sleep(min(2.0, 0.05 * (attempt + 1)) * jitter)
         raise AssertionError("unreachable")
 
     def dispose(self) -> None:

@@ -68,11 +68,10 @@ class TargetSpec:
                 raise ConfigFileError(self.url, f"environment variable {self.password_env} "
                                                 f"(password_env) is not set")
         else:
-            assert self.password_file is not None
             try:
-                secret = Path(self.password_file).read_text(encoding="utf-8").strip()
+                secret = Path(str(self.password_file)).read_text(encoding="utf-8").strip()
             except OSError as exc:
-                raise ConfigFileError(self.password_file,
+                raise ConfigFileError(str(self.password_file),
                                       f"cannot read password_file: {exc.strerror}") from None
         parts = urlsplit(self.url)
         user = parts.username or ""
@@ -86,6 +85,7 @@ class ScanSettings:
     """Scan settings of a system (``None`` = not set here: inherit, then the scan default)."""
 
     packs: tuple[str, ...] | None = None
+    default_packs: bool | None = None
     frameworks: tuple[str, ...] | None = None
     framework_params: Mapping[str, Mapping[str, Scalar]] | None = None
     params: Mapping[str, Scalar] | None = None
@@ -255,7 +255,8 @@ def _settings(data: Mapping[str, Any], base: Path) -> ScanSettings:
             (".yaml", ".yml"))) else v for v in values)
 
     return ScanSettings(
-        packs=pack_like("packs"), frameworks=pack_like("frameworks"),
+        packs=pack_like("packs"), default_packs=data.get("default_packs"),
+        frameworks=pack_like("frameworks"),
         framework_params=data.get("framework_params"), params=data.get("params"),
         options=data.get("options"), suppressions=local("suppressions"),
         baseline=local("baseline"), ignore=tup("ignore"), fail_on=data.get("fail_on"),

@@ -38,7 +38,7 @@ def _pg_database() -> Iterator[str]:
         admin.close()  # type: ignore[attr-defined]
 
 
-@pytest.fixture()
+@pytest.fixture
 def pg_store_url(_pg_database: str) -> str:
     """The session's PostgreSQL database, emptied: no tables, as a new store."""
     from sqlalchemy.engine import make_url

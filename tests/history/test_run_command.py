@@ -134,7 +134,7 @@ def test_one_failing_system_never_stops_the_others(
 @pytest.mark.parametrize(("codes", "expected"), [
     ([0, 0], 0), ([0, 3], 3), ([1, 3], 1), ([3, 1, 0], 1), ([2, 1], 2), ([0, 2, 3], 2)])
 def test_exit_code_over_systems(codes: list[int], expected: int) -> None:
-    from auditor.commands.run import combine
+    from auditor.cli.commands.run import combine
     assert combine(codes) == expected
 
 

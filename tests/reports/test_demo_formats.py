@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auditor.reports.csv import read_findings
 
-from auditor.baseline import load_report
 from auditor.cli import main
-from reports.csv import read_findings
+from auditor.gate.baseline import load_report
 from tests.conftest import REPO
 from tests.reports.oscal_schema import oscal_validator
 

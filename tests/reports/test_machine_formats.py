@@ -8,17 +8,17 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from auditor.reports.json import JsonReporter
+from auditor.reports.markdown import MarkdownReporter
+from auditor.reports.sarif import SarifReporter
 
 from auditor.results import ScanResult
-from reports.json import JsonReporter
-from reports.markdown import MarkdownReporter
-from reports.sarif import SarifReporter
 from tests.fakes import fake_engine, run, tree
 
 CANARY = "hunter2-CANARY-7f3a"
 
 
-@pytest.fixture()
+@pytest.fixture
 def result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ScanResult:
     tree(tmp_path, {"conf/a.kv": f"debug = true\ndb.password = {CANARY}\n",
                     "conf/b.kv": "!fail\n"})

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import regex
+from auditor.reports.oscal import OscalReporter, control_id
 
 from auditor.results import ScanResult
-from reports.oscal import OscalReporter, control_id
 from tests.fakes import fake_engine, run, tree
 from tests.reports.oscal_schema import oscal_validator
 from tests.reports.sample import sample_result

@@ -15,9 +15,8 @@ from auditor.scanner import ScanOptions
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "fixtures"))
 
+from auditor.scanners.pcap import PcapScanner  # noqa: E402
 from pcapgen import CaptureWriter, Tcp  # noqa: E402
-
-from scanners.pcap import PcapScanner  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 25)
 KEY = b"test-hash-key"
