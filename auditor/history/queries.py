@@ -44,17 +44,19 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
 
 
 def _run_dict(row: Any) -> dict[str, Any]:
+    m = row._mapping  # NOTE: mapping access: attribute access per column is slower
     return {
-        "id": row.id, "uuid": row.uuid, "system": row.system, "owner": row.owner,
-        "started_at": _iso(row.started_at), "finished_at": _iso(row.finished_at),
-        "as_of": _iso(row.as_of), "duration_s": round(float(row.duration_s), 3),
-        "tool_version": row.tool_version, "exit_code": row.exit_code, "fail_on": row.fail_on,
-        "source": row.source, "report_dir": row.report_dir,
-        "targets": {"total": row.targets_total, "error": row.targets_error},
-        "open": {s: getattr(row, f"open_{s}") for s in SEVERITIES},
-        "suppressed": row.suppressed, "new": row.new_count, "fixed": row.fixed_count,
-        "reopened": row.reopened_count, "unassessed": row.unassessed_count,
-        "subjects": row.subjects,
+        "id": m["id"], "uuid": m["uuid"], "system": m["system"], "owner": m["owner"],
+        "started_at": _iso(m["started_at"]), "finished_at": _iso(m["finished_at"]),
+        "as_of": _iso(m["as_of"]), "duration_s": round(float(m["duration_s"]), 3),
+        "tool_version": m["tool_version"], "exit_code": m["exit_code"],
+        "fail_on": m["fail_on"], "source": m["source"], "report_dir": m["report_dir"],
+        "targets": {"total": m["targets_total"], "error": m["targets_error"]},
+        "open": {"critical": m["open_critical"], "high": m["open_high"],
+                 "medium": m["open_medium"], "low": m["open_low"], "info": m["open_info"]},
+        "suppressed": m["suppressed"], "new": m["new_count"], "fixed": m["fixed_count"],
+        "reopened": m["reopened_count"], "unassessed": m["unassessed_count"],
+        "subjects": m["subjects"],
     }
 
 
