@@ -18,12 +18,19 @@ from sqlalchemy.engine import Connection
 
 from auditor.errors import ConfigError
 from auditor.history import lifecycle as lc
-from auditor.history.tables import findings, run_findings, run_frameworks, runs, systems
+from auditor.history.tables import (
+    findings,
+    run_compliance,
+    run_findings,
+    run_frameworks,
+    runs,
+    systems,
+)
 from auditor.models import Severity
 from auditor.results import Finding, ScanResult
 
-__all__ = ["SEVERITIES", "find_run", "list_runs", "overview", "run_findings_of",
-           "run_result", "time_to_fix", "trend"]
+__all__ = ["SEVERITIES", "find_run", "finding_timeline", "list_runs", "overview",
+           "requirement_status", "run_findings_of", "run_result", "time_to_fix", "trend"]
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 _RUN_COLUMNS = (runs.c.id, runs.c.uuid, systems.c.name.label("system"), systems.c.owner,
@@ -224,3 +231,46 @@ def overview(conn: Connection, owner: str | None = None) -> list[dict[str, Any]]
     return list(out.values())
 
 
+
+
+def requirement_status(conn: Connection, framework: str, requirement: str
+                       ) -> list[dict[str, Any]]:
+    """Per system: the requirement's status in its newest run and, when it fails, since
+    when it has failed without a break (the first run of the current failing streak)."""
+    query = (select(systems.c.name, systems.c.owner, runs.c.id, runs.c.started_at,
+                    run_compliance.c.status)
+             .join(runs, runs.c.id == run_compliance.c.run_id)
+             .join(systems, systems.c.id == runs.c.system_id)
+             .where(run_compliance.c.framework == framework,
+                    run_compliance.c.requirement == requirement)
+             .order_by(systems.c.name, runs.c.started_at.desc(), runs.c.id.desc()))
+    out: dict[str, dict[str, Any]] = {}
+    broken: set[str] = set()
+    for r in conn.execute(query):
+        item = out.get(r.name)
+        if item is None:
+            out[r.name] = {"system": r.name, "owner": r.owner, "status": r.status,
+                           "run": r.id, "at": _iso(r.started_at),
+                           "failing_since": _iso(r.started_at) if r.status == "fail"
+                           else None}
+        elif r.name not in broken and item["status"] == "fail":
+            if r.status == "fail":
+                item["failing_since"] = _iso(r.started_at)
+            else:
+                broken.add(r.name)
+    return list(out.values())
+
+
+def finding_timeline(conn: Connection, system: str, fingerprint: str
+                     ) -> list[dict[str, Any]]:
+    """One finding's state in every run of its system that mentions it, oldest first."""
+    query = (select(runs.c.id, runs.c.uuid, runs.c.started_at, run_findings.c.state,
+                    run_findings.c.severity, run_findings.c.suppressed)
+             .join(run_findings, run_findings.c.run_id == runs.c.id)
+             .join(findings, findings.c.id == run_findings.c.finding_id)
+             .join(systems, systems.c.id == findings.c.system_id)
+             .where(systems.c.name == system, findings.c.fingerprint == fingerprint)
+             .order_by(runs.c.started_at, runs.c.id))
+    return [{"run": r.id, "uuid": r.uuid, "at": _iso(r.started_at), "state": r.state,
+             "severity": Severity(r.severity).label, "suppressed": bool(r.suppressed)}
+            for r in conn.execute(query)]

@@ -114,5 +114,11 @@ class Store:
     def overview(self, owner: str | None = None) -> list[dict[str, Any]]:
         return list(self._read(queries.overview, owner))
 
+    def requirement(self, framework: str, requirement: str) -> list[dict[str, Any]]:
+        return list(self._read(queries.requirement_status, framework, requirement))
+
+    def timeline(self, system: str, fingerprint: str) -> list[dict[str, Any]]:
+        return list(self._read(queries.finding_timeline, system, fingerprint))
+
     def systems(self) -> Sequence[str]:
         return [r["system"] for r in self.overview()]

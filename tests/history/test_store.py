@@ -132,3 +132,21 @@ def test_reopening_a_store_does_not_migrate_again(store_url: str) -> None:
         store.record(result("r1", 0, [finding("a")]), APP)
     with Store.open(store_url) as store:
         assert [r["uuid"] for r in store.runs()] == ["r1"]
+
+
+def test_requirement_failing_since_and_finding_timeline(store_url: str) -> None:
+    other = SystemInfo("payroll", "Finance")
+    with Store.open(store_url) as store:
+        store.record(result("h1", 0, [finding("a")], failing=["Art-26"]), APP)
+        store.record(result("h2", 3, [], failing=[]), APP)
+        store.record(result("h3", 5, [finding("a")], failing=["Art-26"]), APP)
+        store.record(result("h4", 9, [finding("a")], failing=["Art-26"]), APP)
+        store.record(result("p1", 1, [], failing=[]), other)
+        status = {s["system"]: s for s in store.requirement("vn-pdpl-2025", "Art-26")}
+        assert status["hr-portal"]["status"] == "fail"
+        assert status["hr-portal"]["failing_since"] == "2026-01-10T02:30:00Z"  # day 5: h2 passed
+        assert status["payroll"]["status"] == "pass"
+        assert status["payroll"]["failing_since"] is None
+        assert [(t["state"], t["at"][:10]) for t in store.timeline("hr-portal", "a")] == [
+            ("new", "2026-01-05"), ("fixed", "2026-01-08"), ("reopened", "2026-01-10"),
+            ("open", "2026-01-14")]
