@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from auditor.catalogue import ObservationKind
 from auditor.errors import ConfigError
 from auditor.masking import redact_url
 from auditor.models import JSONValue, Observation, Problem, Target
@@ -207,6 +208,9 @@ class Scanner(ABC):
     description: ClassVar[str] = ""
     #: observation kinds this scanner may emit (used for compliance coverage)
     emits: ClassVar[tuple[str, ...]] = ()
+    #: kinds this scanner adds to the catalogue (the built-in scanners' kinds are in
+    #: auditor/knowledge/observation_kinds.yaml); see :mod:`auditor.catalogue`
+    kinds: ClassVar[tuple[ObservationKind, ...]] = ()
     #: the options this scanner reads, as ``--option NAME.KEY=VALUE`` (NAME is
     #: ``option_prefix``, by default the scanner's name)
     options: ClassVar[tuple[Option, ...]] = ()

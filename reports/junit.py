@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import ClassVar, TextIO
 
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ComplianceItem, Finding, ScanResult
 from auditor.views import framework_statuses, location_label
 
@@ -113,7 +113,9 @@ class JunitReporter(Reporter):
     description: ClassVar[str] = "JUnit XML: one test case per requirement and per rule"
     machine: ClassVar[bool] = True
 
-    def render(self, result: ScanResult, out: TextIO) -> None:
+    def render(self, result: ScanResult, out: TextIO,
+               options: RenderOptions = DEFAULT_RENDER) -> None:
+        result = options.apply(result)
         root = ET.Element("testsuites", name="auditor")
         by_fp = {f.fingerprint: f for f in result.findings}
         totals = [0, 0, 0]

@@ -124,3 +124,51 @@ def test_a_broken_pack_plugin_is_loud(site: Path) -> None:
     _fake_distribution(site, "brokenpack", "[auditor.packs]\nbroken = no_such_module_xyz\n")
     with pytest.raises(PluginError, match="broken"):
         installed_pack_paths()
+
+
+BAD_FIELD_PACK = """\
+schema_version: 1
+pack: {id: typo, version: "1", title: Typos}
+rules:
+  - id: typo.config.debug
+    title: Debug
+    severity: low
+    cwe: [CWE-489]
+    match:
+      kind: config.setting
+      where:
+        all:
+          - {field: key_leaf, eq: debug}
+          - {field: valeu, eq: true}
+    message: "debug {key}"
+    remediation: Remove it.
+    references: []
+"""
+
+
+@pytest.mark.parametrize(("old", "new", "line", "words"), [
+    ("", "", 13, ["valeu", "value"]),  # a misspelt field: the known attributes are listed
+    ("{field: valeu, eq: true}", "{field: value, eq: true}", 14, ["kye"]),
+    ("kind: config.setting", "kind: config.settings", 9, ["config.settings"]),
+    ("{field: valeu, eq: true}", "{field: location.lien, eq: 3}", 13, ["location.lien"]),
+])
+def test_a_rule_reading_what_no_observation_has_is_exit_2_with_file_and_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, *,
+        line: int, words: list[str]) -> None:
+    text = BAD_FIELD_PACK.replace(old, new) if old else BAD_FIELD_PACK
+    if "kye" in words:
+        text = text.replace('message: "debug {key}"', 'message: "debug {kye}"')
+    pack = tmp_path / "typo.yaml"
+    pack.write_text(text)
+    assert main(["scan", str(DEMO / "portal"), "-q", "--pack", str(pack)]) == 2
+    err = capsys.readouterr().err
+    assert f"{pack}:{line}:" in err and "typo.config.debug" in err
+    assert all(w in err for w in words)
+    assert main(["packs", "validate", str(pack)]) == 2
+    assert f"{pack}:{line}:" in capsys.readouterr().err
+
+
+def test_the_built_in_packs_read_only_what_the_scanners_emit() -> None:
+    from auditor.pipeline.plugins import catalogue_of, load_scanners
+
+    load_packs([], catalogue=catalogue_of(load_scanners()))

@@ -21,9 +21,7 @@ import base64
 import binascii
 import hashlib
 import json
-import os
 import socket
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +35,7 @@ from auditor.bundle.signing import (
     verify_signature,
 )
 from auditor.errors import ConfigError
+from auditor.fileio import atomic_write, sha256_file
 from auditor.models import JSONValue
 from auditor.reporting import Reporter
 from auditor.results import ScanResult
@@ -81,28 +80,11 @@ _CHUNK = 1 << 20
 
 
 def _sha256_file(path: Path) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+    return sha256_file(path)
 
 
 def _atomic_write(path: Path, write: Any, *, text: bool) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        if text:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                write(fh)
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                write(fh)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, write, newline="" if text else None)
 
 
 def build_manifest(result: ScanResult, files: Iterable[tuple[str, str, int]],

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from auditor import __version__
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, ExitCode
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -22,7 +22,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 COMMANDS: tuple[str, ...] = ("scan", "scanners", "packs", "detect", "report", "diff", "keygen",
                              "verify", "ciphers", "run", "history", "trend", "schedule")
 
-EXIT_USAGE = 2
+EXIT_USAGE = ExitCode.USAGE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("auditor: interrupted\n")
-        return 130
+        return ExitCode.INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import os
 import sys
 import traceback
@@ -28,6 +27,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.errors import ConfigError, TargetError
+from auditor.fileio import sha256_file
 from auditor.models import Observation, Problem, Severity, Target
 from auditor.pipeline.plugins import load_scanners
 from auditor.policy.compliance import (
@@ -69,14 +69,10 @@ def _now() -> str:
 
 
 def _file_sha256(path: str) -> str | None:
-    digest = hashlib.sha256()
     try:
-        with open(path, "rb") as fh:
-            for chunk in iter(functools.partial(fh.read, 1 << 20), b""):
-                digest.update(chunk)
+        return sha256_file(path)[0]
     except OSError:
         return None
-    return digest.hexdigest()
 
 
 def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> TaskOutcome:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from auditor.errors import ConfigError
-from auditor.reporting import Reporter
+from auditor.fileio import atomic_write
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ScanResult
 
 __all__ = ["parse_formats", "render_text", "write_atomic", "write_reports"]
@@ -31,32 +30,26 @@ def parse_formats(values: Sequence[str], reporters: Mapping[str, Reporter]) -> l
     return out
 
 
-def render_text(reporter: Reporter, result: ScanResult) -> str:
+def render_text(reporter: Reporter, result: ScanResult,
+                options: RenderOptions = DEFAULT_RENDER) -> str:
     buf = io.StringIO()
-    reporter.render(result, buf)
+    reporter.render(result, buf, options)
     return buf.getvalue()
 
 
 def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` so readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, text)
 
 
 def write_reports(result: ScanResult, reporters: Mapping[str, Reporter],
-                  formats: Sequence[str], out_dir: Path) -> list[Path]:
+                  formats: Sequence[str], out_dir: Path,
+                  options: RenderOptions = DEFAULT_RENDER) -> list[Path]:
     """Render each format into ``out_dir`` under its fixed name; returns the paths."""
     written = []
     for name in formats:
         reporter = reporters[name]
         path = out_dir / reporter.filename
-        write_atomic(path, render_text(reporter, result))
+        write_atomic(path, render_text(reporter, result, options))
         written.append(path)
     return written

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from importlib.metadata import entry_points
 from typing import Generic, TypeVar
 
+from auditor.catalogue import Catalogue, builtin_kinds
 from auditor.errors import PluginError
 from auditor.reporting import Reporter
 from auditor.scanner import Scanner
@@ -20,6 +21,7 @@ __all__ = [
     "REPORT_GROUP",
     "SCANNER_GROUP",
     "Registry",
+    "catalogue_of",
     "load_reporters",
     "load_scanners",
 ]
@@ -80,3 +82,9 @@ def load_reporters(extra: Iterable[Reporter] = ()) -> Registry[Reporter]:
     items = list(_load(REPORT_GROUP, Reporter))  # type: ignore[type-abstract]
     items.extend((r.name, r) for r in extra)
     return Registry(items)
+
+
+def catalogue_of(scanners: Mapping[str, Scanner]) -> Catalogue:
+    """The observation-kind catalogue of these scanners: built-in kinds plus the kinds
+    each scanner declares."""
+    return Catalogue([*builtin_kinds(), *(k for s in scanners.values() for k in s.kinds)])

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from auditor.catalogue import Catalogue
 from auditor.errors import ConfigError, PluginError, RulePackError
 from auditor.policy.frameworks import (
     Framework,
@@ -20,6 +21,7 @@ from auditor.policy.frameworks import (
     load_framework,
     select_frameworks,
 )
+from auditor.policy.kindcheck import check_packs
 from auditor.policy.rules import (
     RulePack,
     builtin_pack_ids,
@@ -88,10 +90,12 @@ def installed_framework_paths() -> tuple[Path, ...]:
     return tuple(out)
 
 
-def load_packs(specs: Sequence[str], *, defaults: bool = True) -> tuple[RulePack, ...]:
+def load_packs(specs: Sequence[str], *, defaults: bool = True,
+               catalogue: Catalogue | None = None) -> tuple[RulePack, ...]:
     """The installed packs (unless ``defaults`` is False) plus the ``--pack`` values (ids
     or paths). ``--pack`` adds: naming an installed pack again is not an error; two
-    different packs with one id are."""
+    different packs with one id are. With a ``catalogue``, every rule is checked against
+    the observation kinds (a misspelt field is a RulePackError with file and line)."""
     paths = list(installed_pack_paths()) if defaults else []
     known = {p.resolve() for p in paths}
     for spec in specs:
@@ -108,6 +112,8 @@ def load_packs(specs: Sequence[str], *, defaults: bool = True) -> tuple[RulePack
             raise RulePackError(pack.source, f"pack id {pack.id!r} already loaded from "
                                              f"{seen[pack.id]}")
         seen[pack.id] = pack.source
+    if catalogue is not None:
+        check_packs(packs, catalogue)
     return packs
 
 

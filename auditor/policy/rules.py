@@ -20,7 +20,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from auditor.policy.predicates import (
 from auditor.yamlsource import YamlDocument, load_yaml
 
 __all__ = [
+    "FieldRef",
     "Rule",
     "RulePack",
     "builtin_pack_ids",
@@ -80,6 +81,17 @@ def kind_matches(pattern: str, kind: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldRef:
+    """A name a rule reads: an observation kind (``what="kind"``), a ``field:`` path of a
+    predicate (``"field"``) or a message placeholder (``"placeholder"``), and where."""
+
+    what: str
+    name: str
+    source: str
+    line: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """One rule of a pack: which observations it matches and what it says about them."""
 
@@ -96,6 +108,9 @@ class Rule:
     description: str = ""
     where: Predicate | None = field(default=None, compare=False)
     where_text: str = ""
+    #: what the rule reads, with where it says so, for the catalogue check
+    #: (:func:`auditor.policy.kindcheck.check_packs`)
+    refs: tuple[FieldRef, ...] = field(default=(), compare=False, repr=False)
 
     def matches_kind(self, kind: str) -> bool:
         return any(kind_matches(p, kind) for p in self.kinds)
@@ -210,6 +225,34 @@ def _compile_where(doc: YamlDocument, index: int, raw: Mapping[str, Any],
                             rule_id=str(raw.get("id") or "")) from None
 
 
+def _where_fields(spec: Any, path: list[str | int]) -> Iterator[tuple[str, list[str | int]]]:
+    """(field path, YAML path of its ``field:`` key) of every leaf of a predicate."""
+    if not isinstance(spec, Mapping):
+        return
+    if "field" in spec:
+        yield str(spec["field"]), [*path, "field"]
+    for op in ("all", "any"):
+        items = spec.get(op)
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                yield from _where_fields(item, [*path, op, i])
+    if "not" in spec:
+        yield from _where_fields(spec["not"], [*path, "not"])
+
+
+def _refs(doc: YamlDocument, index: int, raw: Mapping[str, Any],
+          kinds: Sequence[str]) -> tuple[FieldRef, ...]:
+    base: list[str | int] = ["rules", index]
+    out = [FieldRef("kind", k, doc.path, doc.line_of([*base, "match", "kind"])) for k in kinds]
+    where = raw["match"].get("where")
+    out += [FieldRef("field", name, doc.path, doc.line_of(at))
+            for name, at in _where_fields(where, [*base, "match", "where"])]
+    message_line = doc.line_of([*base, "message"])
+    out += [FieldRef("placeholder", m.group(1), doc.path, message_line)
+            for m in _PLACEHOLDER.finditer(str(raw["message"]))]
+    return tuple(out)
+
+
 def _parse_rules(doc: YamlDocument, pack_id: str, params: frozenset[str]) -> list[Rule]:
     out = []
     for index, raw in enumerate(doc.data.get("rules") or []):
@@ -231,6 +274,7 @@ def _parse_rules(doc: YamlDocument, pack_id: str, params: frozenset[str]) -> lis
             references=tuple(raw.get("references") or ()), tags=tuple(raw.get("tags") or ()),
             description=str(raw.get("description") or "").strip(), where=where,
             where_text=where.text if where else "",
+            refs=_refs(doc, index, raw, kinds if isinstance(kinds, list) else [kinds]),
         ))
     return rules
 

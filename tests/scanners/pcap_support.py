@@ -29,7 +29,6 @@ def shared_dir() -> Path | None:
     candidates = [ROOT / ".." / "shared"]
     if os.environ.get("AUDITOR_SHARED_DIR"):
         candidates.insert(0, Path(os.environ["AUDITOR_SHARED_DIR"]))
-    candidates.append(Path("/work/shared"))
     for candidate in candidates:
         if (candidate / "corpus").is_dir():
             return candidate.resolve()

@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from auditor.errors import ExitCode
 from auditor.knowledge.suites import suite_by_name
 from auditor.knowledge.tlspolicy import PROTOCOLS, canonical_protocol, tls_config_facts
 from auditor.models import JSONValue
@@ -35,12 +36,12 @@ def run(args: argparse.Namespace) -> int:
         if name is None:
             sys.stderr.write(f"auditor: error: unknown protocol {word!r} "
                              f"(expected one of: {', '.join(PROTOCOLS)})\n")
-            return 2
+            return ExitCode.USAGE
         protocols.append(name)
     facts = tls_config_facts(protocols, args.spec)
     if args.json:
         sys.stdout.write(json.dumps(facts, indent=2, sort_keys=True) + "\n")
-        return 0
+        return ExitCode.OK
     suites = _strs(facts["suites"])
     table = Table(title=f"{args.spec}  ({len(suites)} suites, TLS <= 1.2)")
     for col in ("#", "OpenSSL", "IANA", "code", "flags"):
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
                        ("outside profiles", "outside_profile"),
                        ("ignored by OpenSSL", "unknown_cipher_tokens")):
         console.print(f"{label}: {', '.join(_strs(facts[key])) or 'none'}")
-    return 0
+    return ExitCode.OK
 
 
 def _strs(value: JSONValue) -> list[str]:

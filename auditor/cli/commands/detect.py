@@ -25,12 +25,12 @@ from collections import deque
 from collections.abc import Iterator
 from typing import IO, Any
 
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, ExitCode
 from auditor.pii.config import ALL_TYPES, DetectorConfig
 
 __all__ = ["register", "run"]
 
-EXIT_INCOMPLETE = 3
+EXIT_INCOMPLETE = ExitCode.INCOMPLETE
 
 
 def register(subparsers: Any) -> None:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, ExitCode
 from auditor.gate.baseline import diff_results, load_report
 from auditor.results import Finding, ScanResult
 from auditor.views import location_label
@@ -80,5 +80,5 @@ def run(args: argparse.Namespace) -> int:
             for f in diff.unchanged:
                 print(_line("=", f))
     if args.exit_code and any(not f.suppressed for f in diff.new):
-        return 1
-    return 0
+        return ExitCode.FINDINGS
+    return ExitCode.OK

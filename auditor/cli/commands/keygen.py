@@ -23,7 +23,7 @@ from auditor.bundle.signing import (
     resolve_key_path,
     write_keypair,
 )
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, ExitCode
 
 __all__ = ["register", "run"]
 
@@ -48,14 +48,14 @@ def run(args: argparse.Namespace) -> int:
     if private.resolve() == public.resolve():
         print("auditor keygen: private and public key paths are the same file",
               file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     key = generate_key()
     try:
         write_keypair(key, private, public, force=args.force)
     except ConfigError as exc:
         print(f"auditor keygen: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     print(f"key id:      {key_id(key.public_key())}")
     print(f"private key: {private} (mode 0600; keep it secret)")
     print(f"public key:  {public} (give it to whoever verifies the evidence)")
-    return 0
+    return ExitCode.OK

@@ -10,8 +10,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from auditor.errors import RulePackError
+from auditor.errors import ExitCode, RulePackError
+from auditor.pipeline.plugins import catalogue_of, load_scanners
 from auditor.policy.frameworks import load_framework
+from auditor.policy.kindcheck import check_packs
 from auditor.policy.loading import available_frameworks, load_packs
 from auditor.policy.rules import load_pack
 
@@ -51,7 +53,7 @@ def run_list(args: argparse.Namespace) -> int:
         fws.add_row(fw.id, fw.version, str(len(fw.requirements)),
                     f"{fw.effective_from.isoformat()} – {until}", fw.title)
     console.print(fws)
-    return 0
+    return ExitCode.OK
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -66,7 +68,7 @@ def run_show(args: argparse.Namespace) -> int:
             sel = ", ".join([*req.rules, *req.cwe, *(f"tag:{t}" for t in req.tags)])
             table.add_row(req.id, req.provision, req.title, sel or "manual")
         console.print(table)
-        return 0
+        return ExitCode.OK
     pack = load_packs([args.id], defaults=False)[0]
     table = Table(title=f"{pack.id} {pack.version}: {pack.title} ({len(pack.rules)} rules)")
     for col in ("id", "severity", "cwe", "kind", "title"):
@@ -82,7 +84,7 @@ def run_show(args: argparse.Namespace) -> int:
         for name, value in pack.parameters.items():
             params.add_row(name, repr(value), pack.parameter_help.get(name, ""))
         console.print(params)
-    return 0
+    return ExitCode.OK
 
 
 def _is_framework(path: Path) -> bool:
@@ -97,6 +99,7 @@ def _is_framework(path: Path) -> bool:
 
 def run_validate(args: argparse.Namespace) -> int:
     status = 0
+    catalogue = catalogue_of(load_scanners())
     for spec in args.paths:
         path = Path(spec)
         try:
@@ -106,6 +109,7 @@ def run_validate(args: argparse.Namespace) -> int:
                       f"{len(fw.requirements)} requirements")
             else:
                 pack = load_pack(path)
+                check_packs([pack], catalogue)
                 print(f"ok: {spec}: pack {pack.id} {pack.version}, {len(pack.rules)} rules")
         except RulePackError as exc:
             sys.stderr.write(f"invalid: {exc}\n")

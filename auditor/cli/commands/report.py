@@ -9,15 +9,15 @@ the language the scan was run with.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
 
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, ExitCode
 from auditor.gate.baseline import load_report
 from auditor.pipeline.output import parse_formats, render_text, write_reports
 from auditor.pipeline.plugins import load_reporters
+from auditor.reporting import RenderOptions
 
 __all__ = ["register", "run"]
 
@@ -42,12 +42,13 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--format: no format given")
     if args.output is None and len(formats) > 1:
         raise ConfigError("several --format values need -o DIR (one file per format)")
+    if args.output is None and not reporters[formats[0]].machine:
+        raise ConfigError(f"--format {formats[0]} writes a document, not a stream: give -o DIR")
     result = load_report(args.result)
-    if args.lang:
-        result = dataclasses.replace(result, lang=args.lang)
+    render = RenderOptions(lang=args.lang)
     if args.output is not None:
-        for path in write_reports(result, reporters, formats, Path(args.output)):
+        for path in write_reports(result, reporters, formats, Path(args.output), render):
             print(path)
     else:
-        sys.stdout.write(render_text(reporters[formats[0]], result))
-    return 0
+        sys.stdout.write(render_text(reporters[formats[0]], result, render))
+    return ExitCode.OK

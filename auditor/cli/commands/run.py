@@ -171,7 +171,8 @@ def _scan_system(system: SystemConfig, cfg: RunConfig, store: Store,
     outcome = scan_command.perform(ns, extra={"system": meta, "config": cfg.path})
     duration = time.monotonic() - clock
     result = outcome.result
-    write_reports(result, outcome.reporters, outcome.formats or ["json"], out_dir)
+    write_reports(result, outcome.reporters, outcome.formats or ["json"], out_dir,
+                  outcome.render)
     code = result.exit_code()
     try:
         recorded = store.record(result, SystemInfo(system.name, system.owner, system.title,

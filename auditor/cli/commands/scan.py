@@ -23,10 +23,10 @@ from auditor.pipeline.discovery import DEFAULT_IGNORES, DiscoveryOptions, discov
 from auditor.pipeline.engine import Engine
 from auditor.pipeline.options import check_scanner_options
 from auditor.pipeline.output import parse_formats, render_text, write_reports
-from auditor.pipeline.plugins import load_reporters, load_scanners
+from auditor.pipeline.plugins import catalogue_of, load_reporters, load_scanners
 from auditor.policy.frameworks import split_parameters
 from auditor.policy.loading import load_frameworks, load_packs, parse_assignments, parse_date
-from auditor.reporting import Reporter
+from auditor.reporting import RenderOptions, Reporter
 from auditor.results import ScanResult, TargetResult
 from auditor.scanner import ScanOptions
 
@@ -154,15 +154,16 @@ class ScanOutcome:
     reporters: Mapping[str, Reporter]
     formats: list[str]
     out_dir: Path | None
+    render: RenderOptions
 
 
 def run(args: argparse.Namespace) -> int:
     outcome = perform(args)
     result, reporters, formats = outcome.result, outcome.reporters, outcome.formats
     if outcome.out_dir is not None:
-        write_reports(result, reporters, formats, outcome.out_dir)
+        write_reports(result, reporters, formats, outcome.out_dir, outcome.render)
     elif formats:
-        sys.stdout.write(render_text(reporters[formats[0]], result))
+        sys.stdout.write(render_text(reporters[formats[0]], result, outcome.render))
         return result.exit_code()
     if not args.quiet:
         print_summary(result, sys.stdout)
@@ -190,7 +191,10 @@ def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
         raise ConfigError("several --format values need -o DIR (one file per format)")
     if out_dir is not None and not formats:
         formats = ["json"]
-    packs = load_packs(args.pack, defaults=not args.no_default_packs)
+    if out_dir is None and formats and not reporters[formats[0]].machine:
+        raise ConfigError(f"--format {formats[0]} writes a document, not a stream: give -o DIR")
+    packs = load_packs(args.pack, defaults=not args.no_default_packs,
+                       catalogue=catalogue_of(scanners))
     frameworks = load_frameworks(args.framework, as_of)
     framework_params, params = split_parameters(parse_assignments(args.param, "--param"),
                                                 frameworks)
@@ -224,4 +228,4 @@ def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
     for t in result.targets:
         if t.status == "error":
             sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
-    return ScanOutcome(result, reporters, formats, out_dir)
+    return ScanOutcome(result, reporters, formats, out_dir, RenderOptions(lang=args.lang))

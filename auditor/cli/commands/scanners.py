@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from auditor.errors import ExitCode
 from auditor.pipeline.options import declared_options
 from auditor.pipeline.plugins import load_scanners
 
@@ -36,4 +37,4 @@ def run(args: argparse.Namespace) -> int:
         for opt_name, option in sorted(table_.items()):
             options.add_row(f"{prefix}.{opt_name}", readers, option.describe())
     console.print(options)
-    return 0
+    return ExitCode.OK

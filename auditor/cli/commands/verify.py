@@ -28,7 +28,7 @@ from auditor.bundle.signing import (
     load_public_key,
     resolve_key_path,
 )
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, ExitCode
 
 __all__ = ["register", "run"]
 
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         report = verify_evidence(args.bundle, key)
     except ConfigError as exc:
         print(f"auditor verify: {exc}", file=sys.stderr)
-        return 2
+        return ExitCode.USAGE
     changed = check_targets(report.manifest, args.check_targets) \
         if args.check_targets is not None and report.ok and report.manifest else ()
     if args.format == "json":
@@ -79,4 +79,4 @@ def run(args: argparse.Namespace) -> int:
             print(f"warning: no verify key given (--key or ${ENV_VERIFY_KEY}); checked "
                   f"against the key inside the bundle ({report.key_id}). Compare it with "
                   "the signer's key id.", file=sys.stderr)
-    return 0 if report.ok and not changed else 1
+    return ExitCode.OK if report.ok and not changed else ExitCode.FINDINGS
