@@ -89,7 +89,7 @@ def test_two_runs_give_one_fixed_one_new_and_trend_shows_both(
 
 
 def test_reports_go_to_new_folders_and_name_system_and_owner(
-        tmp_path: Path, shared_dir: Path) -> None:
+        tmp_path: Path, schemas: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     store = f"sqlite:///{tmp_path / 's.sqlite'}"
     cfg = write_config(tmp_path, store)
@@ -99,7 +99,7 @@ def test_reports_go_to_new_folders_and_name_system_and_owner(
     assert main(args) == 1
     folders = sorted((tmp_path / "reports").iterdir())
     assert len(folders) == 2 and all(f.name.startswith("hr-portal-2") for f in folders)
-    schema = json.loads((shared_dir / "schemas" / "auditor-report-v1.schema.json").read_text())
+    schema = json.loads((schemas / "auditor-report-v1.schema.json").read_text())
     ids = set()
     for folder in folders:
         assert sorted(p.name for p in folder.iterdir()) == ["report.json", "report.md"]
