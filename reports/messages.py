@@ -3,19 +3,25 @@
 Messages are data: ``reports/i18n/<lang>.yaml`` maps a key to a text with optional
 ``{placeholders}``. Every language file has exactly the same keys (a test checks).
 ``reports/i18n/rules.<lang>.yaml`` translates the titles and remediation of the built-in
-rules.
+rules; ``reports/i18n/messages.<lang>.yaml`` their finding messages (the English template
+next to the translation: a finished report holds only the filled English message, so the
+placeholder values are read back from it with the template — :class:`MessageTranslator`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.errors import ConfigError
 from auditor.yamlsource import safe_load
 
-__all__ = ["LANGUAGES", "Messages", "RuleText", "i18n_dir", "load_messages", "load_rule_texts"]
+__all__ = ["LANGUAGES", "MessageTranslator", "Messages", "RuleText", "i18n_dir",
+           "load_message_translator", "load_messages", "load_rule_texts"]
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 #: languages with a translation file, in display order
 LANGUAGES: tuple[str, ...] = ("en", "vi")
@@ -78,3 +84,43 @@ def load_messages(lang: str) -> Messages:
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise ConfigError(f"{path}: a translation file maps keys to texts")
     return Messages(lang, {str(k): v for k, v in data.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class MessageTranslator:
+    """Translates filled finding messages of the built-in rules: the English template
+    (``{field}`` placeholders) is matched against the message to recover the values,
+    which fill the translated template. A message that does not match (a custom rule, a
+    template changed since) is returned as it is."""
+
+    templates: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # id -> (en, tr)
+
+    def __call__(self, rule_id: str, message: str) -> str:
+        pair = self.templates.get(rule_id)
+        if pair is None:
+            return message
+        en, translated = pair
+        names = _PLACEHOLDER.findall(en)
+        pattern = "".join(
+            re.escape(part) if i % 2 == 0 else "(.*?)"
+            for i, part in enumerate(_PLACEHOLDER.split(en)))
+        found = re.fullmatch(pattern, message, re.S)
+        if found is None:
+            return message
+        values: dict[str, str] = {}
+        for name, value in zip(names, found.groups(), strict=True):
+            values.setdefault(name, value)
+        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), translated)
+
+
+def load_message_translator(lang: str) -> MessageTranslator:
+    """The translator of finding messages into ``lang`` (identity for English)."""
+    path = i18n_dir() / f"messages.{lang}.yaml"
+    if lang == "en" or not path.is_file():
+        return MessageTranslator()
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or not all(
+            isinstance(v, dict) and isinstance(v.get("en"), str)
+            and isinstance(v.get(lang), str) for v in data.values()):
+        raise ConfigError(f"{path}: maps each rule id to {{en, {lang}}} message templates")
+    return MessageTranslator({str(k): (v["en"], v[lang]) for k, v in data.items()})

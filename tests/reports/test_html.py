@@ -109,7 +109,8 @@ def test_english_report_content() -> None:
 
 def test_subjects_per_requirement_and_total() -> None:
     page = render(sample_result())
-    row = re.search(r'<tr class="requirement status-fail" data-status="fail">\s*'
+    row = re.search(r'<tr class="requirement status-fail" data-status="fail" '
+                    r'data-outcome="fail">\s*'
                     r'<td class="mono">L91-protection-measures</td>(.*?)</tr>', page, re.S)
     assert row is not None
     cells = [re.sub(r"<[^>]+>", "", c)
@@ -138,7 +139,9 @@ def test_empty_result_renders() -> None:
                                 extra={}, targets=())
     text = visible_text(render(empty))
     assert "No findings." in text and "No framework was assessed in this run." in text
-    assert "No unsuppressed findings at or above the failure threshold." in text
+    assert "The automated checks found no unsuppressed finding. This is not a statement of " \
+        "conformity" in text
+    assert "CI gate (--fail-on low): exit code 0." in text
 
 
 @pytest.mark.parametrize(("text", "lang", "shown"), [
