@@ -20,7 +20,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: subcommand modules under auditor.cli.commands, in help order
 COMMANDS: tuple[str, ...] = ("scan", "scanners", "packs", "detect", "report", "diff", "keygen",
-                             "verify", "ciphers")
+                             "verify", "ciphers", "run", "history", "trend", "schedule")
 
 EXIT_USAGE = ExitCode.USAGE
 

@@ -6,9 +6,9 @@ import argparse
 import math
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,11 @@ from auditor.pipeline.output import parse_formats, render_options, render_text, 
 from auditor.pipeline.plugins import catalogue_of, load_reporters, load_scanners
 from auditor.policy.frameworks import split_parameters
 from auditor.policy.loading import load_frameworks, load_packs, parse_assignments, parse_date
-from auditor.results import TargetResult
+from auditor.reporting import RenderOptions, Reporter
+from auditor.results import ScanResult, TargetResult
 from auditor.scanner import ScanOptions
 
-__all__ = ["register"]
+__all__ = ["ScanOutcome", "perform", "register", "run"]
 
 
 def _count(text: str) -> int:
@@ -148,7 +149,38 @@ def _scanner_params(args: argparse.Namespace) -> dict[str, Any]:
     return params
 
 
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    """A finished scan and how its reports are to be written."""
+
+    result: ScanResult
+    reporters: Mapping[str, Reporter]
+    formats: list[str]
+    out_dir: Path | None
+    render: RenderOptions
+
+
 def run(args: argparse.Namespace) -> int:
+    outcome = perform(args)
+    result, reporters, formats = outcome.result, outcome.reporters, outcome.formats
+    if outcome.out_dir is not None:
+        write_reports(result, reporters, formats, outcome.out_dir, outcome.render)
+    elif formats:
+        sys.stdout.write(render_text(reporters[formats[0]], result, outcome.render))
+        return result.exit_code()
+    if not args.quiet:
+        print_summary(result, sys.stdout)
+    return result.exit_code()
+
+
+def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
+            ) -> ScanOutcome:
+    """Everything ``auditor scan`` does before writing reports (shared with ``auditor run``).
+
+    ``extra`` goes into the JSON report's ``run`` object; ``args.framework_defaults``
+    (optional, ``{framework: {param: value}}``) sets framework parameters that
+    ``--param`` may still override.
+    """
     as_of = parse_date(args.as_of)
     try:
         fail_on = None if args.fail_on == "never" else Severity.parse(args.fail_on)
@@ -173,7 +205,11 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         raise ConfigError(f"--param: no loaded pack has a parameter named {unknown[0]!r}")
     packs = tuple(p.with_parameters(params) for p in packs)
-    frameworks = tuple(f.with_parameters(framework_params.get(f.id, {})) for f in frameworks)
+    defaults: Mapping[str, Mapping[str, Any]] = getattr(args, "framework_defaults", None) or {}
+    frameworks = tuple(f.with_parameters({**{k: v for k, v in defaults.get(f.id, {}).items()
+                                              if k in f.parameters},
+                                           **framework_params.get(f.id, {})})
+                       for f in frameworks)
     gate = Gate.load(as_of, args.suppressions, args.baseline)
     signing_key = prepare_evidence(args.evidence, args.signing_key) if args.evidence else None
     options = ScanOptions(as_of=as_of, hash_key=load_hash_key(),
@@ -188,7 +224,8 @@ def run(args: argparse.Namespace) -> int:
     engine = Engine(scanners, packs, frameworks, params)
     with _progress(len(targets), sys.stderr.isatty() and not args.quiet) as step:
         result = engine.scan(targets, options, pre_results=pre, jobs=jobs, fail_on=fail_on,
-                             lang=args.lang, progress=step, finding_filters=gate.filters())
+                             lang=args.lang, progress=step, finding_filters=gate.filters(),
+                             extra=extra)
     result = gate.finish(result, sys.stderr)
     if args.evidence and signing_key is not None:
         write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate,
@@ -196,12 +233,4 @@ def run(args: argparse.Namespace) -> int:
     for t in result.targets:
         if t.status == "error":
             sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
-    if out_dir is not None:
-        write_reports(result, reporters, formats, out_dir, render_options(packs, args.lang))
-    elif formats:
-        sys.stdout.write(render_text(reporters[formats[0]], result,
-                                     render_options(packs, args.lang)))
-        return result.exit_code()
-    if not args.quiet:
-        print_summary(result, sys.stdout)
-    return result.exit_code()
+    return ScanOutcome(result, reporters, formats, out_dir, render_options(packs, args.lang))
