@@ -165,8 +165,8 @@ def build_dense_stream(n: int, seed: int = 7) -> list[Labelled]:
             value = item.text[start:end]
             if "\t" not in value and '"' not in value and ";" not in value:
                 pools.setdefault(etype, []).append(value)
-    for etype in pools:
-        pools[etype] = sorted(set(pools[etype]))
+    for etype, values in pools.items():
+        pools[etype] = sorted(set(values))
     r = random.Random(seed)
     lines: list[Labelled] = []
     for i in range(n):

@@ -69,7 +69,8 @@ from auditor.pii.recognizers import auditor_recognizers
 from auditor.pii.text import fold_lower
 
 __all__ = ["AuditorCreditCardRecognizer", "AuditorEmailRecognizer", "AuditorIpRecognizer",
-           "FastLemmaContextEnhancer", "OfflineSpacyNlpEngine", "TokenNlpEngine", "build_analyzer", "build_recognizers"]
+           "FastLemmaContextEnhancer", "OfflineSpacyNlpEngine", "TokenNlpEngine",
+           "build_analyzer", "build_recognizers"]
 
 if tldextract.tldextract.TLD_EXTRACTOR.suffix_list_urls:  # pragma: no cover
     # Imported by someone else before us, with the network default: use the snapshot.
@@ -173,9 +174,10 @@ class AuditorEmailRecognizer(EmailRecognizer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for pattern in self.patterns:
+        patterns: list[Any] = self.__dict__["patterns"]
+        for pattern in patterns:
             pattern.compiled_with_flags = self.global_regex_flags
-            pattern.compiled_regex = _AtAnchoredRegex(  # type: ignore[assignment]
+            pattern.compiled_regex = _AtAnchoredRegex(
                 regex.compile(pattern.regex, flags=self.global_regex_flags))
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
