@@ -40,7 +40,6 @@ os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
 
 from typing import Any
 
-import regex
 import spacy
 import tldextract.tldextract
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry
@@ -69,8 +68,7 @@ from auditor.pii.recognizers import auditor_recognizers
 from auditor.pii.text import fold_lower
 
 __all__ = ["AuditorCreditCardRecognizer", "AuditorEmailRecognizer", "AuditorIpRecognizer",
-           "FastLemmaContextEnhancer", "OfflineSpacyNlpEngine", "TokenNlpEngine",
-           "build_analyzer", "build_recognizers"]
+           "OfflineSpacyNlpEngine", "TokenNlpEngine", "build_analyzer", "build_recognizers"]
 
 if tldextract.tldextract.TLD_EXTRACTOR.suffix_list_urls:  # pragma: no cover
     # Imported by someone else before us, with the network default: use the snapshot.
@@ -125,60 +123,10 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
                             nlp_engine=self, language=language, scores=artifacts.scores)
 
 
-_LOCAL_CHAR = regex.compile(r"[!#$%&'*+\-/=?^_`{|}~\.\w]")
-
-
-class _AtAnchoredRegex:
-    """Presidio's compiled e-mail pattern, searched only from the local-part run before
-    each ``@``.
-
-    NOTE: the pattern (a local part of ``[…\\w.]`` characters, ``@``, a domain) is tried
-    at every word boundary of the text and backtracks over the whole run of local-part
-    characters each time: a third of the detector's time on dense lines. A match can only
-    start inside the maximal run of local-part characters right before an ``@`` (``@``
-    is not one of them), so searching from the start of that run (``pos`` keeps ``\\b``
-    looking at the real preceding character) yields exactly ``finditer``'s matches.
-    """
-
-    def __init__(self, compiled: Any) -> None:
-        self._compiled = compiled
-        self._local: dict[str, bool] = {}
-
-    def _is_local(self, ch: str) -> bool:
-        known = self._local.get(ch)
-        if known is None:
-            known = self._local[ch] = _LOCAL_CHAR.fullmatch(ch) is not None
-        return known
-
-    def finditer(self, text: str, **kwargs: Any) -> Iterator[Any]:
-        pos = 0
-        at = text.find("@")
-        while at != -1:
-            if at >= pos:
-                start = at
-                while start > pos and self._is_local(text[start - 1]):
-                    start -= 1
-                match = self._compiled.search(text, start, **kwargs)
-                if match is None:
-                    return
-                yield match
-                pos = max(match.end(), match.start() + 1)
-            at = text.find("@", max(at + 1, pos))
-
-
 class AuditorEmailRecognizer(EmailRecognizer):
     """Presidio's e-mail recognizer, with ``key=`` / ``mailto:`` prefixes and cell
     separators cut off the local part (``user=bob@example.com`` and ``Bob|bob@example.com``
-    are the address ``bob@example.com``). Its pattern is searched only around ``@``
-    (same matches, see :class:`_AtAnchoredRegex`)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        patterns: list[Any] = self.__dict__["patterns"]
-        for pattern in patterns:
-            pattern.compiled_with_flags = self.global_regex_flags
-            pattern.compiled_regex = _AtAnchoredRegex(
-                regex.compile(pattern.regex, flags=self.global_regex_flags))
+    are the address ``bob@example.com``)."""
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
                 regex_flags: int | None = None) -> list[Any]:
@@ -261,29 +209,6 @@ class TokenNlpEngine(NlpEngine):
         return ["en"]
 
 
-class FastLemmaContextEnhancer(LemmaContextAwareEnhancer):
-    """Presidio's lemma context enhancer with the same answer found by set lookup.
-
-    NOTE: Presidio compares every context word of the recognizer (dozens for the
-    Vietnamese types) with every surrounding word, lower-casing both each time: the
-    largest share of the context step on dense text. Here the surrounding words are
-    lower-cased once into a set, and the first recognizer context word (in the
-    recognizer's order, as Presidio returns it) found in it wins. Only the
-    ``whole_word`` mode is sped up; ``substring`` keeps Presidio's loop.
-    """
-
-    def _find_supportive_word_in_context(  # type: ignore[override]
-        self, context_list: list[str], recognizer_context_list: list[str],
-        matching_mode: str = "substring",
-    ) -> str:
-        if matching_mode != "whole_word" or context_list is None \
-                or recognizer_context_list is None:
-            return str(LemmaContextAwareEnhancer._find_supportive_word_in_context(
-                context_list, recognizer_context_list, matching_mode))
-        present = {keyword.lower() for keyword in context_list}
-        return next((word for word in recognizer_context_list if word.lower() in present), "")
-
-
 def _ctx(entity: str) -> list[str]:
     return list(context_words().get(entity, ()))
 
@@ -313,7 +238,7 @@ def build_analyzer(config: DetectorConfig) -> AnalyzerEngine:
     nlp_engine.load()
     registry = RecognizerRegistry(recognizers=build_recognizers(config),
                                   supported_languages=["en"])
-    enhancer = FastLemmaContextEnhancer(
+    enhancer = LemmaContextAwareEnhancer(
         context_similarity_factor=config.context_boost,
         min_score_with_context_similarity=0.0,
         context_prefix_count=5,
