@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import functools
 import hashlib
@@ -28,7 +29,7 @@ from typing import Any
 import jsonschema
 
 from auditor.errors import RulePackError
-from auditor.models import Observation, Severity
+from auditor.models import Location, Observation, Severity
 from auditor.predicates import (
     Predicate,
     PredicateError,
@@ -96,6 +97,9 @@ class Rule:
     description: str = ""
     where: Predicate | None = field(default=None, compare=False)
     where_text: str = ""
+    #: attribute paths naming where the offending directive is (``lines.privileged``,
+    #: ``protocols_at``): the first one the observation carries gives the finding's line
+    locate: tuple[str, ...] = ()
 
     def matches_kind(self, kind: str) -> bool:
         return any(kind_matches(p, kind) for p in self.kinds)
@@ -121,6 +125,22 @@ class Rule:
             return str(value)
 
         return _PLACEHOLDER.sub(fill, self.message)
+
+    def locate_in(self, obs: Observation) -> Location:
+        """Where the finding points: the observation's location, moved to the line (and
+        file, for ``uri:line`` values) of the first ``locate`` attribute it carries.
+        The fingerprint never depends on this: it follows the observation."""
+        for path in self.locate:
+            value = resolve_field(obs, path)
+            if isinstance(value, bool) or is_missing(value) or value is None:
+                continue
+            if isinstance(value, int) and value > 0:
+                return dataclasses.replace(obs.location, line=value)
+            if isinstance(value, str):
+                uri, _, line = value.rpartition(":")
+                if uri and line.isdigit() and int(line) > 0:
+                    return dataclasses.replace(obs.location, uri=uri, line=int(line))
+        return obs.location
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +251,8 @@ def _parse_rules(doc: YamlDocument, pack_id: str, params: frozenset[str]) -> lis
             references=tuple(raw.get("references") or ()), tags=tuple(raw.get("tags") or ()),
             description=str(raw.get("description") or "").strip(), where=where,
             where_text=where.text if where else "",
+            locate=tuple([raw["locate"]] if isinstance(raw.get("locate"), str)
+                         else raw.get("locate") or ()),
         ))
     return rules
 

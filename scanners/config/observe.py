@@ -8,6 +8,7 @@ Order of the output (deterministic): settings in file order, then secrets by lin
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -159,6 +160,32 @@ def _settings(ctx: FileContext, text: str, docs: dict[int, Any],
         yield from yaml_settings(node, index)
 
 
+def _json_manifest_data(ctx: FileContext, text: str) -> dict[int, Any]:
+    """A Kubernetes manifest written in JSON (``kubectl get -o json``, generated
+    manifests), as document 0; empty for any other file."""
+    if ctx.kind != "json" or '"apiVersion"' not in text or '"kind"' not in text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}  # NOTE: commented JSON; its settings and secrets are still reported
+    return {0: data} if is_manifest(data) else {}
+
+
+def _json_manifest(ctx: FileContext, data: Any,
+                   settings: Sequence[Setting]) -> Iterator[Observation]:
+    """Kubernetes facts of a JSON manifest. A key's line is its own; a mapping's is the
+    line of its first value."""
+    first: dict[tuple[str | int, ...], int] = {}
+    for s in settings:
+        for depth in range(len(s.path) + 1):
+            first.setdefault(s.path[:depth], s.line)
+
+    def line_of(path: Sequence[str | int]) -> int | None:
+        return first.get(tuple(path))
+    yield from manifest_observations(data, ctx.uri, line_of, 0)
+
+
 def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
     """Every observation of one config file (see module docstring for the order)."""
     docs: dict[int, Any] = {}
@@ -205,11 +232,13 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
             hit_detectors.setdefault(owner, set()).add(hit.detector)
     secret_settings = set(hit_detectors)
     effective = _effective_keys(settings)
+    json_docs = _json_manifest_data(ctx, text) if failure is None else {}
+    manifests = docs or json_docs
     lock_file = ctx.name.lower() in LOCK_FILES
     value_hits: list[tuple[Hit, str | None, str | None]] = []
     flagged: set[int] = set()
     for i, s in enumerate(settings):
-        if docs and _k8s_secret_value(s, docs):
+        if manifests and _k8s_secret_value(s, manifests):
             flagged.add(i)
             continue
         key = effective.get(i, s.name)
@@ -245,6 +274,8 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
         return
     if failure is not None:
         raise failure
+    if json_docs:
+        yield from _json_manifest(ctx, json_docs[0], settings)
     for index in sorted(docs):
         source = YamlDocument(ctx.uri, docs[index], nodes[index])
 

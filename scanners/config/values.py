@@ -79,6 +79,9 @@ _PLACEHOLDER_RES = tuple(re.compile(p) for p in (
     r"^\$ANSIBLE_VAULT;",         # ansible-vault encrypted
     r"^(?:vault|env|file|ssm|awssm|secretsmanager|keyvault|op|sops|kms|gcpsm):",
     r"^[xX*.•#_-]+$",            # xxx, ****, ...
+    r"^\{[A-Za-z_][\w.-]*\}$",   # {Name} (str.format, Serilog, Azure templates)
+    r"^(.{1,3})\1{2,}$",         # aaaa, 1111, abcabcabc: repeated filler
+    r"^[^\w\s]+$",               # !!!!, $$$: symbols only
     r"^(?i:your[-_ ]?\S*|insert[-_ ]?\S*|enter[-_ ]?\S*|put[-_ ]\S*)$",
 ))
 _PLACEHOLDER_WORDS = frozenset({
