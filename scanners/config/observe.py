@@ -24,6 +24,7 @@ from auditor.yamlsource import YamlDocument
 from scanners.config.compose import compose_observations, is_compose
 from scanners.config.formats import parse
 from scanners.config.kubernetes import is_manifest, manifest_observations
+from scanners.config.personal import Literal, personal_data
 from scanners.config.secrets import Hit, text_secrets, value_secrets
 from scanners.config.settings import Setting
 from scanners.config.structured import yaml_data, yaml_documents, yaml_settings
@@ -257,6 +258,14 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
         secret = i in flagged or i in secret_settings or is_secret_key(effective.get(i, s.name))
         url_only = i not in flagged and hit_detectors.get(i, set()) <= {"url-password"}
         yield _setting_observation(ctx, s, secret, url_only)
+
+    if not lock_file:
+        yield from personal_data(ctx.uri, [
+            Literal(s.line, s.key, str(s.value), (s.document, s.path[:-1]))
+            for i, s in enumerate(settings)
+            if i not in flagged and i not in secret_settings and not isinstance(s.value, bool)
+            and (isinstance(s.value, str) or (isinstance(s.value, int) and s.value >= 10**8))
+            and not is_secret_key(effective.get(i, s.name))], ctx.hash_key, "config")
 
     secrets = list(value_hits)
     for hit in text_hits:

@@ -31,11 +31,25 @@ class PemBlock:
     der: bytes = field(repr=False)
     headers: tuple[tuple[str, str], ...] = ()
     text: bytes = field(default=b"", repr=False)  # the block as PEM text (for loaders)
+    #: why the block cannot be read (``lenient`` mode only): no END line, not base64;
+    #: ``der`` then holds what decodes of its start
+    broken: str | None = None
 
 
-def pem_blocks(text: str, uri: str) -> Iterator[PemBlock]:
+def _decodable_start(body: list[str]) -> bytes:
+    """What decodes of a damaged block's body (an OpenPGP armour checksum line dropped)."""
+    joined = "".join(line for line in body if not line.startswith("="))
+    joined = joined[: len(joined) // 4 * 4]
+    try:
+        return base64.b64decode(joined, validate=False)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def pem_blocks(text: str, uri: str, *, lenient: bool = False) -> Iterator[PemBlock]:
     """Every PEM block, in order. A block that never ends or does not decode is a
-    :class:`TargetError` naming the line where it starts (never its content)."""
+    :class:`TargetError` naming the line where it starts (never its content); with
+    ``lenient``, it is yielded with ``broken`` set instead."""
     label: str | None = None
     start = 0
     body: list[str] = []
@@ -55,6 +69,11 @@ def pem_blocks(text: str, uri: str) -> Iterator[PemBlock]:
             try:
                 der = base64.b64decode("".join(body), validate=True)
             except (binascii.Error, ValueError):
+                if lenient:
+                    yield PemBlock(label, start, _decodable_start(body), tuple(headers),
+                                   broken="not valid base64")
+                    label = None
+                    continue
                 raise TargetError(f"{uri}:{start}: PEM block '{label}' is not valid base64",
                                   line=start) from None
             pem = "\n".join([f"-----BEGIN {label}-----",
@@ -69,7 +88,10 @@ def pem_blocks(text: str, uri: str) -> Iterator[PemBlock]:
             headers.append((key.strip(), value.strip()))
         elif line:
             body.append(line)
-    if label is not None:
+    if label is not None and lenient:
+        yield PemBlock(label, start, _decodable_start(body), tuple(headers),
+                       broken="no END line (truncated?)")
+    elif label is not None:
         raise TargetError(f"{uri}:{start}: PEM block '{label}' has no END line (truncated?)",
                           line=start)
 
