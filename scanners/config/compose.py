@@ -14,10 +14,11 @@ file (the values are reported as ``secret`` observations).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from auditor.models import JSONValue, Location, Observation
+from auditor.models import JSONValue, Location, Observation, canonical_json
 from scanners.config.values import is_placeholder, is_secret_key
 
 __all__ = ["COMPOSE_NAMES", "compose_observations", "is_compose"]
@@ -118,4 +119,7 @@ def compose_observations(data: Mapping[str, Any], uri: str,
                               key=f"services.{name}"),
             attributes=attributes,
             evidence={"service": str(name)},
+            # NOTE: lines move with edits; the fingerprint follows the facts only
+            identity=hashlib.sha256(canonical_json(
+                {k: v for k, v in attributes.items() if k != "lines"}).encode()).hexdigest(),
         )

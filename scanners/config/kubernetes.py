@@ -25,10 +25,11 @@ environment variables with secret-like names whose value is written in the manif
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from auditor.models import JSONValue, Location, Observation
+from auditor.models import JSONValue, Location, Observation, canonical_json
 from scanners.config.values import is_secret_key
 
 __all__ = ["is_manifest", "literal_secret_env", "manifest_observations"]
@@ -51,6 +52,7 @@ _POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
 #: container runtime sockets: whoever mounts one controls every container on the node
 _RUNTIME_SOCKETS = ("docker.sock", "containerd.sock", "crio.sock", "podman.sock")
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+_UNSTABLE = frozenset({"lines", "host_path_mounts", "docker_socket"})
 
 
 def is_manifest(data: Any) -> bool:
@@ -158,10 +160,14 @@ def _containers(data: Mapping[str, Any], uri: str, line_of: LineOf,
                 "document": document,
             }
             key = ".".join(str(p) for p in (*prefix, *path))
+            # NOTE: lines move with edits; the identity (hence the fingerprint) must not,
+            # and stays what it was before the line and mount facts were added
+            stable = {k: v for k, v in attributes.items() if k not in _UNSTABLE}
             yield Observation(
                 kind="k8s.container",
                 location=Location(uri=uri, line=line_of(path), key=key),
                 attributes=attributes,
+                identity=hashlib.sha256(canonical_json(stable).encode()).hexdigest(),
                 evidence={"workload": f"{kind}/{attributes['workload_name']}",
                           "container": attributes["container"]},
             )

@@ -9,9 +9,9 @@ and phone numbers of operators and help desks, so an entity counts only as part 
 - an identity or card number (``VN_CCCD``, ``VN_CMND``, ``VN_PASSPORT``, tax, social and
   health insurance numbers, card and IBAN numbers) counts on its own;
 - other entities count when the record holding them (the mapping a value sits in; for
-  source code, the literals of one statement) holds two or more entity types, e.g. a name
-  and a phone number, or when the file holds three or more distinct values of the type
-  (a contact list).
+  source code, the literals of one statement or object) names a person (``PERSON`` or
+  ``DATE_OF_BIRTH``) and holds two or more entity types, e.g. a name and a phone number.
+  A help desk's address and phone number, with no name, are not a person's record.
 
 Output: one ``pii.text`` observation per (file, entity type), the same kind and attributes
 the files scanner emits for text files, with ``file_kind`` ``config`` or ``source``::
@@ -41,7 +41,7 @@ IDENTIFIERS = frozenset({"VN_CCCD", "VN_CMND", "VN_PASSPORT", "VN_TAX_CODE",
 _IGNORED = frozenset({"IP_ADDRESS", "PASSWORD"})
 _MAX_LINES = 5
 _MAX_VALUES = 20_000  # NOTE: bounds the detector's work on a huge fixture file
-_MIN_LIST = 3
+_PERSON = frozenset({"PERSON", "DATE_OF_BIRTH"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +89,13 @@ def personal_data(uri: str, literals: Sequence[Literal], hash_key: bytes,
     if not found:
         return
     types_in_record: dict[Hashable, set[str]] = {}
-    values_of_type: dict[str, set[str]] = {}
-    for lit, kind, text in found:
+    for lit, kind, _ in found:
         types_in_record.setdefault(lit.record, set()).add(kind)
-        values_of_type.setdefault(kind, set()).add(text)
     tallies: dict[str, _Tally] = {}
     for lit, kind, text in found:
-        if kind not in IDENTIFIERS and len(types_in_record[lit.record]) < 2 \
-                and len(values_of_type[kind]) < _MIN_LIST:
-            continue  # NOTE: one help-desk address or phone number is not a person's record
+        types = types_in_record[lit.record]
+        if kind not in IDENTIFIERS and (len(types) < 2 or not types & _PERSON):
+            continue  # NOTE: a help desk's e-mail and phone number are not a person's record
         tally = tallies.setdefault(kind, _Tally(first_line=lit.line, key=lit.key))
         tally.count += 1
         if len(tally.lines) < _MAX_LINES and lit.line not in tally.lines:

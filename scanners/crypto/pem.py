@@ -21,6 +21,7 @@ from auditor.errors import TargetError
 __all__ = ["PemBlock", "der_oids", "pem_blocks"]
 
 _BEGIN = re.compile(r"^-----BEGIN ([A-Z0-9 #]+)-----\s*$")
+_ARMOR_CRC = re.compile(r"^=[A-Za-z0-9+/]{4}$")
 _END = re.compile(r"^-----END ([A-Z0-9 #]+)-----\s*$")
 
 
@@ -38,7 +39,7 @@ class PemBlock:
 
 def _decodable_start(body: list[str]) -> bytes:
     """What decodes of a damaged block's body (an OpenPGP armour checksum line dropped)."""
-    joined = "".join(line for line in body if not line.startswith("="))
+    joined = re.sub(r"[^A-Za-z0-9+/]", "", "".join(ln for ln in body if not ln.startswith("=")))
     joined = joined[: len(joined) // 4 * 4]
     try:
         return base64.b64decode(joined, validate=False)
@@ -66,6 +67,8 @@ def pem_blocks(text: str, uri: str, *, lenient: bool = False) -> Iterator[PemBlo
             if m.group(1) != label:
                 raise TargetError(f"{uri}:{lineno}: PEM block '{label}' opened on line "
                                   f"{start} ends with '{m.group(1)}'", line=lineno)
+            if label.startswith("PGP ") and body and _ARMOR_CRC.match(body[-1]):
+                body = body[:-1]  # NOTE: OpenPGP armour ends with a "=XXXX" CRC-24 line
             try:
                 der = base64.b64decode("".join(body), validate=True)
             except (binascii.Error, ValueError):
