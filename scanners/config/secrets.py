@@ -77,7 +77,9 @@ _TOKENS: tuple[tuple[str, str, str, int], ...] = (
     ("gitlab-token", r"\b(?:glpat|gldt|glrt|glrtr|glsoat|glft|glffct|glimt|glagent|gloas)-"
      r"[A-Za-z0-9_-]{20,}|\bglcbt-[0-9A-Za-z]{1,5}_[A-Za-z0-9_-]{20,}|\bglptt-[0-9a-f]{40}\b"
      r"|\bGR1348941[A-Za-z0-9_-]{20,}", "high", 4),
-    ("slack-token", r"\bxox[abposr]-[0-9A-Za-z-]{10,}", "high", 4),
+    # NOTE: Slack tokens are numeric ids then a random part (``xoxb-<team>-<bot>-<24>``,
+    # legacy ``xoxp-<n>-<n>-<n>-<hex>``); ``xoxb-12345-abcd234`` in documentation is not one
+    ("slack-token", r"\bxox[abposr]-(?:\d+-)+[0-9A-Za-z][0-9A-Za-z-]{7,}", "high", 4),
     ("slack-webhook", r"https?://hooks\.slack\.com/(?:services/T[A-Za-z0-9]+/B[A-Za-z0-9]+/"
      r"[A-Za-z0-9]{20,}|(?:workflows|triggers)/T[A-Za-z0-9]+/A[A-Za-z0-9]+/\d+/[A-Za-z0-9]{20,}"
      r"|(?:services|workflows|triggers)/[A-Za-z0-9+/]{43,56}(?![A-Za-z0-9+/]))", "high", 0),
@@ -238,7 +240,7 @@ def text_secrets(text: str) -> Iterator[Hit]:
                 continue
             signed = token.count(".") == 2 and not token.endswith(".")
             extra = (("alg", alg), ("signed", signed))
-        elif is_placeholder_token(token):
+        elif is_placeholder_token(token) or (name == "slack-token" and len(token) < 24):
             continue  # ghp_xxxx..., AKIAIOSFODNN7EXAMPLE: documentation, not a credential
         elif name == "gitlab-token":
             family = "runner-registration" if token.startswith("GR1348941") \
@@ -321,7 +323,10 @@ def _high_entropy(value: str, words: tuple[str, ...], line: int) -> Hit | None:
     return Hit("high-entropy", value, line, confidence)
 
 
-_FILLER_VALUE = re.compile(r"[xX*•]{4,}")
+_FILLER_VALUE = re.compile(r"[xX*•]{4,}|(?i:fake|dummy|placeholder)|<[^<>]{1,40}>"
+                           r"|(?i:(?:^|[-_ ])your[-_ ])")
+#: a token family's prefix with nothing after it (``sk_live_``, ``ghp_``, ``glpat-``)
+_BARE_PREFIX = re.compile(r"[A-Za-z]{2,7}(?:_(?:live|test))?[_-]")
 _FAMILY_PATTERNS = tuple(pattern for name, pattern, *_ in _PATTERNS
                          if name not in {"private-key", "url-password", "jwt"})
 
@@ -330,7 +335,7 @@ def _stand_in(value: str) -> bool:
     """A value that only stands in for a secret: a token-shaped placeholder
     (``ghp_xxxx…``, ``AKIAIOSFODNN7EXAMPLE``), a run of filler (``xxxx``, ``****``), a
     vendor's documented example."""
-    if _FILLER_VALUE.search(value) or "EXAMPLE" in value \
+    if _FILLER_VALUE.search(value) or "EXAMPLE" in value or _BARE_PREFIX.fullmatch(value) \
             or hashlib.sha256(value.encode()).hexdigest() in _DOCUMENTED:
         return True
     return any(p.fullmatch(value) for p in _FAMILY_PATTERNS) and is_placeholder_token(value)

@@ -39,6 +39,7 @@ _SECRET_WORDS = frozenset({
     "apikey", "credential", "credentials", "privatekey", "secretkey", "accesskey",
     "authkey", "sas", "pat",
 })
+_SECRET_SUFFIXES = ("password", "passwd", "passphrase", "secret", "token")
 #: ... or one of these word pairs
 _SECRET_PAIRS = frozenset({
     ("api", "key"), ("access", "key"), ("private", "key"), ("secret", "key"),
@@ -109,6 +110,9 @@ def is_secret_key(leaf: str) -> bool:
     if not words or any(w in _NOT_SECRET_WORDS for w in words):
         return False
     if any(w in _SECRET_WORDS for w in words):
+        return True
+    # NOTE: names written as one word: PGPASSWORD, DBPASSWORD, APITOKEN, CLIENTSECRET
+    if any(len(w) > 8 and w.endswith(_SECRET_SUFFIXES) for w in words):
         return True
     return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
 
