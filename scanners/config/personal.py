@@ -24,6 +24,7 @@ Values are never kept: examples are masked, ``subjects`` counts keyed hashes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -41,6 +42,10 @@ IDENTIFIERS = frozenset({"VN_CCCD", "VN_CMND", "VN_PASSPORT", "VN_TAX_CODE",
 _IGNORED = frozenset({"IP_ADDRESS", "PASSWORD"})
 _MAX_LINES = 5
 _MAX_VALUES = 20_000  # NOTE: bounds the detector's work on a huge fixture file
+#: eight or more digits (spaces, dots, dashes between), not glued to letters: not a hex
+#: digest or a token
+_NUMBER = re.compile(r"(?<![A-Za-z0-9])\+?\d[\d .\-]{6,}\d(?![A-Za-z0-9])")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _PERSON = frozenset({"PERSON", "DATE_OF_BIRTH"})
 
 
@@ -67,10 +72,14 @@ class _Tally:
 
 
 def _worth_reading(value: str) -> bool:
-    """Cheap gate: a value with a digit, an ``@`` or two words may hold personal data."""
-    if len(value) < 5 or len(value) > 2000:
+    """Cheap gate before the PII engine: an ``@`` (e-mail), eight or more digits (identity,
+    phone and card numbers, dates of birth), or several words with a capital or
+    Vietnamese letter (names, addresses). Versions, ports, paths and flags are not read."""
+    if len(value) < 5 or len(value) > 2000 or _UUID.match(value):
         return False
-    return any(c.isdigit() for c in value) or "@" in value or " " in value.strip()
+    if "@" in value or _NUMBER.search(value):
+        return True
+    return " " in value.strip() and any(c.isupper() or ord(c) > 127 for c in value)
 
 
 def personal_data(uri: str, literals: Sequence[Literal], hash_key: bytes,

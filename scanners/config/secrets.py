@@ -329,16 +329,23 @@ _FILLER_VALUE = re.compile(r"[xX*•]{4,}|(?i:fake|dummy|placeholder)|<[^<>]{1,4
 _BARE_PREFIX = re.compile(r"[A-Za-z]{2,7}(?:_(?:live|test))?[_-]")
 _FAMILY_PATTERNS = tuple(pattern for name, pattern, *_ in _PATTERNS
                          if name not in {"private-key", "url-password", "jwt"})
+_FAMILY_MARKERS = tuple(m for name, markers in _MARKERS.items()
+                        if name not in {"private-key", "url-password", "jwt"} for m in markers)
 
 
 def _stand_in(value: str) -> bool:
     """A value that only stands in for a secret: a token-shaped placeholder
     (``ghp_xxxx…``, ``AKIAIOSFODNN7EXAMPLE``), a run of filler (``xxxx``, ``****``), a
     vendor's documented example."""
-    if _FILLER_VALUE.search(value) or "EXAMPLE" in value or _BARE_PREFIX.fullmatch(value) \
-            or hashlib.sha256(value.encode()).hexdigest() in _DOCUMENTED:
+    if _FILLER_VALUE.search(value) or "EXAMPLE" in value or _BARE_PREFIX.fullmatch(value):
         return True
-    return any(p.fullmatch(value) for p in _FAMILY_PATTERNS) and is_placeholder_token(value)
+    if len(value) < 16:
+        return False
+    if len(value) <= 400 and hashlib.sha256(value.encode()).hexdigest() in _DOCUMENTED:
+        return True
+    # NOTE: most values hold no token marker at all; the family patterns run only then
+    return any(m in value for m in _FAMILY_MARKERS) \
+        and any(p.fullmatch(value) for p in _FAMILY_PATTERNS) and is_placeholder_token(value)
 
 
 def value_secrets(key: str, value: str, line: int, *, entropy: bool = True) -> Iterator[Hit]:
