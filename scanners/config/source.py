@@ -30,11 +30,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from auditor.knowledge.secrets import Hit, text_secrets, value_secrets
+from auditor.knowledge.values import shannon_entropy
 from auditor.masking import keyed_hash, mask_secret
 from auditor.models import JSONValue, Location, Observation
-from scanners.config.personal import Literal, personal_data
-from scanners.config.secrets import Hit, text_secrets, value_secrets
-from scanners.config.values import shannon_entropy
+
+from .personal import Literal, personal_data
 
 __all__ = ["SOURCE_SUFFIXES", "observe_source", "source_literals"]
 
@@ -86,44 +87,51 @@ def _target_name(node: ast.expr) -> str | None:
     return None
 
 
+def _env_fallback(value: ast.expr) -> ast.expr:
+    """``os.environ.get("K", "literal")``, ``os.getenv(...)``: the literal fallback."""
+    if isinstance(value, ast.Call) and len(value.args) == 2 and isinstance(
+            value.func, ast.Attribute | ast.Name) and (
+            value.func.attr if isinstance(value.func, ast.Attribute)
+            else value.func.id) in _ENV_GETTERS:
+        return value.args[1]
+    return value
+
+
+def _named_values(node: ast.AST) -> Iterator[tuple[ast.expr | None, str | None]]:
+    """(value, the name it is written under) for the constructs that name a value:
+    assignments, keyword arguments, dictionary entries, parameter defaults."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            yield _env_fallback(node.value), _target_name(target)
+    elif isinstance(node, ast.AnnAssign):
+        yield node.value, _target_name(node.target)
+    elif isinstance(node, ast.Call):
+        for keyword in node.keywords:
+            yield keyword.value, keyword.arg
+    elif isinstance(node, ast.Dict):
+        for key, value in zip(node.keys, node.values, strict=True):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                yield value, key.value
+    elif isinstance(node, ast.arguments):
+        positional = [*node.posonlyargs, *node.args]
+        for arg, default in zip(positional[len(positional) - len(node.defaults):],
+                                node.defaults, strict=True):
+            yield default, arg.arg
+        for arg, kw_default in zip(node.kwonlyargs, node.kw_defaults, strict=True):
+            yield kw_default, arg.arg
+
+
 def _python_literals(text: str) -> list[_Named] | None:
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
         return None
     named: dict[int, _Named] = {}  # id of the Constant node -> literal
-
-    def put(node: ast.expr | None, name: str | None, record: object) -> None:
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            named.setdefault(id(node), _Named(node.lineno, name, node.value, record))
-        elif isinstance(node, ast.JoinedStr):
-            return  # NOTE: an f-string is computed at run time
     for node in ast.walk(tree):
-        if isinstance(node, ast.Assign):
-            value = node.value
-            if isinstance(value, ast.Call) and len(value.args) == 2 and isinstance(
-                    value.func, ast.Attribute | ast.Name) and (
-                    value.func.attr if isinstance(value.func, ast.Attribute)
-                    else value.func.id) in _ENV_GETTERS:
-                value = value.args[1]  # os.environ.get("K", "literal"): the fallback
-            for target in node.targets:
-                put(value, _target_name(target), id(node))
-        elif isinstance(node, ast.AnnAssign):
-            put(node.value, _target_name(node.target), id(node))
-        elif isinstance(node, ast.Call):
-            for keyword in node.keywords:
-                put(keyword.value, keyword.arg, id(node))
-        elif isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values, strict=True):
-                if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                    put(value, key.value, id(node))
-        elif isinstance(node, ast.arguments):
-            positional = [*node.posonlyargs, *node.args]
-            for arg, default in zip(positional[len(positional) - len(node.defaults):],
-                                    node.defaults, strict=True):
-                put(default, arg.arg, id(node))
-            for arg, kw_default in zip(node.kwonlyargs, node.kw_defaults, strict=True):
-                put(kw_default, arg.arg, id(node))
+        for value, name in _named_values(node):
+            # NOTE: only plain literals; an f-string is computed at run time
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                named.setdefault(id(value), _Named(value.lineno, name, value.value, id(node)))
     for node in ast.walk(tree):  # every other string: for personal data and DSNs
         if isinstance(node, ast.Constant) and isinstance(node.value, str) \
                 and id(node) not in named:

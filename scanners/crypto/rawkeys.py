@@ -19,7 +19,8 @@ from collections import Counter
 
 from auditor.masking import keyed_hash, mask_secret
 from auditor.models import JSONValue, Location, Observation
-from scanners.crypto.pem import PemBlock
+
+from .pem import PemBlock
 
 __all__ = ["raw_key_secret"]
 

@@ -14,15 +14,15 @@ import string
 from pathlib import Path
 
 import pytest
+from auditor.scanners.config import ConfigScanner
+from auditor.scanners.services import ServicesScanner
 
-from auditor.evaluate import evaluate
+from auditor.knowledge.secrets import text_secrets
 from auditor.models import Observation, Problem, Target
+from auditor.policy.evaluate import evaluate
+from auditor.policy.rules import builtin_pack_path, load_pack
 from auditor.results import Finding
-from auditor.rules import builtin_pack_path, load_pack
 from auditor.scanner import Candidate, ScanOptions
-from scanners.config import ConfigScanner
-from scanners.config.secrets import text_secrets
-from scanners.services import ServicesScanner
 
 KEY = b"detect-config-key"
 OPTIONS = ScanOptions(as_of=dt.date(2026, 12, 1), hash_key=KEY)

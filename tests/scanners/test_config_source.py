@@ -10,14 +10,14 @@ import string
 from pathlib import Path
 
 import pytest
+from auditor.scanners.config import ConfigScanner
 
-from auditor.discovery import discover
-from auditor.evaluate import evaluate
 from auditor.models import Observation, Problem, Target
-from auditor.plugins import load_scanners
-from auditor.rules import builtin_pack_path, load_pack
+from auditor.pipeline.discovery import discover
+from auditor.pipeline.plugins import load_scanners
+from auditor.policy.evaluate import evaluate
+from auditor.policy.rules import builtin_pack_path, load_pack
 from auditor.scanner import Candidate, ScanOptions
-from scanners.config import ConfigScanner
 
 KEY = b"detect-config-source"
 OPTIONS = ScanOptions(as_of=dt.date(2026, 12, 1), hash_key=KEY)

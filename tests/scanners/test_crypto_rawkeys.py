@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from auditor.scanners.crypto import CryptoScanner
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, rsa
@@ -19,11 +20,10 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
 from auditor.errors import TargetError
-from auditor.evaluate import evaluate
 from auditor.models import Observation, Problem, Target
-from auditor.rules import builtin_pack_path, load_pack
+from auditor.policy.evaluate import evaluate
+from auditor.policy.rules import builtin_pack_path, load_pack
 from auditor.scanner import Candidate, ScanOptions
-from scanners.crypto import CryptoScanner
 
 SCANNER = CryptoScanner()
 OPTIONS = ScanOptions(as_of=dt.date(2026, 12, 1), hash_key=b"rawkeys")

@@ -9,12 +9,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from auditor.scanners.config import ConfigScanner
 
-from auditor.evaluate import evaluate
 from auditor.models import Observation, Target
-from auditor.rules import builtin_pack_path, load_pack
+from auditor.policy.evaluate import evaluate
+from auditor.policy.rules import builtin_pack_path, load_pack
 from auditor.scanner import Candidate, ScanOptions
-from scanners.config import ConfigScanner
 from tests.scanners.peer_cases import CASES, Case
 
 SCANNER = ConfigScanner()
