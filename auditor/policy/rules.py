@@ -84,7 +84,8 @@ def kind_matches(pattern: str, kind: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class FieldRef:
     """A name a rule reads: an observation kind (``what="kind"``), a ``field:`` path of a
-    predicate (``"field"``) or a message placeholder (``"placeholder"``), and where."""
+    predicate (``"field"``), a message placeholder (``"placeholder"``) or a ``locate``
+    path (``"locate"``), and where."""
 
     what: str
     name: str
@@ -270,6 +271,9 @@ def _refs(doc: YamlDocument, index: int, raw: Mapping[str, Any],
     message_line = doc.line_of([*base, "message"])
     out += [FieldRef("placeholder", m.group(1), doc.path, message_line)
             for m in _PLACEHOLDER.finditer(str(raw["message"]))]
+    locate = raw.get("locate")
+    out += [FieldRef("locate", str(name), doc.path, doc.line_of([*base, "locate"]))
+            for name in ([locate] if isinstance(locate, str) else locate or ())]
     return tuple(out)
 
 
