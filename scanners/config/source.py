@@ -61,6 +61,7 @@ _SHELL_BARE = re.compile(r"(?m)^\s*(?:export\s+|local\s+|readonly\s+)?(?P<name>[
 _STRING = re.compile(r""""((?:\\.|[^"\\\n]){0,2000})"|'((?:\\.|[^'\\\n]){0,2000})'"""
                      r"""|`((?:\\.|[^`\\]){0,2000})`""")
 _ESCAPES = re.compile(r"\\(.)")
+_SHELL_EXPANSION = re.compile(r"\$[{(A-Za-z_]")
 _ENV_GETTERS = frozenset({"get", "getenv", "environ_get", "env"})
 
 
@@ -70,7 +71,17 @@ class _Named:
     name: str | None
     value: str
     record: object
+    #: an interpolated string (``${…}``, shell ``"$VAR"``): computed at run time, so no
+    #: literal secret (a token format inside is still found by the text detectors)
+    computed: bool = False
 
+
+def _interpolated(language: str, quote: str, value: str) -> bool:
+    if quote == "'" and language in {"shell", "python"}:
+        return False
+    if language == "shell":
+        return bool(_SHELL_EXPANSION.search(value))
+    return "${" in value and (quote == "`" or language in {"hcl", "java", "shell"})
 
 def _unescape(value: str) -> str:
     return _ESCAPES.sub(lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), value)
@@ -151,7 +162,9 @@ def _lexical_literals(text: str, language: str) -> list[_Named]:
         line = line_at(m.start("value"))
         # NOTE: literals of one statement or object literal block form a record; lines
         # are close enough for the PII grouping
-        out.append(_Named(line, name, _unescape(m.group("value")), ("block", line // 8)))
+        value = _unescape(m.group("value"))
+        out.append(_Named(line, name, value, ("block", line // 8),
+                          _interpolated(language, m.group("q"), value)))
         taken.add(m.start("q"))
     if language == "shell":
         for m in _SHELL_BARE.finditer(text):
@@ -163,7 +176,8 @@ def _lexical_literals(text: str, language: str) -> list[_Named]:
         value = next(g for g in m.groups() if g is not None) if any(
             g is not None for g in m.groups()) else ""
         line = line_at(m.start())
-        out.append(_Named(line, None, _unescape(value), ("line", line)))
+        out.append(_Named(line, None, _unescape(value), ("line", line),
+                          _interpolated(language, m.group()[0], value)))
     return sorted(out, key=lambda n: (n.line, n.name or ""))
 
 
@@ -204,7 +218,7 @@ def observe_source(uri: str, text: str, language: str, hash_key: bytes
                       if lit.name and hit.secret[:16] in lit.value), None)
         found.append((hit, owner))
         seen.add((hit.line, hit.secret))
-    for lit in literals:
+    for lit in (lit for lit in literals if not lit.computed):
         for hit in value_secrets(lit.name or "value", lit.value, lit.line, entropy=False):
             if (hit.line, hit.secret) in seen or any(
                     hit.secret in other.secret or other.secret in hit.secret

@@ -83,6 +83,8 @@ POSITIVES = [
      [("password-assignment", "DB_PASSWORD", 2)]),
     ("shell-quoted", "run.sh", f'#!/bin/bash\nREDIS_PASSWORD="{PW}" redis-cli ping\n',
      [("password-assignment", "REDIS_PASSWORD", 2)]),
+    ("shell-single-quoted-dollar", "run2.sh", "#!/bin/bash\nexport DB_PASSWORD='Zx$9qLm2vR7w'\n",
+     [("password-assignment", "DB_PASSWORD", 2)]),
     ("terraform", "main.tf",
      f'resource "aws_db_instance" "db" {{\n  username = "admin"\n  password = "{PW}"\n'
      f'  access_key = "{AWS}"\n}}\n',
@@ -119,6 +121,10 @@ NEGATIVES = [
      'export API_TOKEN=$API_TOKEN\n'),
     ("terraform-variable", "main.tf", 'resource "x" "y" {\n  password = var.db_password\n'
      '  token = "${var.token}"\n}\n'),
+    ("js-template-key", "oidc.js",
+     "const regKey = `//${host}${path}`\nconst authTokenKey = `${regKey}:_authToken`\n"),
+    ("shell-interpolated", "run.sh", '#!/bin/sh\nDB_PASSWORD="${PREFIX}_$(date +%s)"\n'),
+    ("hcl-interpolated", "db.tf", 'locals {\n  password = "${var.env}-${random_id.x.hex}"\n}\n'),
     ("go-lookup", "main.go",
      'package main\nimport "os"\nvar password = os.Getenv("DB_PASSWORD")\n'),
 ]
