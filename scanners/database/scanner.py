@@ -127,7 +127,7 @@ class DatabaseScanner(Scanner):
                 dburl = parse_url(target.locator)
             except ValueError as exc:
                 raise TargetError(str(exc)) from None
-        budget = Budget(settings.time_budget)
+        budget = Budget(settings.time_budget, settings.clock)
         classify = self._classifier(options.hash_key)
         with Session(dburl, settings, budget) as session:
             # NOTE: defence in depth: query parameters may carry secrets (?password=...)

@@ -137,7 +137,7 @@ class _DumpRun:
         self.done: set[str] = set()
         self.pii_tables: dict[str, list[str]] = {}
         self.grants: list[tuple[int, st.GrantStmt]] = []
-        self.budget = Budget(settings.time_budget)
+        self.budget = Budget(settings.time_budget, settings.clock)
         self.copy_table: _Table | None = None
         self.pending: list[Problem] = []
         self.finished: list[Observation | Problem] = []
