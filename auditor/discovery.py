@@ -6,6 +6,10 @@ symlinked directories) and database URLs. Each file is offered to every scanner 
 classification is by content sniffing first and by name second; the highest-confidence
 claim wins (ties: scanner name). Files no scanner claims, files over the size limit and
 paths matching an ignore glob are reported as ``skipped``; unreadable ones as ``error``.
+Walks honour ``.gitignore`` inside a git work tree (:mod:`auditor.gitignore`) and never
+enter or scan auditor's own output — reports, baselines, suppression files, evidence
+bundles, the ``-o`` folder — nor virtualenvs (:mod:`auditor.ownoutput`): those are
+``skipped`` with the reason.
 
 ``uri`` of a file is the path as given on the command line joined with the path inside a
 scanned directory (``fixtures/demo/portal/app.yaml``), in POSIX form. For a database URL it
@@ -22,8 +26,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from auditor.gitignore import GitIgnore
 from auditor.masking import redact_url
 from auditor.models import Target
+from auditor.ownoutput import own_output_dir, own_output_kind
 from auditor.results import TargetResult
 from auditor.scanner import Candidate, Claim, Scanner
 
@@ -40,6 +46,19 @@ DEFAULT_IGNORES: tuple[str, ...] = (
 class DiscoveryOptions:
     ignore: tuple[str, ...] = DEFAULT_IGNORES
     max_size: int | None = 4 * 1024**3  # NOTE: bytes; None = no limit
+    #: honour .gitignore files inside a git work tree (auditor.gitignore)
+    gitignore: bool = True
+    #: resolved paths never scanned, with the reason (the -o folder, the baseline...)
+    exclude_paths: tuple[tuple[str, str], ...] = ()
+    #: when set, only these resolved file paths are scanned (--since / --changed-only)
+    only: frozenset[str] | None = None
+
+    def excluded(self, path: Path) -> str | None:
+        key = str(path.resolve())
+        for excluded, reason in self.exclude_paths:
+            if key == excluded:
+                return reason
+        return None
 
 
 def _ignored(rel_parts: Sequence[str], patterns: Sequence[str]) -> bool:
@@ -76,11 +95,38 @@ def _best_claim(scanners: Mapping[str, Scanner], ask: Callable[[Scanner], Claim 
     return best
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: Path, options: DiscoveryOptions, skipped: list[tuple[Path, str]]
+          ) -> Iterator[Path]:
+    """Files under ``root`` in sorted order. Directories that are ignored are not entered;
+    those that are ours (an evidence bundle, the -o folder, a virtualenv) are recorded in
+    ``skipped`` with the reason."""
+    rules = GitIgnore.for_walk(root) if options.gitignore else None
+    wanted_dirs = None if options.only is None else {
+        str(parent) for f in options.only for parent in Path(f).parents}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
+        here = Path(dirpath)
+        if rules is not None:
+            rules.enter(here)
+        keep = []
+        for name in sorted(dirnames):
+            sub = here / name
+            if _ignored(sub.relative_to(root).parts, options.ignore):
+                continue
+            if wanted_dirs is not None and str(sub.resolve()) not in wanted_dirs:
+                continue
+            reason = options.excluded(sub) or own_output_dir(sub)
+            if reason is not None:
+                skipped.append((sub, reason))
+                continue
+            if rules is not None and rules.ignored(sub, is_dir=True):
+                continue
+            keep.append(name)
+        dirnames[:] = keep
         for name in sorted(filenames):
-            yield Path(dirpath) / name
+            path = here / name
+            if rules is not None and rules.ignored(path, is_dir=False):
+                continue
+            yield path
 
 
 def _join_uri(given: str, rel: PurePosixPath | None) -> str:
@@ -111,13 +157,23 @@ def discover(inputs: Sequence[str], scanners: Mapping[str, Scanner],
             skipped.append(TargetResult(_join_uri(given, None), "unknown", None, "error",
                                         error="no such file or directory"))
             continue
+        own_dirs: list[tuple[Path, str]] = []
         if root.is_dir():
+            reason = options.excluded(root) or own_output_dir(root)
+            if reason is not None:
+                skipped.append(TargetResult(_join_uri(given, None), "directory", None,
+                                            "skipped", error=f"not scanned: {reason}"))
+                continue
             files: Iterator[tuple[Path, PurePosixPath | None]] = (
-                (p, PurePosixPath(p.relative_to(root).as_posix())) for p in _walk(root))
+                (p, PurePosixPath(p.relative_to(root).as_posix()))
+                for p in _walk(root, options, own_dirs))
         else:
             files = iter([(root, None)])
         for path, rel in files:
             if rel is not None and _ignored(rel.parts, options.ignore):
+                continue
+            if rel is not None and options.only is not None \
+                    and str(path.resolve()) not in options.only:
                 continue
             key = str(path.resolve())
             if key in seen:
@@ -128,6 +184,10 @@ def discover(inputs: Sequence[str], scanners: Mapping[str, Scanner],
                 targets.append(result)
             else:
                 skipped.append(result)
+        for sub, reason in own_dirs:
+            skipped.append(TargetResult(
+                _join_uri(given, PurePosixPath(sub.relative_to(root).as_posix())),
+                "directory", None, "skipped", error=f"not scanned: {reason}"))
     return targets, skipped
 
 
@@ -152,10 +212,16 @@ def _file_target(path: Path, uri: str, scanners: Mapping[str, Scanner],
             return TargetResult(uri, "unknown", None, "skipped",
                                 error=f"larger than the size limit ({size} > "
                                       f"{options.max_size} bytes)")
+        reason = options.excluded(path)
+        if reason is not None:
+            return TargetResult(uri, "unknown", None, "skipped", error=f"not scanned: {reason}")
         head, compression = _read_head(path)
     except OSError as exc:
         return TargetResult(uri, "unknown", None, "error",
                             error=f"cannot read: {exc.strerror or type(exc).__name__}")
+    own = own_output_kind(head)
+    if own is not None:
+        return TargetResult(uri, "unknown", None, "skipped", error=f"not scanned: {own}")
     candidate = Candidate(path=str(path.resolve()), uri=uri, name=path.name, size=size,
                           head=head, compression=compression)
     best = _best_claim(scanners, lambda s: s.claim(candidate))

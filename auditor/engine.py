@@ -22,7 +22,7 @@ import sys
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -36,13 +36,22 @@ from auditor.compliance import (
 from auditor.errors import ConfigError, TargetError
 from auditor.evaluate import evaluate
 from auditor.frameworks import Framework
+from auditor.interrupts import BudgetExceeded, Interrupted, after_interrupt, time_limit, worker_init
 from auditor.models import Observation, Problem, Severity, Target
 from auditor.plugins import load_scanners
 from auditor.results import Finding, PackRef, ScanResult, TargetResult, sorted_findings
 from auditor.rules import RulePack, load_pack
 from auditor.scanner import Scanner, ScanOptions
 
-__all__ = ["Engine", "ScanTask", "TaskOutcome", "run_task"]
+__all__ = ["NOT_SCANNED", "Engine", "ScanTask", "TaskOutcome", "hard_limit", "run_task"]
+
+#: the error of a target an interrupt left unscanned
+NOT_SCANNED = "not scanned: the scan was interrupted"
+
+
+def hard_limit(budget: float | None) -> float | None:
+    """The engine's hard stop for a ``--time-budget``: 10% + 1 s of grace."""
+    return None if budget is None else budget * 1.1 + 1.0
 
 FindingFilter = Callable[[Sequence[Finding]], Sequence[Finding]]
 
@@ -86,14 +95,24 @@ def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> Task
     problems: list[Problem] = []
     status, error = "ok", None
     schema_fp: str | None = None
+    budget = task.options.time_budget
     try:
-        for item in scanner.scan(target, task.options):
-            if isinstance(item, Problem):
-                problems.append(item)
-            elif item.kind == "target.fingerprint":
-                schema_fp = str(item.attributes.get("sha256") or "") or None
-            else:
-                observations.append(item)
+        # NOTE: a hard limit a little past the budget: scanners that honour the budget
+        # themselves (databases, dumps) stop first and say precisely where
+        with time_limit(hard_limit(budget)) as expired:
+            for item in scanner.scan(target, task.options):
+                if isinstance(item, Problem):
+                    problems.append(item)
+                elif item.kind == "target.fingerprint":
+                    schema_fp = str(item.attributes.get("sha256") or "") or None
+                else:
+                    observations.append(item)
+                if expired():
+                    raise BudgetExceeded()
+    except BudgetExceeded:
+        status = "error"
+        error = (f"time budget of {budget:g} s exhausted: the rest of this target was not "
+                 f"scanned ({len(observations)} observations before the stop are kept)")
     except TargetError as exc:
         status, error = "error", str(exc)
     except ConfigError as exc:  # NOTE: our own messages: they name options, not data
@@ -150,8 +169,16 @@ class Engine:
         started = _now()
         tasks = [ScanTask(t, options, tuple(p.source for p in self.packs),
                           tuple(sorted(self.params.items()))) for t in targets]
-        outcomes = self._run(tasks, jobs, progress)
-        results = sorted([*pre_results, *(o.result for o in outcomes)],
+        outcomes, interrupted = self._run(tasks, jobs, progress)
+        extra = dict(extra or {})
+        unscanned: list[TargetResult] = []
+        if interrupted is not None:
+            done = {(o.result.uri, o.result.scanner) for o in outcomes}
+            unscanned = [TargetResult(t.uri, t.kind, t.scanner, "error", error=NOT_SCANNED)
+                         for t in targets if (t.uri, t.scanner) not in done]
+            extra["incomplete"] = {"reason": f"interrupted ({interrupted})",
+                                   "targets_not_scanned": len(unscanned)}
+        results = sorted([*pre_results, *(o.result for o in outcomes), *unscanned],
                          key=lambda r: (r.uri, r.scanner or ""))
         rules = [r for p in self.packs for r in p.rules]
         controls = controls_by_rule(self.frameworks, rules, options.as_of)
@@ -169,7 +196,7 @@ class Engine:
             finished_at=_now(), as_of=options.as_of,
             packs=tuple(_pack_ref(p) for p in self.packs), targets=tuple(results),
             findings=ordered, frameworks=tuple(f.ref() for f in self.frameworks),
-            compliance=compliance, fail_on=fail_on, lang=lang, extra=dict(extra or {}),
+            compliance=compliance, fail_on=fail_on, lang=lang, extra=extra,
         )
 
     def _assessed_kinds(self, outcomes: Iterable[TaskOutcome]) -> set[str]:
@@ -184,23 +211,58 @@ class Engine:
         return kinds
 
     def _run(self, tasks: Sequence[ScanTask], jobs: int,
-             progress: Callable[[TargetResult], None] | None) -> list[TaskOutcome]:
+             progress: Callable[[TargetResult], None] | None
+             ) -> tuple[list[TaskOutcome], str | None]:
+        """Outcomes of the finished tasks, and the signal name if the run was interrupted."""
         outcomes: list[TaskOutcome] = []
         if jobs <= 1 or len(tasks) <= 1:
-            for task in tasks:
-                outcome = execute(task, self.scanners[task.target.scanner], self.packs)
-                outcomes.append(outcome)
-                if progress:
-                    progress(outcome.result)
-            return outcomes
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+            try:
+                for task in tasks:
+                    outcome = execute(task, self.scanners[task.target.scanner], self.packs)
+                    outcomes.append(outcome)
+                    if progress:
+                        progress(outcome.result)
+            except KeyboardInterrupt as exc:
+                after_interrupt()
+                return outcomes, _signame(exc)
+            return outcomes, None
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=worker_init)
+        futures = []
+        try:
             futures = [pool.submit(run_task, t) for t in tasks]
             for fut in as_completed(futures):
                 outcome = fut.result()
                 outcomes.append(outcome)
                 if progress:
                     progress(outcome.result)
-        return outcomes
+        except KeyboardInterrupt as exc:
+            after_interrupt()
+            _abandon(pool, futures)
+            return outcomes, _signame(exc)
+        except BaseException:
+            _abandon(pool, futures)
+            raise
+        pool.shutdown(wait=True)
+        return outcomes, None
+
+
+def _signame(exc: KeyboardInterrupt) -> str:
+    return exc.signame if isinstance(exc, Interrupted) else "SIGINT"
+
+
+def _abandon(pool: ProcessPoolExecutor, futures: Sequence[Future[TaskOutcome]]) -> None:
+    """Stop a pool now: cancel what has not started, kill the workers, do not wait."""
+    for fut in futures:
+        fut.cancel()
+    # NOTE: the executor has no public way to stop running tasks; its worker processes
+    # are killed so that an interrupt never waits for a long scan to finish
+    workers = list(getattr(pool, "_processes", {}).values())
+    for proc in workers:
+        if proc.is_alive():
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        proc.join(timeout=1.0)
 
 
 def _pack_ref(pack: RulePack) -> PackRef:

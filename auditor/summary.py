@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from auditor.results import ScanResult
+from auditor.terminal import use_color, width
 from reports.common import evidence_text, framework_statuses, location_label, severities
 
 __all__ = ["print_summary"]
@@ -18,7 +19,11 @@ _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cya
 
 
 def print_summary(result: ScanResult, out: TextIO, *, color: bool | None = None) -> None:
-    console = Console(file=out, width=140, force_terminal=color, no_color=color is False,
+    """``color``: None decides from the stream and NO_COLOR; False never; True always.
+    Tables take the terminal's width (auditor.terminal.width), never a fixed one."""
+    colored = use_color(out, no_color=color is False) if color is None else color
+    console = Console(file=out, width=width(out), force_terminal=colored,
+                      no_color=not colored, color_system="auto" if colored else None,
                       highlight=False)
     summary = result.summary()
     targets = summary["targets"]

@@ -14,6 +14,7 @@ from auditor.errors import RulePackError
 from auditor.frameworks import builtin_frameworks, load_framework
 from auditor.loading import load_packs
 from auditor.rules import load_pack
+from auditor.terminal import console as terminal_console
 
 __all__ = ["register"]
 
@@ -32,7 +33,7 @@ def register(sub: Any) -> None:
 
 
 def _console() -> Console:
-    return Console(width=160)
+    return terminal_console(sys.stdout)
 
 
 def run_list(args: argparse.Namespace) -> int:

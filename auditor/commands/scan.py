@@ -5,28 +5,43 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
+from auditor.changes import changed_files
 from auditor.discovery import DEFAULT_IGNORES, DiscoveryOptions, discover
-from auditor.engine import Engine
+from auditor.engine import NOT_SCANNED, Engine
 from auditor.errors import ConfigError
 from auditor.frameworks import split_parameters
 from auditor.gating import Gate, prepare_evidence, write_bundle
+from auditor.interrupts import Interrupted, interruptible
 from auditor.loading import load_frameworks, load_packs, parse_assignments, parse_date
 from auditor.masking import load_hash_key
-from auditor.models import Severity
+from auditor.models import Severity, Target
 from auditor.output import parse_formats, render_text, write_reports
 from auditor.plugins import load_reporters, load_scanners
 from auditor.results import TargetResult
 from auditor.scanner import Scanner, ScanOptions
 from auditor.summary import print_summary
+from auditor.terminal import console as terminal_console
 
 __all__ = ["register"]
+
+EXIT_INTERRUPTED = 130
 
 
 def register(sub: Any) -> None:
@@ -80,21 +95,46 @@ def register(sub: Any) -> None:
                    help="Ed25519 private key for --evidence (default: $AUDITOR_SIGNING_KEY, "
                         "else auditor-signing.key if present)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    p.add_argument("--no-gitignore", action="store_true",
+                   help="also scan what .gitignore files exclude (default: honour them "
+                        "inside a git work tree)")
+    p.add_argument("--since", metavar="REF",
+                   help="only files changed since the merge base of REF and HEAD, plus "
+                        "uncommitted changes (what a merge request changes)")
+    p.add_argument("--changed-only", action="store_true",
+                   help="only files changed in the working tree against HEAD (staged, "
+                        "unstaged, untracked)")
+    p.add_argument("--config", metavar="FILE",
+                   help="read defaults from FILE's `defaults:` section (default: "
+                        "auditor.yaml at the root of the scanned git work tree)")
     p.set_defaults(handler=run)
 
 
 @contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Callable[[TargetResult], None] | None]:
-    if not enabled or total == 0:
+def _progress(targets: Sequence[Target], enabled: bool
+              ) -> Iterator[Callable[[TargetResult], None] | None]:
+    """A progress bar on stderr: targets done, bytes done of the files' total, ETA."""
+    if not enabled or not targets:
         yield None
         return
-    with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("{task.description}"),
-                  transient=True) as bar:
-        task = bar.add_task("", total=total)
+    sizes: dict[tuple[str, str | None], int] = {(t.uri, t.scanner): (t.size or 0)
+                                                 for t in targets}
+    total_bytes = sum(sizes.values())
+    columns: list[ProgressColumn] = [TextColumn("scanning"), BarColumn(), MofNCompleteColumn()]
+    if total_bytes:
+        columns += [DownloadColumn(), TransferSpeedColumn()]
+    columns += [TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                TextColumn("{task.description}")]
+    with Progress(*columns, console=terminal_console(sys.stderr), transient=True) as bar:
+        # NOTE: with bytes known, the bar (and ETA) follows bytes: one big file dominates
+        task = bar.add_task("", total=total_bytes or len(targets))
+        done = [0]
 
         def step(result: TargetResult) -> None:
-            bar.update(task, advance=1, description=result.uri[-50:])
+            done[0] += 1
+            advance = sizes.get((result.uri, result.scanner), 0) if total_bytes else 1
+            bar.update(task, advance=advance, description=f"{done[0]}/{len(targets)} "
+                       + result.uri[-40:])
         yield step
 
 
@@ -118,7 +158,28 @@ def _scanner_params(args: argparse.Namespace, scanners: Mapping[str, Scanner]
     return params
 
 
+def _check_targets(targets: Sequence[str]) -> None:
+    """A path that does not exist is a usage error before anything runs (exit 2)."""
+    for given in targets:
+        if "://" in given:
+            continue
+        path = Path(given)
+        if not path.exists() and not path.is_symlink():
+            raise ConfigError(f"{given}: no such file or directory")
+
+
+def _own_paths(args: argparse.Namespace, out_dir: Path | None) -> tuple[tuple[str, str], ...]:
+    """This run's own files and folders, never scanned (the -o folder, the baseline...)."""
+    own = [(out_dir, "the report folder of this run (-o)"),
+           (Path(args.evidence) if args.evidence else None, "the evidence bundle of this run"),
+           (Path(args.baseline) if args.baseline else None, "the baseline of this run"),
+           (Path(args.suppressions) if args.suppressions else None,
+            "the suppression file of this run")]
+    return tuple((str(p.resolve()), why) for p, why in own if p is not None)
+
+
 def run(args: argparse.Namespace) -> int:
+    _check_targets(args.targets)
     as_of = parse_date(args.as_of)
     try:
         fail_on = None if args.fail_on == "never" else Severity.parse(args.fail_on)
@@ -147,26 +208,45 @@ def run(args: argparse.Namespace) -> int:
                           params=_scanner_params(args, scanners),
                           time_budget=args.time_budget)
     ignore = (*DEFAULT_IGNORES, *args.ignore)
-    targets, pre = discover(args.targets, scanners,
-                            DiscoveryOptions(ignore=ignore, max_size=args.max_size or None))
-    for name in sorted({t.scanner for t in targets}):
-        scanners[name].check_options(options)
-    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
-    engine = Engine(scanners, packs, frameworks, params)
-    with _progress(len(targets), sys.stderr.isatty() and not args.quiet) as step:
-        result = engine.scan(targets, options, pre_results=pre, jobs=jobs, fail_on=fail_on,
-                             lang=args.lang, progress=step, finding_filters=gate.filters())
-    result = gate.finish(result, sys.stderr)
-    if args.evidence and signing_key is not None:
+    partial = bool(args.since or args.changed_only)
+    only = changed_files(args.targets, args.since) if partial else None
+    with interruptible():
+        try:
+            targets, pre = discover(args.targets, scanners, DiscoveryOptions(
+                ignore=ignore, max_size=args.max_size or None, gitignore=not args.no_gitignore,
+                exclude_paths=_own_paths(args, out_dir), only=only))
+        except Interrupted:  # NOTE: nothing scanned yet: nothing worth a report
+            sys.stderr.write("auditor: interrupted before scanning\n")
+            return EXIT_INTERRUPTED
+        for name in sorted({t.scanner for t in targets}):
+            scanners[name].check_options(options)
+        if args.verbose:
+            for t in pre:
+                sys.stderr.write(f"auditor: {t.status}: {t.uri}: {t.error}\n")
+        jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+        engine = Engine(scanners, packs, frameworks, params)
+        extra = {"changed_only": {"since": args.since, "files": len(only)}} \
+            if only is not None else None
+        with _progress(targets, sys.stderr.isatty() and not args.quiet) as step:
+            result = engine.scan(targets, options, pre_results=pre, jobs=jobs, fail_on=fail_on,
+                                 lang=args.lang, progress=step,
+                                 finding_filters=gate.filters(), extra=extra)
+    interrupted = "incomplete" in result.extra
+    result = gate.finish(result, sys.stderr, unused=not partial and not interrupted)
+    if interrupted:
+        sys.stderr.write(f"auditor: interrupted: writing the finished work, marked incomplete "
+                         f"({result.extra['incomplete']})\n")
+    elif args.evidence and signing_key is not None:
         write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate)
     for t in result.targets:
-        if t.status == "error":
+        if t.status == "error" and not (interrupted and t.error == NOT_SCANNED):
             sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
+    code = EXIT_INTERRUPTED if interrupted else result.exit_code()
     if out_dir is not None:
         write_reports(result, reporters, formats, out_dir)
     elif formats:
         sys.stdout.write(render_text(reporters[formats[0]], result))
-        return result.exit_code()
+        return code
     if not args.quiet:
-        print_summary(result, sys.stdout)
-    return result.exit_code()
+        print_summary(result, sys.stdout, color=None if not args.no_color else False)
+    return code

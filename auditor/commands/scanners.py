@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
 from auditor.plugins import load_scanners
+from auditor.terminal import console as terminal_console
 
 __all__ = ["register"]
 
@@ -24,5 +25,5 @@ def run(args: argparse.Namespace) -> int:
         table.add_column(col)
     for name, scanner in load_scanners().items():
         table.add_row(name, scanner.description, ", ".join(scanner.emits))
-    Console(width=160).print(table)
+    terminal_console(sys.stdout, no_color=getattr(args, "no_color", False)).print(table)
     return 0

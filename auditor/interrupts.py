@@ -1,0 +1,118 @@
+"""Interrupts and time budgets (issue 20, items 6 and 7).
+
+**Interrupts.** Inside :func:`interruptible`, SIGTERM (a supervisor, ``timeout``, a CI
+runner cancelling a job) behaves like SIGINT (Ctrl-C): it raises :class:`Interrupted` in
+the main thread, where the engine stops, kills its workers and returns what was finished
+so the scan command can write it as a report marked incomplete (exit 130). From then on
+a second SIGINT or SIGTERM exits at once (reports are swapped in as a set, so an exit
+mid-write leaves the previous set whole). Worker processes ignore SIGINT
+(:func:`worker_init`): a Ctrl-C in the terminal reaches the whole process group, and only
+the parent decides; no worker prints a traceback.
+
+**Time budgets.** :func:`time_limit` bounds one scanner run with a real-time timer
+(``setitimer``) that raises :class:`BudgetExceeded` wherever the scanner is, even in a
+loop that yields nothing; where timers are unavailable (not the main thread), the engine
+still checks the budget between the items a scanner yields. :class:`BudgetExceeded` is a
+``BaseException`` so that a scanner's ``except Exception`` cannot swallow it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+__all__ = ["BudgetExceeded", "Interrupted", "after_interrupt", "interruptible",
+           "time_limit", "worker_init"]
+
+EXIT_INTERRUPTED = 130
+
+
+class Interrupted(KeyboardInterrupt):
+    """The scan was asked to stop (SIGINT or SIGTERM); ``signame`` says which."""
+
+    def __init__(self, signame: str = "SIGINT") -> None:
+        super().__init__(signame)
+        self.signame = signame
+
+
+class BudgetExceeded(BaseException):
+    """A scanner ran past its ``--time-budget``."""
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
+def _raise(signum: int, frame: FrameType | None) -> None:
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def _exit_now(signum: int, frame: FrameType | None) -> None:
+    try:
+        os.write(2, b"auditor: interrupted again: exiting now\n")
+    finally:
+        os._exit(EXIT_INTERRUPTED)
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """SIGTERM raises :class:`Interrupted` like SIGINT, for the duration of the block."""
+    if not _main_thread():
+        yield
+        return
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for s in old:
+        signal.signal(s, _raise)
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+
+
+def after_interrupt() -> None:
+    """After the first interrupt: a second SIGINT/SIGTERM exits at once."""
+    if _main_thread():
+        for s in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(s, _exit_now)
+
+
+def worker_init() -> None:
+    """Process-pool initializer: the parent handles Ctrl-C; SIGTERM just ends a worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise BudgetExceeded()
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[Callable[[], bool]]:
+    """Bound the block to ``seconds`` of real time; yields an ``expired()`` check."""
+    if seconds is None or seconds <= 0:
+        yield lambda: False
+        return
+    import time
+
+    deadline = time.monotonic() + seconds
+
+    def expired() -> bool:
+        return time.monotonic() >= deadline
+
+    use_timer = _main_thread() and hasattr(signal, "setitimer") and sys.platform != "win32"
+    if not use_timer:
+        yield expired
+        return
+    old = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield expired
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
