@@ -28,13 +28,14 @@ from auditor.engine import NOT_SCANNED, Engine
 from auditor.errors import ConfigError
 from auditor.frameworks import split_parameters
 from auditor.gating import Gate, prepare_evidence, write_bundle
+from auditor.gitignore import find_worktree
 from auditor.interrupts import Interrupted, interruptible
 from auditor.loading import load_frameworks, load_packs, parse_assignments, parse_date
 from auditor.masking import load_hash_key
 from auditor.models import Severity, Target
 from auditor.output import parse_formats, render_text, write_reports
 from auditor.plugins import load_reporters, load_scanners
-from auditor.results import TargetResult
+from auditor.results import ScanResult, TargetResult
 from auditor.scanner import Scanner, ScanOptions
 from auditor.summary import print_summary
 from auditor.terminal import console as terminal_console
@@ -178,6 +179,22 @@ def _own_paths(args: argparse.Namespace, out_dir: Path | None) -> tuple[tuple[st
     return tuple((str(p.resolve()), why) for p, why in own if p is not None)
 
 
+def _paths_extra(targets: Sequence[str]) -> dict[str, Any]:
+    """``run.working_directory`` and ``run.source_root`` (the git work tree of the first
+    scanned path, else the working directory): SARIF paths are made relative to it."""
+    cwd = Path.cwd()
+    local = [Path(t) for t in targets if "://" not in t]
+    root = None
+    if local:
+        start = local[0] if local[0].is_dir() else local[0].parent
+        root = find_worktree(start)
+    return {"working_directory": cwd.as_posix(), "source_root": (root or cwd).as_posix()}
+
+
+def _not_scanned(result: ScanResult) -> int:
+    return sum(1 for t in result.targets if t.error == NOT_SCANNED)
+
+
 def run(args: argparse.Namespace) -> int:
     _check_targets(args.targets)
     as_of = parse_date(args.as_of)
@@ -225,8 +242,13 @@ def run(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"auditor: {t.status}: {t.uri}: {t.error}\n")
         jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
         engine = Engine(scanners, packs, frameworks, params)
-        extra = {"changed_only": {"since": args.since, "files": len(only)}} \
-            if only is not None else None
+        extra = _paths_extra(args.targets)
+        if only is not None:
+            extra["changed_only"] = {"since": args.since, "files": len(only)}
+        if args.verbose:
+            sys.stderr.write(f"auditor: scanning {len(targets)} targets with {jobs} "
+                             f"job(s)\n")
+            sys.stderr.flush()
         with _progress(targets, sys.stderr.isatty() and not args.quiet) as step:
             result = engine.scan(targets, options, pre_results=pre, jobs=jobs, fail_on=fail_on,
                                  lang=args.lang, progress=step,
@@ -235,7 +257,7 @@ def run(args: argparse.Namespace) -> int:
     result = gate.finish(result, sys.stderr, unused=not partial and not interrupted)
     if interrupted:
         sys.stderr.write(f"auditor: interrupted: writing the finished work, marked incomplete "
-                         f"({result.extra['incomplete']})\n")
+                         f"({_not_scanned(result)} targets not scanned)\n")
     elif args.evidence and signing_key is not None:
         write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate)
     for t in result.targets:
