@@ -3,9 +3,10 @@
 **Interrupts.** Inside :func:`interruptible`, SIGTERM (a supervisor, ``timeout``, a CI
 runner cancelling a job) behaves like SIGINT (Ctrl-C): it raises :class:`Interrupted` in
 the main thread, where the engine stops, kills its workers and returns what was finished
-so the scan command can write it as a report marked incomplete (exit 130). From then on
-a second SIGINT or SIGTERM exits at once (reports are swapped in as a set, so an exit
-mid-write leaves the previous set whole). Worker processes ignore SIGINT
+so the scan command can write it as a report marked incomplete (exit 130). That takes
+well under a second; a second SIGINT or SIGTERM meanwhile is acknowledged and the
+finished work is still written; a third exits at once (reports are swapped in as a set,
+so an exit mid-write leaves the previous set whole). Worker processes ignore SIGINT
 (:func:`worker_init`): a Ctrl-C in the terminal reaches the whole process group, and only
 the parent decides; no worker prints a traceback.
 
@@ -52,11 +53,17 @@ def _raise(signum: int, frame: FrameType | None) -> None:
     raise Interrupted(signal.Signals(signum).name)
 
 
-def _exit_now(signum: int, frame: FrameType | None) -> None:
-    try:
-        os.write(2, b"auditor: interrupted again: exiting now\n")
-    finally:
-        os._exit(EXIT_INTERRUPTED)
+_AGAIN = [0]
+
+
+def _again(signum: int, frame: FrameType | None) -> None:
+    _AGAIN[0] += 1
+    if _AGAIN[0] == 1:
+        os.write(2, b"auditor: already stopping: writing the finished work "
+                    b"(interrupt again to exit without it)\n")
+        return
+    os.write(2, b"auditor: interrupted again: exiting now\n")
+    os._exit(EXIT_INTERRUPTED)
 
 
 @contextmanager
@@ -76,10 +83,11 @@ def interruptible() -> Iterator[None]:
 
 
 def after_interrupt() -> None:
-    """After the first interrupt: a second SIGINT/SIGTERM exits at once."""
+    """After the first interrupt: the second is acknowledged, the third exits at once."""
     if _main_thread():
+        _AGAIN[0] = 0
         for s in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(s, _exit_now)
+            signal.signal(s, _again)
 
 
 def worker_init() -> None:

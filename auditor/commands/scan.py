@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import stat
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -112,9 +114,16 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _progress(targets: Sequence[Target], enabled: bool
+def _progress(targets: Sequence[Target], enabled: bool, verbose: bool = False
               ) -> Iterator[Callable[[TargetResult], None] | None]:
-    """A progress bar on stderr: targets done, bytes done of the files' total, ETA."""
+    """A progress bar on stderr: targets done, bytes done of the files' total, ETA.
+    With ``verbose`` (and no bar), one line per finished target instead."""
+    if verbose and not enabled and targets:
+        def line(result: TargetResult) -> None:
+            sys.stderr.write(f"auditor: done: {result.uri} ({result.status})\n")
+            sys.stderr.flush()
+        yield line
+        return
     if not enabled or not targets:
         yield None
         return
@@ -176,7 +185,23 @@ def _own_paths(args: argparse.Namespace, out_dir: Path | None) -> tuple[tuple[st
            (Path(args.baseline) if args.baseline else None, "the baseline of this run"),
            (Path(args.suppressions) if args.suppressions else None,
             "the suppression file of this run")]
+    stdout = _stdout_file()
+    if stdout is not None:
+        own.append((stdout, "the report this run writes to standard output"))
     return tuple((str(p.resolve()), why) for p, why in own if p is not None)
+
+
+def _stdout_file() -> Path | None:
+    """The regular file standard output is redirected to (``> baseline.json``), if any:
+    the shell creates it empty before the scan starts, and it must not be judged."""
+    try:
+        fd = sys.stdout.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        link = Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return None
+    return link if link.is_absolute() else None
 
 
 def _paths_extra(targets: Sequence[str]) -> dict[str, Any]:
@@ -249,7 +274,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"auditor: scanning {len(targets)} targets with {jobs} "
                              f"job(s)\n")
             sys.stderr.flush()
-        with _progress(targets, sys.stderr.isatty() and not args.quiet) as step:
+        with _progress(targets, sys.stderr.isatty() and not args.quiet,
+                       verbose=bool(args.verbose)) as step:
             result = engine.scan(targets, options, pre_results=pre, jobs=jobs, fail_on=fail_on,
                                  lang=args.lang, progress=step,
                                  finding_filters=gate.filters(), extra=extra)
