@@ -76,10 +76,12 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpa
         if config is not None and not config.is_file():
             raise ConfigError(f"{config}: configuration file not found")
     layered = layered_defaults(child, config, os.environ)
-    if not layered:
-        return args
-    child.set_defaults(**layered)
-    return parser.parse_args(argv)
+    if layered:
+        child.set_defaults(**layered)
+        args = parser.parse_args(argv)
+    if args.command == "scan":
+        args.config_file = str(config) if config is not None else None
+    return args
 
 
 def _quiet_stdout() -> None:

@@ -104,8 +104,9 @@ def _convert(action: argparse.Action, var: str, raw: str) -> Any:
         try:
             value: Any = action.type(item) if callable(action.type) else item
         except (TypeError, ValueError, argparse.ArgumentTypeError):
+            longs = [o for o in action.option_strings if o.startswith("--")]
             raise ConfigError(f"{var}={raw!r}: not a valid value for "
-                              f"{action.option_strings[-1]}") from None
+                              f"{(longs or action.option_strings)[0]}") from None
         if action.choices is not None and value not in action.choices:
             raise ConfigError(f"{var}={raw!r}: choose from "
                               f"{', '.join(map(str, action.choices))}")

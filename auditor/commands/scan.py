@@ -184,7 +184,9 @@ def _own_paths(args: argparse.Namespace, out_dir: Path | None) -> tuple[tuple[st
            (Path(args.evidence) if args.evidence else None, "the evidence bundle of this run"),
            (Path(args.baseline) if args.baseline else None, "the baseline of this run"),
            (Path(args.suppressions) if args.suppressions else None,
-            "the suppression file of this run")]
+            "the suppression file of this run"),
+           (Path(args.config_file) if getattr(args, "config_file", None) else None,
+            "the configuration of this run")]
     stdout = _stdout_file()
     if stdout is not None:
         own.append((stdout, "the report this run writes to standard output"))
