@@ -30,7 +30,7 @@ class Stuck(Scanner):
             try:
                 while True:
                     pass
-            except Exception:  # noqa: S110 - a scanner swallowing errors must still stop
+            except Exception:  # NOTE: a scanner swallowing errors must still stop
                 pass
         yield Observation("config.setting", Location(target.uri, line=1),
                           {"key": "k", "value": "v"})
