@@ -10,8 +10,12 @@ the ``defaults:`` section of the repository's ``auditor.yaml``, built-in default
   variable (exit 2).
 - **auditor.yaml** at the root of the git work tree holding the first scanned path (else
   the current directory's), or ``--config FILE`` / ``AUDITOR_CONFIG``: its top-level
-  ``defaults:`` mapping sets ``auditor scan`` defaults for that repository. Other top-level
-  keys (``systems:``, ``store:`` ... of scheduled scans) are not read here. Paths
+  ``defaults:`` mapping sets ``auditor scan`` defaults for that repository. It is the
+  ``defaults:`` section of the scheduled-scan configuration (same keys and meaning:
+  packs, frameworks, framework_params, params, options, suppressions, baseline, ignore,
+  fail_on, as_of, lang, jobs, max_size, time_budget, ``x-*``), plus four keys for
+  ``auditor scan`` alone: ``formats``, ``output``, ``evidence``, ``gitignore``. Other
+  top-level keys (``systems:``, ``store:`` ...) are not read here. Paths
   (``suppressions``, ``baseline``, ``output``, ``evidence``, pack files) are relative to
   the file's folder. Repeatable options given on the command line add to the file's lists.
 
@@ -70,9 +74,14 @@ DEFAULT_KEYS: Mapping[str, tuple[dict[str, Any], str]] = {
         "type": ["string", "number", "boolean"]}}, "param"),
     "options": ({"type": "object", "additionalProperties": {
         "type": ["string", "number", "boolean"]}}, "option"),
+    "framework_params": ({"type": "object", "additionalProperties": {
+        "type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}}},
+        "param"),
+    "as_of": ({"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}, "as_of"),
 }
 _PATH_KEYS = frozenset({"suppressions", "baseline", "output", "evidence"})
 _SCHEMA = {"type": "object", "additionalProperties": False,
+           "patternProperties": {"^x-": {}},  # NOTE: free for local use, as in scheduled scans
            "properties": {k: v[0] for k, v in DEFAULT_KEYS.items()}}
 
 
@@ -159,7 +168,7 @@ def config_defaults(path: Path) -> dict[str, Any]:
         err = errors[0]
         where = ["defaults", *err.absolute_path]
         if err.validator == "additionalProperties":
-            extra = sorted(set(section) - set(DEFAULT_KEYS))
+            extra = sorted(k for k in set(section) - set(DEFAULT_KEYS) if not k.startswith("x-"))
             where = ["defaults", *(extra[:1])]
             problem = (f"unknown key {extra[0]!r} (known: {', '.join(DEFAULT_KEYS)})"
                        if extra else err.message)
@@ -170,6 +179,8 @@ def config_defaults(path: Path) -> dict[str, Any]:
     base = path.parent
     out: dict[str, Any] = {}
     for key, value in section.items():
+        if key.startswith("x-"):
+            continue
         dest = DEFAULT_KEYS[key][1]
         if key in _PATH_KEYS:
             out[dest] = str(base / value)
@@ -179,7 +190,11 @@ def config_defaults(path: Path) -> dict[str, Any]:
             out[dest] = [str(base / v) if ("/" in v or v.endswith((".yaml", ".yml")))
                          else v for v in value]
         elif key in {"params", "options"}:
-            out[dest] = [f"{k}={_scalar(v)}" for k, v in value.items()]
+            out.setdefault(dest, []).extend(f"{k}={_scalar(v)}" for k, v in value.items())
+        elif key == "framework_params":
+            out.setdefault(dest, []).extend(f"{fw}.{k}={_scalar(v)}"
+                                            for fw, values in value.items()
+                                            for k, v in values.items())
         else:
             out[dest] = list(value) if isinstance(value, list) else value
     return out

@@ -39,7 +39,7 @@ def test_repository_defaults_apply(project: Path) -> None:
     (project / "auditor.yaml").write_text(
         "systems: {}\n"  # another team's section: not read here
         "defaults:\n  fail_on: never\n  ignore: [vendor]\n  formats: [json, sarif]\n"
-        "  output: reports\n")
+        "  output: reports\n  x-owner: security team\n")
     assert main(["scan", str(project), "-q"]) == 0  # fail_on never, though debug is on
     doc = _report(project / "reports" / "report.json")
     assert _uris(doc) == [f"{project}/app.yaml"]
