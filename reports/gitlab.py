@@ -19,10 +19,11 @@ import uuid
 from typing import Any, TextIO
 from urllib.parse import unquote
 
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import Finding, ScanResult
-from reports.common import evidence_text, information_uri, is_url
-from reports.sarif import SourceRoots
+from auditor.views import evidence_text, information_uri, is_url
+
+from .sarif import SourceRoots
 
 __all__ = ["GitlabSastReporter"]
 
@@ -94,7 +95,8 @@ class GitlabSastReporter(Reporter):
     filename = "gl-sast-report.json"
     description = "GitLab SAST report (artifacts:reports:sast) for merge requests"
 
-    def render(self, result: ScanResult, out: TextIO) -> None:
+    def render(self, result: ScanResult, out: TextIO,
+               options: RenderOptions = DEFAULT_RENDER) -> None:
         json.dump(self.document(result), out, indent=2, ensure_ascii=False)
         out.write("\n")
 

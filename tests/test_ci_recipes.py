@@ -48,7 +48,7 @@ def _bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedPr
                           text=True, timeout=300, check=False)
 
 
-@pytest.fixture()
+@pytest.fixture
 def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     root = tmp_path / "project"
     (root / "config").mkdir(parents=True)

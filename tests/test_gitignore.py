@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.discovery import DiscoveryOptions, discover
-from auditor.gitignore import GitIgnore
-from auditor.plugins import load_scanners
+from auditor.pipeline.discovery import DiscoveryOptions, discover
+from auditor.pipeline.gitignore import GitIgnore
+from auditor.pipeline.plugins import load_scanners
 
 SECRET = "db:\n  password: S3cr3t-value-1234\n"
 
@@ -36,7 +36,7 @@ FILES = {
 EXPECTED = ["app.yaml", "keep.local.yaml", "other/build.yaml", "sub/secret-tracked.yaml"]
 
 
-@pytest.fixture()
+@pytest.fixture
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     _tree(root, FILES)

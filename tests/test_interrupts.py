@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.engine import NOT_SCANNED
+from auditor.pipeline.engine import NOT_SCANNED
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -90,7 +90,7 @@ class Scan:
         return self.proc.returncode, time.monotonic() - start, "".join(self.stderr) + err
 
 
-@pytest.fixture()
+@pytest.fixture
 def scan_factory(tmp_path: Path) -> Iterator[list[Scan]]:
     started: list[Scan] = []
     yield started

@@ -11,9 +11,9 @@ from typing import TextIO
 
 import pytest
 
-from auditor.output import write_reports
-from auditor.plugins import load_reporters
-from auditor.reporting import Reporter
+from auditor.pipeline.output import write_reports
+from auditor.pipeline.plugins import load_reporters
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ScanResult
 from tests.reports.sample import sample_result
 
@@ -40,7 +40,8 @@ class Interrupting(Reporter):
     name = "boom"
     filename = "report.boom"
 
-    def render(self, result: ScanResult, out: TextIO) -> None:
+    def render(self, result: ScanResult, out: TextIO,
+               options: RenderOptions = DEFAULT_RENDER) -> None:
         out.write("partial")
         raise KeyboardInterrupt
 

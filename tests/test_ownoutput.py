@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from auditor.discovery import DiscoveryOptions, discover
-from auditor.ownoutput import own_output_dir, own_output_kind
-from auditor.plugins import load_reporters, load_scanners
+from auditor.pipeline.discovery import DiscoveryOptions, discover
+from auditor.pipeline.ownoutput import own_output_dir, own_output_kind
+from auditor.pipeline.plugins import load_reporters, load_scanners
 from tests.reports.sample import sample_result
 
 REPORTERS = load_reporters()

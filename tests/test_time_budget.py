@@ -7,8 +7,8 @@ import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
-from auditor.engine import Engine, hard_limit
 from auditor.models import Location, Observation, Problem, Target
+from auditor.pipeline.engine import Engine, hard_limit
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 
 

@@ -16,7 +16,8 @@ from collections.abc import Generator, Iterator
 from json.decoder import scanstring  # type: ignore[attr-defined]
 
 from auditor.errors import TargetError
-from scanners.config.settings import Setting
+
+from .settings import Setting
 
 __all__ = ["json_settings", "strip_jsonc"]
 

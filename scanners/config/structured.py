@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 
 from auditor.errors import TargetError
-from scanners.config.settings import Setting, text_lines
+
+from .settings import Setting, text_lines
 
 __all__ = [
     "toml_settings",

@@ -25,9 +25,21 @@ from dataclasses import dataclass
 
 from auditor.errors import ConfigError
 from auditor.models import JSONValue
-from auditor.scanner import ScanOptions
+from auditor.scanner import Option, ScanOptions
 
-__all__ = ["Budget", "DbSettings", "settings_from"]
+__all__ = ["DATABASE_OPTIONS", "Budget", "DbSettings", "settings_from"]
+
+#: ``database.*`` options, read by the database and sqldump scanners alike
+DATABASE_OPTIONS = (
+    Option("sample_size", "int", 1000, "rows sampled per table (per column for dumps)", 1),
+    Option("seed", "int", 0, "sampling seed: same seed, same rows", 0),
+    Option("full", "bool", False, "read every row (server-side cursor, streamed)"),
+    Option("include", "globs", None, "only these schemas / schema.tables"),
+    Option("exclude", "globs", None, "skip these schemas / schema.tables"),
+    Option("statement_timeout", "number", 30, "seconds per SQL statement", 0.001),
+    Option("time_budget", "number", None, "seconds for the whole target", 0.001),
+    Option("max_tables", "int", 10_000, "tables examined at most", 1),
+)
 
 
 def _globs(value: JSONValue, name: str) -> tuple[str, ...]:

@@ -37,7 +37,7 @@ Observation kinds (location: ``uri``, ``flow`` = ``CLIENT_IP:PORT->SERVER_IP:POR
     (e.g. ``smtp`` after STARTTLS).
 ``crypto.certificate``
     A certificate the server sent in a TLS <= 1.2 or SSLv2 handshake, with the attributes of
-    scanners.crypto.x509facts.certificate_facts (judged ``--as-of``) plus ``source``
+    auditor.knowledge.x509facts.certificate_facts (judged ``--as-of``) plus ``source``
     (``tls-handshake``), ``chain_position`` (0 = the server's own, then the chain as
     sent) and ``server``.
 ``ssh.banner``
@@ -66,12 +66,13 @@ from collections.abc import Iterator
 
 from auditor.errors import ConfigError, TargetError
 from auditor.models import Observation, Problem, Target
-from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
-from scanners.pcap.dispatch import CaptureSession
-from scanners.pcap.events import Recorder
-from scanners.pcap.flows import Limits
-from scanners.pcap.pii import pii_finder
-from scanners.pcap.reader import PCAP_MAGICS, PCAPNG_MAGIC, CaptureError, open_capture, read_frames
+from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
+
+from .dispatch import CaptureSession
+from .events import Recorder
+from .flows import Limits
+from .pii import pii_finder
+from .reader import PCAP_MAGICS, PCAPNG_MAGIC, CaptureError, open_capture, read_frames
 
 __all__ = ["PcapScanner"]
 
@@ -106,6 +107,9 @@ def _limits(options: ScanOptions) -> Limits:
     )
 
 
+_DEFAULT_LIMITS = Limits()
+
+
 class PcapScanner(Scanner):
     """pcap / pcapng capture files (also gzip-compressed)."""
 
@@ -113,6 +117,17 @@ class PcapScanner(Scanner):
     description = "Network captures: cleartext credentials and personal data, weak TLS"
     emits = ("net.cleartext_auth", "net.cleartext_service", "net.session_token", "net.pii",
              "tls.handshake", "crypto.certificate", "ssh.banner")
+
+    options = (
+        Option("pii", "bool", True, "look for personal data in cleartext payloads"),
+        Option("max_flows", "int", _DEFAULT_LIMITS.max_flows, "connections tracked at once", 1),
+        Option("max_stream_bytes", "int", _DEFAULT_LIMITS.max_stream_bytes,
+               "bytes analysed per connection and direction", 1),
+        Option("max_pending_bytes", "int", _DEFAULT_LIMITS.max_pending_bytes,
+               "out-of-order bytes held per connection", 1),
+        Option("idle_timeout", "number", _DEFAULT_LIMITS.idle_timeout,
+               "seconds after which an idle connection is closed", 0.001),
+    )
 
     def claim(self, candidate: Candidate) -> Claim | None:
         magic = candidate.head[:4]

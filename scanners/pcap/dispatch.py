@@ -15,18 +15,18 @@ import ipaddress
 import struct
 from types import MappingProxyType
 
-from scanners.pcap.events import FlowContext, Recorder
-from scanners.pcap.flows import Flow, FlowTable, Limits
-from scanners.pcap.identify import ENOUGH, OPAQUE, identify
-from scanners.pcap.packets import TCP, Defragmenter, Segment, decode
-from scanners.pcap.protocols.base import Analyser
-from scanners.pcap.protocols.ber import LdapAnalyser, snmp_community
-from scanners.pcap.protocols.databases import MysqlAnalyser, PostgresAnalyser
-from scanners.pcap.protocols.http import HttpAnalyser
-from scanners.pcap.protocols.terminal import SshAnalyser, TelnetAnalyser
-from scanners.pcap.protocols.text import FtpAnalyser, ImapAnalyser, Pop3Analyser, SmtpAnalyser
-from scanners.pcap.protocols.tls import TlsAnalyser
-from scanners.pcap.reader import Frame
+from .events import FlowContext, Recorder
+from .flows import Flow, FlowTable, Limits
+from .identify import ENOUGH, OPAQUE, identify
+from .packets import TCP, Defragmenter, Segment, decode
+from .protocols.base import Analyser
+from .protocols.ber import LdapAnalyser, snmp_community
+from .protocols.databases import MysqlAnalyser, PostgresAnalyser
+from .protocols.http import HttpAnalyser
+from .protocols.terminal import SshAnalyser, TelnetAnalyser
+from .protocols.text import FtpAnalyser, ImapAnalyser, Pop3Analyser, SmtpAnalyser
+from .protocols.tls import TlsAnalyser
+from .reader import Frame
 
 __all__ = ["ANALYSERS", "CaptureSession", "FlowHandler", "endpoint"]
 

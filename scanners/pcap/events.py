@@ -212,7 +212,7 @@ class Recorder:
         from cryptography import x509
         from cryptography.utils import CryptographyDeprecationWarning
 
-        from scanners.crypto.x509facts import certificate_facts
+        from auditor.knowledge.x509facts import certificate_facts
 
         # NOTE: parsing and judging a certificate costs ~1 ms; a server sends the same
         # chain on every connection, so repeats are dropped before parsing.

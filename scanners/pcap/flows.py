@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from scanners.pcap.packets import Segment
+from .packets import Segment
 
 __all__ = ["Flow", "FlowTable", "Handler", "Limits", "Stream"]
 

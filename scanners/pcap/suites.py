@@ -1,7 +1,7 @@
 """Cipher-suite names and weakness flags for the TLS analyser: one lookup, :func:`suite`.
 
 Names, key exchange and flags come from the crypto scanner's table
-(``scanners.crypto.suites.suite_by_code``), so captures and server configurations are
+(``auditor.knowledge.suites.suite_by_code``), so captures and server configurations are
 judged alike. Flags: ``EXPORT NULL RC4 DES 3DES RC2 IDEA CBC ANON MD5 NO_PFS``.
 SSLv2 cipher kinds (3-byte codes) have their own small table.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanners.crypto.suites import suite_by_code
+from auditor.knowledge.suites import suite_by_code
 
 __all__ = ["SuiteInfo", "sslv2_kind", "suite"]
 

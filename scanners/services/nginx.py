@@ -20,9 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
+from auditor.knowledge.tlspolicy import tls_config_facts
 from auditor.models import JSONValue, Location, Observation, Problem, Target
-from scanners.crypto.tlspolicy import tls_config_facts
-from scanners.services.common import (
+
+from .common import (
     AUTH_PATH,
     Directive,
     FileSet,

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from auditor.evaluate import evaluate
+from auditor.knowledge.tlspolicy import tls_config_facts
 from auditor.models import Location, Observation
-from auditor.rules import builtin_pack_path, load_pack
-from scanners.crypto.tlspolicy import tls_config_facts
+from auditor.policy.evaluate import evaluate
+from auditor.policy.rules import builtin_pack_path, load_pack
 
 CORE = load_pack(builtin_pack_path("core"))
 

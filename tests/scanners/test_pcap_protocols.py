@@ -230,12 +230,12 @@ def test_tls_garbage_after_record_header_is_a_problem_not_a_crash(tmp_path: Path
 
 def test_http_gzip_body_reaches_the_pii_engine(tmp_path: Path) -> None:
     seen: list[str] = []
+    from auditor.scanners.pcap.dispatch import CaptureSession
+    from auditor.scanners.pcap.events import Recorder
+    from auditor.scanners.pcap.reader import open_capture, read_frames
     from pcap_support import AS_OF, KEY
 
     from auditor.models import Target
-    from scanners.pcap.dispatch import CaptureSession
-    from scanners.pcap.events import Recorder
-    from scanners.pcap.reader import open_capture, read_frames
 
     body = gzip.compress(b'{"cccd": "001203012345"}')
     path = conversation(tmp_path / "c.pcap", 80, [
@@ -286,9 +286,8 @@ def test_http_message_after_a_long_body_in_the_same_segment(tmp_path: Path) -> N
 
 
 def test_personal_data_in_a_url_and_deprecated_client_through_the_cli(tmp_path: Path) -> None:
+    from auditor.scanners.pcap.protocols.tls import version_name
     from pcap_support import report
-
-    from scanners.pcap.protocols.tls import version_name
 
     assert version_name(0x7F1C) == "TLSv1.3"
     web = conversation(tmp_path / "web.pcap", 80, [

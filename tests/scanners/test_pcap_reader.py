@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from auditor.scanners.pcap import PcapScanner
+from auditor.scanners.pcap.packets import Defragmenter, decode
+from auditor.scanners.pcap.reader import CaptureError, read_frames
 from pcap_support import ROOT, observations, scan
 
 from auditor.errors import TargetError
 from auditor.scanner import Candidate
-from scanners.pcap import PcapScanner
-from scanners.pcap.packets import Defragmenter, decode
-from scanners.pcap.reader import CaptureError, read_frames
 
 DEMO = ROOT / "fixtures" / "demo" / "capture" / "network.pcap"
 FRAME = bytes(range(60))

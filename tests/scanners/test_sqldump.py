@@ -8,12 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from auditor.scanners.database import DatabaseScanner
+from auditor.scanners.database.sqldump import SqlDumpScanner
+from auditor.scanners.database.sqldump.scanner import dialect_of
 
 from auditor.models import Observation
 from auditor.scanner import Candidate
-from scanners.database import DatabaseScanner
-from scanners.sqldump import SqlDumpScanner
-from scanners.sqldump.scanner import dialect_of
 from tests.scanners.dbsupport import (
     MY_URL,
     REPO,

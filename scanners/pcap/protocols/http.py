@@ -26,8 +26,8 @@ import zlib
 from collections import deque
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
-from scanners.pcap.events import FlowContext
-from scanners.pcap.protocols.base import Analyser, text
+from ..events import FlowContext
+from .base import Analyser, text
 
 __all__ = ["HttpAnalyser", "is_password_field", "is_session_name"]
 

@@ -28,9 +28,10 @@ from __future__ import annotations
 import struct
 
 from auditor.models import JSONValue
-from scanners.pcap.events import FlowContext
-from scanners.pcap.protocols.base import Analyser
-from scanners.pcap.suites import SuiteInfo, sslv2_kind, suite
+
+from ..events import FlowContext
+from ..suites import SuiteInfo, sslv2_kind, suite
+from .base import Analyser
 
 __all__ = ["TlsAnalyser", "version_name"]
 
