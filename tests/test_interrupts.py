@@ -61,7 +61,7 @@ class Scan:
         env = dict(os.environ, NO_COLOR="1", PYTHONUNBUFFERED="1")
         self.out = out
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "auditor.cli", "scan", str(target), "-v", "-j", str(jobs),
+            [sys.executable, "-m", "auditor.cli.main", "scan", str(target), "-v", "-j", str(jobs),
              "--format", "json", "-o", str(out), "--fail-on", "never"],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
             start_new_session=True)  # NOTE: its own process group, as a terminal job is

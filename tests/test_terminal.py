@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.cli import COMMANDS, main
+from auditor.cli import main
+from auditor.cli.main import COMMANDS
 
 ESC = "\x1b["
 SECRET_YAML = ("database:\n  password: Xk9-mQ2-vL7-pR4-zT8-canary\n"
@@ -30,7 +31,7 @@ def _env(**extra: str) -> dict[str, str]:
 def _on_a_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
     """Run auditor with stdout on a real pseudo-terminal; returns exit code and output."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "auditor.cli", *args], stdout=slave,
+    proc = subprocess.Popen([sys.executable, "-m", "auditor.cli.main", *args], stdout=slave,
                             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=env)
     os.close(slave)
     chunks = []
@@ -112,7 +113,7 @@ def big_text(tmp_path_factory: pytest.TempPathFactory) -> Path:
 ])
 def test_head_closes_the_pipe_quietly(big_text: Path, args: list[str]) -> None:
     argv = [a.format(big=big_text, dir=big_text.parent) for a in args]
-    with subprocess.Popen([sys.executable, "-m", "auditor.cli", *argv],
+    with subprocess.Popen([sys.executable, "-m", "auditor.cli.main", *argv],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env()) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         first = proc.stdout.readline()  # `| head -1`
