@@ -112,6 +112,7 @@ def _check(scan: Scan, code: int, elapsed: float, stderr: str, workers: list[int
     not_scanned = [u for u, (s, e) in status.items() if e == NOT_SCANNED]
     assert not_scanned and all(u.startswith("z-big-") for u in not_scanned)
     assert doc["run"]["incomplete"]["targets_not_scanned"] == len(not_scanned)
+    assert doc["compliance"] and "pass" not in {c["status"] for c in doc["compliance"]}
 
 
 @pytest.mark.slow

@@ -190,8 +190,9 @@ class Engine:
         for flt in finding_filters:
             findings = flt(findings)
         ordered = sorted_findings(findings)
-        compliance = assess(self.frameworks, rules, ordered,
-                            self._assessed_kinds(outcomes), options.as_of)
+        # NOTE: an interrupted run proves no requirement met: nothing is "pass" (fails stay)
+        assessed = self._assessed_kinds(outcomes) if interrupted is None else set()
+        compliance = assess(self.frameworks, rules, ordered, assessed, options.as_of)
         return ScanResult(
             tool_version=__version__, run_id=str(uuid.uuid4()), started_at=started,
             finished_at=_now(), as_of=options.as_of,
