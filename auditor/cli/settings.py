@@ -38,8 +38,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from auditor.errors import ConfigError
 from auditor.pipeline.gitignore import find_worktree
 from auditor.yamlsource import load_yaml
@@ -162,6 +160,8 @@ def config_defaults(path: Path) -> dict[str, Any]:
     section = data.get("defaults")
     if section is None:
         return {}
+    import jsonschema  # NOTE: here, not at the top: every command start-up pays for it
+
     validator = jsonschema.Draft202012Validator(_SCHEMA)
     errors = sorted(validator.iter_errors(section), key=lambda e: list(e.absolute_path))
     if errors:
