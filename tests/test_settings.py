@@ -96,3 +96,17 @@ def test_config_option_and_relative_paths(project: Path, tmp_path: Path) -> None
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.startswith("auditor ")
+
+
+def test_unused_suppression_is_warned_about(project: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    sup = project.parent / "sup.yaml"
+    sup.write_text("schema_version: 1\nsuppressions:\n"
+                   "  - rule: core.config.debug-enabled\n    reason: r\n    approved_by: a\n"
+                   "    expires: 2999-01-01\n"
+                   "  - rule: core.no-such-rule\n    reason: typo\n    approved_by: a\n"
+                   "    expires: 2999-01-01\n")
+    main(["scan", str(project), "-q", "--suppressions", str(sup), "--fail-on", "never"])
+    err = capsys.readouterr().err
+    assert "suppression matched no finding" in err and "core.no-such-rule" in err
+    assert err.count("matched no finding") == 1
