@@ -96,6 +96,10 @@ def worker_init() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+_TIMER_LAG = 0.25
+_TIMER_REPEAT = 0.1
+
+
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
     raise BudgetExceeded()
 
@@ -118,7 +122,10 @@ def time_limit(seconds: float | None) -> Iterator[Callable[[], bool]]:
         yield expired
         return
     old = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # NOTE: the timer fires a little after the deadline, so scanners that yield are
+    # stopped cleanly by ``expired()`` first; it repeats, because an exception raised
+    # while Python runs a gc or __del__ callback is discarded, and must come again
+    signal.setitimer(signal.ITIMER_REAL, seconds + _TIMER_LAG, _TIMER_REPEAT)
     try:
         yield expired
     finally:
