@@ -14,6 +14,8 @@ Attributes of :func:`certificate_facts` (all JSON-safe)::
     not_yet_valid, days_to_expiry, lifetime_days, self_issued, self_signed, has_san,
     san_dns, san_ip, is_ca, path_length, key_usage, extended_key_usage, sha256,
     trust_anchor (a self-issued CA naming no host: a root)
+    cabf_policy (EV|OV|IV|DV: the CA/Browser Forum reserved TLS policy the certificate
+    asserts, as every publicly trusted TLS server certificate must; None otherwise)
 
 Example::
 
@@ -255,7 +257,27 @@ def certificate_facts(cert: x509.Certificate, as_of: dt.date) -> dict[str, JSONV
         "sha256": cert.fingerprint(hashes.SHA256()).hex(),
     }
     facts["trust_anchor"] = _is_trust_anchor(facts)
+    facts["cabf_policy"] = _cabf_policy(cert)
     return facts
+
+
+# CA/Browser Forum reserved policy identifiers of TLS server certificates (BR 7.1.6.1)
+_CABF_TLS_POLICIES = {"2.23.140.1.1": "EV", "2.23.140.1.2.2": "OV", "2.23.140.1.2.3": "IV",
+                      "2.23.140.1.2.1": "DV"}
+
+
+def _cabf_policy(cert: x509.Certificate) -> str | None:
+    """The CA/B Forum TLS policy a certificate asserts: the mark of a publicly trusted TLS
+    server certificate, the only kind the Baseline Requirements' lifetime limits bind."""
+    try:
+        policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
+    except (x509.ExtensionNotFound, ValueError):
+        return None
+    found = {_CABF_TLS_POLICIES.get(p.policy_identifier.dotted_string) for p in policies}
+    for name in ("EV", "OV", "IV", "DV"):
+        if name in found:
+            return name
+    return None
 
 
 _HOSTNAME = re.compile(r"^(?:\*\.)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}$|^localhost$")

@@ -1,10 +1,12 @@
 """Observations in, findings out: the rule evaluation step and finding fingerprints.
 
 Fingerprints are content-based: ``sha256(rule | uri | table | column | key | server
-endpoint | observation identity)``. No line or packet number enters, so baselines survive
-edits that move lines; a different secret on the same line (a different identity) gives a
-different fingerprint. Repeats of the same fingerprint in one target (the same secret
-twice in a file) are numbered in location order so every finding stays distinct.
+endpoint | observation identity)`` (no endpoint for an observation that lists the
+``servers`` it was seen on, such as one certificate presented by several). No line or
+packet number enters, so baselines survive edits that move lines; a different secret on
+the same line (a different identity) gives a different fingerprint. Repeats of the same
+fingerprint in one target (the same secret twice in a file) are numbered in location
+order so every finding stays distinct.
 """
 
 from __future__ import annotations
@@ -29,8 +31,11 @@ def _server_endpoint(flow: str | None) -> str:
 
 def fingerprint(rule_id: str, obs: Observation, occurrence: int = 0) -> str:
     loc = obs.location
+    # NOTE: an observation listing ``servers`` is one fact seen on several servers (a
+    # certificate): its identity is its content, not the first server that showed it.
+    server = "" if "servers" in obs.attributes else _server_endpoint(loc.flow)
     parts = [rule_id, loc.uri, loc.table or "", loc.column or "", loc.key or "",
-             _server_endpoint(loc.flow), obs.kind, obs.identity_digest()]
+             server, obs.kind, obs.identity_digest()]
     if occurrence:
         parts.append(str(occurrence))
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]

@@ -42,11 +42,20 @@ def sslv2_kind(code: int) -> SuiteInfo:
     return SuiteInfo(code, name, "RSA", flags)
 
 
+# RFC 9150 integrity-only TLS 1.3 suites: authenticated, not encrypted (NULL cipher)
+_INTEGRITY_ONLY: dict[int, SuiteInfo] = {
+    0xC0B4: SuiteInfo(0xC0B4, "TLS_SHA256_SHA256", "ANY", ("NULL", "TLS13")),
+    0xC0B5: SuiteInfo(0xC0B5, "TLS_SHA384_SHA384", "ANY", ("NULL", "TLS13")),
+}
+
+
 @lru_cache(maxsize=1024)
 def suite(code: int) -> SuiteInfo:
     """Name, key exchange and flags of a TLS cipher suite code, from the crypto scanner's
     table, so captures and server configurations are judged alike."""
     found = suite_by_code(code)
+    if found is None and code in _INTEGRITY_ONLY:
+        return _INTEGRITY_ONLY[code]
     if found is None:
         return SuiteInfo(code, f"UNKNOWN_0x{code:04X}", "", ())
     return SuiteInfo(code, found.iana or f"0x{code:04X}", found.kex,

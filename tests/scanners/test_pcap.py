@@ -42,6 +42,19 @@ def findings(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     return result
 
 
+def _server(flow: str) -> str:
+    return flow.split("->", 1)[-1]
+
+
+def _at(flow: str | None, servers: object, item_flow: str) -> bool:
+    """Whether a finding made at ``flow`` covers the planted item's flow: the same flow,
+    or for a certificate (one finding listing every server that presented it) the item's
+    server among ``servers``."""
+    if flow == item_flow:
+        return True
+    return isinstance(servers, list) and _server(item_flow) in servers
+
+
 def _needed(item: dict[str, Any]) -> bool:
     return (item["needs"] != "pii" or HAS_PII) and \
         (item["needs"] != "crypto-rules" or CRYPTO_RULES_PRESENT)
@@ -65,8 +78,10 @@ def test_every_planted_item_is_observed(truth: dict[str, Any],
         if item["needs"] == "pii" and not HAS_PII:
             continue
         hits = [o for o in observations(demo, item["kind"])
-                if o.location.flow == item["flow"]
-                and (item["packet"] is None or o.location.packet == item["packet"])
+                if ((o.location.flow == item["flow"]
+                     and (item["packet"] is None or o.location.packet == item["packet"]))
+                    or (o.kind == "crypto.certificate"
+                        and _at(o.location.flow, o.attributes.get("servers"), item["flow"])))
                 and all(o.attributes.get(k) == v for k, v in item["attributes"].items())
                 and set(item.get("entities_any", [])) <= set(o.entities)]
         if not hits:
@@ -81,8 +96,13 @@ def test_every_planted_item_is_a_finding(truth: dict[str, Any],
         if not _needed(item):
             continue
         hits = [f for f in findings
-                if f["location"].get("flow") == item["flow"] and item["cwe"] in f["cwe"]
-                and (item["packet"] is None or f["location"].get("packet") == item["packet"])
+                if item["cwe"] in f["cwe"]
+                and ((f["location"].get("flow") == item["flow"]
+                      and (item["packet"] is None
+                           or f["location"].get("packet") == item["packet"]))
+                     or (item["kind"] == "crypto.certificate"
+                         and _at(f["location"].get("flow"), f["evidence"].get("servers"),
+                                 item["flow"])))
                 and (item["rule"] is None or f["rule_id"] == item["rule"])]
         if not hits:
             missing.append((item["flow"], item["cwe"], item["rule"]))
