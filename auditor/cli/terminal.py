@@ -18,9 +18,10 @@ import re
 import shutil
 import sys
 from collections.abc import Mapping
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = ["EXIT_CODES", "add_common_flags", "console", "plain", "setup_logging",
            "use_color", "width"]
@@ -95,6 +96,8 @@ def width(stream: TextIO, environ: Mapping[str, str] | None = None) -> int:
 
 
 def console(stream: TextIO, no_color: bool = False) -> Console:
+    from rich.console import Console  # NOTE: only commands that print tables pay for rich
+
     color = use_color(stream, no_color)
     return Console(file=stream, width=width(stream), force_terminal=color,
                    no_color=not color, color_system="auto" if color else None,

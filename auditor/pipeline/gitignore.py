@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:  # NOTE: imported when a .gitignore is read: start-up stays light
+    import pathspec
 
 __all__ = ["GitIgnore", "find_worktree"]
 
@@ -29,6 +31,8 @@ def find_worktree(start: Path) -> Path | None:
 
 
 def _load(path: Path) -> pathspec.GitIgnoreSpec | None:
+    import pathspec
+
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
