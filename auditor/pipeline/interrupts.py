@@ -19,6 +19,7 @@ still checks the budget between the items a scanner yields. :class:`BudgetExceed
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -100,8 +101,22 @@ _TIMER_LAG = 0.25
 _TIMER_REPEAT = 0.1
 
 
+def _in_callback(frame: FrameType | None) -> bool:
+    """True inside a gc callback, a finalizer or the unraisable hook, where Python would
+    discard the exception (the repeating timer tries again a moment later)."""
+    codes = {getattr(cb, "__code__", None) for cb in gc.callbacks}
+    hook = sys.unraisablehook
+    codes.add(getattr(getattr(hook, "func", hook), "__code__", None))
+    while frame is not None:
+        if frame.f_code in codes or frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _on_alarm(signum: int, frame: FrameType | None) -> None:
-    raise BudgetExceeded()
+    if not _in_callback(frame):
+        raise BudgetExceeded()
 
 
 @contextmanager
