@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -177,12 +178,14 @@ class ScanContext(ScanOptions):
     """
 
     _records: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    #: the clock of time budgets (seconds, monotonic); tests pass a fake one
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
 
     @classmethod
     def of(cls, options: ScanOptions) -> ScanContext:
         """A fresh context (nothing recorded yet) with these options."""
         return cls(options.as_of, options.hash_key, options.params, options.time_budget,
-                   options.reveal)
+                   options.reveal, clock=getattr(options, "clock", time.monotonic))
 
     def pii(self) -> PiiDetector:
         """The PII detector of this worker process (built on first use, then shared)."""

@@ -7,8 +7,11 @@ A digest of the schema is recorded through the scan context
 (``ScanContext.record_fingerprint``); the report shows it as the target's
 ``fingerprint``. A table that cannot be read (permission denied,
 dropped mid-scan, statement timeout) is a
-:class:`~auditor.models.Problem` and the scan goes on; a connection failure or an
-exhausted time budget is a :class:`~auditor.errors.TargetError`.
+:class:`~auditor.models.Problem` and the scan goes on; at the end the target is still
+failed with a :class:`~auditor.errors.TargetError` naming how many tables were not read
+(what was not read was not checked: the target is not ``ok`` and its requirements are not
+assessed). A connection failure or an exhausted time budget is a
+:class:`~auditor.errors.TargetError` at once.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from .observe import column_observation
 from .options import DATABASE_OPTIONS, Budget, DbSettings, settings_from
 from .sampling import SampleInfo, read_rows
 from .session import Session, describe_error
-from .urls import DbUrl, is_database_url, parse_url, redact_url
+from .urls import DIALECTS, DbUrl, is_database_url, parse_url, redact_url
 
 __all__ = ["DatabaseScanner", "scan_table"]
 
@@ -106,7 +109,10 @@ class DatabaseScanner(Scanner):
     def claim_url(self, url: str) -> Claim | None:
         if not is_database_url(url):
             return None
-        return Claim(parse_url(url, env={}).dialect, 100)
+        try:
+            return Claim(parse_url(url, env={}).dialect, 100)
+        except ValueError:  # NOTE: claimed all the same: scan() names what is wrong
+            return Claim(DIALECTS[url.strip().split(":", 1)[0].split("+", 1)[0].lower()], 100)
 
     def check_options(self, options: ScanOptions) -> None:
         settings_from(options)
@@ -127,7 +133,7 @@ class DatabaseScanner(Scanner):
                 dburl = parse_url(target.locator)
             except ValueError as exc:
                 raise TargetError(str(exc)) from None
-        budget = Budget(settings.time_budget)
+        budget = Budget(settings.time_budget, settings.clock)
         classify = self._classifier(options.hash_key)
         with Session(dburl, settings, budget) as session:
             # NOTE: defence in depth: query parameters may carry secrets (?password=...)
@@ -215,6 +221,7 @@ class _Run:
                           Location(self.uri))
             selected = selected[: self.settings.max_tables]
         pii_tables: dict[str, list[str]] = {}
+        unread: list[Problem] = []
         for index, table in enumerate(selected):
             where = f"table {table.qualified} ({index} of {len(selected)} tables done)"
             if self.budget.expired():
@@ -234,8 +241,15 @@ class _Run:
                     pii_tables.setdefault(table.qualified, []).extend(obs.entities)
             yield from found
             if problem:
+                unread.append(problem)
                 yield problem
         yield from self._grants(pii_tables)
+        if unread:
+            # NOTE: what was not read was not checked: the target is incomplete (exit 3,
+            # its requirements not assessed), never "ok" with a pass it did not earn
+            raise TargetError(f"{len(unread)} of {len(selected)} tables could not be read, "
+                              f"so their columns were not checked (first: "
+                              f"{unread[0].message})")
 
     def _grants(self, pii_tables: dict[str, list[str]]) -> Iterator[Observation | Problem]:
         entities = {t: sorted(set(e)) for t, e in pii_tables.items()}

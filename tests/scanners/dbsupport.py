@@ -107,12 +107,14 @@ class ScanRun:
 
 
 def run(scanner: Scanner, locator: str, *, uri: str | None = None, is_file: bool = False,
-        time_budget: float | None = None, **params: JSONValue) -> ScanRun:
+        time_budget: float | None = None, clock: Callable[[], float] | None = None,
+        **params: JSONValue) -> ScanRun:
     """Scan one target, collecting observations, problems and a final TargetError."""
     target = Target(uri=uri or locator, locator=locator, kind="test", scanner=scanner.name,
                     is_file=is_file)
     options = ScanContext(as_of=dt.date(2026, 1, 1), hash_key=HASH_KEY, time_budget=time_budget,
-                          params={f"database.{k}": v for k, v in params.items()})
+                          params={f"database.{k}": v for k, v in params.items()},
+                          **({"clock": clock} if clock is not None else {}))
     out = ScanRun()
     try:
         for item in scanner.scan(target, options):
@@ -189,3 +191,16 @@ def my_scratch() -> Iterator[tuple[str, Any]]:
         with admin.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
         admin.close()
+
+
+class FakeClock:
+    """A monotonic clock that moves ``step`` seconds each time it is read: time budgets
+    run out after a known number of checks, however fast or loaded the machine is."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 0.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now

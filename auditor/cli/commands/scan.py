@@ -38,11 +38,10 @@ from auditor.pipeline.engine import NOT_SCANNED, Engine
 from auditor.pipeline.gitignore import find_worktree
 from auditor.pipeline.interrupts import Interrupted, interruptible
 from auditor.pipeline.options import check_scanner_options
-from auditor.pipeline.output import parse_formats, render_text, write_reports
+from auditor.pipeline.output import parse_formats, render_options, render_text, write_reports
 from auditor.pipeline.plugins import catalogue_of, load_reporters, load_scanners
 from auditor.policy.frameworks import split_parameters
 from auditor.policy.loading import load_frameworks, load_packs, parse_assignments, parse_date
-from auditor.reporting import RenderOptions
 from auditor.results import ScanResult, TargetResult
 from auditor.scanner import ScanOptions
 
@@ -101,6 +100,9 @@ def register(sub: Any) -> None:
                    help="skip paths matching GLOB (repeatable; added to the defaults)")
     p.add_argument("--max-size", type=_count, default=4 * 1024**3, metavar="BYTES",
                    help="skip files larger than this (0 = no limit; default 4 GiB)")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="follow file links that point outside a scanned directory "
+                        "(default: reported as skipped)")
     p.add_argument("--option", "-O", action="append", default=[], metavar="SCANNER.KEY=VALUE",
                    help="scanner option, e.g. database.sample_size=500 (repeatable)")
     p.add_argument("--full", action="store_true",
@@ -290,7 +292,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             targets, pre = discover(args.targets, scanners, DiscoveryOptions(
                 ignore=ignore, max_size=args.max_size or None, gitignore=not args.no_gitignore,
-                exclude_paths=_own_paths(args, out_dir), only=only))
+                exclude_paths=_own_paths(args, out_dir), only=only,
+                follow_symlinks=args.follow_symlinks))
         except Interrupted:  # NOTE: nothing scanned yet: nothing worth a report
             sys.stderr.write("auditor: interrupted before scanning\n")
             return EXIT_INTERRUPTED
@@ -323,10 +326,10 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
     code = EXIT_INTERRUPTED if interrupted else result.exit_code()
     if out_dir is not None:
-        write_reports(result, reporters, formats, out_dir, RenderOptions(lang=args.lang))
+        write_reports(result, reporters, formats, out_dir, render_options(packs, args.lang))
     elif formats:
         sys.stdout.write(render_text(reporters[formats[0]], result,
-                                     RenderOptions(lang=args.lang)))
+                                     render_options(packs, args.lang)))
         return code
     if not args.quiet:
         print_summary(result, sys.stdout, color=None if not args.no_color else False)
