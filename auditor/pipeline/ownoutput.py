@@ -56,7 +56,8 @@ _SIGNATURES: tuple[tuple[str, tuple[re.Pattern[bytes], ...]], ...] = (
         re.compile(rb"\A\s*<!DOCTYPE html>", re.IGNORECASE),
         re.compile(rb'<meta name="generator" content="auditor '))),
     ("auditor Markdown report", (
-        re.compile(rb"\A## auditor: [^\n]*\n\n\| critical \| high \| medium \| low \| info \|"),)),
+        re.compile(rb"\A## auditor: [^\n]*\n"),
+        re.compile(rb"^\| critical \| high \| medium \| low \| info \|", re.MULTILINE))),
     ("auditor suppression file", (
         re.compile(rb"^suppressions:\s*$", re.MULTILINE),
         re.compile(rb"^\s*approved_by:", re.MULTILINE),
@@ -77,7 +78,15 @@ def own_output_kind(head: bytes) -> OwnOutput | None:
 
 
 def own_output_dir(path: Path) -> OwnOutput | None:
-    """Why a directory must not be walked (an evidence bundle, a virtualenv), or None."""
+    """Why a directory must not be walked (an evidence bundle, a virtualenv), or None.
+    A directory that cannot be looked into is not ours: the walk reports it."""
+    try:
+        return _own_dir(path)
+    except OSError:
+        return None
+
+
+def _own_dir(path: Path) -> OwnOutput | None:
     if (path / "pyvenv.cfg").is_file():
         return OwnOutput("virtual environment (pyvenv.cfg)")
     manifest = path / "manifest.json"
