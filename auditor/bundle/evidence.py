@@ -40,7 +40,7 @@ from auditor.bundle.signing import (
 from auditor.errors import ConfigError
 from auditor.fileio import atomic_write, sha256_file
 from auditor.models import JSONValue
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ScanResult
 
 __all__ = [
@@ -135,7 +135,8 @@ def check_evidence_dir(out_dir: str | Path) -> None:
 
 def write_evidence(result: ScanResult, out_dir: str | Path, reporters: Iterable[Reporter],
                    key: Ed25519PrivateKey, *, host: str | None = None,
-                   inputs: Mapping[str, str | Path] | None = None) -> Path:
+                   inputs: Mapping[str, str | Path] | None = None,
+                   render: RenderOptions = DEFAULT_RENDER) -> Path:
     """Write the reports, public key, manifest and signature into ``out_dir``.
 
     ``out_dir`` is created if needed and must be empty (an evidence bundle holds nothing
@@ -156,7 +157,7 @@ def write_evidence(result: ScanResult, out_dir: str | Path, reporters: Iterable[
                 raise ConfigError(f"report file name {reporter.filename!r} of format "
                                   f"{reporter.name!r} clashes with another bundle file")
             _atomic_write(out / reporter.filename,
-                          lambda fh, r=reporter: r.render(result, fh), text=True)
+                          lambda fh, r=reporter: r.render(result, fh, render), text=True)
             names.append(reporter.filename)
         files = [(name, *_sha256_file(out / name)) for name in names]
         manifest = build_manifest(result, files, pub, host or socket.gethostname(), inputs)

@@ -320,7 +320,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"auditor: interrupted: writing the finished work, marked incomplete "
                          f"({_not_scanned(result)} targets not scanned)\n")
     elif args.evidence and signing_key is not None:
-        write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate)
+        write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate,
+                     render=render_options(packs, args.lang))
     for t in result.targets:
         if t.status == "error" and not (interrupted and t.error == NOT_SCANNED):
             sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
