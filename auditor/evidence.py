@@ -31,6 +31,7 @@ from typing import Any
 
 from auditor.errors import ConfigError
 from auditor.models import JSONValue
+from auditor.nesting import NestingError, json_nesting
 from auditor.reporting import Reporter
 from auditor.results import ScanResult
 from auditor.signing import (
@@ -206,7 +207,7 @@ def _check_signature(root: Path, key: Ed25519PublicKey, data: bytes,
         problems.append(EvidenceProblem(SIGNATURE, "missing"))
         return
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, binascii.Error,
-            ValueError):
+            ValueError, RecursionError):
         problems.append(EvidenceProblem(SIGNATURE, "not a valid signature record"))
         return
     actual = hashlib.sha256(data).hexdigest()
@@ -251,6 +252,14 @@ class VerifyReport:
         return not self.problems
 
 
+def _too_deep(data: bytes) -> str:
+    try:
+        json_nesting(data.decode("utf-8", errors="replace"))
+    except NestingError as exc:
+        return f"not valid JSON ({exc})"
+    return "not valid JSON (nested too deeply)"
+
+
 def _load_manifest(root: Path, problems: list[EvidenceProblem]) -> tuple[bytes, Any]:
     try:
         data = (root / MANIFEST).read_bytes()
@@ -261,6 +270,9 @@ def _load_manifest(root: Path, problems: list[EvidenceProblem]) -> tuple[bytes, 
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         problems.append(EvidenceProblem(MANIFEST, f"not valid JSON ({exc})"))
+        return data, None
+    except RecursionError:
+        problems.append(EvidenceProblem(MANIFEST, _too_deep(data)))
         return data, None
     if not isinstance(manifest, dict) or manifest.get("kind") != MANIFEST_KIND \
             or not isinstance(manifest.get("files"), list):

@@ -16,6 +16,7 @@ from collections.abc import Generator, Iterator
 from json.decoder import scanstring  # type: ignore[attr-defined]
 
 from auditor.errors import TargetError
+from auditor.nesting import NestingError, json_nesting
 from scanners.config.settings import Setting
 
 __all__ = ["json_settings", "strip_jsonc"]
@@ -118,6 +119,10 @@ def json_settings(text: str) -> Iterator[Setting]:
                               f"{exc.msg}", line=exc.lineno) from None
         text = relaxed
     except RecursionError:
+        try:
+            json_nesting(text)
+        except NestingError as exc:
+            raise TargetError(f"invalid JSON: {exc}", line=exc.line) from None
         raise TargetError("invalid JSON: nested too deeply") from None
     walker = _JsonWalker(text)
     start = walker.skip(0)

@@ -168,7 +168,7 @@ def observe_ssh_public(text: str, ctx: FileFacts) -> Iterator[Observation | Prob
         yield _key_obs(facts, ctx, lineno)
 
 
-def _pkcs12_obs(data: bytes, ctx: FileFacts) -> Iterator[Observation]:
+def _pkcs12_obs(data: bytes, ctx: FileFacts) -> Iterator[Observation | Problem]:
     try:
         oids = der_oids(data)
     except ValueError:
@@ -195,6 +195,13 @@ def _pkcs12_obs(data: bytes, ctx: FileFacts) -> Iterator[Observation]:
         **ctx.mode,
     }, {"encryption_algorithms": list(algorithms), "mac_algorithm": mac})
     if opened is None:
+        # NOTE: what could not be opened was not audited: the certificates and key inside
+        # are unknown, and a wrong password given by the user must not pass silently.
+        given = len(ctx.pkcs12_passwords) > 2
+        why = ("the password given (crypto.pkcs12_password) does not open it" if given else
+               "it is password-protected and no password was given "
+               "(--option crypto.pkcs12_password=...)")
+        yield Problem(f"PKCS#12 contents not audited: {why}", ctx.loc(None))
         return
     items = ([opened.cert] if opened.cert else []) + list(opened.additional_certs)
     for index, item in enumerate(items):
