@@ -30,6 +30,7 @@ from auditor.errors import TargetError
 from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.crypto.sshpolicy import grade, resolve
 from scanners.services.common import FileSet, read_text, safe_word, setting
+from scanners.services.vocab import SSHD_KEYWORDS
 
 __all__ = ["observe_sshd"]
 
@@ -72,7 +73,7 @@ def _read(path: Path, files: FileSet, contexts: list[_Context], hash_key: bytes,
             continue
         m = _LINE.match(line)
         if not m or not m.group(2):
-            word = safe_word(line.split()[0])
+            word = safe_word(line.split()[0], SSHD_KEYWORDS)
             raise TargetError(f"{uri}:{lineno}: directive {word} has no value", line=lineno)
         keyword, value = m.group(1), _unquote(m.group(2).split(" #", 1)[0].strip())
         low = keyword.lower()
