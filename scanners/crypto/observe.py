@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from auditor.errors import TargetError
-from auditor.masking import mask
 from auditor.models import JSONValue, Location, Observation, Problem, Target
 from scanners.crypto.keys import (
     PBE_NAMES,
@@ -25,12 +24,11 @@ from scanners.crypto.keys import (
     public_fingerprint,
 )
 from scanners.crypto.pem import PemBlock, der_oids, pem_blocks
-from scanners.crypto.x509facts import certificate_facts, public_key_facts
+from scanners.crypto.x509facts import certificate_facts, mask_personal_names, public_key_facts
 
 __all__ = ["FileFacts", "observe_der", "observe_pem", "observe_ssh_public"]
 
 _HOST_KEY = re.compile(r"^ssh_host_\w+_key$")
-_HOSTNAME = re.compile(r"^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 _KEY_LABELS = {"PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY",
                "DSA PRIVATE KEY", "PUBLIC KEY", "RSA PUBLIC KEY"}
 _MAC_NAMES = {"1.3.14.3.2.26": "sha1", "2.16.840.1.101.3.4.2.1": "sha256",
@@ -61,30 +59,10 @@ class FileFacts:
         return Location(self.target.uri, line=line)
 
 
-def _masked_name(name: x509.Name) -> str:
-    """A distinguished name with every value masked (the shape stays readable)."""
-    return ",".join(f"{attr.rfc4514_attribute_name}={mask(str(attr.value))}"
-                    for attr in reversed(list(name)))
-
-
 def _cert_obs(cert: x509.Certificate, ctx: FileFacts, line: int | None, index: int,
               container: str) -> Observation:
     facts = certificate_facts(cert, ctx.as_of)
-    subject_cn = facts.get("subject_cn")
-    subject = str(facts.get("subject"))
-    # NOTE: CA certificates name organisations; a leaf whose subject is not a host name
-    # may name a person (client certificates), so it is masked.
-    personal = "1.2.840.113549.1.9.1" in subject or "emailAddress" in subject or (
-        not facts.get("is_ca") and isinstance(subject_cn, str)
-        and not _HOSTNAME.match(subject_cn))
-    if personal:
-        facts["subject"] = _masked_name(cert.subject)
-        facts["subject_cn"] = mask(subject_cn) if isinstance(subject_cn, str) else None
-    issuer, issuer_cn = str(facts.get("issuer")), facts.get("issuer_cn")
-    if (personal and facts.get("self_issued")) or "1.2.840.113549.1.9.1" in issuer or \
-            "emailAddress" in issuer:
-        facts["issuer"] = _masked_name(cert.issuer)
-        facts["issuer_cn"] = mask(issuer_cn) if isinstance(issuer_cn, str) else None
+    mask_personal_names(cert, facts)
     facts.update({"bundle_index": index, "container": container,
                   "is_leaf": not facts.get("is_ca") and index == 0})
     evidence: dict[str, JSONValue] = {

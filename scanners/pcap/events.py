@@ -212,7 +212,7 @@ class Recorder:
         from cryptography import x509
         from cryptography.utils import CryptographyDeprecationWarning
 
-        from scanners.crypto.x509facts import certificate_facts
+        from scanners.crypto.x509facts import certificate_facts, mask_personal_names
 
         # NOTE: parsing and judging a certificate costs ~1 ms; a server sends the same
         # chain on every connection, so repeats are dropped before parsing.
@@ -225,6 +225,7 @@ class Recorder:
                 warnings.simplefilter("ignore", CryptographyDeprecationWarning)
                 cert = x509.load_der_x509_certificate(der)
                 facts = certificate_facts(cert, self.as_of)
+                mask_personal_names(cert, facts)
         except (ValueError, TypeError, x509.InvalidVersion):
             self.problem(ctx, packet, f"certificate {position} in the handshake is not "
                                       "valid DER X.509")
