@@ -39,7 +39,7 @@ from typing import IO, ClassVar, cast
 from auditor.errors import TargetError
 from auditor.masking import keyed_hash, mask_entity
 from auditor.models import JSONValue, Location, Observation, Problem, Target
-from auditor.pii import classify_column, get_detector
+from auditor.pii import PiiDetector, classify_column, get_detector
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 
 __all__ = ["FilesScanner"]
@@ -152,7 +152,16 @@ class FilesScanner(Scanner):
         except csv.Error as exc:
             raise TargetError(f"{target.uri}:1: not a readable CSV header ({exc})",
                               line=1) from None
+        detector = get_detector()
         columns: list[list[str]] = [[] for _ in header]
+        if _is_data_row(header, detector):
+            # NOTE: a file without a header row: its first row is a person's record, never
+            # column names to publish; columns are named by position and the row is data
+            for i, value in enumerate(header):
+                columns[i].append(value)
+            header = [f"col_{i}" for i in range(1, len(header) + 1)]
+            yield Problem("no header row (the first row holds data): columns are named by "
+                          "position (col_1, col_2...)", Location(target.uri, line=1))
         try:
             for count, row in enumerate(reader, 1):
                 if count > rows:
@@ -162,7 +171,6 @@ class FilesScanner(Scanner):
         except csv.Error as exc:
             yield Problem(f"CSV parsing stopped at line {reader.line_num}: {exc}",
                           Location(target.uri, line=reader.line_num))
-        detector = get_detector()
         table = Path(target.uri).name
         for name, values in zip(header, columns, strict=True):
             verdict = classify_column(detector, name, values, table=table, hash_key=key)
@@ -176,6 +184,25 @@ class FilesScanner(Scanner):
                 evidence={"entities": list(verdict.entities), "examples": list(verdict.examples)},
                 identity=f"csv|{name}", entities=verdict.entities,
                 subjects=verdict.distinct_subjects)
+
+
+_DATA_CELL = re.compile(r"[\d\s+().,:/\\-]*\d[\d\s+().,:/\\-]*|.*@.*\.\w+|"
+                        r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.*")
+
+
+def _is_data_row(row: list[str], detector: PiiDetector) -> bool:
+    """True when a would-be header row holds values rather than names: a number, a date,
+    an e-mail address, or a cell mostly covered by detected personal data."""
+    for cell in row:
+        text = cell.strip()
+        if not text:
+            continue
+        if _DATA_CELL.fullmatch(text):
+            return True
+        covered = sum(e.end - e.start for e in detector.detect(text))
+        if covered * 2 >= len(text):
+            return True
+    return False
 
 
 def _chunks(fh: IO[str], max_line: int, size: int = 512) -> Iterator[list[tuple[int, str]]]:
