@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from auditor import __version__
 from auditor.errors import ConfigError
+from auditor.textsafe import term_safe
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -56,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args))
     except ConfigError as exc:
-        sys.stderr.write(f"auditor: error: {exc}\n")
+        sys.stderr.write(f"auditor: error: {term_safe(exc)}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("auditor: interrupted\n")

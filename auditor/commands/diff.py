@@ -15,6 +15,7 @@ from typing import Any
 
 from auditor.baseline import diff_results, load_report
 from auditor.results import Finding
+from auditor.textsafe import term_safe
 from reports.common import location_label
 
 __all__ = ["register", "run"]
@@ -36,8 +37,8 @@ def register(subparsers: Any) -> None:
 
 def _line(mark: str, f: Finding) -> str:
     state = " (suppressed)" if f.suppressed else ""
-    return (f"{mark} {f.severity.label:<8} {f.rule_id}  {location_label(f.location)}  "
-            f"{f.message}{state}")
+    return term_safe(f"{mark} {f.severity.label:<8} {f.rule_id}  {location_label(f.location)}  "
+                     f"{f.message}{state}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from auditor.baseline import load_report
 from auditor.errors import ConfigError
 from auditor.output import parse_formats, render_text, write_reports
 from auditor.plugins import load_reporters
+from auditor.textsafe import term_safe
 
 __all__ = ["register", "run"]
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         result = dataclasses.replace(result, lang=args.lang)
     if args.output is not None:
         for path in write_reports(result, reporters, formats, Path(args.output)):
-            print(path)
+            print(term_safe(path))
     else:
         sys.stdout.write(render_text(reporters[formats[0]], result))
     return 0

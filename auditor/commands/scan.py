@@ -25,6 +25,7 @@ from auditor.plugins import load_reporters, load_scanners
 from auditor.results import TargetResult
 from auditor.scanner import Scanner, ScanOptions
 from auditor.summary import print_summary
+from auditor.textsafe import rich_safe, term_safe
 
 __all__ = ["register"]
 
@@ -94,7 +95,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[TargetResult], No
         task = bar.add_task("", total=total)
 
         def step(result: TargetResult) -> None:
-            bar.update(task, advance=1, description=result.uri[-50:])
+            bar.update(task, advance=1, description=rich_safe(result.uri[-50:]))
         yield step
 
 
@@ -161,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
         write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate)
     for t in result.targets:
         if t.status == "error":
-            sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
+            sys.stderr.write(f"auditor: {term_safe(t.uri)}: {term_safe(t.error)}\n")
     if out_dir is not None:
         write_reports(result, reporters, formats, out_dir)
     elif formats:

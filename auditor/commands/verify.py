@@ -24,6 +24,7 @@ from typing import Any
 from auditor.errors import ConfigError
 from auditor.evidence import check_targets, verify_evidence
 from auditor.signing import DEFAULT_PUBLIC_KEY, ENV_VERIFY_KEY, load_public_key, resolve_key_path
+from auditor.textsafe import term_safe
 
 __all__ = ["register", "run"]
 
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         key = load_public_key(path) if path is not None else None
         report = verify_evidence(args.bundle, key)
     except ConfigError as exc:
-        print(f"auditor verify: {exc}", file=sys.stderr)
+        print(f"auditor verify: {term_safe(exc)}", file=sys.stderr)
         return 2
     changed = check_targets(report.manifest, args.check_targets) \
         if args.check_targets is not None and report.ok and report.manifest else ()
@@ -64,12 +65,12 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         for problem in report.problems:
-            print(f"TAMPERED {problem}")
+            print(f"TAMPERED {term_safe(problem)}")
         if report.ok:
             print(f"OK: {report.files_checked} files match the manifest; signature valid "
                   f"(key {report.key_id})")
         for problem in changed:
-            print(f"CHANGED target {problem}")
+            print(f"CHANGED target {term_safe(problem)}")
         if not report.trusted_key:
             print(f"warning: no verify key given (--key or ${ENV_VERIFY_KEY}); checked "
                   f"against the key inside the bundle ({report.key_id}). Compare it with "
