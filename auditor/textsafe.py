@@ -7,7 +7,9 @@ a newline forges an ``auditor:`` line, a bidi override reverses text. Every such
 is shown as a visible escape (``\\x1b``, ``\\n``, ``\\u202e``) instead.
 
 :func:`term_safe` is for plain ``print``/``write``; :func:`rich_safe` also escapes Rich
-markup (``[link=...]``) for text handed to a Rich console or table.
+markup (``[link=...]``) for text handed to a Rich console or table; :func:`md_safe` makes
+a name inert in Markdown (no raw HTML, links, images, emphasis, table breaks or line
+breaks), :func:`md_code` puts one in a code span.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import unicodedata
 
 from rich.markup import escape as _rich_escape
 
-__all__ = ["rich_safe", "term_safe"]
+__all__ = ["md_code", "md_safe", "rich_safe", "term_safe"]
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
@@ -47,3 +49,38 @@ def term_safe(text: object) -> str:
 def rich_safe(text: object) -> str:
     """:func:`term_safe`, then Rich markup escaped (for Console.print and Table cells)."""
     return _rich_escape(term_safe(text))
+
+
+#: CommonMark/GFM punctuation that can start inline syntax inside a table cell (emphasis,
+#: code, links and images need [ or !, strikethrough, cell breaks); backslash-escaped
+_MD_PUNCT = frozenset("\\`*_[]!|~")
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def md_safe(text: object) -> str:
+    """A name as inert Markdown text, fit for a table cell: control characters shown as
+    escapes (no CR/LF line breaks), ``& < >`` as entities (no raw HTML), and Markdown
+    punctuation backslash-escaped (no links, images, emphasis, code or cell breaks)."""
+    value = term_safe(text)
+    out = []
+    for i, ch in enumerate(value):
+        if ch in _MD_ENTITIES:
+            out.append(_MD_ENTITIES[ch])
+        elif ch in _MD_PUNCT and not (ch == "_" and _intraword(value, i)):
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _intraword(text: str, i: int) -> bool:
+    # NOTE: an underscore between letters or digits never starts emphasis (CommonMark),
+    # so DB_PASSWORD stays readable in the raw Markdown
+    return 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()
+
+
+def md_code(text: object) -> str:
+    """A name in a Markdown code span (inside a table cell): backticks cannot close it
+    early and a ``|`` cannot end the cell."""
+    inner = term_safe(text).replace("`", "'").replace("|", "\\|")
+    return f"`{inner}`"
