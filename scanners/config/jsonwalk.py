@@ -17,6 +17,7 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 
 from auditor.errors import TargetError
 from auditor.nesting import NestingError, json_nesting
+from scanners.config.bounds import check_values
 from scanners.config.settings import Setting
 
 __all__ = ["json_settings", "strip_jsonc"]
@@ -110,6 +111,7 @@ def _parses(text: str) -> bool:
 
 def json_settings(text: str) -> Iterator[Setting]:
     """Scalar leaves of a JSON (or commented JSON) document."""
+    check_values("json", text)
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:

@@ -19,6 +19,7 @@ import yaml
 
 from auditor.errors import TargetError
 from auditor.nesting import NestingError, toml_nesting, yaml_nesting
+from scanners.config.bounds import check_values
 from scanners.config.settings import Setting, text_lines
 
 __all__ = [
@@ -40,6 +41,7 @@ def yaml_documents(text: str) -> Iterator[yaml.Node]:
         yaml_nesting(text)
     except NestingError as exc:
         raise TargetError(f"invalid YAML: {exc}", line=exc.line) from None
+    check_values("yaml", text)
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
             empty = isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") \
@@ -216,6 +218,7 @@ def _toml_lines(text: str) -> dict[tuple[str | int, ...], int]:
 
 def toml_settings(text: str) -> Iterator[Setting]:
     """Scalar leaves of a TOML document."""
+    check_values("toml", text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
