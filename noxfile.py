@@ -26,8 +26,10 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.install("ruff>=0.6")
+    """ruff, and the import contracts of ARCHITECTURE.md (pyproject's [tool.importlinter])."""
+    session.install("-e", ".[lint]")
     session.run("ruff", "check", ".")
+    session.run("lint-imports")
 
 
 @nox.session

@@ -11,7 +11,20 @@
 
 from __future__ import annotations
 
-__all__ = ["AuditorError", "ConfigError", "PluginError", "RulePackError", "TargetError"]
+from enum import IntEnum
+
+__all__ = ["AuditorError", "ConfigError", "ExitCode", "PluginError", "RulePackError",
+           "TargetError"]
+
+
+class ExitCode(IntEnum):
+    """The process exit codes of every command (DESIGN.md "CLI")."""
+
+    OK = 0  #: nothing at or above the threshold
+    FINDINGS = 1  #: an unsuppressed finding at or above --fail-on
+    USAGE = 2  #: usage or configuration error
+    INCOMPLETE = 3  #: a target could not be scanned, nothing reached the threshold
+    INTERRUPTED = 130  #: stopped by Ctrl-C / SIGINT (128 + signal number)
 
 
 class AuditorError(Exception):

@@ -8,11 +8,29 @@ fixed output file name used with ``-o DIR`` (``report.json``, ``report.sarif``..
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, replace
 from typing import ClassVar, TextIO
 
 from auditor.results import ScanResult
 
-__all__ = ["Reporter"]
+__all__ = ["DEFAULT_RENDER", "RenderOptions", "Reporter"]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """How to render, given to :meth:`Reporter.render` by the caller (never carried
+    through the engine): ``lang`` (``en``/``vi``; None keeps the result's) and
+    ``max_rows`` (renderers with long tables may stop there; None = all)."""
+
+    lang: str | None = None
+    max_rows: int | None = None
+
+    def apply(self, result: ScanResult) -> ScanResult:
+        """``result`` in the language asked for."""
+        return result if self.lang in (None, result.lang) else replace(result, lang=self.lang)
+
+
+DEFAULT_RENDER = RenderOptions()
 
 
 class Reporter(ABC):
@@ -22,9 +40,11 @@ class Reporter(ABC):
     filename: ClassVar[str]
     #: one line for ``auditor formats``
     description: ClassVar[str] = ""
-    #: machine-readable formats may go to stdout without ``-o``
+    #: machine-readable formats may go to stdout without ``-o`` (DESIGN.md "CLI"); a
+    #: document format (HTML) needs ``-o``
     machine: ClassVar[bool] = True
 
     @abstractmethod
-    def render(self, result: ScanResult, out: TextIO) -> None:
-        """Write the report for ``result`` to ``out`` (text, UTF-8)."""
+    def render(self, result: ScanResult, out: TextIO,
+               options: RenderOptions = DEFAULT_RENDER) -> None:
+        """Write the report for ``result`` to ``out`` (text, UTF-8), as ``options`` say."""

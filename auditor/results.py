@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from auditor.errors import ExitCode
 from auditor.models import JSONValue, Location, Problem, Severity
 
 __all__ = [
@@ -292,10 +293,10 @@ class ScanResult:
         if self.fail_on is not None and any(
             f.severity >= self.fail_on for f in self.active_findings
         ):
-            return 1
+            return ExitCode.FINDINGS
         if any(t.status == "error" for t in self.targets):
-            return 3
-        return 0
+            return ExitCode.INCOMPLETE
+        return ExitCode.OK
 
     # ---- the JSON document ---------------------------------------------------------
     def to_document(self) -> dict[str, JSONValue]:

@@ -13,15 +13,92 @@ sends ``(target, options)`` tasks to worker processes, each of which loads the r
 from __future__ import annotations
 
 import datetime as dt
+import math
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, Literal
 
+from auditor.catalogue import ObservationKind
+from auditor.errors import ConfigError
 from auditor.masking import redact_url
 from auditor.models import JSONValue, Observation, Problem, Target
 
-__all__ = ["Candidate", "Claim", "ScanOptions", "Scanner"]
+if TYPE_CHECKING:
+    from auditor.pii import PiiDetector
+
+__all__ = ["Candidate", "Claim", "Option", "ScanContext", "ScanOptions", "Scanner"]
+
+OptionType = Literal["bool", "int", "number", "text", "secret", "globs"]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One scanner option, declared on the scanner class (``Scanner.options``) and given
+    as ``--option SCANNER.NAME=VALUE``. The core checks every given option against these
+    declarations before the scan (an unknown name or a bad value is exit 2 listing the
+    known ones) and ``auditor scanners`` prints them.
+
+    Types: ``bool``; ``int`` and ``number`` (at least ``minimum`` when set); ``text``;
+    ``secret`` (text never printed); ``globs`` (a list, or text split at commas).
+    """
+
+    name: str
+    type: OptionType
+    default: JSONValue = None
+    help: str = ""
+    minimum: float | None = None
+
+    def parse(self, full_name: str, value: JSONValue) -> JSONValue:
+        """The checked value; ConfigError names the option and what it must be."""
+        kind = self.type
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in {"true", "false"}:
+                return value.lower() == "true"
+            raise ConfigError(f"option {full_name} must be true or false")
+        if kind in {"int", "number"}:
+            number: float
+            if isinstance(value, bool) or value is None:
+                raise ConfigError(f"option {full_name} must be a number")
+            if isinstance(value, int | float):
+                number = value
+            else:
+                try:
+                    number = int(str(value)) if kind == "int" else float(str(value))
+                except ValueError:
+                    raise ConfigError(f"option {full_name} must be "
+                                      f"{'a whole number' if kind == 'int' else 'a number'}"
+                                      ) from None
+            if kind == "int" and not float(number).is_integer():
+                raise ConfigError(f"option {full_name} must be a whole number")
+            if not math.isfinite(number):
+                raise ConfigError(f"option {full_name} must be a finite number")
+            if self.minimum is not None and number < self.minimum:
+                raise ConfigError(f"option {full_name} must be at least {self.minimum:g}")
+            return int(number) if kind == "int" else number
+        if kind in {"text", "secret"}:
+            if isinstance(value, str):
+                return value
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return str(value)
+            raise ConfigError(f"option {full_name} must be text")
+        if kind == "globs":
+            if isinstance(value, str):
+                return [g.strip() for g in value.split(",") if g.strip()]
+            if isinstance(value, list) and all(isinstance(g, str) for g in value):
+                return list(value)
+            raise ConfigError(f"option {full_name} must be a glob or a list of globs")
+        raise ConfigError(f"option {full_name}: unknown option type {kind!r}")
+
+    def describe(self) -> str:
+        """One line for ``auditor scanners``: type, default, help (never a secret)."""
+        default = "" if self.default is None or self.type == "secret" else \
+            f", default {self.default!r}".replace("True", "true").replace("False", "false")
+        minimum = f", at least {self.minimum:g}" if self.minimum is not None else ""
+        return f"{self.type}{default}{minimum}: {self.help}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +167,41 @@ class ScanOptions:
         return self.params.get(name, default)
 
 
+@dataclass(frozen=True, slots=True)
+class ScanContext(ScanOptions):
+    """What a scanner is given for one target: the checked options (as
+    :class:`ScanOptions`, so ``ctx.get("pcap.pii")``, ``ctx.as_of`` and ``ctx.hash_key``
+    work), the Vietnam-first PII detector built lazily once per worker process
+    (:meth:`pii`), and :meth:`record_fingerprint` for a content fingerprint of a target
+    that is not a file (a database schema), which the report shows as the target's
+    ``fingerprint``. The engine makes one context per task in the process that runs it.
+    """
+
+    _records: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    #: the clock of time budgets (seconds, monotonic); tests pass a fake one
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, options: ScanOptions) -> ScanContext:
+        """A fresh context (nothing recorded yet) with these options."""
+        return cls(options.as_of, options.hash_key, options.params, options.time_budget,
+                   options.reveal, clock=getattr(options, "clock", time.monotonic))
+
+    def pii(self) -> PiiDetector:
+        """The PII detector of this worker process (built on first use, then shared)."""
+        from auditor.pii import get_detector  # NOTE: Presidio loads only when asked
+
+        return get_detector()
+
+    def record_fingerprint(self, sha256: str) -> None:
+        """Record the target's content fingerprint (hex SHA-256)."""
+        self._records["fingerprint"] = sha256
+
+    @property
+    def fingerprint(self) -> str | None:
+        return self._records.get("fingerprint")
+
+
 class Scanner(ABC):
     """Base class of every scanner plugin."""
 
@@ -99,6 +211,15 @@ class Scanner(ABC):
     description: ClassVar[str] = ""
     #: observation kinds this scanner may emit (used for compliance coverage)
     emits: ClassVar[tuple[str, ...]] = ()
+    #: kinds this scanner adds to the catalogue (the built-in scanners' kinds are in
+    #: auditor/knowledge/observation_kinds.yaml); see :mod:`auditor.catalogue`
+    kinds: ClassVar[tuple[ObservationKind, ...]] = ()
+    #: the options this scanner reads, as ``--option NAME.KEY=VALUE`` (NAME is
+    #: ``option_prefix``, by default the scanner's name)
+    options: ClassVar[tuple[Option, ...]] = ()
+    #: the prefix of this scanner's options when it shares another's (sqldump reads the
+    #: ``database.*`` sampling options); None = the scanner's own name
+    option_prefix: ClassVar[str | None] = None
 
     def claim(self, candidate: Candidate) -> Claim | None:
         """Return a claim when this scanner can read the file, else None."""
@@ -109,9 +230,10 @@ class Scanner(ABC):
         return None
 
     def check_options(self, options: ScanOptions) -> None:
-        """Raise :class:`~auditor.errors.ConfigError` when this scanner's options in
-        ``options.params`` are invalid; called once before a scan, so a typo is a usage
-        error (exit 2) rather than a failed target."""
+        """Further checks across this scanner's options (each one's type and bounds are
+        checked from :attr:`options` first); raise
+        :class:`~auditor.errors.ConfigError`. Called once before a scan, so a bad value
+        is a usage error (exit 2) rather than a failed target."""
         return None
 
     def redact_url(self, url: str) -> str:
@@ -120,8 +242,9 @@ class Scanner(ABC):
         return redact_url(url)
 
     @abstractmethod
-    def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
-        """Yield observations (and problems for partial failures) for one target.
+    def scan(self, target: Target, options: ScanContext) -> Iterator[Observation | Problem]:
+        """Yield observations (and problems for partial failures) for one target;
+        ``options`` is the task's :class:`ScanContext`.
 
         Raise :class:`auditor.errors.TargetError` when the target cannot be (further)
         scanned; observations yielded before the error are kept.

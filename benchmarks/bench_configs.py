@@ -241,9 +241,9 @@ def run_scanner_only(tree: Path) -> tuple[float, float, set[str]]:
     """Discovery and the config scanner alone (no rules, no report): where the time goes."""
     import datetime as dt
 
-    from auditor.discovery import discover
     from auditor.models import Observation
-    from auditor.plugins import load_scanners
+    from auditor.pipeline.discovery import discover
+    from auditor.pipeline.plugins import load_scanners
     from auditor.scanner import ScanOptions
     scanners = load_scanners()
     options = ScanOptions(as_of=dt.date(2026, 12, 1), hash_key=b"bench")

@@ -27,15 +27,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from auditor.scanners.crypto import CryptoScanner  # noqa: E402
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
+from auditor.knowledge.cipherstring import expand_openssl  # noqa: E402
 from auditor.models import Observation, Target  # noqa: E402
 from auditor.scanner import ScanOptions  # noqa: E402
-from scanners.crypto import CryptoScanner  # noqa: E402
-from scanners.crypto.suites import expand_openssl  # noqa: E402
 
 __all__ = ["main"]
 

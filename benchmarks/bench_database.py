@@ -106,10 +106,10 @@ def _presidio() -> Any:
 def bench_table(pg_url: str, rows: int, peer_rows: int, *, sampled_only: bool = False
                 ) -> None:
     import psycopg
+    from auditor.scanners.database import DatabaseScanner
+    from auditor.scanners.database.urls import parse_url
 
     from auditor.pii import get_detector
-    from scanners.database import DatabaseScanner
-    from scanners.database.urls import parse_url
 
     base = parse_url(pg_url)
     name = "auditor_bench_" + secrets.token_hex(4)
@@ -206,7 +206,7 @@ import sys, time, resource, datetime as dt
 sys.path.insert(0, {root!r})
 from auditor.models import Target
 from auditor.scanner import ScanOptions
-from scanners.sqldump import SqlDumpScanner
+from auditor.scanners.database.sqldump import SqlDumpScanner
 t = Target(uri={path!r}, locator={path!r}, kind="sqldump", scanner="sqldump")
 opts = ScanOptions(as_of=dt.date.today(), hash_key=b"bench-key")
 t0 = time.perf_counter()

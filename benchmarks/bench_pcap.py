@@ -118,8 +118,8 @@ def _endpoint(ip: str, port: str) -> str:
 
 
 def run_tshark(path: Path) -> Run:
-    from scanners.pcap.protocols.http import is_password_field
-    from scanners.pcap.suites import sslv2_kind, suite
+    from auditor.scanners.pcap.protocols.http import is_password_field
+    from auditor.scanners.pcap.suites import sslv2_kind, suite
 
     # NOTE: out-of-order reassembly is off by default in tshark; switched on so that it
     # reads the same reassembled streams as we do.

@@ -160,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # The same lines through the ``auditor detect`` command handler (JSON Lines out).
     import io
 
-    from auditor.commands.detect import run as detect_command
+    from auditor.cli.commands.detect import run as detect_command
 
     data = ("\n".join(texts) + "\n").encode("utf-8")
     out = io.StringIO()

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from auditor.plugins import load_reporters  # noqa: E402
+from auditor.pipeline.plugins import load_reporters  # noqa: E402
 from auditor.results import ScanResult, sorted_findings  # noqa: E402
 from tests.reports.sample import sample_result  # noqa: E402
 

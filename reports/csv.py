@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import ClassVar, TextIO
 
 from auditor.models import Location, Severity
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import Control, Finding, ScanResult, Suppression
 
 __all__ = ["COLUMNS", "CsvReporter", "read_findings"]
@@ -76,7 +76,8 @@ class CsvReporter(Reporter):
     description: ClassVar[str] = "CSV, one row per finding (spreadsheets, data tools)"
     machine: ClassVar[bool] = True
 
-    def render(self, result: ScanResult, out: TextIO) -> None:
+    def render(self, result: ScanResult, out: TextIO,
+               options: RenderOptions = DEFAULT_RENDER) -> None:
         writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
         writer.writeheader()
         for finding in result.findings:

@@ -27,16 +27,17 @@ from typing import Any, ClassVar, TextIO
 
 import jinja2
 
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ComplianceItem, Finding, ScanResult
-from reports.common import (
+from auditor.views import (
     FrameworkStatus,
     evidence_text,
     framework_statuses,
     location_label,
     severities,
 )
-from reports.messages import Messages, RuleText, load_messages, load_rule_texts
+
+from .messages import Messages, RuleText, load_messages, load_rule_texts
 
 __all__ = ["HtmlReporter", "build_context", "display_date"]
 
@@ -236,7 +237,9 @@ class HtmlReporter(Reporter):
     description: ClassVar[str] = "self-contained HTML audit report (--lang en|vi)"
     machine: ClassVar[bool] = False
 
-    def render(self, result: ScanResult, out: TextIO) -> None:
+    def render(self, result: ScanResult, out: TextIO,
+               options: RenderOptions = DEFAULT_RENDER) -> None:
+        result = options.apply(result)
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True,
             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ScanResult
 
 __all__ = ["JsonReporter"]
@@ -21,6 +21,7 @@ class JsonReporter(Reporter):
     filename = "report.json"
     description = "JSON report (schema_version 1), the machine-readable contract"
 
-    def render(self, result: ScanResult, out: TextIO) -> None:
+    def render(self, result: ScanResult, out: TextIO,
+               options: RenderOptions = DEFAULT_RENDER) -> None:
         json.dump(result.to_document(), out, indent=2, ensure_ascii=False)
         out.write("\n")

@@ -3,7 +3,7 @@
 One ``<testsuite>`` per framework with one ``<testcase>`` per requirement (``fail`` ->
 ``<failure>`` listing the findings, ``not_assessed`` and ``manual`` -> ``<skipped>`` with
 the reason or the auditor's guidance, ``pass`` -> a passing case), then a suite
-``auditor.rules`` with one case per rule that produced findings (a failure when any of
+``auditor.policy.rules`` with one case per rule that produced findings (a failure when any of
 its findings is unsuppressed, a pass listing the suppressed ones otherwise).
 """
 
@@ -15,9 +15,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import ClassVar, TextIO
 
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ComplianceItem, Finding, ScanResult
-from reports.common import framework_statuses, location_label
+from auditor.views import framework_statuses, location_label
 
 __all__ = ["JunitReporter"]
 
@@ -113,7 +113,9 @@ class JunitReporter(Reporter):
     description: ClassVar[str] = "JUnit XML: one test case per requirement and per rule"
     machine: ClassVar[bool] = True
 
-    def render(self, result: ScanResult, out: TextIO) -> None:
+    def render(self, result: ScanResult, out: TextIO,
+               options: RenderOptions = DEFAULT_RENDER) -> None:
+        result = options.apply(result)
         root = ET.Element("testsuites", name="auditor")
         by_fp = {f.fingerprint: f for f in result.findings}
         totals = [0, 0, 0]
@@ -123,7 +125,7 @@ class JunitReporter(Reporter):
                 _requirement_case(suite, status.id, item, by_fp, result.lang)
             for i, n in enumerate(_tally(suite)):
                 totals[i] += n
-        suite = _suite(root, "auditor.rules", result)
+        suite = _suite(root, "auditor.policy.rules", result)
         _rule_cases(suite, result.findings)
         for i, n in enumerate(_tally(suite)):
             totals[i] += n

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ScanResult
 from auditor.textsafe import md_code, md_safe
-from reports.common import evidence_text, framework_statuses, location_label, severities
+from auditor.views import evidence_text, framework_statuses, location_label, severities
 
 __all__ = ["MarkdownReporter"]
 
@@ -29,7 +29,9 @@ class MarkdownReporter(Reporter):
     filename = "report.md"
     description = "Markdown summary for pull-request comments"
 
-    def render(self, result: ScanResult, out: TextIO) -> None:
+    def render(self, result: ScanResult, out: TextIO,
+               options: RenderOptions = DEFAULT_RENDER) -> None:
+        result = options.apply(result)
         active = result.active_findings
         code = result.exit_code()
         verdict = {0: "passed", 1: "failed", 3: "incomplete"}.get(code, "failed")

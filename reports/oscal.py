@@ -29,9 +29,9 @@ import uuid
 from typing import ClassVar, TextIO
 
 from auditor.models import JSONValue
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ComplianceItem, Finding, ScanResult
-from reports.common import evidence_text, location_label
+from auditor.views import evidence_text, location_label
 
 __all__ = ["OSCAL_VERSION", "OscalReporter", "build_document", "control_id"]
 
@@ -207,6 +207,7 @@ class OscalReporter(Reporter):
     description: ClassVar[str] = "OSCAL 1.0.6 assessment-results JSON"
     machine: ClassVar[bool] = True
 
-    def render(self, result: ScanResult, out: TextIO) -> None:
+    def render(self, result: ScanResult, out: TextIO,
+               options: RenderOptions = DEFAULT_RENDER) -> None:
         json.dump(build_document(result), out, indent=2, ensure_ascii=False)
         out.write("\n")

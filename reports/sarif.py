@@ -19,9 +19,9 @@ from typing import Any, TextIO
 from urllib.parse import quote
 
 from auditor.models import Severity
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import Finding, ScanResult
-from reports.common import evidence_text, information_uri, is_url
+from auditor.views import evidence_text, information_uri, is_url
 
 __all__ = ["SarifReporter"]
 
@@ -95,7 +95,8 @@ class SarifReporter(Reporter):
     filename = "report.sarif"
     description = "SARIF 2.1.0 for GitHub code scanning and other SARIF viewers"
 
-    def render(self, result: ScanResult, out: TextIO) -> None:
+    def render(self, result: ScanResult, out: TextIO,
+               options: RenderOptions = DEFAULT_RENDER) -> None:
         json.dump(self.document(result), out, indent=2, ensure_ascii=False)
         out.write("\n")
 

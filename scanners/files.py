@@ -40,7 +40,7 @@ from auditor.errors import TargetError
 from auditor.masking import keyed_hash, mask_entity
 from auditor.models import JSONValue, Location, Observation, Problem, Target
 from auditor.pii import PiiDetector, classify_column, get_detector
-from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
+from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
 
 __all__ = ["FilesScanner"]
 
@@ -88,6 +88,11 @@ class FilesScanner(Scanner):
     name = "files"
     description = "personal data in log files, CSV/TSV exports and plain-text files"
     emits: ClassVar[tuple[str, ...]] = ("pii.text", "pii.column")
+
+    options = (
+        Option("max_line", "int", 10_000, "characters read per line (the rest is skipped)", 1),
+        Option("sample_rows", "int", 2000, "rows of a CSV/TSV export classified per column", 1),
+    )
 
     def claim(self, candidate: Candidate) -> Claim | None:
         name = _base_name(candidate)

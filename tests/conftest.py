@@ -16,11 +16,15 @@ os.environ.setdefault("XDG_DATA_HOME", tempfile.mkdtemp(prefix="auditor-test-dat
 REPO = Path(__file__).resolve().parents[1]
 
 
+#: the official SARIF and OSCAL schemas and our report schema, kept in the repository
+#: (tests/schemas/README.md gives their origin and licences)
+SCHEMAS = REPO / "tests" / "schemas"
+
+
 def find_shared() -> Path | None:
-    """The shared folder (schemas, corpus): ``../shared`` next to the checkout,
-    ``$AUDITOR_SHARED_DIR``, or ``/work/shared``."""
-    candidates = [os.environ.get("AUDITOR_SHARED_DIR"), str(REPO.parent / "shared"),
-                  "/work/shared"]
+    """The shared folder (public corpus): ``$AUDITOR_SHARED_DIR``, or ``../shared`` next to
+    the checkout."""
+    candidates = [os.environ.get("AUDITOR_SHARED_DIR"), str(REPO.parent / "shared")]
     for c in candidates:
         if c and (Path(c) / "DESIGN.md").is_file():
             return Path(c)
@@ -35,6 +39,11 @@ def shared_dir() -> Path:
     return path
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
+def schemas() -> Path:
+    return SCHEMAS
+
+
+@pytest.fixture
 def out_dir(tmp_path: Path) -> Path:
     return tmp_path / "out"

@@ -7,15 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from auditor.discovery import discover
-from auditor.engine import Engine
 from auditor.errors import TargetError
-from auditor.frameworks import load_framework
 from auditor.masking import keyed_hash, mask_secret
 from auditor.models import Location, Observation, Problem, Target
-from auditor.plugins import Registry
+from auditor.pipeline.discovery import discover
+from auditor.pipeline.engine import Engine
+from auditor.pipeline.plugins import Registry
+from auditor.policy.frameworks import load_framework
+from auditor.policy.rules import load_pack
 from auditor.results import ScanResult
-from auditor.rules import load_pack
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 
 

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from auditor.reports.json import JsonReporter
 
-from auditor.baseline import Baseline, apply_baseline, diff_results, load_baseline, load_report
 from auditor.cli import main
 from auditor.errors import ConfigError
+from auditor.gate.baseline import Baseline, apply_baseline, diff_results, load_baseline, load_report
 from auditor.results import ScanResult
-from reports.json import JsonReporter
 from tests.fakes import fake_engine, run, tree
 
 

@@ -67,7 +67,7 @@ def test_packs_list_show_validate(capsys: pytest.CaptureFixture[str]) -> None:
     assert "core" in capsys.readouterr().out
     assert main(["packs", "show", "core"]) == 0
     assert "cert_expiry_warning_days" in capsys.readouterr().out
-    from auditor.rules import builtin_pack_path
+    from auditor.policy.rules import builtin_pack_path
 
     assert main(["packs", "validate", str(builtin_pack_path("core"))]) == 0
     assert main(["scanners"]) == 0

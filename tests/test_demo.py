@@ -43,8 +43,8 @@ def test_every_scanner_contributes(demo: dict[str, Any]) -> None:
     assert {"portal", "certs", "server", "capture", "db", "logs", "exports"} <= with_findings
 
 
-def test_report_matches_contract(demo: dict[str, Any], shared_dir: Path) -> None:
-    schema = json.loads((shared_dir / "schemas" / "auditor-report-v1.schema.json").read_text())
+def test_report_matches_contract(demo: dict[str, Any], schemas: Path) -> None:
+    schema = json.loads((schemas / "auditor-report-v1.schema.json").read_text())
     jsonschema.validate(demo, schema)
     cwes = {c for f in demo["findings"] for c in f["cwe"]}
     assert {"CWE-798", "CWE-312", "CWE-319", "CWE-327", "CWE-523", "CWE-532"} <= cwes
@@ -59,17 +59,18 @@ def test_sequential_equals_parallel_and_is_deterministic(demo: dict[str, Any],
     assert [t["uri"] for t in sequential["targets"]] == [t["uri"] for t in demo["targets"]]
 
 
-def test_demo_sarif_validates(demo: dict[str, Any], shared_dir: Path) -> None:
+def test_demo_sarif_validates(demo: dict[str, Any], schemas: Path) -> None:
     """File, database (logical location) and capture (flow) findings in one SARIF log."""
     import io
 
+    from auditor.reports.sarif import SarifReporter
+
     from auditor.results import ScanResult
-    from reports.sarif import SarifReporter
 
     buf = io.StringIO()
     SarifReporter().render(ScanResult.from_document(demo), buf)
     sarif = json.loads(buf.getvalue())
-    schema = json.loads((shared_dir / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    schema = json.loads((schemas / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(sarif)
     results = sarif["runs"][0]["results"]
     assert len(results) == len(demo["findings"])

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from auditor.discovery import DiscoveryOptions, discover
 from auditor.masking import redact_url
 from auditor.models import Observation, Problem, Target
-from auditor.plugins import Registry
+from auditor.pipeline.discovery import DiscoveryOptions, discover
+from auditor.pipeline.plugins import Registry
 from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 
 
@@ -118,7 +118,7 @@ def test_urls_are_redacted(url: str, shown: str) -> None:
 
 
 def test_claiming_scanner_decides_the_shown_uri() -> None:
-    from auditor.plugins import load_scanners
+    from auditor.pipeline.plugins import load_scanners
 
     url = "postgresql://app:pw-CANARY@db:5432/citizens?sslmode=require&passfile=/x&options=-c"
     targets, _ = discover([url], load_scanners())

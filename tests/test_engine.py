@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from auditor.engine import Engine
 from auditor.models import Severity
+from auditor.pipeline.engine import Engine
 from tests.fakes import fake_engine, run, tree
 
 
-@pytest.fixture()
+@pytest.fixture
 def engine(tmp_path: Path) -> Engine:
     return fake_engine(tmp_path)
 

@@ -10,10 +10,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from auditor.reports.html import HtmlReporter
+from auditor.reports.json import JsonReporter
 
-from auditor.cli import main
-from auditor.errors import ConfigError
-from auditor.evidence import (
+from auditor.bundle.evidence import (
     MANIFEST,
     PUBLIC_KEY,
     README,
@@ -21,16 +21,16 @@ from auditor.evidence import (
     verify_evidence,
     write_evidence,
 )
-from auditor.results import ScanResult
-from auditor.signing import (
+from auditor.bundle.signing import (
     generate_key,
     key_id,
     load_private_key,
     load_public_key,
     write_keypair,
 )
-from reports.html import HtmlReporter
-from reports.json import JsonReporter
+from auditor.cli import main
+from auditor.errors import ConfigError
+from auditor.results import ScanResult
 from tests.fakes import fake_engine, run, tree
 
 CANARY = "evidence-CANARY-4d1c"
@@ -256,7 +256,7 @@ def test_check_targets_names_changed_scanned_files(tmp_path: Path, keys: tuple[P
 
 
 def test_manifest_records_database_schema_fingerprints() -> None:
-    from auditor.evidence import build_manifest
+    from auditor.bundle.evidence import build_manifest
     from tests.reports.sample import sample_result
 
     key = generate_key()

@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
-from auditor.compliance import assess, finding_controls, narrowed_requirements
-from auditor.frameworks import (
+from auditor.models import Location, Severity
+from auditor.policy.compliance import assess, finding_controls, narrowed_requirements
+from auditor.policy.frameworks import (
     builtin_frameworks,
     builtin_frameworks_dir,
     load_framework,
     select_frameworks,
 )
-from auditor.models import Location, Severity
+from auditor.policy.rules import load_pack
 from auditor.results import Control, Finding
-from auditor.rules import load_pack
 
 IDS = ["gdpr", "iso27001-2022", "nist-800-53r5", "pci-dss-4.0.1", "vn-decree13-2023",
        "vn-infosec-levels", "vn-pdpl-2025"]
@@ -231,7 +231,7 @@ def test_cli_unknown_framework_parameter(tmp_path: Path,
 def test_every_builtin_rule_evidences_a_requirement_and_back() -> None:
     """A new rule whose CWE no framework selects, or a requirement no rule can evidence
     (always "not assessed"), shows up here."""
-    from auditor.loading import load_packs
+    from auditor.policy.loading import load_packs
 
     rules = [r for p in load_packs([]) for r in p.rules]
     if not rules:

@@ -101,7 +101,7 @@ def test_deep_config_files_are_target_errors_with_line(tmp_path: Path) -> None:
     (tree / "fine.yaml").write_text("server:\n  port: 8080\n")
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "auditor.cli", "scan", str(tree), "-j1",
+    proc = subprocess.run([sys.executable, "-m", "auditor.cli.main", "scan", str(tree), "-j1",
                            "--format", "json", "-o", str(out), "-q"],
                           capture_output=True, text=True, env=env, timeout=120, check=False)
     assert proc.returncode == 3, proc.stderr[-2000:]

@@ -9,8 +9,8 @@ import pytest
 
 from auditor.errors import RulePackError
 from auditor.models import Location, Observation
-from auditor.predicates import compile_predicate
-from auditor.rules import builtin_pack_ids, kind_matches, load_pack
+from auditor.policy.predicates import compile_predicate
+from auditor.policy.rules import builtin_pack_ids, kind_matches, load_pack
 
 HEADER = """\
 schema_version: 1

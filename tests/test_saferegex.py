@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import RulePackError
-from auditor.predicates import compile_predicate
-from auditor.rules import load_pack
+from auditor.policy.predicates import compile_predicate
+from auditor.policy.rules import load_pack
 from tests.test_rules import RULE, obs, write_pack
 
 
@@ -66,5 +66,5 @@ def test_adversarial_patterns_give_the_true_answer(pattern: str, value: str,
 
 
 def test_core_pack_regexes_all_run_on_the_linear_engine() -> None:
-    from auditor.loading import load_packs
+    from auditor.policy.loading import load_packs
     assert load_packs(())  # every built-in regex compiled through auditor.saferegex

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
-from auditor.gating import Gate
-from auditor.models import Location, Severity
-from auditor.results import Finding
-from auditor.suppressions import (
+from auditor.gate.gating import Gate
+from auditor.gate.suppressions import (
     SuppressionEntry,
     SuppressionError,
     apply_suppressions,
     load_suppressions,
 )
+from auditor.models import Location, Severity
+from auditor.results import Finding
 from tests.fakes import fake_engine, run, tree
 
 GOOD = """\

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from auditor.reports.json import JsonReporter
 
+from auditor.bundle.evidence import write_evidence
+from auditor.bundle.signing import generate_key, load_private_key, write_keypair
 from auditor.cli import main
-from auditor.evidence import write_evidence
-from auditor.signing import generate_key, load_private_key, write_keypair
 from auditor.textsafe import rich_safe, term_safe
-from reports.json import JsonReporter
 from tests.fakes import fake_engine, run, tree
 
 TITLE = "\x1b]0;pwned\x07"          # sets the window title

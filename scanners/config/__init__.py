@@ -19,7 +19,7 @@ secret-named key or of a value holding a detected secret is always masked::
     {"format": "yaml", "key": "app.debug", "key_leaf": "debug", "value": true,
      "value_masked": false, "value_type": "bool"}
 
-``secret`` - one per detected secret (see :mod:`scanners.config.secrets` for the
+``secret`` - one per detected secret (see :mod:`auditor.knowledge.secrets` for the
 detectors). Attributes ``detector``, ``key`` (null for text outside any value, e.g. a
 comment), ``key_leaf``, ``entropy``, ``length``, ``confidence`` (high, medium, low) and, for
 private keys, ``key_type`` and ``encrypted``. Evidence is a mask (a well-known prefix such
@@ -29,8 +29,8 @@ finding's fingerprint follows the secret, not its line::
     {"detector": "aws-access-key", "key": "storage.s3.access_key_id",
      "key_leaf": "access_key_id", "entropy": 3.68, "length": 20, "confidence": "high"}
 
-``k8s.container``, ``k8s.secret`` - see :mod:`scanners.config.kubernetes`;
-``compose.service`` - see :mod:`scanners.config.compose`.
+``k8s.container``, ``k8s.secret`` - see :mod:`auditor.scanners.config.kubernetes`;
+``compose.service`` - see :mod:`auditor.scanners.config.compose`.
 
 Option: ``--option config.max_bytes=N`` (default 64 MiB): larger files are a target error.
 
@@ -53,9 +53,10 @@ from typing import ClassVar
 
 from auditor.errors import TargetError
 from auditor.models import Observation, Problem, Target
-from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
-from scanners.config.compose import COMPOSE_NAMES
-from scanners.config.observe import LOCK_FILES, FileContext, observe
+from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
+
+from .compose import COMPOSE_NAMES
+from .observe import LOCK_FILES, FileContext, observe
 
 __all__ = ["MAX_BYTES", "ConfigScanner"]
 
@@ -106,6 +107,10 @@ class ConfigScanner(Scanner):
         "settings and secrets; Kubernetes manifests and docker-compose files")
     emits: ClassVar[tuple[str, ...]] = (
         "config.setting", "secret", "k8s.container", "k8s.secret", "compose.service")
+
+    options = (
+        Option("max_bytes", "int", 64 * 1024 * 1024, "files larger than this are not parsed", 1),
+    )
 
     def claim(self, candidate: Candidate) -> Claim | None:
         name = candidate.name[:-3] if candidate.compression == "gzip" \

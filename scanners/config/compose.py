@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from auditor.knowledge.values import is_placeholder, is_secret_key
 from auditor.models import JSONValue, Location, Observation
-from scanners.config.values import is_placeholder, is_secret_key
 
 __all__ = ["COMPOSE_NAMES", "compose_observations", "is_compose"]
 

@@ -21,10 +21,11 @@ from dotenv.parser import parse_stream
 
 from auditor.errors import TargetError
 from auditor.models import Problem
-from scanners.config.jsonwalk import json_settings
-from scanners.config.pysettings import python_settings
-from scanners.config.settings import Setting, text_lines
-from scanners.config.structured import toml_settings, yaml_documents, yaml_settings
+
+from .jsonwalk import json_settings
+from .pysettings import python_settings
+from .settings import Setting, text_lines
+from .structured import toml_settings, yaml_documents, yaml_settings
 
 __all__ = ["FORMATS", "dockerfile_settings", "env_settings", "ini_settings", "parse",
            "properties_settings"]

@@ -17,8 +17,9 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 
 from auditor.errors import TargetError
 from auditor.nesting import NestingError, json_nesting
-from scanners.config.bounds import check_values
-from scanners.config.settings import Setting
+
+from .bounds import check_values
+from .settings import Setting
 
 __all__ = ["json_settings", "strip_jsonc"]
 

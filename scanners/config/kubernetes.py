@@ -28,8 +28,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from auditor.knowledge.values import is_secret_key
 from auditor.models import JSONValue, Location, Observation
-from scanners.config.values import is_secret_key
 
 __all__ = ["is_manifest", "literal_secret_env", "manifest_observations"]
 

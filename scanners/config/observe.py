@@ -17,22 +17,23 @@ from typing import Any
 import yaml
 
 from auditor.errors import TargetError
-from auditor.masking import keyed_hash, mask, mask_secret
-from auditor.models import JSONValue, Location, Observation, Problem
-from auditor.yamlsource import YamlDocument
-from scanners.config.compose import compose_observations, is_compose
-from scanners.config.formats import parse
-from scanners.config.kubernetes import is_manifest, manifest_observations
-from scanners.config.secrets import Hit, text_secrets, value_secrets
-from scanners.config.settings import Setting
-from scanners.config.structured import yaml_data, yaml_documents, yaml_settings
-from scanners.config.values import (
+from auditor.knowledge.secrets import Hit, text_secrets, value_secrets
+from auditor.knowledge.values import (
     display_value,
     is_secret_key,
     shannon_entropy,
     shown_placeholder,
     url_facts,
 )
+from auditor.masking import keyed_hash, mask, mask_secret
+from auditor.models import JSONValue, Location, Observation, Problem
+from auditor.yamlsource import YamlDocument
+
+from .compose import compose_observations, is_compose
+from .formats import parse
+from .kubernetes import is_manifest, manifest_observations
+from .settings import Setting
+from .structured import yaml_data, yaml_documents, yaml_settings
 
 __all__ = ["LOCK_FILES", "FileContext", "observe"]
 

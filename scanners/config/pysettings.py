@@ -16,7 +16,8 @@ import ast
 from collections.abc import Iterator
 
 from auditor.errors import TargetError
-from scanners.config.settings import Setting
+
+from .settings import Setting
 
 __all__ = ["python_settings"]
 

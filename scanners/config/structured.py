@@ -19,8 +19,9 @@ import yaml
 
 from auditor.errors import TargetError
 from auditor.nesting import NestingError, toml_nesting, yaml_nesting
-from scanners.config.bounds import check_values
-from scanners.config.settings import Setting, text_lines
+
+from .bounds import check_values
+from .settings import Setting, text_lines
 
 __all__ = [
     "toml_settings",

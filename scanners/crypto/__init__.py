@@ -8,7 +8,7 @@ DER certificates/keys/PKCS#7, PKCS#12 (``.p12``/``.pfx``), OpenSSH private keys,
 Observation kinds (attributes; all JSON-safe, no key material, ever):
 
 ``crypto.certificate`` — one per certificate, in file order: everything
-:func:`scanners.crypto.x509facts.certificate_facts` returns (``key_type``, ``key_bits``,
+:func:`auditor.knowledge.x509facts.certificate_facts` returns (``key_type``, ``key_bits``,
 ``signature_hash``, ``expired``, ``days_to_expiry``, ``lifetime_days``, ``self_signed``,
 ``has_san``, ``is_ca``...) judged against ``--as-of``, plus ``bundle_index`` (0-based),
 ``container`` (pem, der, pkcs7, pkcs12) and ``is_leaf``. A subject that is not a host
@@ -51,8 +51,9 @@ from cryptography.utils import CryptographyDeprecationWarning
 from auditor.errors import TargetError
 from auditor.models import Observation, Problem, Target
 from auditor.reading import read_bounded
-from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
-from scanners.crypto.observe import FileFacts, observe_der, observe_pem, observe_ssh_public
+from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
+
+from .observe import FileFacts, observe_der, observe_pem, observe_ssh_public
 
 __all__ = ["CryptoScanner"]
 
@@ -66,6 +67,11 @@ class CryptoScanner(Scanner):
     name = "crypto"
     description = "certificates, keys, PKCS#12 and OpenSSH keys (PEM, DER, authorized_keys)"
     emits: ClassVar[tuple[str, ...]] = ("crypto.certificate", "crypto.key", "crypto.pkcs12")
+
+    options = (
+        Option("key_password", "secret", None, "password of encrypted private keys"),
+        Option("pkcs12_password", "secret", None, "password of PKCS#12 (.p12/.pfx) files"),
+    )
 
     def claim(self, candidate: Candidate) -> Claim | None:
         head = candidate.head.removeprefix(b"\xef\xbb\xbf")

@@ -16,9 +16,10 @@ from typing import Any
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 
+from auditor.knowledge.x509facts import public_key_facts
 from auditor.models import JSONValue
-from scanners.crypto.pem import PemBlock, der_oids
-from scanners.crypto.x509facts import public_key_facts
+
+from .pem import PemBlock, der_oids
 
 __all__ = [
     "PBE_NAMES",

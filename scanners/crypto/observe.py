@@ -14,8 +14,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from auditor.errors import TargetError
+from auditor.knowledge.x509facts import certificate_facts, mask_personal_names, public_key_facts
 from auditor.models import JSONValue, Location, Observation, Problem, Target
-from scanners.crypto.keys import (
+
+from .keys import (
     PBE_NAMES,
     dh_params_facts,
     openssh_private_facts,
@@ -23,8 +25,7 @@ from scanners.crypto.keys import (
     pem_key_facts,
     public_fingerprint,
 )
-from scanners.crypto.pem import PemBlock, der_oids, pem_blocks
-from scanners.crypto.x509facts import certificate_facts, mask_personal_names, public_key_facts
+from .pem import PemBlock, der_oids, pem_blocks
 
 __all__ = ["FileFacts", "observe_der", "observe_pem", "observe_ssh_public"]
 

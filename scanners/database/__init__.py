@@ -1,4 +1,5 @@
-"""Database scanner: live PostgreSQL, MySQL/MariaDB and SQLite databases, read-only.
+"""Database plugin: two scanners, ``database`` (live PostgreSQL, MySQL/MariaDB and SQLite
+databases, read-only) and ``sqldump`` (pg_dump / mysqldump files, :mod:`.sqldump`).
 
 Targets: URLs ``postgresql://``, ``postgres://``, ``mysql://``, ``mariadb://``,
 ``sqlite:///path`` (passwords from the URL or ``AUDITOR_DB_PASSWORD`` / ``PGPASSWORD`` /
@@ -6,18 +7,19 @@ Targets: URLs ``postgresql://``, ``postgres://``, ``mysql://``, ``mariadb://``,
 
 Observation kinds (details in the modules named):
 
-- ``pii.column`` and ``db.password_column`` (:mod:`scanners.database.observe`)
+- ``pii.column`` and ``db.password_column`` (:mod:`auditor.scanners.database.observe`)
 - ``db.setting``, ``db.account``, ``db.grant``, ``db.hba_rule``
-  (:mod:`scanners.database.posture_pg`, :mod:`scanners.database.posture_mysql`)
+  (:mod:`auditor.scanners.database.posture_pg`, :mod:`auditor.scanners.database.posture_mysql`)
 
-Options (``--option database.KEY=VALUE``): :mod:`scanners.database.options`.
-Sampling and ``full`` streaming: :mod:`scanners.database.sampling`.
-Read-only sessions and timeouts: :mod:`scanners.database.session`.
+Options (``--option database.KEY=VALUE``): :mod:`auditor.scanners.database.options`.
+Sampling and ``full`` streaming: :mod:`auditor.scanners.database.sampling`.
+Read-only sessions and timeouts: :mod:`auditor.scanners.database.session`.
 User guide: ``docs/databases.md``.
 """
 
 from __future__ import annotations
 
-from scanners.database.scanner import DatabaseScanner
+from .scanner import DatabaseScanner
+from .sqldump import SqlDumpScanner
 
-__all__ = ["DatabaseScanner"]
+__all__ = ["DatabaseScanner", "SqlDumpScanner"]

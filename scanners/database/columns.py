@@ -11,7 +11,7 @@ SQL dump) and, when the table is done, yields :class:`ColumnResult` records:
   characters, whichever comes first (a type
   counts in a batch of free text from 3 hits), settled columns are not re-examined value
   by value: their rows are counted and their distinct subjects estimated over every
-  value with a keyed k-minimum-values sketch (:mod:`scanners.database.sketch`);
+  value with a keyed k-minimum-values sketch (:mod:`auditor.scanners.database.sketch`);
 - JSON objects are walked key by key (``contact.phone``, ``phones[]``); every key path is
   a sub-column of its own, up to 64 paths per column;
 - binary values contribute their length and format (JPEG, PNG, ISO/IEC 19794 biometric
@@ -36,10 +36,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from scanners.database.classify import ColumnClassifier, ColumnFacts, facts_of
-from scanners.database.sampling import BinaryCell
-from scanners.database.shapes import dominant, hash_format, protected_shape
-from scanners.database.sketch import DistinctSketch
+from .classify import ColumnClassifier, ColumnFacts, facts_of
+from .sampling import BinaryCell
+from .shapes import dominant, hash_format, protected_shape
+from .sketch import DistinctSketch
 
 __all__ = ["BIOMETRIC_FORMATS", "ColumnAccumulator", "ColumnResult", "binary_format",
            "is_password_column"]

@@ -33,8 +33,9 @@ kept, not even masked.
 from __future__ import annotations
 
 from auditor.models import JSONValue, Location, Observation
-from scanners.database.columns import ColumnResult
-from scanners.database.shapes import FAST_HASHES, SLOW_HASHES
+
+from .columns import ColumnResult
+from .shapes import FAST_HASHES, SLOW_HASHES
 
 __all__ = ["column_observation"]
 

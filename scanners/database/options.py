@@ -21,13 +21,26 @@ from __future__ import annotations
 
 import fnmatch
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from auditor.errors import ConfigError
 from auditor.models import JSONValue
-from auditor.scanner import ScanOptions
+from auditor.scanner import Option, ScanContext, ScanOptions
 
-__all__ = ["Budget", "DbSettings", "settings_from"]
+__all__ = ["DATABASE_OPTIONS", "Budget", "DbSettings", "settings_from"]
+
+#: ``database.*`` options, read by the database and sqldump scanners alike
+DATABASE_OPTIONS = (
+    Option("sample_size", "int", 1000, "rows sampled per table (per column for dumps)", 1),
+    Option("seed", "int", 0, "sampling seed: same seed, same rows", 0),
+    Option("full", "bool", False, "read every row (server-side cursor, streamed)"),
+    Option("include", "globs", None, "only these schemas / schema.tables"),
+    Option("exclude", "globs", None, "skip these schemas / schema.tables"),
+    Option("statement_timeout", "number", 30, "seconds per SQL statement", 0.001),
+    Option("time_budget", "number", None, "seconds for the whole target", 0.001),
+    Option("max_tables", "int", 10_000, "tables examined at most", 1),
+)
 
 
 def _globs(value: JSONValue, name: str) -> tuple[str, ...]:
@@ -73,6 +86,8 @@ class DbSettings:
     statement_timeout: float = 30.0
     time_budget: float | None = None
     max_tables: int = 10_000
+    #: the clock of the time budget (the scan context's: tests give a fake one)
+    clock: Callable[[], float] = field(default=time.monotonic, compare=False, repr=False)
 
     def selects(self, schema: str, table: str) -> bool:
         """Whether ``schema.table`` passes the include/exclude globs."""
@@ -106,20 +121,23 @@ def settings_from(options: ScanOptions) -> DbSettings:
         time_budget=time_budget,
         max_tables=int(_number(get("database.max_tables", 10_000), "database.max_tables",
                                minimum=1, integer=True)),
+        clock=options.clock if isinstance(options, ScanContext) else time.monotonic,
     )
 
 
 class Budget:
     """A per-target deadline (monotonic clock). ``None`` budget never expires."""
 
-    def __init__(self, seconds: float | None) -> None:
+    def __init__(self, seconds: float | None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
-        self._deadline = None if seconds is None else time.monotonic() + seconds
+        self._clock = clock
+        self._deadline = None if seconds is None else clock() + seconds
 
     def remaining(self) -> float | None:
         if self._deadline is None:
             return None
-        return max(0.0, self._deadline - time.monotonic())
+        return max(0.0, self._deadline - self._clock())
 
     def expired(self) -> bool:
         left = self.remaining()

@@ -34,8 +34,8 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from sqlalchemy import Connection, text
 
+from auditor.knowledge.netaddr import hba_address_facts
 from auditor.models import JSONValue, Location, Observation
-from scanners.services.postgres import hba_address_facts
 
 __all__ = ["SETTINGS", "accounts", "default_grants", "grants", "hba_rules", "settings"]
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from scanners.database.introspect import ColumnInfo, TableInfo
+from .introspect import ColumnInfo, TableInfo
 
 __all__ = ["BinaryCell", "SampleInfo", "read_rows", "select_list"]
 

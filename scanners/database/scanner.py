@@ -3,8 +3,9 @@
 Order of work for one target (deterministic): posture (settings, accounts, pg_hba rules),
 then every selected table in ``schema.table`` order (sampled or full, one short read-only
 transaction each), then grants (which need to know which tables hold personal data).
-A ``target.fingerprint`` observation carries a digest of the schema (the engine records it
-as the target's ``schema_fingerprint``). A table that cannot be read (permission denied,
+A digest of the schema is recorded through the scan context
+(``ScanContext.record_fingerprint``); the report shows it as the target's
+``fingerprint``. A table that cannot be read (permission denied,
 dropped mid-scan, statement timeout) is a
 :class:`~auditor.models.Problem` and the scan goes on; a connection failure or an
 exhausted time budget is a :class:`~auditor.errors.TargetError`.
@@ -21,16 +22,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from auditor.errors import ConfigError, TargetError
 from auditor.models import Location, Observation, Problem, Target, canonical_json
-from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
-from scanners.database import posture_mysql, posture_pg
-from scanners.database.classify import ColumnClassifier, pii_classifier
-from scanners.database.columns import ColumnAccumulator
-from scanners.database.introspect import TableInfo, list_tables
-from scanners.database.observe import column_observation
-from scanners.database.options import Budget, DbSettings, settings_from
-from scanners.database.sampling import SampleInfo, read_rows
-from scanners.database.session import Session, describe_error
-from scanners.database.urls import DbUrl, is_database_url, parse_url, redact_url
+from auditor.scanner import Candidate, Claim, ScanContext, Scanner, ScanOptions
+
+from . import posture_mysql, posture_pg
+from .classify import ColumnClassifier, pii_classifier
+from .columns import ColumnAccumulator
+from .introspect import TableInfo, list_tables
+from .observe import column_observation
+from .options import DATABASE_OPTIONS, Budget, DbSettings, settings_from
+from .sampling import SampleInfo, read_rows
+from .session import Session, describe_error
+from .urls import DbUrl, is_database_url, parse_url, redact_url
 
 __all__ = ["DatabaseScanner", "scan_table"]
 
@@ -90,6 +92,8 @@ class DatabaseScanner(Scanner):
     emits = ("pii.column", "db.password_column", "db.setting", "db.account", "db.grant",
              "db.hba_rule")
 
+    options = DATABASE_OPTIONS
+
     def __init__(self, classifier: Callable[[bytes], ColumnClassifier] | None = None) -> None:
         # NOTE: the classifier factory takes the hash key, known only per scan.
         self._classifier = classifier or pii_classifier
@@ -111,7 +115,7 @@ class DatabaseScanner(Scanner):
         # NOTE: the dialect knows which query parameters are harmless (allow-list)
         return redact_url(url)
 
-    def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
+    def scan(self, target: Target, options: ScanContext) -> Iterator[Observation | Problem]:
         try:
             settings = settings_from(options)
         except ConfigError as exc:
@@ -123,13 +127,18 @@ class DatabaseScanner(Scanner):
                 dburl = parse_url(target.locator)
             except ValueError as exc:
                 raise TargetError(str(exc)) from None
-        budget = Budget(settings.time_budget)
+        budget = Budget(settings.time_budget, settings.clock)
         classify = self._classifier(options.hash_key)
         with Session(dburl, settings, budget) as session:
             # NOTE: defence in depth: query parameters may carry secrets (?password=...)
             uri = redact_url(target.uri) if "?" in target.uri else target.uri
-            yield from _Run(session, settings, budget, classify=classify, uri=uri,
-                            hash_key=options.hash_key).run()
+            for item in _Run(session, settings, budget, classify=classify, uri=uri,
+                             hash_key=options.hash_key).run():
+                if isinstance(item, Observation) and item.kind == "target.fingerprint":
+                    if isinstance(options, ScanContext):  # NOTE: tests may pass bare options
+                        options.record_fingerprint(str(item.attributes["sha256"]))
+                else:
+                    yield item
 
 
 class _Run:

@@ -30,8 +30,9 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from auditor.errors import TargetError
-from scanners.database.options import Budget, DbSettings
-from scanners.database.urls import DbUrl, scrub
+
+from .options import Budget, DbSettings
+from .urls import DbUrl, scrub
 
 __all__ = ["Session", "describe_error"]
 

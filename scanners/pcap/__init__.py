@@ -6,20 +6,26 @@ each connection exposes. Facts only: the ``core`` pack (rules/core/network.yaml 
 rules/core/crypto.yaml) decides what is a violation.
 
 Observation kinds (location: ``uri``, ``flow`` = ``CLIENT_IP:PORT->SERVER_IP:PORT``,
-``packet`` = 1-based frame number where the evidence starts):
+``packet`` = 1-based frame number where the evidence starts). One observation per server
+endpoint and fact (a certificate: one per certificate, listing ``servers``); every one
+carries ``occurrences`` (attribute and evidence) and, in its evidence, ``first_packet``,
+``first_seen``, ``last_packet``, ``last_seen`` (frame numbers, UTC capture times):
 
 ``net.cleartext_auth``
-    A login sent without TLS. ``protocol`` (http-basic, http-digest, http-form, ftp,
-    telnet, smtp, pop3, imap, ldap, snmp, postgres, mysql), ``mechanism`` (basic, digest,
+    Logins sent without TLS, one per server, protocol and mechanism. ``protocol``
+    (http-basic, http-digest, http-form, ftp, telnet, smtp, pop3, imap, xmpp, ldap, snmp,
+    postgres, mysql), ``mechanism`` (basic, digest,
     form, json, query, multipart, user-pass, sasl-plain, sasl-login, sasl-cram-md5, apop,
     login, simple-bind, community-v1, community-v2c, password, md5, mysql_clear_password,
     mysql_native_password...), ``secret_exposed`` (the password itself crossed the wire,
-    not a challenge response), ``user_present``, ``server``, ``via``. Evidence: the user
-    masked (``ad•••n``), the password only as ``•••(length)``.
+    not a challenge response), ``user_present``, ``server``, ``via``, ``accounts_count``.
+    Evidence: the first user masked (``ad•••n``), the first password only as
+    ``•••(length)``, ``accounts`` (up to 20 users, masked).
 ``net.cleartext_service``
     A cleartext protocol carried sessions to a server (one per server and protocol, emitted
-    at the end): ``protocol``, ``server``, ``flows``, ``bytes``. Connections upgraded with
-    STARTTLS / AUTH TLS / SSLRequest do not count.
+    at the end): ``protocol``, ``server``, ``flows``, ``bytes``, ``sensitive`` (credentials,
+    session tokens or personal data crossed the same server and protocol in cleartext).
+    Connections upgraded with STARTTLS / AUTH TLS / SSLRequest do not count.
 ``net.session_token``
     A session cookie, bearer token or API key sent in cleartext HTTP (one per server and
     name): ``protocol``, ``name``, ``where`` (cookie, set-cookie, header, url),
@@ -30,16 +36,19 @@ Observation kinds (location: ``uri``, ``flow`` = ``CLIENT_IP:PORT->SERVER_IP:POR
     response, query, result, message, envelope), ``count``; ``subjects`` counts distinct
     keyed hashes; evidence holds up to three masked examples per entity type.
 ``tls.handshake``
-    One per server and parameter set: ``version``, ``suite``, ``suite_code``,
+    One per server and negotiated (version, suite, DH group), or without a ServerHello
+    per server and the client's best version (``server_names_count``, evidence
+    ``server_names``): ``version``, ``suite``, ``suite_code``,
     ``suite_flags``, ``kex``, ``dh_bits``, ``ec_curve``, ``client_version``,
     ``client_versions``, ``client_max_version``, ``offered_suites``, ``offered_flags``,
     ``sni``, ``sslv2_hello``, ``client_hello``, ``server_hello``, ``server``, ``via``
     (e.g. ``smtp`` after STARTTLS).
 ``crypto.certificate``
     A certificate the server sent in a TLS <= 1.2 or SSLv2 handshake, with the attributes of
-    scanners.crypto.x509facts.certificate_facts (judged ``--as-of``) plus ``source``
+    auditor.knowledge.x509facts.certificate_facts (judged ``--as-of``) plus ``source``
     (``tls-handshake``), ``chain_position`` (0 = the server's own, then the chain as
-    sent) and ``server``.
+    sent), ``server`` (the first to present it), ``servers`` (up to 20) and
+    ``servers_count``; one per certificate, however many servers presented it.
 ``ssh.banner``
     ``role`` (client/server), ``protocol_version`` (2.0, 1.99, 1.5), ``software``,
     ``comments``.
@@ -66,12 +75,13 @@ from collections.abc import Iterator
 
 from auditor.errors import ConfigError, TargetError
 from auditor.models import Observation, Problem, Target
-from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
-from scanners.pcap.dispatch import CaptureSession
-from scanners.pcap.events import Recorder
-from scanners.pcap.flows import Limits
-from scanners.pcap.pii import pii_finder
-from scanners.pcap.reader import PCAP_MAGICS, PCAPNG_MAGIC, CaptureError, open_capture, read_frames
+from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
+
+from .dispatch import CaptureSession
+from .events import Recorder
+from .flows import Limits
+from .pii import pii_finder
+from .reader import PCAP_MAGICS, PCAPNG_MAGIC, CaptureError, open_capture, read_frames
 
 __all__ = ["PcapScanner"]
 
@@ -106,6 +116,9 @@ def _limits(options: ScanOptions) -> Limits:
     )
 
 
+_DEFAULT_LIMITS = Limits()
+
+
 class PcapScanner(Scanner):
     """pcap / pcapng capture files (also gzip-compressed)."""
 
@@ -113,6 +126,17 @@ class PcapScanner(Scanner):
     description = "Network captures: cleartext credentials and personal data, weak TLS"
     emits = ("net.cleartext_auth", "net.cleartext_service", "net.session_token", "net.pii",
              "tls.handshake", "crypto.certificate", "ssh.banner")
+
+    options = (
+        Option("pii", "bool", True, "look for personal data in cleartext payloads"),
+        Option("max_flows", "int", _DEFAULT_LIMITS.max_flows, "connections tracked at once", 1),
+        Option("max_stream_bytes", "int", _DEFAULT_LIMITS.max_stream_bytes,
+               "bytes analysed per connection and direction", 1),
+        Option("max_pending_bytes", "int", _DEFAULT_LIMITS.max_pending_bytes,
+               "out-of-order bytes held per connection", 1),
+        Option("idle_timeout", "number", _DEFAULT_LIMITS.idle_timeout,
+               "seconds after which an idle connection is closed", 0.001),
+    )
 
     def claim(self, candidate: Candidate) -> Claim | None:
         magic = candidate.head[:4]

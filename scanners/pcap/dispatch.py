@@ -15,25 +15,27 @@ import ipaddress
 import struct
 from types import MappingProxyType
 
-from scanners.pcap.events import FlowContext, Recorder
-from scanners.pcap.flows import Flow, FlowTable, Limits
-from scanners.pcap.identify import ENOUGH, OPAQUE, identify
-from scanners.pcap.packets import TCP, Defragmenter, Segment, decode
-from scanners.pcap.protocols.base import Analyser
-from scanners.pcap.protocols.ber import LdapAnalyser, snmp_community
-from scanners.pcap.protocols.databases import MysqlAnalyser, PostgresAnalyser
-from scanners.pcap.protocols.http import HttpAnalyser
-from scanners.pcap.protocols.terminal import SshAnalyser, TelnetAnalyser
-from scanners.pcap.protocols.text import FtpAnalyser, ImapAnalyser, Pop3Analyser, SmtpAnalyser
-from scanners.pcap.protocols.tls import TlsAnalyser
-from scanners.pcap.reader import Frame
+from .events import FlowContext, Recorder
+from .flows import Flow, FlowTable, Limits
+from .identify import ENOUGH, OPAQUE, identify, roles_reversed
+from .packets import TCP, Defragmenter, Segment, decode
+from .protocols.base import Analyser
+from .protocols.ber import LdapAnalyser, snmp_community
+from .protocols.chat import IrcAnalyser, XmppAnalyser
+from .protocols.databases import MysqlAnalyser, PostgresAnalyser
+from .protocols.http import HttpAnalyser
+from .protocols.terminal import SshAnalyser, TelnetAnalyser
+from .protocols.text import FtpAnalyser, ImapAnalyser, Pop3Analyser, SmtpAnalyser
+from .protocols.tls import TlsAnalyser
+from .reader import Frame
 
 __all__ = ["ANALYSERS", "CaptureSession", "FlowHandler", "endpoint"]
 
 ANALYSERS: MappingProxyType[str, type[Analyser]] = MappingProxyType({
     cls.protocol: cls for cls in (
         TlsAnalyser, HttpAnalyser, SshAnalyser, FtpAnalyser, SmtpAnalyser, Pop3Analyser,
-        ImapAnalyser, TelnetAnalyser, PostgresAnalyser, MysqlAnalyser, LdapAnalyser)})
+        ImapAnalyser, TelnetAnalyser, PostgresAnalyser, MysqlAnalyser, LdapAnalyser,
+        XmppAnalyser, IrcAnalyser)})
 _SNMP_PORTS = frozenset((161, 162))
 MAX_UDP_FLOWS = 10_000
 
@@ -47,17 +49,31 @@ def endpoint(address: bytes, port: int) -> str:
 class FlowHandler:
     """Identifies one connection's protocol and feeds its analyser."""
 
-    __slots__ = ("_analyser", "_cleartext", "_head", "_port", "ctx", "done")
+    __slots__ = ("_analyser", "_cleartext", "_head", "_port", "_swap", "_syn", "ctx", "done")
 
-    def __init__(self, ctx: FlowContext, server_port: int) -> None:
+    def __init__(self, ctx: FlowContext, server_port: int, client_port: int = 0, *,
+                 syn: bool = True) -> None:
         self.ctx = ctx
         self.done = False
         self._port = server_port
         self._analyser: Analyser | None = None
         self._head: list[tuple[bool, bytes, int]] = []
         self._cleartext = False
+        self._syn = syn  # NOTE: without a SYN the roles were guessed from the ports
+        self._swap = client_port if not syn else 0
+
+    def _reverse(self) -> None:
+        """The first bytes showed the guessed client is the server: swap the roles."""
+        ctx = self.ctx
+        client, _, server = ctx.flow.partition("->")
+        ctx.flow, ctx.server = f"{server}->{client}", client
+        ctx.client_bytes, ctx.server_bytes = ctx.server_bytes, ctx.client_bytes
+        self._port, self._swap = self._swap, -1
+        self._head = [(not c, d, p) for c, d, p in self._head]
 
     def data(self, from_client: bool, data: bytes, packet: int) -> None:
+        if self._swap < 0:
+            from_client = not from_client
         ctx = self.ctx
         if from_client:
             ctx.client_bytes += len(data)
@@ -69,6 +85,9 @@ class FlowHandler:
         self._head.append((from_client, data, packet))
         client = b"".join(d for c, d, _ in self._head if c)[:ENOUGH]
         server = b"".join(d for c, d, _ in self._head if not c)[:ENOUGH]
+        if self._swap > 0 and roles_reversed(client, server):
+            self._reverse()
+            client, server = server, client
         protocol = identify(client, server, self._port)
         if protocol is None:
             return
@@ -111,6 +130,8 @@ class FlowHandler:
             self.done = True
 
     def gap(self, from_client: bool) -> None:
+        if self._swap < 0:
+            from_client = not from_client
         if self._analyser is not None:
             self._analyser.gap(from_client)
             self.done = self._analyser.done
@@ -136,10 +157,12 @@ class CaptureSession:
 
     def _handler(self, flow: Flow, packet: int) -> FlowHandler:
         server = endpoint(*flow.server)
-        ctx = FlowContext(self.recorder, f"{endpoint(*flow.client)}->{server}", server, packet)
-        return FlowHandler(ctx, flow.server[1])
+        ctx = FlowContext(self.recorder, f"{endpoint(*flow.client)}->{server}", server, packet,
+                          self.recorder.clock.now)
+        return FlowHandler(ctx, flow.server[1], flow.client[1], syn=flow.syn)
 
     def frame(self, frame: Frame) -> None:
+        self.recorder.clock.tick(frame.number, frame.timestamp)
         if frame.wire_length > len(frame.data):
             self._cut += 1
             self._first_cut = self._first_cut or frame.number
@@ -162,7 +185,7 @@ class CaptureSession:
         ctx = self._udp.get((client, server))
         if ctx is None:
             ctx = FlowContext(self.recorder, f"{client}->{server}", server, packet,
-                              protocol="snmp")
+                              self.recorder.clock.now, protocol="snmp")
             if len(self._udp) < MAX_UDP_FLOWS:
                 self._udp[(client, server)] = ctx
             else:

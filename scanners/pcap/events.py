@@ -6,10 +6,14 @@ repeats and builds the :class:`~auditor.models.Observation` records. This is the
 where values from the wire are masked (``mask`` / ``mask_secret``) or keyed-hashed, so a
 raw password or personal datum can never reach an attribute, evidence or message.
 
-Repeats are folded per server endpoint: the same credential, cookie name, handshake or
-certificate seen on many connections to one server is reported once, at its first
-occurrence. ``net.cleartext_service`` and ``net.pii`` are aggregated per server endpoint
-and protocol and emitted by :meth:`Recorder.finish`, in order of their first packet.
+One observation per (server endpoint, fact) (DESIGN.md "Finding identity"): repeats of a
+fact on one server (every login of a brute force, every handshake with the same
+parameters, every session cookie of one name) collapse into one observation carrying
+``occurrences`` and the first and last frame and capture time it was seen; different
+servers are never merged and client ports never split a fact. A certificate is one
+observation whatever the number of servers that presented it, listing them
+(``servers``). Everything is emitted by :meth:`Recorder.finish`, in order of first
+frame; facts live in :mod:`scanners.pcap.facts`.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from dataclasses import dataclass, field
 
 from auditor.masking import keyed_hash, mask, mask_entity, mask_secret
 from auditor.models import JSONValue, Location, Observation, Problem
+
+from .facts import Clock, Fact, family, iso_time
 
 __all__ = ["FlowContext", "PiiFinder", "Recorder"]
 
@@ -43,6 +49,7 @@ class FlowContext:
     flow: str  # "CLIENT:PORT->SERVER:PORT"
     server: str  # "SERVER:PORT"
     first_packet: int
+    first_time: float = 0.0  # capture time of first_packet
     protocol: str | None = None
     via: str | None = None  # protocol the stream was upgraded from (STARTTLS...)
     tls_upgraded: bool = False
@@ -79,6 +86,9 @@ class FlowContext:
 class _Aggregate:
     flow: str
     packet: int
+    time: float
+    last_packet: int = 0
+    last_time: float = 0.0
     flows: int = 0
     entities: dict[str, list[str]] = field(default_factory=dict)
     places: set[str] = field(default_factory=set)
@@ -87,24 +97,26 @@ class _Aggregate:
 
 
 class Recorder:
-    """Collects the observations of one capture. ``drain()`` hands over the ready ones."""
+    """Collects the facts of one capture; :meth:`finish` builds the observations."""
 
     def __init__(self, uri: str, hash_key: bytes, as_of: dt.date,
                  pii: PiiFinder | None = None) -> None:
         self.uri = uri
         self.as_of = as_of
+        self.clock = Clock()
         self._key = hash_key
         self._pii = pii
         self._out: list[Observation | Problem] = []
-        self._seen: set[tuple[str, ...]] = set()
+        self._facts: dict[tuple[str, ...], Fact] = {}
+        self._der: dict[str, str | None] = {}  # DER digest -> certificate sha256 (None: bad)
         self._services: dict[tuple[str, str], _Aggregate] = {}
         self._personal: dict[tuple[str, str], _Aggregate] = {}
-        self._dropped = 0  # aggregates not kept because of MAX_AGGREGATES
+        self._dropped = 0  # facts / aggregates not kept because of MAX_AGGREGATES
 
     # ---- plumbing ---------------------------------------------------------------------
     @property
     def pending(self) -> bool:
-        """Whether observations are ready for :meth:`drain`."""
+        """Whether observations (problems, during the scan) are ready for :meth:`drain`."""
         return bool(self._out)
 
     def drain(self) -> list[Observation | Problem]:
@@ -114,45 +126,57 @@ class Recorder:
     def _hash(self, value: str) -> str:
         return keyed_hash(value, self._key)
 
-    def _first(self, key: tuple[str, ...]) -> bool:
-        if key in self._seen:
-            return False
-        if len(self._seen) < MAX_SEEN:
-            self._seen.add(key)
-        return True
+    def _fact(self, key: tuple[str, ...], ctx: FlowContext, packet: int) -> Fact | None:
+        """The fact already recorded under ``key`` (this occurrence folded into it), or
+        None: the caller then creates it with :meth:`_new`."""
+        fact = self._facts.get(key)
+        if fact is not None:
+            fact.seen(packet, self.clock.time(packet), ctx.flow)
+        return fact
 
-    def _emit(self, kind: str, ctx: FlowContext, packet: int, *,
-              attributes: dict[str, JSONValue], evidence: dict[str, JSONValue],
-              identity: str) -> None:
-        self._out.append(Observation(
-            kind=kind, location=Location(self.uri, flow=ctx.flow, packet=packet),
-            attributes=attributes, evidence=evidence, identity=identity))
+    def _new(self, key: tuple[str, ...], kind: str, ctx: FlowContext, packet: int, *,
+             attributes: dict[str, JSONValue], evidence: dict[str, JSONValue],
+             identity: str) -> Fact | None:
+        if len(self._facts) >= MAX_AGGREGATES:
+            self._dropped += 1
+            return None
+        fact = Fact(kind, ctx.flow, packet, self.clock.time(packet), attributes, evidence,
+                    identity)
+        self._facts[key] = fact
+        return fact
 
     # ---- facts from analysers ---------------------------------------------------------
     def credential(self, ctx: FlowContext, packet: int, protocol: str, mechanism: str, *,
                    user: str | None, secret: str | None, exposed: bool) -> None:
-        identity = self._hash(f"{protocol}\0{user or ''}\0{secret or ''}")
-        if not self._first(("auth", ctx.server, identity)):
-            return
-        attributes: dict[str, JSONValue] = {
-            "protocol": protocol, "mechanism": mechanism, "server": ctx.server,
-            "user_present": bool(user), "secret_exposed": exposed and bool(secret),
-        }
-        if ctx.via:
-            attributes["via"] = ctx.via
-        evidence: dict[str, JSONValue] = {"protocol": protocol, "mechanism": mechanism}
-        if user:
-            evidence["user"] = mask(user)
-        if secret and exposed:
-            evidence["password"] = mask_secret(secret)
-        self._emit("net.cleartext_auth", ctx, packet, attributes=attributes, evidence=evidence,
-                   identity=identity)
+        # NOTE: one fact per server, protocol and mechanism: a brute force of hundreds of
+        # logins is one finding with a count and the accounts tried (masked).
+        exposed = exposed and bool(secret)
+        key = ("auth", ctx.server, protocol, mechanism, str(exposed))
+        fact = self._fact(key, ctx, packet)
+        if fact is None:
+            attributes: dict[str, JSONValue] = {
+                "protocol": protocol, "mechanism": mechanism, "server": ctx.server,
+                "user_present": bool(user), "secret_exposed": exposed, "accounts_count": 0,
+            }
+            if ctx.via:
+                attributes["via"] = ctx.via
+            evidence: dict[str, JSONValue] = {"protocol": protocol, "mechanism": mechanism}
+            if user:
+                evidence["user"] = mask(user)
+            if secret and exposed:
+                evidence["password"] = mask_secret(secret)
+            fact = self._new(key, "net.cleartext_auth", ctx, packet, attributes=attributes,
+                             evidence=evidence,
+                             identity=self._hash(f"{protocol}\0{mechanism}\0{exposed}"))
+        if fact is not None and user:
+            fact.note("accounts", mask(user), self._hash(f"user\0{user}"))
 
     def token(self, ctx: FlowContext, packet: int, protocol: str, name: str, *, value: str,
               where: str) -> None:
-        # NOTE: one observation per server and token name: session ids change every
-        # connection, and the fingerprint must not.
-        if not self._first(("token", ctx.server, where, name)):
+        # NOTE: one fact per server and token name: session ids change every connection,
+        # and the fingerprint must not.
+        key = ("token", ctx.server, where, name)
+        if self._fact(key, ctx, packet) is not None:
             return
         safe_name = name if len(name) <= 64 else name[:64]
         attributes: dict[str, JSONValue] = {
@@ -160,8 +184,8 @@ class Recorder:
             "value_length": len(value),
         }
         evidence: dict[str, JSONValue] = {"name": safe_name, "value": mask_secret(value)}
-        self._emit("net.session_token", ctx, packet, attributes=attributes, evidence=evidence,
-                   identity=self._hash(f"{where}\0{name}"))
+        self._new(key, "net.session_token", ctx, packet, attributes=attributes,
+                  evidence=evidence, identity=self._hash(f"{where}\0{name}"))
 
     def text(self, ctx: FlowContext, packet: int, from_client: bool, where: str,
              text: str) -> None:
@@ -178,11 +202,17 @@ class Recorder:
             return
         key = (ctx.server, ctx.protocol or "unknown")
         agg = self._personal.get(key)
+        time = self.clock.time(packet)
         if agg is None:
             if len(self._personal) >= MAX_AGGREGATES:
                 self._dropped += 1
                 return
-            agg = self._personal[key] = _Aggregate(ctx.flow, packet)
+            agg = self._personal[key] = _Aggregate(ctx.flow, packet, time)
+        elif packet < agg.packet:
+            agg.flow, agg.packet, agg.time = ctx.flow, packet, time
+        if packet >= agg.last_packet:
+            agg.last_packet, agg.last_time = packet, time
+        agg.flows += 1
         agg.places.add(where)
         for entity, value in found:
             agg.count += 1
@@ -195,29 +225,45 @@ class Recorder:
 
     def handshake(self, ctx: FlowContext, packet: int,
                   attributes: dict[str, JSONValue]) -> None:
-        parts = tuple(str(attributes.get(k)) for k in (
-            "version", "suite", "client_max_version", "sni", "sslv2_hello", "dh_bits"))
-        if not self._first(("tls", ctx.server, *parts)):
-            return
-        attributes = {**attributes, "server": ctx.server}
-        if ctx.via:
-            attributes["via"] = ctx.via
-        evidence: dict[str, JSONValue] = {
-            k: attributes[k] for k in ("version", "suite", "client_max_version", "sni")
-            if attributes.get(k) is not None}
-        self._emit("tls.handshake", ctx, packet, attributes=attributes, evidence=evidence,
-                   identity=self._hash("\0".join(parts)))
+        # NOTE: the fact is what the server negotiated (version, suite, DH group); the
+        # server names asked for (SNI) are listed, not split on. Without a ServerHello the
+        # fact is the client's best offer.
+        if attributes.get("server_hello"):
+            parts = tuple(str(attributes.get(k)) for k in ("version", "suite", "dh_bits"))
+        else:
+            parts = ("client", str(attributes.get("client_max_version")),
+                     str(attributes.get("sslv2_hello")))
+        key = ("tls", ctx.server, *parts)
+        fact = self._fact(key, ctx, packet)
+        if fact is None:
+            attributes = {**attributes, "server": ctx.server}
+            if ctx.via:
+                attributes["via"] = ctx.via
+            evidence: dict[str, JSONValue] = {
+                k: attributes[k] for k in ("version", "suite", "client_max_version", "sni")
+                if attributes.get(k) is not None}
+            fact = self._new(key, "tls.handshake", ctx, packet, attributes=attributes,
+                             evidence=evidence, identity=self._hash("\0".join(parts)))
+        sni = attributes.get("sni")
+        if fact is not None and isinstance(sni, str) and sni:
+            fact.note("server_names", sni[:253])
 
     def certificate(self, ctx: FlowContext, packet: int, der: bytes, position: int) -> None:
+        # NOTE: parsing and judging a certificate costs ~1 ms; a server sends the same
+        # chain on every connection, so repeats are recognised by their digest first.
+        digest = hashlib.sha256(der).hexdigest()
+        if digest in self._der:
+            sha = self._der[digest]
+            fact = self._facts.get(("cert", sha)) if sha is not None else None
+            if fact is not None:
+                fact.seen(packet, self.clock.time(packet), ctx.flow)
+                fact.note("servers", ctx.server)
+            return
         from cryptography import x509
         from cryptography.utils import CryptographyDeprecationWarning
 
-        from scanners.crypto.x509facts import certificate_facts, mask_personal_names
+        from auditor.knowledge.x509facts import certificate_facts, mask_personal_names
 
-        # NOTE: parsing and judging a certificate costs ~1 ms; a server sends the same
-        # chain on every connection, so repeats are dropped before parsing.
-        if not self._first(("der", ctx.server, hashlib.sha256(der).hexdigest())):
-            return
         try:
             with warnings.catch_warnings():
                 # NOTE: certificates on the wire break RFC 5280 (negative serials...);
@@ -227,30 +273,43 @@ class Recorder:
                 facts = certificate_facts(cert, self.as_of)
                 mask_personal_names(cert, facts)
         except (ValueError, TypeError, x509.InvalidVersion):
+            if len(self._der) < MAX_SEEN:
+                self._der[digest] = None
             self.problem(ctx, packet, f"certificate {position} in the handshake is not "
                                       "valid DER X.509")
             return
-        # NOTE: every certificate of the chain is reported with its position; the rules
-        # decide what matters for a CA or a trust anchor (is_ca, self_signed).
-        if not self._first(("cert", ctx.server, str(facts["sha256"]))):
-            return
-        attributes: dict[str, JSONValue] = {
-            **facts, "source": "tls-handshake", "chain_position": position,
-            "server": ctx.server}
-        evidence: dict[str, JSONValue] = {
-            k: facts[k] for k in ("subject_cn", "issuer_cn", "not_after", "signature_algorithm",
-                                  "key_type", "key_bits", "sha256")}
-        self._emit("crypto.certificate", ctx, packet, attributes=attributes,
-                   evidence=evidence, identity=str(facts["sha256"]))
+        sha = str(facts["sha256"])
+        if len(self._der) < MAX_SEEN:
+            self._der[digest] = sha
+        key = ("cert", sha)
+        fact = self._fact(key, ctx, packet)
+        if fact is None:
+            # NOTE: every certificate of the chain is reported with its position; the
+            # rules decide what matters for a CA or a trust anchor (is_ca, self_signed).
+            # One observation per certificate, listing the servers that presented it.
+            attributes: dict[str, JSONValue] = {
+                **facts, "source": "tls-handshake", "chain_position": position,
+                "server": ctx.server}
+            if ctx.via:
+                attributes["via"] = ctx.via
+            evidence: dict[str, JSONValue] = {
+                k: facts[k] for k in ("subject_cn", "issuer_cn", "not_after",
+                                      "signature_algorithm", "key_type", "key_bits",
+                                      "sha256")}
+            fact = self._new(key, "crypto.certificate", ctx, packet, attributes=attributes,
+                             evidence=evidence, identity=sha)
+        if fact is not None:
+            fact.note("servers", ctx.server)
 
     def banner(self, ctx: FlowContext, packet: int, role: str,
                attributes: dict[str, JSONValue]) -> None:
         parts = (str(attributes.get("protocol_version")), str(attributes.get("software")))
-        if not self._first(("banner", ctx.server, role, *parts)):
+        key = ("banner", ctx.server, role, *parts)
+        if self._fact(key, ctx, packet) is not None:
             return
         attributes = {**attributes, "role": role, "server": ctx.server}
-        self._emit("ssh.banner", ctx, packet, attributes=attributes, evidence=dict(attributes),
-                   identity=self._hash("\0".join((role, *parts))))
+        self._new(key, "ssh.banner", ctx, packet, attributes=attributes,
+                  evidence=dict(attributes), identity=self._hash("\0".join((role, *parts))))
 
     def problem(self, ctx: FlowContext | None, packet: int, message: str) -> None:
         where = Location(self.uri, flow=ctx.flow if ctx else None, packet=packet)
@@ -266,44 +325,78 @@ class Recorder:
             if len(self._services) >= MAX_AGGREGATES:
                 self._dropped += 1
                 return
-            agg = self._services[key] = _Aggregate(ctx.flow, ctx.first_packet)
+            agg = self._services[key] = _Aggregate(ctx.flow, ctx.first_packet,
+                                                   ctx.first_time)
+        elif ctx.first_packet < agg.packet:
+            agg.flow, agg.packet, agg.time = ctx.flow, ctx.first_packet, ctx.first_time
+        if ctx.first_packet >= agg.last_packet:
+            agg.last_packet, agg.last_time = ctx.first_packet, ctx.first_time
         agg.flows += 1
         agg.count += ctx.client_bytes + ctx.server_bytes
 
     # ---- end of capture ---------------------------------------------------------------
     def finish(self) -> list[Observation | Problem]:
-        """The aggregated observations, in order of first packet; then ``drain()``."""
-        ready: list[tuple[int, str, Observation]] = []
-        for (server, protocol), agg in self._services.items():
-            attributes: dict[str, JSONValue] = {
-                "protocol": protocol, "server": server, "flows": agg.flows,
-                "bytes": agg.count}
-            ready.append((agg.packet, server, Observation(
-                kind="net.cleartext_service",
-                location=Location(self.uri, flow=agg.flow, packet=agg.packet),
-                attributes=attributes, evidence={"protocol": protocol, "flows": agg.flows},
-                identity=self._hash(f"service\0{protocol}"))))
+        """Every observation, in order of first frame; then what ``drain()`` held."""
+        ready: list[tuple[int, Observation]] = []
+        sensitive: set[tuple[str, str]] = set()  # (server, protocol family)
+        for fact in self._facts.values():
+            if fact.kind in ("net.cleartext_auth", "net.session_token"):
+                sensitive.add((str(fact.attributes["server"]),
+                               family(str(fact.attributes["protocol"]))))
+            if fact.kind == "crypto.certificate":
+                servers: list[JSONValue] = list(fact.listed.get("servers", []))
+                ready.append((fact.packet, fact.observation(self.uri, servers=servers)))
+            else:
+                ready.append((fact.packet, fact.observation(self.uri)))
         for (server, protocol), agg in self._personal.items():
+            sensitive.add((server, family(protocol)))
             entities = sorted(agg.entities)
             pii_attributes: dict[str, JSONValue] = {
                 "protocol": protocol, "server": server, "places": _strings(sorted(agg.places)),
-                "count": agg.count, "entities": _strings(entities)}
-            ready.append((agg.packet, server, Observation(
+                "count": agg.count, "entities": _strings(entities), "occurrences": agg.flows}
+            pii_evidence: dict[str, JSONValue] = {e: _strings(agg.entities[e])
+                                                  for e in entities}
+            pii_evidence.update(_seen(agg, agg.flows))
+            ready.append((agg.packet, Observation(
                 kind="net.pii", location=Location(self.uri, flow=agg.flow, packet=agg.packet),
-                attributes=pii_attributes,
-                evidence={e: _strings(agg.entities[e]) for e in entities},
+                attributes=pii_attributes, evidence=pii_evidence,
                 identity=self._hash(f"pii\0{protocol}\0{','.join(entities)}"),
                 entities=tuple(entities), subjects=len(agg.subjects))))
-        ready.sort(key=lambda item: (item[0], item[1], item[2].kind))
-        self._out.extend(obs for _, _, obs in ready)
+        for (server, protocol), agg in self._services.items():
+            attributes: dict[str, JSONValue] = {
+                "protocol": protocol, "server": server, "flows": agg.flows,
+                "bytes": agg.count, "occurrences": agg.flows,
+                # NOTE: whether credentials, session tokens or personal data crossed this
+                # service in cleartext: plain HTTP without them is a low-severity finding
+                "sensitive": (server, family(protocol)) in sensitive}
+            evidence: dict[str, JSONValue] = {"protocol": protocol, "flows": agg.flows,
+                                              **_seen(agg, agg.flows)}
+            ready.append((agg.packet, Observation(
+                kind="net.cleartext_service",
+                location=Location(self.uri, flow=agg.flow, packet=agg.packet),
+                attributes=attributes, evidence=evidence,
+                identity=self._hash(f"service\0{protocol}"))))
+        # NOTE: stable sort: ties keep the (deterministic) order in which facts appeared
+        ready.sort(key=lambda item: item[0])
+        self._out.extend(obs for _, obs in ready)
         if self._dropped:
             self._out.append(Problem(
-                f"{self._dropped} server/protocol pairs beyond the limit of {MAX_AGGREGATES} "
-                "were not reported (cleartext services, personal data)", None))
+                f"{self._dropped} facts beyond the limit of {MAX_AGGREGATES} were not reported "
+                "(credentials, tokens, handshakes, certificates, cleartext services, "
+                "personal data)",
+                None))
             self._dropped = 0
+        self._facts.clear()
+        self._der.clear()
         self._services.clear()
         self._personal.clear()
         return self.drain()
+
+
+def _seen(agg: _Aggregate, occurrences: int) -> dict[str, JSONValue]:
+    return {"occurrences": occurrences, "first_packet": agg.packet,
+            "first_seen": iso_time(agg.time), "last_packet": agg.last_packet,
+            "last_seen": iso_time(agg.last_time)}
 
 
 def _strings(values: Iterable[str]) -> list[JSONValue]:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from scanners.pcap.packets import Segment
+from .packets import Segment
 
 __all__ = ["Flow", "FlowTable", "Handler", "Limits", "Stream"]
 
@@ -76,11 +76,13 @@ class Stream:
 class Flow:
     """A TCP connection; ``client`` and ``server`` are ``(packed address, port)``."""
 
-    __slots__ = ("c2s", "client", "handler", "key", "last_seen", "s2c", "server")
+    __slots__ = ("c2s", "client", "handler", "key", "last_seen", "s2c", "server", "syn")
 
     def __init__(self, key: tuple[tuple[bytes, int], tuple[bytes, int]],
-                 client: tuple[bytes, int], server: tuple[bytes, int], ts: float) -> None:
+                 client: tuple[bytes, int], server: tuple[bytes, int], ts: float,
+                 syn: bool = True) -> None:
         self.key = key
+        self.syn = syn  # whether the roles come from a SYN (else from the port numbers)
         self.client = client
         self.server = server
         self.c2s = Stream()
@@ -157,7 +159,7 @@ class FlowTable:
         client, server = (a, b) if sender_is_client else (b, a)
         if len(self._flows) >= self._limits.max_flows:
             self._finish(next(iter(self._flows.values())))
-        flow = Flow(key, client, server, ts)
+        flow = Flow(key, client, server, ts, syn=bool(flags & SYN))
         self._flows[key] = flow
         flow.handler = self._factory(flow, packet)
         return flow

@@ -2,8 +2,8 @@
 
 :func:`identify` looks at the first bytes each side sent and names the protocol
 (``tls``, ``http``, ``ssh``, ``ftp``, ``smtp``, ``pop3``, ``imap``, ``telnet``,
-``postgres``, ``mysql``, ``ldap``), says it needs more bytes (``None``), or gives up
-(``OPAQUE``): an unknown or binary protocol whose bytes are then dropped unread.
+``postgres``, ``mysql``, ``ldap``, ``xmpp``, ``irc``), says it needs more bytes (``None``),
+or gives up (``OPAQUE``): an unknown or binary protocol whose bytes are then dropped unread.
 TLS on 8443 and HTTP on 8000 are recognised like on their usual ports.
 """
 
@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 import struct
 
-__all__ = ["OPAQUE", "identify"]
+from .protocols.chat import looks_like_irc, looks_like_xmpp
+
+__all__ = ["OPAQUE", "identify", "roles_reversed"]
 
 OPAQUE = "opaque"
 ENOUGH = 2048  # NOTE: bytes per side after which an unrecognised stream is opaque
@@ -22,6 +24,9 @@ _HTTP_METHOD = re.compile(
     rb"|LOCK|UNLOCK|PROPPATCH|REPORT|SEARCH) [\x21-\x7e]")
 _IMAP_CMD = re.compile(rb"[A-Za-z0-9.]{1,20} (LOGIN|AUTHENTICATE|CAPABILITY|STARTTLS|ID|NOOP)"
                        rb"[ \r\n]", re.IGNORECASE)
+# a POP3 client caught after the greeting (untagged command, then "+"/"-ERR" replies)
+_POP3_CMD = re.compile(rb"(?:AUTH|USER|APOP|CAPA|STLS|STAT|UIDL|LIST|RETR|TOP)[ \r\n]",
+                       re.IGNORECASE)
 _SMTP_WORDS = re.compile(rb"SMTP|MAIL|POSTFIX|EXIM|SENDMAIL", re.IGNORECASE)
 _PG_CODES = frozenset((196608, 80877103, 80877104, 80877102))
 _SMTP_PORTS = frozenset((25, 465, 587, 2525))
@@ -66,6 +71,28 @@ def _postgres(head: bytes) -> bool:
     return code in _PG_CODES and 8 <= length <= 10_000
 
 
+_GREETINGS = (b"+OK", b"* OK", b"* PREAUTH", b"220 ", b"220-")
+
+
+def _hello(head: bytes) -> int | None:
+    """The handshake type of a TLS record that starts with a hello (1 client, 2 server)."""
+    if len(head) >= 6 and head[0] == 0x16 and head[1] == 3 and head[5] in (1, 2):
+        return head[5]
+    return None
+
+
+def roles_reversed(client: bytes, server: bytes) -> bool:
+    """Whether the first bytes say the side taken for the client is the server (a flow
+    caught without its SYN, the server on the higher port): a ServerHello, a server
+    greeting or an HTTP response from the "client", a ClientHello or an HTTP request from
+    the "server"."""
+    if _hello(client) == 2 or _hello(server) == 1:
+        return True
+    if client.startswith(b"HTTP/1.") or _HTTP_METHOD.match(server):
+        return True
+    return client.startswith(_GREETINGS) and not server.startswith(_GREETINGS)
+
+
 def identify(client: bytes, server: bytes, server_port: int) -> str | None:
     """Name the protocol from the first bytes of each side, ``None`` to wait for more."""
     if _tls(client) or _tls(server):
@@ -83,7 +110,8 @@ def identify(client: bytes, server: bytes, server_port: int) -> str | None:
     if (len(client) >= 2 and client[0] == 0xFF and client[1] in _TELNET_OPTS) or \
             (len(server) >= 2 and server[0] == 0xFF and server[1] in _TELNET_OPTS):
         return "telnet"
-    if server.startswith(b"+OK"):
+    if server.startswith(b"+OK") or (_POP3_CMD.match(client)
+                                      and server.startswith((b"+ ", b"+\r", b"-ERR"))):
         return "pop3"
     if server.startswith((b"* OK", b"* PREAUTH")) or _IMAP_CMD.match(client):
         return "imap"
@@ -109,6 +137,10 @@ def identify(client: bytes, server: bytes, server_port: int) -> str | None:
             return "smtp"
         if word == b"USER " and server_port in (21, 110):
             return "ftp" if server_port == 21 else "pop3"
+    if looks_like_xmpp(client, server):
+        return "xmpp"
+    if looks_like_irc(client, server):
+        return "irc"
     if server_port == 23 and (client or server) and b"\0" not in client + server:
         return "telnet"
     if len(client) >= ENOUGH or len(server) >= ENOUGH or (len(client) >= 64 and len(server)

@@ -10,7 +10,8 @@ without cleartext payloads never pay for it.
 from __future__ import annotations
 
 from auditor.scanner import ScanOptions
-from scanners.pcap.events import PiiFinder
+
+from .events import PiiFinder
 
 __all__ = ["pii_finder"]
 

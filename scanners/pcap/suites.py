@@ -1,7 +1,7 @@
 """Cipher-suite names and weakness flags for the TLS analyser: one lookup, :func:`suite`.
 
 Names, key exchange and flags come from the crypto scanner's table
-(``scanners.crypto.suites.suite_by_code``), so captures and server configurations are
+(``auditor.knowledge.suites.suite_by_code``), so captures and server configurations are
 judged alike. Flags: ``EXPORT NULL RC4 DES 3DES RC2 IDEA CBC ANON MD5 NO_PFS``.
 SSLv2 cipher kinds (3-byte codes) have their own small table.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scanners.crypto.suites import suite_by_code
+from auditor.knowledge.suites import suite_by_code
 
 __all__ = ["SuiteInfo", "sslv2_kind", "suite"]
 
@@ -42,11 +42,20 @@ def sslv2_kind(code: int) -> SuiteInfo:
     return SuiteInfo(code, name, "RSA", flags)
 
 
+# RFC 9150 integrity-only TLS 1.3 suites: authenticated, not encrypted (NULL cipher)
+_INTEGRITY_ONLY: dict[int, SuiteInfo] = {
+    0xC0B4: SuiteInfo(0xC0B4, "TLS_SHA256_SHA256", "ANY", ("NULL", "TLS13")),
+    0xC0B5: SuiteInfo(0xC0B5, "TLS_SHA384_SHA384", "ANY", ("NULL", "TLS13")),
+}
+
+
 @lru_cache(maxsize=1024)
 def suite(code: int) -> SuiteInfo:
     """Name, key exchange and flags of a TLS cipher suite code, from the crypto scanner's
     table, so captures and server configurations are judged alike."""
     found = suite_by_code(code)
+    if found is None and code in _INTEGRITY_ONLY:
+        return _INTEGRITY_ONLY[code]
     if found is None:
         return SuiteInfo(code, f"UNKNOWN_0x{code:04X}", "", ())
     return SuiteInfo(code, found.iana or f"0x{code:04X}", found.kex,

@@ -12,7 +12,7 @@ Observation kinds (see each parser module for attributes and an example):
   scanner's detectors and reported with its attributes (masked, keyed hash identity);
 - ``tls.config`` — one per TLS server context (nginx ``server``, Apache ``VirtualHost``,
   PostgreSQL ``ssl``, MySQL server, Redis ``tls-port``), built by
-  :func:`scanners.crypto.tlspolicy.tls_config_facts` (protocols, expanded suites, flags,
+  :func:`auditor.knowledge.tlspolicy.tls_config_facts` (protocols, expanded suites, flags,
   profile membership);
 - ``service.listener`` — where a service accepts connections: ``service``, ``addresses``,
   ``port``, ``tls``, ``tls_required``, ``non_loopback`` and per service
@@ -42,15 +42,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar
 
+from auditor.knowledge.tlspolicy import tls_config_facts
 from auditor.models import Observation, Problem, Target
-from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
-from scanners.crypto.tlspolicy import tls_config_facts
-from scanners.services.apache import observe_apache
-from scanners.services.mysql import observe_mysql
-from scanners.services.nginx import observe_nginx
-from scanners.services.postgres import observe_pg_hba, observe_postgresql_conf
-from scanners.services.redis import observe_redis
-from scanners.services.sshd import observe_sshd
+from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
+
+from .apache import observe_apache
+from .mysql import observe_mysql
+from .nginx import observe_nginx
+from .postgres import observe_pg_hba, observe_postgresql_conf
+from .redis import observe_redis
+from .sshd import observe_sshd
 
 __all__ = ["ServicesScanner"]
 
@@ -115,6 +116,11 @@ class ServicesScanner(Scanner):
     description = "nginx, Apache, sshd, PostgreSQL, pg_hba, MySQL and Redis configuration"
     emits: ClassVar[tuple[str, ...]] = ("config.setting", "secret", "tls.config",
                                         "service.listener", "ssh.config", "db.hba_rule")
+
+    options = (
+        Option("assume_openssl3", "bool", False,
+               "expand cipher strings as OpenSSL 3 would (no SSLv3/RC4/3DES by default)"),
+    )
 
     def claim(self, candidate: Candidate) -> Claim | None:
         name = candidate.name

@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
+from auditor.knowledge.tlspolicy import PROTOCOLS, canonical_protocol, tls_config_facts
 from auditor.models import JSONValue, Location, Observation, Problem, Target
-from scanners.crypto.tlspolicy import PROTOCOLS, canonical_protocol, tls_config_facts
-from scanners.services.common import (
+
+from .common import (
     AUTH_PATH,
     Directive,
     FileSet,
@@ -28,7 +29,7 @@ from scanners.services.common import (
     safe_word,
     setting,
 )
-from scanners.services.vocab import APACHE_SECTIONS
+from .vocab import APACHE_SECTIONS
 
 __all__ = ["observe_apache", "parse_apache", "ssl_protocols"]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import glob
-import ipaddress
 import os
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -14,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.errors import TargetError
+from auditor.knowledge.netaddr import is_loopback
+from auditor.knowledge.secrets import Hit, text_secrets, value_secrets
+from auditor.knowledge.values import display_value, shannon_entropy
 from auditor.masking import keyed_hash, mask, mask_secret
 from auditor.models import JSONValue, Location, Observation, Problem, Target
 from auditor.reading import read_bounded
-from scanners.config.secrets import Hit, text_secrets, value_secrets
-from scanners.config.values import display_value, shannon_entropy
 
 __all__ = [
     "AUTH_PATH",
@@ -174,18 +174,6 @@ def safe_path(value: str) -> str:
     return f"(a {len(value)}-character path)"
 
 
-def is_loopback(address: str) -> bool | None:
-    """True for loopback addresses/names, False for others, None when unknown."""
-    host = address.strip().strip("[]").lstrip("-")
-    if host in {"localhost", "ip6-localhost"} or host.startswith(("unix:", "/")):
-        return True  # NOTE: a Unix socket is reachable from this machine only
-    if host in {"", "*", "0.0.0.0", "::", "all"}:
-        return False
-    host = host.split("/")[0].split("%")[0]
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return None if not re.fullmatch(r"[\w.-]+", host) else False
 
 
 def _value(raw: str) -> tuple[JSONValue, str]:

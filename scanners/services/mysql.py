@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
+from auditor.knowledge.tlspolicy import canonical_protocol, tls_config_facts
 from auditor.models import Location, Observation, Problem, Target
-from scanners.crypto.tlspolicy import canonical_protocol, tls_config_facts
-from scanners.services.common import FileSet, listener, read_text, setting
+
+from .common import FileSet, listener, read_text, setting
 
 __all__ = ["observe_mysql"]
 

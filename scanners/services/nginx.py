@@ -20,9 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
+from auditor.knowledge.tlspolicy import tls_config_facts
 from auditor.models import JSONValue, Location, Observation, Problem, Target
-from scanners.crypto.tlspolicy import tls_config_facts
-from scanners.services.common import (
+
+from .common import (
     AUTH_PATH,
     Directive,
     FileSet,
@@ -31,7 +32,7 @@ from scanners.services.common import (
     safe_word,
     setting,
 )
-from scanners.services.vocab import NGINX_WORDS
+from .vocab import NGINX_WORDS
 
 __all__ = ["DEFAULT_CIPHERS", "DEFAULT_PROTOCOLS", "observe_nginx", "parse_nginx"]
 

@@ -26,17 +26,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from auditor.errors import TargetError
+from auditor.knowledge.netaddr import hba_address_facts
+from auditor.knowledge.tlspolicy import canonical_protocol, protocol_range, tls_config_facts
 from auditor.models import JSONValue, Location, Observation, Problem, Target
-from scanners.crypto.tlspolicy import canonical_protocol, protocol_range, tls_config_facts
-from scanners.services.common import (
-    FileSet,
-    is_loopback,
-    listener,
-    read_text,
-    safe_path,
-    safe_word,
-    setting,
-)
+
+from .common import FileSet, listener, read_text, safe_path, safe_word, setting
 
 __all__ = ["hba_address_facts", "observe_pg_hba", "observe_postgresql_conf"]
 
@@ -123,21 +117,6 @@ def observe_postgresql_conf(target: Target, hash_key: bytes) -> Iterator[Observa
                           identity="postgresql|ssl")
 
 
-def hba_address_facts(address: str | None) -> tuple[bool, bool]:
-    """(address_any, address_loopback) of a pg_hba address (CIDR, name, keyword, or None
-    for a local socket); shared with the live ``pg_hba_file_rules`` of the database
-    scanner so both sources are judged by the same rules."""
-    if address is None:
-        return False, True  # local socket
-    if address in {"all", "0.0.0.0/0", "::/0", "0.0.0.0/0.0.0.0"}:
-        return True, False
-    if address in {"samehost"}:
-        return False, True
-    try:
-        net = ipaddress.ip_network(address, strict=False)
-    except ValueError:
-        return False, bool(is_loopback(address))
-    return net.prefixlen == 0, net.is_loopback
 
 
 def observe_pg_hba(target: Target) -> Iterator[Observation]:

@@ -14,7 +14,7 @@ global value for connections it matches. Observations:
   ``use_pam``, ``ciphers``, ``macs``, ``kex``, ``host_key_algorithms``), ``value``
   (``true``/``false`` for yes/no, else the lower-case word; lists resolved against the
   OpenSSH defaults with ``+``/``-``/``^`` applied), ``explicit``, and for lists ``weak`` /
-  ``legacy`` / ``unknown`` graded by ``scanners/crypto/data/ssh_algorithms.yaml``::
+  ``legacy`` / ``unknown`` graded by ``auditor/knowledge/data/ssh_algorithms.yaml``::
 
     {"context": "global", "setting": "permit_root_login", "value": true, "explicit": true}
 """
@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.errors import TargetError
+from auditor.knowledge.sshpolicy import grade, resolve
 from auditor.models import JSONValue, Location, Observation, Problem, Target
-from scanners.crypto.sshpolicy import grade, resolve
-from scanners.services.common import FileSet, read_text, safe_word, setting
-from scanners.services.vocab import SSHD_KEYWORDS
+
+from .common import FileSet, read_text, safe_word, setting
+from .vocab import SSHD_KEYWORDS
 
 __all__ = ["observe_sshd"]
 

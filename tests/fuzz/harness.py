@@ -19,16 +19,16 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from auditor.scanners.pcap.reader import CaptureError
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from auditor.discovery import discover
 from auditor.errors import AuditorError
 from auditor.models import Observation, Problem, Target
-from auditor.plugins import load_scanners
+from auditor.pipeline.discovery import discover
+from auditor.pipeline.plugins import load_scanners
 from auditor.saferegex import UnsafeRegexError
 from auditor.scanner import ScanOptions
-from scanners.pcap.reader import CaptureError
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "fixtures" / "demo"

@@ -12,15 +12,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from auditor.reports.json import JsonReporter
+from auditor.scanners.pcap.reader import read_frames
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.evidence import verify_evidence, write_evidence
-from auditor.rules import load_pack
+from auditor.bundle.evidence import verify_evidence, write_evidence
+from auditor.bundle.signing import generate_key
+from auditor.policy.rules import load_pack
 from auditor.saferegex import compile_safe
-from auditor.signing import generate_key
-from reports.json import JsonReporter
-from scanners.pcap.reader import read_frames
 from tests.fakes import fake_engine, run, tree
 from tests.fuzz.harness import DEMO, ROOT, claims, expect_clear, mutated, scan_as, seeds_of
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from auditor.cli import main
-from auditor.commands.detect import run
+from auditor.cli.commands.detect import run
 
 LINES = [
     "Khách hàng Nguyễn Văn An, SĐT 0912 345 678",

@@ -1,4 +1,4 @@
-r"""Validation against the official OSCAL 1.0.6 assessment-results JSON schema (shared/).
+r"""Validation against the official OSCAL 1.0.6 assessment-results JSON schema (tests/schemas/).
 
 The schema's patterns use \p{L} / \p{N} Unicode classes, which Python's ``re`` rejects
 (FIELD-NOTES): the ``pattern`` keyword is checked with the ``regex`` module instead.
@@ -27,7 +27,7 @@ def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterat
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-def oscal_validator(shared: Path) -> Any:
-    schema = json.loads((shared / "schemas" / SCHEMA).read_text(encoding="utf-8"))
+def oscal_validator(schemas: Path) -> Any:
+    schema = json.loads((schemas / SCHEMA).read_text(encoding="utf-8"))
     cls = validators.extend(jsonschema.Draft7Validator, {"pattern": _pattern})
     return cls(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auditor.reports.html import HtmlReporter
 
 from auditor.cli import main
-from auditor.frameworks import load_framework
-from reports.html import HtmlReporter
+from auditor.policy.frameworks import load_framework
 from tests.conftest import REPO
 from tests.reports.sample import sample_result
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from auditor.bundle.evidence import write_evidence
+from auditor.bundle.signing import generate_key
 from auditor.cli import main
-from auditor.evidence import write_evidence
-from auditor.plugins import load_reporters
-from auditor.signing import generate_key
-from auditor.summary import print_summary
+from auditor.cli.summary import print_summary
+from auditor.pipeline.plugins import load_reporters
 from tests.fakes import fake_engine, run, tree
 
 PASSWORD = "Canary-Pw-9f8e7d1c"

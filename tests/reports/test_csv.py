@@ -8,12 +8,12 @@ import dataclasses
 import io
 
 import pytest
+from auditor.reports.csv import COLUMNS, CsvReporter, read_findings
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.models import Location
 from auditor.results import ScanResult
-from reports.csv import COLUMNS, CsvReporter, read_findings
 from tests.reports.sample import sample_result
 
 

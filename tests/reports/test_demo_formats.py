@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auditor.reports.csv import read_findings
 
-from auditor.baseline import load_report
 from auditor.cli import main
-from reports.csv import read_findings
+from auditor.gate.baseline import load_report
 from tests.conftest import REPO
 from tests.reports.oscal_schema import oscal_validator
 
@@ -39,9 +39,9 @@ def test_frameworks_in_force(demo_out: Path) -> None:
                    "vn-infosec-levels", "vn-pdpl-2025"]
 
 
-def test_oscal_validates(demo_out: Path, shared_dir: Path) -> None:
+def test_oscal_validates(demo_out: Path, schemas: Path) -> None:
     oscal = json.loads((demo_out / "report.oscal.json").read_text(encoding="utf-8"))
-    oscal_validator(shared_dir).validate(oscal)
+    oscal_validator(schemas).validate(oscal)
     report = doc(demo_out)
     result = oscal["assessment-results"]["results"][0]
     assert len(result.get("observations", [])) == len(report["findings"])

@@ -9,10 +9,10 @@ import re
 
 import pytest
 import yaml
+from auditor.reports.html import HtmlReporter
+from auditor.reports.messages import LANGUAGES, i18n_dir, load_messages
 
 from auditor.results import ScanResult
-from reports.html import HtmlReporter
-from reports.messages import LANGUAGES, i18n_dir, load_messages
 from tests.reports.sample import HOSTILE, sample_result
 
 
@@ -147,13 +147,14 @@ def test_empty_result_renders() -> None:
     (None, "vi", ""),
 ])
 def test_display_date(text: str | None, lang: str, shown: str) -> None:
-    from reports.html import display_date
+    from auditor.reports.html import display_date
     assert display_date(text, lang) == shown
 
 
 def test_builtin_rule_titles_translated_and_none_stale() -> None:
-    from auditor.loading import load_packs
-    from reports.messages import load_rule_texts
+    from auditor.reports.messages import load_rule_texts
+
+    from auditor.policy.loading import load_packs
 
     rules = {r.id: r for p in load_packs([]) for r in p.rules}
     texts = load_rule_texts("vi")

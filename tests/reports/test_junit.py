@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from auditor.reports.junit import JunitReporter
 
 from auditor.results import ScanResult
-from reports.junit import JunitReporter
 from tests.reports.sample import sample_result
 
 
@@ -33,7 +33,7 @@ def test_one_case_per_assessed_item() -> None:
     assert len(all_cases) == len(result.compliance) + len(rules)
     assert root.get("tests") == str(len(all_cases))
     assert [s.get("name") for s in root.iter("testsuite")] == \
-        ["compliance.vn-pdpl-2025", "auditor.rules"]
+        ["compliance.vn-pdpl-2025", "auditor.policy.rules"]
     suite = next(root.iter("testsuite"))
     assert (suite.get("timestamp"), suite.get("time")) == ("2026-11-25T08:00:00", "300.000")
 
@@ -79,7 +79,7 @@ def test_junitparser_reads_it(tmp_path: Path) -> None:
     path.write_text(render(sample_result()), encoding="utf-8")
     xml = junitparser.JUnitXml.fromfile(str(path))
     suites = list(xml)
-    assert [s.name for s in suites] == ["compliance.vn-pdpl-2025", "auditor.rules"]
+    assert [s.name for s in suites] == ["compliance.vn-pdpl-2025", "auditor.policy.rules"]
     assert sum(s.tests for s in suites) == 5 + 4
     assert sum(s.failures for s in suites) == 2 + 2
     assert sum(s.skipped for s in suites) == 2

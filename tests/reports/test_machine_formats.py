@@ -8,17 +8,17 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from auditor.reports.json import JsonReporter
+from auditor.reports.markdown import MarkdownReporter
+from auditor.reports.sarif import SarifReporter
 
 from auditor.results import ScanResult
-from reports.json import JsonReporter
-from reports.markdown import MarkdownReporter
-from reports.sarif import SarifReporter
 from tests.fakes import fake_engine, run, tree
 
 CANARY = "hunter2-CANARY-7f3a"
 
 
-@pytest.fixture()
+@pytest.fixture
 def result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ScanResult:
     tree(tmp_path, {"conf/a.kv": f"debug = true\ndb.password = {CANARY}\n",
                     "conf/b.kv": "!fail\n"})
@@ -33,10 +33,10 @@ def render(reporter: JsonReporter | SarifReporter | MarkdownReporter, result: Sc
 
 
 def test_json_matches_contract_schema_and_round_trips(result: ScanResult,
-                                                      shared_dir: Path) -> None:
+                                                      schemas: Path) -> None:
     text = render(JsonReporter(), result)
     doc = json.loads(text)
-    schema = json.loads((shared_dir / "schemas" / "auditor-report-v1.schema.json").read_text())
+    schema = json.loads((schemas / "auditor-report-v1.schema.json").read_text())
     jsonschema.validate(doc, schema)
     assert doc["schema_version"] == "1"
     assert {t["status"] for t in doc["targets"]} == {"ok", "error"}
@@ -45,9 +45,9 @@ def test_json_matches_contract_schema_and_round_trips(result: ScanResult,
     assert render(JsonReporter(), again) == text
 
 
-def test_sarif_validates_against_official_schema(result: ScanResult, shared_dir: Path) -> None:
+def test_sarif_validates_against_official_schema(result: ScanResult, schemas: Path) -> None:
     doc = json.loads(render(SarifReporter(), result))
-    schema = json.loads((shared_dir / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    schema = json.loads((schemas / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft4Validator(schema).validate(doc)
     run_ = doc["runs"][0]
     rules = {r["id"]: r for r in run_["tool"]["driver"]["rules"]}

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auditor.reports.markdown import MarkdownReporter
 
 from auditor.models import Location
 from auditor.results import ScanResult, TargetResult
-from reports.markdown import MarkdownReporter
 from tests.reports.sample import sample_result
 
 markdown_it = pytest.importorskip("markdown_it")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 
-from reports.markdown import MarkdownReporter
+from auditor.reports.markdown import MarkdownReporter
+
 from tests.reports.sample import sample_result
 
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 import regex
+from auditor.reports.oscal import OscalReporter, control_id
 
 from auditor.results import ScanResult
-from reports.oscal import OscalReporter, control_id
 from tests.fakes import fake_engine, run, tree
 from tests.reports.oscal_schema import oscal_validator
 from tests.reports.sample import sample_result
@@ -25,34 +25,34 @@ def render(result: ScanResult) -> dict[str, Any]:
     return doc
 
 
-def test_validator_really_checks_patterns(shared_dir: Path) -> None:
+def test_validator_really_checks_patterns(schemas: Path) -> None:
     doc = render(sample_result())
     doc["assessment-results"]["uuid"] = "not-a-uuid"
     doc["assessment-results"]["results"][0]["findings"][0]["target"]["status"]["state"] = "ok"
     doc["assessment-results"]["results"][0]["observations"][0]["props"][0]["name"] = "1bad"
-    errors = [e.message for e in oscal_validator(shared_dir).iter_errors(doc)]
+    errors = [e.message for e in oscal_validator(schemas).iter_errors(doc)]
     assert any("not-a-uuid" in m for m in errors)
     assert any("'ok' is not one of" in m for m in errors)
     assert any("'1bad' does not match" in m for m in errors)
 
 
-def test_sample_validates(shared_dir: Path) -> None:
-    oscal_validator(shared_dir).validate(render(sample_result()))
+def test_sample_validates(schemas: Path) -> None:
+    oscal_validator(schemas).validate(render(sample_result()))
 
 
-def test_engine_result_validates(shared_dir: Path, tmp_path: Path,
+def test_engine_result_validates(schemas: Path, tmp_path: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     tree(tmp_path, {"conf/a.kv": "debug = true\ndb.password = s3cr3t-value\n"})
     monkeypatch.chdir(tmp_path)
     result = run(fake_engine(tmp_path), Path("tree"))
-    oscal_validator(shared_dir).validate(render(result))
+    oscal_validator(schemas).validate(render(result))
 
 
-def test_no_frameworks_still_validates(shared_dir: Path) -> None:
+def test_no_frameworks_still_validates(schemas: Path) -> None:
     import dataclasses
     bare = dataclasses.replace(sample_result(), compliance=(), frameworks=(), findings=())
     doc = render(bare)
-    oscal_validator(shared_dir).validate(doc)
+    oscal_validator(schemas).validate(doc)
     sel = doc["assessment-results"]["results"][0]["reviewed-controls"]["control-selections"]
     assert sel == [{"description": "No framework was selected: all rules applied.",
                     "include-all": {}}]

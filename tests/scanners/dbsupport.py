@@ -20,15 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auditor.scanners.database.classify import ColumnClassifier, Verdict, pii_classifier
+from auditor.scanners.database.urls import parse_url
 
 from auditor.errors import TargetError
-from auditor.evaluate import evaluate
 from auditor.models import JSONValue, Observation, Problem, Target
+from auditor.policy.evaluate import evaluate
+from auditor.policy.rules import load_pack
 from auditor.results import Finding
-from auditor.rules import load_pack
-from auditor.scanner import Scanner, ScanOptions
-from scanners.database.classify import ColumnClassifier, Verdict, pii_classifier
-from scanners.database.urls import parse_url
+from auditor.scanner import ScanContext, Scanner
 
 __all__ = [
     "MY_URL",
@@ -83,6 +83,7 @@ class ScanRun:
     observations: list[Observation] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     error: TargetError | None = None
+    fingerprint: str | None = None
 
     def kind(self, kind: str) -> list[Observation]:
         return [o for o in self.observations if o.kind == kind]
@@ -106,12 +107,14 @@ class ScanRun:
 
 
 def run(scanner: Scanner, locator: str, *, uri: str | None = None, is_file: bool = False,
-        time_budget: float | None = None, **params: JSONValue) -> ScanRun:
+        time_budget: float | None = None, clock: Callable[[], float] | None = None,
+        **params: JSONValue) -> ScanRun:
     """Scan one target, collecting observations, problems and a final TargetError."""
     target = Target(uri=uri or locator, locator=locator, kind="test", scanner=scanner.name,
                     is_file=is_file)
-    options = ScanOptions(as_of=dt.date(2026, 1, 1), hash_key=HASH_KEY, time_budget=time_budget,
-                          params={f"database.{k}": v for k, v in params.items()})
+    options = ScanContext(as_of=dt.date(2026, 1, 1), hash_key=HASH_KEY, time_budget=time_budget,
+                          params={f"database.{k}": v for k, v in params.items()},
+                          **({"clock": clock} if clock is not None else {}))
     out = ScanRun()
     try:
         for item in scanner.scan(target, options):
@@ -121,6 +124,7 @@ def run(scanner: Scanner, locator: str, *, uri: str | None = None, is_file: bool
                 out.observations.append(item)
     except TargetError as exc:
         out.error = exc
+    out.fingerprint = options.fingerprint
     return out
 
 
@@ -187,3 +191,16 @@ def my_scratch() -> Iterator[tuple[str, Any]]:
         with admin.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
         admin.close()
+
+
+class FakeClock:
+    """A monotonic clock that moves ``step`` seconds each time it is read: time budgets
+    run out after a known number of checks, however fast or loaded the machine is."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 0.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now

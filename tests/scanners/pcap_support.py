@@ -15,9 +15,8 @@ from auditor.scanner import ScanOptions
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "fixtures"))
 
+from auditor.scanners.pcap import PcapScanner  # noqa: E402
 from pcapgen import CaptureWriter, Tcp  # noqa: E402
-
-from scanners.pcap import PcapScanner  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 25)
 KEY = b"test-hash-key"
@@ -30,7 +29,6 @@ def shared_dir() -> Path | None:
     candidates = [ROOT / ".." / "shared"]
     if os.environ.get("AUDITOR_SHARED_DIR"):
         candidates.insert(0, Path(os.environ["AUDITOR_SHARED_DIR"]))
-    candidates.append(Path("/work/shared"))
     for candidate in candidates:
         if (candidate / "corpus").is_dir():
             return candidate.resolve()

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from auditor.scanners.config.bounds import MAX_VALUES
 
 from auditor.errors import TargetError
-from scanners.config.bounds import MAX_VALUES
 from tests.scanners.test_config_formats import scan as config_scan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +23,7 @@ CHILD = """
 import datetime as dt, json, resource, sys
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import ScanOptions
-from scanners.files import FilesScanner
+from auditor.scanners.files import FilesScanner
 target = Target(uri="app.log.gz", locator=sys.argv[1], kind="log", scanner="files")
 items = list(FilesScanner().scan(target, ScanOptions(as_of=dt.date(2026, 1, 1), hash_key=b"k")))
 print(json.dumps({

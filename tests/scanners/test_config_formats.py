@@ -11,6 +11,11 @@ from typing import Any
 
 import pytest
 import yaml
+from auditor.scanners.config import ConfigScanner
+from auditor.scanners.config.formats import parse
+from auditor.scanners.config.jsonwalk import json_settings
+from auditor.scanners.config.settings import Setting
+from auditor.scanners.config.structured import yaml_documents, yaml_settings
 from hypothesis import given
 from hypothesis import settings as settings_
 from hypothesis import strategies as st
@@ -18,11 +23,6 @@ from hypothesis import strategies as st
 from auditor.errors import TargetError
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import Candidate, ScanOptions
-from scanners.config import ConfigScanner
-from scanners.config.formats import parse
-from scanners.config.jsonwalk import json_settings
-from scanners.config.settings import Setting
-from scanners.config.structured import yaml_documents, yaml_settings
 
 SCANNER = ConfigScanner()
 OPTIONS = ScanOptions(as_of=dt.date(2026, 12, 1), hash_key=b"test-key")
@@ -302,8 +302,8 @@ def test_size_limit_option(tmp_path: Path, limit: object, error: str | None) -> 
 
 def test_claims_against_the_other_scanners(tmp_path: Path) -> None:
     """With every installed scanner competing, each file goes to the right one."""
-    from auditor.discovery import discover
-    from auditor.plugins import load_scanners
+    from auditor.pipeline.discovery import discover
+    from auditor.pipeline.plugins import load_scanners
     files = {"app.yaml": "a: 1\n", "nginx.conf": "server {\n  listen 80;\n}\n",
              "pg_hba.conf": "host all all 0.0.0.0/0 trust\n", "my.cnf": "[mysqld]\nx=1\n",
              "sshd_config": "PermitRootLogin yes\n", ".env": "A=1\n",

@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auditor.scanners.config import ConfigScanner
 
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import Candidate, ScanOptions
-from scanners.config import ConfigScanner
 
 SCANNER = ConfigScanner()
 OPTIONS = ScanOptions(as_of=dt.date(2026, 12, 1), hash_key=b"test-key")

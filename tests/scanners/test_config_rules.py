@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from auditor.cli import main
-from auditor.plugins import load_reporters
+from auditor.pipeline.plugins import load_reporters
 
 REPO = Path(__file__).resolve().parents[2]
 PORTAL = REPO / "fixtures" / "demo" / "portal"

@@ -11,13 +11,13 @@ import string
 from pathlib import Path
 
 import pytest
+from auditor.scanners.config import ConfigScanner
 
 from auditor.errors import TargetError
+from auditor.knowledge.secrets import text_secrets, value_secrets
 from auditor.masking import keyed_hash
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import Candidate, ScanOptions
-from scanners.config import ConfigScanner
-from scanners.config.secrets import text_secrets, value_secrets
 
 SCANNER = ConfigScanner()
 KEY = b"test-key"

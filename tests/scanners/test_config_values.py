@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanners.config.values import (
+from auditor.knowledge.values import (
     display_value,
     is_placeholder,
     is_prose,

@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from auditor.scanners.crypto import CryptoScanner
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa
@@ -25,7 +26,6 @@ from cryptography.utils import CryptographyDeprecationWarning
 from auditor.errors import TargetError
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import Candidate, ScanOptions
-from scanners.crypto import CryptoScanner
 
 REPO = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2026, 11, 25)

@@ -7,15 +7,15 @@ import datetime as dt
 import tempfile
 from pathlib import Path
 
+from auditor.scanners.crypto import CryptoScanner
+from auditor.scanners.services import ServicesScanner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from auditor.errors import TargetError
+from auditor.knowledge.cipherstring import expand_openssl_detailed
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import ScanOptions
-from scanners.crypto import CryptoScanner
-from scanners.crypto.suites import expand_openssl_detailed
-from scanners.services import ServicesScanner
 
 OPTIONS = ScanOptions(as_of=dt.date(2026, 11, 25), hash_key=b"k")
 FILES = {"nginx": "nginx.conf", "apache": "apache2.conf", "sshd": "sshd_config",

@@ -70,10 +70,10 @@ def test_every_target_scanned(report: dict[str, object]) -> None:
     assert {t["scanner"] for t in targets} == {"crypto", "services"}
 
 
-def test_report_matches_the_schema(report: dict[str, object], shared_dir: Path) -> None:
+def test_report_matches_the_schema(report: dict[str, object], schemas: Path) -> None:
     import jsonschema
 
-    schema = json.loads((shared_dir / "schemas" / "auditor-report-v1.schema.json").read_text())
+    schema = json.loads((schemas / "auditor-report-v1.schema.json").read_text())
     jsonschema.validate(report, schema)
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from auditor.evaluate import evaluate
+from auditor.knowledge.tlspolicy import tls_config_facts
 from auditor.models import Location, Observation
-from auditor.rules import builtin_pack_path, load_pack
-from scanners.crypto.tlspolicy import tls_config_facts
+from auditor.policy.evaluate import evaluate
+from auditor.policy.rules import builtin_pack_path, load_pack
 
 CORE = load_pack(builtin_pack_path("core"))
 
@@ -38,10 +38,18 @@ def cert(**attrs: Any) -> Observation:
     ({"not_yet_valid": True}, ["core.cert.not-yet-valid"]),
     ({"days_to_expiry": 30}, ["core.cert.expiring-soon"]),
     ({"days_to_expiry": 31}, []),
-    ({"lifetime_days": 399}, ["core.cert.lifetime-too-long"]),
-    ({"lifetime_days": 398}, []),
-    ({"lifetime_days": 825, "not_before_yyyymmdd": 20200831}, []),  # before the CA/B rule
-    ({"lifetime_days": 3650, "is_ca": True}, []),
+    ({"lifetime_days": 399, "cabf_policy": "DV"}, ["core.cert.lifetime-too-long"]),
+    ({"lifetime_days": 398, "cabf_policy": "OV"}, []),
+    ({"lifetime_days": 825, "not_before_yyyymmdd": 20200831, "cabf_policy": "DV"}, []),
+    ({"lifetime_days": 826, "not_before_yyyymmdd": 20200831, "cabf_policy": "EV"},
+     ["core.cert.lifetime-too-long"]),  # the 825-day limit of 2018-2020
+    ({"lifetime_days": 3650, "not_before_yyyymmdd": 20180228, "cabf_policy": "DV"}, []),
+    ({"lifetime_days": 3650, "is_ca": True, "cabf_policy": "DV"}, []),
+    # the CA/B Forum limits bind publicly trusted TLS server certificates only: not a
+    # private CA's (no CA/B policy) nor a self-signed one
+    ({"lifetime_days": 3650}, []),
+    ({"lifetime_days": 3650, "cabf_policy": None}, []),
+    ({"lifetime_days": 3650, "cabf_policy": "DV", "self_issued": True}, []),
     ({"self_signed": True}, ["core.cert.self-signed"]),
     ({"self_signed": True, "is_ca": True, "trust_anchor": True}, []),  # a root CA
     # openssl req -x509: CA:TRUE but naming its host, so a self-signed server certificate

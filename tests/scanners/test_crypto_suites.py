@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from scanners.crypto.suites import (
+from auditor.knowledge.cipherstring import expand_openssl, expand_openssl_detailed
+from auditor.knowledge.suites import (
     all_suites,
-    expand_openssl,
-    expand_openssl_detailed,
     suite_by_code,
     suite_by_name,
 )

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from auditor.scanners.database import DatabaseScanner
+from auditor.scanners.database.options import Budget, DbSettings
+from auditor.scanners.database.session import Session
+from auditor.scanners.database.urls import parse_url
 
-from scanners.database import DatabaseScanner
-from scanners.database.options import Budget, DbSettings
-from scanners.database.session import Session
-from scanners.database.urls import parse_url
 from tests.scanners.dbsupport import REPO, assert_no_leak, my_scratch, no_pii, real_pii, run
 
 pytestmark = pytest.mark.mysql
@@ -37,7 +37,7 @@ def _load(conn: Any) -> None:
                             list(gen_db.rows(table, COUNTS[table])))
 
 
-@pytest.fixture()
+@pytest.fixture
 def my() -> Iterator[tuple[str, Any]]:
     with my_scratch() as (url, conn):
         _load(conn)

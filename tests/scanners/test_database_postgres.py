@@ -11,14 +11,14 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
+from auditor.scanners.database import DatabaseScanner
+from auditor.scanners.database.classify import Verdict
+from auditor.scanners.database.options import Budget, DbSettings
+from auditor.scanners.database.session import Session
+from auditor.scanners.database.urls import parse_url
 
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import ScanOptions
-from scanners.database import DatabaseScanner
-from scanners.database.classify import Verdict
-from scanners.database.options import Budget, DbSettings
-from scanners.database.session import Session
-from scanners.database.urls import parse_url
 from tests.scanners.dbsupport import (
     HASH_KEY,
     REPO,
@@ -66,7 +66,7 @@ def _load(conn: Any, counts: dict[str, int] | None = None) -> None:
     conn.execute("ANALYZE")
 
 
-@pytest.fixture()
+@pytest.fixture
 def pg() -> Iterator[tuple[str, Any]]:
     with pg_scratch() as (url, conn):
         _load(conn)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from auditor.scanners.database.columns import binary_format, is_password_column
+from auditor.scanners.database.options import DbSettings, settings_from
+from auditor.scanners.database.shapes import dominant, hash_format, protected_shape
 
 from auditor.errors import ConfigError
 from auditor.scanner import ScanOptions
-from scanners.database.columns import binary_format, is_password_column
-from scanners.database.options import DbSettings, settings_from
-from scanners.database.shapes import dominant, hash_format, protected_shape
 
 BCRYPT = "$2b$12$" + "N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy"
 
@@ -121,7 +121,7 @@ def test_bad_options_are_config_errors(params: dict[str, object]) -> None:
 
 @pytest.mark.parametrize("distinct", [10, 4000, 50_000])
 def test_distinct_sketch(distinct: int) -> None:
-    from scanners.database.sketch import DistinctSketch
+    from auditor.scanners.database.sketch import DistinctSketch
 
     sketch = DistinctSketch(b"key")
     for i in range(distinct * 2):

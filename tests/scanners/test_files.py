@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+from auditor.scanners.files import FilesScanner
 
 from auditor.cli import main
-from auditor.discovery import discover
 from auditor.models import Observation, Problem
-from auditor.plugins import Registry
+from auditor.pipeline.discovery import discover
+from auditor.pipeline.plugins import Registry
 from auditor.scanner import ScanOptions
-from scanners.files import FilesScanner
 
 KEY = b"test-key"
 CCCD = "079203004521"  # province 079, 2000s female, born 2003

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from auditor.bundle.signing import generate_key, write_keypair
 from auditor.cli import main
-from auditor.signing import generate_key, write_keypair
 
 # the first data row: canaries that must appear nowhere
 FIRST = ["Nguyễn Thị Lan", "079204012345", "0912345671", "canary.lan@example.vn"]
@@ -23,7 +23,7 @@ def _write(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-@pytest.fixture()
+@pytest.fixture
 def scanned(tmp_path: Path) -> tuple[Path, Path, int]:
     tree = tmp_path / "exports"
     tree.mkdir()

@@ -31,17 +31,28 @@ def findings(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     out = tmp_path_factory.mktemp("report")
     code, doc = report([DEMO], out)
     assert code == 1
-    schema_path = (shared_dir() or Path("/nonexistent")) / "schemas" / \
-        "auditor-report-v1.schema.json"
-    if schema_path.exists():
-        import jsonschema
+    schema_path = ROOT / "tests" / "schemas" / "auditor-report-v1.schema.json"
+    import jsonschema
 
-        jsonschema.validate(doc, json.loads(schema_path.read_text()))
+    jsonschema.validate(doc, json.loads(schema_path.read_text()))
     targets = doc["targets"]
     assert isinstance(targets, list) and [t["status"] for t in targets] == ["ok"]
     result = doc["findings"]
     assert isinstance(result, list)
     return result
+
+
+def _server(flow: str) -> str:
+    return flow.split("->", 1)[-1]
+
+
+def _at(flow: str | None, servers: object, item_flow: str) -> bool:
+    """Whether a finding made at ``flow`` covers the planted item's flow: the same flow,
+    or for a certificate (one finding listing every server that presented it) the item's
+    server among ``servers``."""
+    if flow == item_flow:
+        return True
+    return isinstance(servers, list) and _server(item_flow) in servers
 
 
 def _needed(item: dict[str, Any]) -> bool:
@@ -67,8 +78,10 @@ def test_every_planted_item_is_observed(truth: dict[str, Any],
         if item["needs"] == "pii" and not HAS_PII:
             continue
         hits = [o for o in observations(demo, item["kind"])
-                if o.location.flow == item["flow"]
-                and (item["packet"] is None or o.location.packet == item["packet"])
+                if ((o.location.flow == item["flow"]
+                     and (item["packet"] is None or o.location.packet == item["packet"]))
+                    or (o.kind == "crypto.certificate"
+                        and _at(o.location.flow, o.attributes.get("servers"), item["flow"])))
                 and all(o.attributes.get(k) == v for k, v in item["attributes"].items())
                 and set(item.get("entities_any", [])) <= set(o.entities)]
         if not hits:
@@ -83,8 +96,13 @@ def test_every_planted_item_is_a_finding(truth: dict[str, Any],
         if not _needed(item):
             continue
         hits = [f for f in findings
-                if f["location"].get("flow") == item["flow"] and item["cwe"] in f["cwe"]
-                and (item["packet"] is None or f["location"].get("packet") == item["packet"])
+                if item["cwe"] in f["cwe"]
+                and ((f["location"].get("flow") == item["flow"]
+                      and (item["packet"] is None
+                           or f["location"].get("packet") == item["packet"]))
+                     or (item["kind"] == "crypto.certificate"
+                         and _at(f["location"].get("flow"), f["evidence"].get("servers"),
+                                 item["flow"])))
                 and (item["rule"] is None or f["rule_id"] == item["rule"])]
         if not hits:
             missing.append((item["flow"], item["cwe"], item["rule"]))

@@ -37,7 +37,7 @@ def _person_certificate() -> bytes:
     return cert.public_bytes(serialization.Encoding.DER)
 
 
-@pytest.fixture()
+@pytest.fixture
 def capture(tmp_path: Path) -> Path:
     der = _person_certificate()
     return conversation(tmp_path / "tls-client-cert.pcap", 443, [
@@ -77,7 +77,7 @@ def test_host_certificates_stay_readable() -> None:
     facts: dict[str, object] = {"subject_cn": "portal.example.vn",
                                 "subject": "CN=portal.example.vn", "is_ca": False,
                                 "issuer": "CN=Example CA", "issuer_cn": "Example CA"}
-    from scanners.crypto.x509facts import mask_personal_names
+    from auditor.knowledge.x509facts import mask_personal_names
     cert = x509.load_der_x509_certificate(_person_certificate())
     assert mask_personal_names(cert, facts) is False  # type: ignore[arg-type]
     assert facts["subject_cn"] == "portal.example.vn"

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from scanners.pcap.flows import ACK, FIN, RST, SYN, Flow, FlowTable, Limits
-from scanners.pcap.packets import TCP, Segment
+from auditor.scanners.pcap.flows import ACK, FIN, RST, SYN, Flow, FlowTable, Limits
+from auditor.scanners.pcap.packets import TCP, Segment
 
 C, S = (b"\x0a\0\0\1", 40000), (b"\x0a\0\0\2", 80)
 ISN = 1000

@@ -5,8 +5,7 @@ from __future__ import annotations
 import struct
 
 import pytest
-
-from scanners.pcap.identify import OPAQUE, identify
+from auditor.scanners.pcap.identify import OPAQUE, identify
 
 
 @pytest.mark.parametrize(("client", "server", "port", "expected"), [

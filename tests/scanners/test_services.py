@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from auditor.scanners.services import ServicesScanner
+from auditor.scanners.services.apache import ssl_protocols
 
 from auditor.errors import TargetError
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import Candidate, ScanOptions
-from scanners.services import ServicesScanner
-from scanners.services.apache import ssl_protocols
 
 SCANNER = ServicesScanner()
 

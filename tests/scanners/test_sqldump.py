@@ -8,15 +8,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from auditor.scanners.database import DatabaseScanner
+from auditor.scanners.database.sqldump import SqlDumpScanner
+from auditor.scanners.database.sqldump.scanner import dialect_of
 
 from auditor.models import Observation
 from auditor.scanner import Candidate
-from scanners.database import DatabaseScanner
-from scanners.sqldump import SqlDumpScanner
-from scanners.sqldump.scanner import dialect_of
 from tests.scanners.dbsupport import (
     MY_URL,
     REPO,
+    FakeClock,
     assert_no_leak,
     my_scratch,
     no_pii,
@@ -241,7 +242,8 @@ def test_time_budget_stops_a_dump_scan(tmp_path: Path) -> None:
         out.write("CREATE TABLE t (id int, password text);\n")
         for i in range(200_000):
             out.write(f"INSERT INTO t VALUES ({i}, 'p{i}');\n")
-    result = run(SqlDumpScanner(no_pii), str(path), is_file=True, time_budget=0.2)
+    result = run(SqlDumpScanner(no_pii), str(path), is_file=True, time_budget=0.2,
+                 clock=FakeClock(0.05))
     assert result.error is not None
     assert "time budget of 0.2 s exhausted at line" in str(result.error)
     assert result.error.line is not None and result.error.line < 200_001

@@ -6,12 +6,12 @@ import gzip
 import io
 
 import pytest
+from auditor.scanners.database.sqldump import statements as st
+from auditor.scanners.database.sqldump.reader import CopyEnd, CopyRow, DumpReader, Statement
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from auditor.errors import TargetError
-from scanners.sqldump import statements as st
-from scanners.sqldump.reader import CopyEnd, CopyRow, DumpReader, Statement
 
 
 def events(text: str, *, mysql: bool = False, **kw: int) -> list[object]:
@@ -67,7 +67,7 @@ def test_long_statement_is_cut_and_flagged() -> None:
 
 def test_lines_longer_than_the_read_limit_keep_line_numbers(monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
-    monkeypatch.setattr("scanners.sqldump.reader.MAX_LINE", 64)
+    monkeypatch.setattr("auditor.scanners.database.sqldump.reader.MAX_LINE", 64)
     dump = "INSERT INTO t VALUES " + ",".join(f"({i},'v{i}')" for i in range(100)) + ";\nX;\n"
     got = [e for e in events(dump) if isinstance(e, Statement)]
     assert [g.line for g in got] == [1, 2]
@@ -209,7 +209,7 @@ def test_copy_fields_round_trip(fields: list[str]) -> None:
 @pytest.mark.parametrize("piece", range(3, 41))
 def test_long_lines_cut_anywhere_read_the_same(piece: int, monkeypatch: pytest.MonkeyPatch
                                                ) -> None:
-    monkeypatch.setattr("scanners.sqldump.reader.MAX_LINE", piece)
+    monkeypatch.setattr("auditor.scanners.database.sqldump.reader.MAX_LINE", piece)
     values = ["a\\'b", "x''y", "--no", "/*c*/", "back\\\\", "it's", "\\", "Đặng Thị Ánh"]
     stmt = "INSERT INTO t VALUES (" + ", ".join(_mysql_literal(v) for v in values) + ")"
     got = [e for e in events(stmt + "; -- tail\nSELECT 1;\n", mysql=True)

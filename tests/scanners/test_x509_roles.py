@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from scanners.crypto.x509facts import certificate_facts
+from auditor.knowledge.x509facts import certificate_facts
 
 KEY = ec.derive_private_key(0x5EED, ec.SECP256R1())
 

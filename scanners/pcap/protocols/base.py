@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import ClassVar
 
-from scanners.pcap.events import FlowContext
+from ..events import FlowContext
 
 __all__ = ["MAX_LINE", "Analyser", "LineAnalyser", "text"]
 

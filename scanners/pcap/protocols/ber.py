@@ -13,8 +13,8 @@ credential sent in cleartext (protocol ``snmp``, mechanism ``community-v1`` or
 
 from __future__ import annotations
 
-from scanners.pcap.events import FlowContext
-from scanners.pcap.protocols.base import Analyser, text
+from ..events import FlowContext
+from .base import Analyser, text
 
 __all__ = ["LdapAnalyser", "read_tlv", "snmp_community"]
 

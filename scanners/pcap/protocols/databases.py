@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import struct
 
-from scanners.pcap.events import FlowContext
-from scanners.pcap.protocols.base import Analyser, text
+from ..events import FlowContext
+from .base import Analyser, text
 
 __all__ = ["MysqlAnalyser", "PostgresAnalyser"]
 

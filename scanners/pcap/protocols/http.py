@@ -26,8 +26,8 @@ import zlib
 from collections import deque
 from urllib.parse import parse_qsl, unquote_plus, urlsplit
 
-from scanners.pcap.events import FlowContext
-from scanners.pcap.protocols.base import Analyser, text
+from ..events import FlowContext
+from .base import Analyser, text
 
 __all__ = ["HttpAnalyser", "is_password_field", "is_session_name"]
 
@@ -48,6 +48,9 @@ _DIGEST_USER = re.compile(r'username="([^"]*)"', re.IGNORECASE)
 _MULTIPART = re.compile(rb'name="([^"]{1,100})"[^\r\n]*\r\n(?:[^\r\n]+\r\n)*\r\n(.*?)\r\n--',
                         re.DOTALL)
 _TEXTUAL = ("text/", "json", "xml", "form", "javascript")
+# an untyped body of name=value pairs (forms posted without a Content-Type)
+_URLENCODED = re.compile(rb"[A-Za-z0-9_.\-\[\]%]{1,100}=[^\s&=]*(?:&[A-Za-z0-9_.\-\[\]%]{1,100}="
+                         rb"[^\s&=]*)*\s*$")
 
 
 def is_password_field(name: str) -> bool:
@@ -287,7 +290,7 @@ class HttpAnalyser(Analyser):
         where = "body" if from_client else "response"
         fields: list[tuple[str, str]] | None = None
         mechanism = "form"
-        if "x-www-form-urlencoded" in ctype:
+        if "x-www-form-urlencoded" in ctype or (not ctype and _URLENCODED.match(body)):
             fields = parse_qsl(text(body), keep_blank_values=True)[:MAX_FIELDS]
         elif "json" in ctype or (not ctype and body[:1] in (b"{", b"[")):
             try:
@@ -303,7 +306,7 @@ class HttpAnalyser(Analyser):
                 self._fields(msg.packet, fields, mechanism)
             lines = [f"{k}: {v}" for k, v in fields if v and not is_password_field(k)]
             self.ctx.text(msg.packet, from_client, where, "\n".join(lines))
-        elif any(t in ctype for t in _TEXTUAL) or (not ctype and body.isascii()):
+        elif any(t in ctype for t in _TEXTUAL) or (not ctype and _plain_text(body)):
             self.ctx.text(msg.packet, from_client, where, text(body))
 
 
@@ -323,11 +326,30 @@ def _json_fields(value: object, key: str = "", out: list[tuple[str, str]] | None
     return out
 
 
+def _plain_text(body: bytes) -> bool:
+    """An untyped body that is text (ASCII, or UTF-8 without control characters)."""
+    if body.isascii():
+        return True
+    try:
+        decoded = body[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        # NOTE: the sample may end inside a multi-byte character
+        try:
+            decoded = body[:4093].decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return not any(ord(c) < 32 and c not in "\t\r\n" for c in decoded)
+
+
 def _decode(body: bytes, encoding: str) -> bytes:
     if not body or encoding not in ("gzip", "x-gzip", "deflate"):
         return body
-    wbits = 16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS
-    try:
-        return zlib.decompressobj(wbits).decompress(body, MAX_BODY)
-    except zlib.error:
-        return b""
+    # NOTE: "deflate" is zlib-wrapped by the RFC, raw deflate by many servers
+    attempts = (16 + zlib.MAX_WBITS,) if "gzip" in encoding else (zlib.MAX_WBITS,
+                                                                  -zlib.MAX_WBITS)
+    for wbits in attempts:
+        try:
+            return zlib.decompressobj(wbits).decompress(body, MAX_BODY)
+        except zlib.error:
+            continue
+    return b""

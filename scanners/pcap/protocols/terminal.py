@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 
 from auditor.models import JSONValue
-from scanners.pcap.events import FlowContext
-from scanners.pcap.protocols.base import Analyser, text
+
+from ..events import FlowContext
+from .base import Analyser, text
 
 __all__ = ["SshAnalyser", "TelnetAnalyser", "strip_iac"]
 

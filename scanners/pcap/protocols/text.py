@@ -17,8 +17,8 @@ from __future__ import annotations
 import binascii
 import re
 
-from scanners.pcap.events import FlowContext
-from scanners.pcap.protocols.base import LineAnalyser, text
+from ..events import FlowContext
+from .base import LineAnalyser, text
 
 __all__ = ["FtpAnalyser", "ImapAnalyser", "Pop3Analyser", "SmtpAnalyser"]
 

@@ -28,9 +28,10 @@ from __future__ import annotations
 import struct
 
 from auditor.models import JSONValue
-from scanners.pcap.events import FlowContext
-from scanners.pcap.protocols.base import Analyser
-from scanners.pcap.suites import SuiteInfo, sslv2_kind, suite
+
+from ..events import FlowContext
+from ..suites import SuiteInfo, sslv2_kind, suite
+from .base import Analyser
 
 __all__ = ["TlsAnalyser", "version_name"]
 
@@ -88,6 +89,7 @@ class TlsAnalyser(Analyser):
         self._suite: SuiteInfo | None = None
         self._certs: list[tuple[bytes, int]] = []
         self._reported = False
+        self._salvaged = False
         self._sslv2 = False
 
     # ---- records ----------------------------------------------------------------------
@@ -260,8 +262,23 @@ class TlsAnalyser(Analyser):
             self.ctx.problem(packet, "malformed SSLv2 handshake message")
             self._finish()
 
+    def _salvage(self) -> None:
+        """The complete handshake messages at the start of a record that never arrived
+        whole (capture cut, lost segment): a ServerHello is often all a short flow holds."""
+        for side, from_client in ((0, True), (1, False)):
+            buf = self._bufs[side]
+            if (self._sealed[side] or len(buf) < 9 or buf[0] != 22 or buf[1] != 3
+                    or _U16(buf, 3)[0] > MAX_RECORD):
+                continue
+            partial = bytes(buf[5:5 + _U16(buf, 3)[0]])
+            buf.clear()
+            self._handshake(from_client, partial, self._starts[side])
+
     # ---- reporting --------------------------------------------------------------------
     def _finish(self) -> None:
+        if not self._reported and not self._salvaged:
+            self._salvaged = True
+            self._salvage()  # NOTE: may finish (and report) through a ServerHelloDone
         self.done = True
         if self._reported:
             return

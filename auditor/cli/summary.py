@@ -1,0 +1,69 @@
+"""The human summary printed after a scan (rich tables; plain text when not a terminal)."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from auditor.results import ScanResult
+from auditor.textsafe import rich_safe
+from auditor.views import evidence_text, framework_statuses, location_label, severities
+
+__all__ = ["print_summary"]
+
+MAX_ROWS = 25
+_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan",
+          "info": "dim"}
+
+
+def print_summary(result: ScanResult, out: TextIO, *, color: bool | None = None) -> None:
+    console = Console(file=out, width=140, force_terminal=color, no_color=color is False,
+                      highlight=False)
+    summary = result.summary()
+    targets = summary["targets"]
+    assert isinstance(targets, dict)
+    console.print(f"auditor {result.tool_version} — {len(result.targets)} targets "
+                  f"({targets['ok']} ok, {targets['error']} error, {targets['skipped']} skipped)"
+                  f", as of {result.as_of.isoformat()}")
+    counts = result.severity_counts()
+    sev = Table(title="findings by severity")
+    for s in severities():
+        sev.add_column(s.label, justify="right", style=_STYLE[s.label])
+    sev.add_column("suppressed", justify="right")
+    sev.add_row(*(str(counts[s.label]) for s in severities()),
+                str(len(result.findings) - len(result.active_findings)))
+    console.print(sev)
+    active = result.active_findings
+    if active:
+        table = Table(title=f"findings (top {min(len(active), MAX_ROWS)} of {len(active)})")
+        for col in ("severity", "rule", "location", "message", "evidence"):
+            table.add_column(col, overflow="fold")
+        for f in active[:MAX_ROWS]:
+            # NOTE: names come from the scanned data: no escape sequence or markup passes
+            table.add_row(f"[{_STYLE[f.severity.label]}]{f.severity.label}[/]",
+                          rich_safe(f.rule_id), rich_safe(location_label(f.location)),
+                          rich_safe(f.message), rich_safe(evidence_text(f.evidence, 60)))
+        console.print(table)
+    errors = [t for t in result.targets if t.status == "error"]
+    if errors:
+        err = Table(title="targets that could not be scanned")
+        err.add_column("target")
+        err.add_column("error", overflow="fold")
+        for t in errors:
+            err.add_row(rich_safe(t.uri), rich_safe(t.error or "error"))
+        console.print(err)
+    statuses = framework_statuses(result)
+    if statuses:
+        comp = Table(title="compliance")
+        for col in ("framework", "fail", "pass", "not assessed", "manual", "coverage"):
+            comp.add_column(col)
+        for fs in statuses:
+            c = fs.counts
+            comp.add_row(rich_safe(fs.display_title(result.lang)), str(c["fail"]), str(c["pass"]),
+                         str(c["not_assessed"]), str(c["manual"]), f"{fs.coverage:.0%}")
+        console.print(comp)
+    verdict = {0: "clean", 1: "findings at or above the threshold",
+               3: "incomplete: some targets could not be scanned"}[result.exit_code()]
+    console.print(f"result: {verdict} (exit {result.exit_code()})")
