@@ -137,3 +137,30 @@ def test_depth_is_found_with_its_line(check: object, text: str, line: int) -> No
 ])
 def test_wide_or_quoted_brackets_are_not_depth(check: object, text: str) -> None:
     check(text)  # type: ignore[operator]
+
+
+def test_an_edited_signature_record_never_verifies(tmp_path: Path) -> None:
+    """Found by the fuzzing suite: the signature record's 'algorithm' field (not covered by
+    the signature) could be edited and the bundle still verified as intact."""
+    from auditor.reports.json import JsonReporter
+
+    from auditor.bundle.evidence import verify_evidence, write_evidence
+    from auditor.bundle.signing import generate_key
+    from tests.fakes import fake_engine, run, tree
+
+    base = tmp_path / "scan"
+    tree(base, {"app.kv": "debug = true\n"})
+    key = generate_key()
+    bundle = tmp_path / "bundle"
+    write_evidence(run(fake_engine(base), base / "tree"), bundle, [JsonReporter()], key,
+                   host="h")
+    sig = next(p for p in bundle.iterdir() if p.name.endswith(".sig"))
+    original = sig.read_bytes()
+    assert verify_evidence(bundle, key.public_key()).ok
+    for edited in (original.replace(b'"algorithm"', b'"`lgorithm"'),
+                   original.replace(b'"Ed25519"', b'"Ed448"'),
+                   original.replace(b"{\n", b'{\n  "note": "x",\n'),
+                   original.replace(b"\n}", b"  \n}")):
+        sig.write_bytes(edited)
+        report = verify_evidence(bundle, key.public_key())
+        assert not report.ok and "signature record was altered" in str(report.problems)

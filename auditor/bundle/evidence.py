@@ -183,7 +183,8 @@ def _signature_record(key: Ed25519PrivateKey, data: bytes) -> bytes:
 def _check_signature(root: Path, key: Ed25519PublicKey, data: bytes,
                      problems: list[EvidenceProblem]) -> None:
     try:
-        record = json.loads((root / SIGNATURE).read_bytes().decode("utf-8"))
+        raw = (root / SIGNATURE).read_bytes()
+        record = json.loads(raw.decode("utf-8"))
         signature = base64.b64decode(str(record["signature"]), validate=True)
     except FileNotFoundError:
         problems.append(EvidenceProblem(SIGNATURE, "missing"))
@@ -197,6 +198,12 @@ def _check_signature(root: Path, key: Ed25519PublicKey, data: bytes,
         if record.get("manifest_sha256") != actual or record.get("key_id") != key_id(key):
             problems.append(EvidenceProblem(SIGNATURE, "signature record was altered "
                                                        "(hash or key id changed)"))
+        elif record.get("algorithm") != "Ed25519" or raw != (
+                json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8"):
+            # NOTE: found by the fuzzing suite: an edited field the signature does not
+            # cover ("algorithm", an added key, reformatting) verified as intact
+            problems.append(EvidenceProblem(SIGNATURE, "signature record was altered "
+                                                       "(not as written when signing)"))
         return
     if record.get("manifest_sha256") != actual:
         # NOTE: a change to the sig file's hash field alone leaves the signature valid
