@@ -164,3 +164,17 @@ def test_an_edited_signature_record_never_verifies(tmp_path: Path) -> None:
         sig.write_bytes(edited)
         report = verify_evidence(bundle, key.public_key())
         assert not report.ok and "signature record was altered" in str(report.problems)
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("[s]\nkey\n  continued\n", 3),
+    ("a = 1\n[s]\n# note\nflag\n\tmore\n", 5),
+])
+def test_ini_continuation_after_bare_key_is_a_clear_error(tmp_path: Path, text: str,
+                                                          line: int) -> None:
+    """Found by the fuzzing suite: configparser raised AttributeError on this shape."""
+    from auditor.errors import TargetError
+    from tests.scanners.test_config_formats import scan
+    with pytest.raises(TargetError) as info:
+        scan(tmp_path, "app.ini", text)
+    assert info.value.line == line and f"line {line}" in str(info.value)
