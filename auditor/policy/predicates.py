@@ -12,6 +12,7 @@ unbounded repetition are rejected when the pack is loaded, and matching runs wit
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,7 +35,17 @@ __all__ = [
 OPERATORS = ("eq", "ne", "in", "not_in", "regex", "gt", "ge", "lt", "le", "exists", "contains")
 REGEX_TIMEOUT_S = 0.05
 REGEX_MAX_INPUT = 10_000
-_MISSING = object()
+
+
+class _Missing(enum.Enum):
+    """NOTE: an enum member, not ``object()``: compiled predicates travel to Dask workers
+    pickled by value (closures), and an enum member unpickles as the same object, so
+    ``is _MISSING`` still holds there (a bare ``object()`` would become a new one)."""
+
+    MISSING = "missing"
+
+
+_MISSING = _Missing.MISSING
 
 
 class PredicateError(ValueError):

@@ -11,6 +11,8 @@ parameter                      default    meaning
 ``database.statement_timeout`` 30         seconds per SQL statement
 ``database.time_budget``       (none)     seconds for the whole target (also ``ScanOptions``)
 ``database.max_tables``        10000      tables examined at most (the rest is reported)
+``database.batch_rows``        50000      distributed scans: rows read per task (smaller
+                                          tables are grouped, larger ones get a task each)
 =============================  =========  =================================================
 
 A glob containing a dot is matched against ``schema.table`` (``public.citizen*``); a glob
@@ -40,6 +42,8 @@ DATABASE_OPTIONS = (
     Option("statement_timeout", "number", 30, "seconds per SQL statement", 0.001),
     Option("time_budget", "number", None, "seconds for the whole target", 0.001),
     Option("max_tables", "int", 10_000, "tables examined at most", 1),
+    Option("batch_rows", "int", 50_000,
+           "distributed scans: rows read per task (small tables are grouped)", 1),
 )
 
 

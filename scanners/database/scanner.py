@@ -14,14 +14,14 @@ exhausted time budget is a :class:`~auditor.errors.TargetError`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from auditor.errors import ConfigError, TargetError
-from auditor.models import Location, Observation, Problem, Target, canonical_json
+from auditor.models import JSONValue, Location, Observation, Problem, Target, canonical_json
 from auditor.scanner import Candidate, Claim, ScanContext, Scanner, ScanOptions
 
 from . import posture_mysql, posture_pg
@@ -38,6 +38,9 @@ __all__ = ["DatabaseScanner", "scan_table"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _BUDGET_CHECK_ROWS = 2000
+#: internal parameters of a part of a planned (distributed) scan; not user options (the
+#: central option check rejects them on the command line)
+PART, PART_TABLES, PART_PII = "database._part", "database._tables", "database._pii_tables"
 T = TypeVar("T")
 
 
@@ -115,7 +118,50 @@ class DatabaseScanner(Scanner):
         # NOTE: the dialect knows which query parameters are harmless (allow-list)
         return redact_url(url)
 
-    def scan(self, target: Target, options: ScanContext) -> Iterator[Observation | Problem]:
+    def plan(self, target: Target, options: ScanContext
+             ) -> Sequence[Mapping[str, JSONValue]] | None:
+        """Parts of a distributed scan: posture first, then the selected tables in
+        ``schema.table`` order grouped up to ``database.batch_rows`` rows read per part
+        (a larger table is a part of its own), then grants (which need to know which
+        tables hold personal data: :meth:`carry`)."""
+        settings, dburl = self._open(target, options)
+        budget = Budget(settings.time_budget, settings.clock)
+        raw = options.get("database.batch_rows", 50_000)
+        batch_rows = int(raw) if isinstance(raw, int | float | str) else 50_000
+        with Session(dburl, settings, budget) as session:
+            run = _Run(session, settings, budget, classify=self._classifier(b""),
+                       uri=target.uri, hash_key=b"")
+            tables, problem = run._read("schema introspection",
+                                        lambda c: list_tables(c, session.dialect,
+                                                              dburl.database))
+        if problem:
+            raise TargetError(problem.message)
+        selected = [t for t in tables if settings.selects(t.schema, t.name)]
+        selected = selected[: settings.max_tables]
+        parts: list[Mapping[str, JSONValue]] = [{PART: "head"}]
+        batch: list[str] = []
+        rows = 0
+        for table in selected:
+            estimate = max(table.row_estimate or 0, 1)
+            cost = estimate if settings.full else min(estimate, settings.sample_size)
+            if batch and rows + cost > batch_rows:
+                parts.append({PART: "tables", PART_TABLES: list(batch)})
+                batch, rows = [], 0
+            batch.append(table.qualified)
+            rows += cost
+        if batch:
+            parts.append({PART: "tables", PART_TABLES: list(batch)})
+        parts.append({PART: "tail"})
+        return parts
+
+    def carry(self, observations: Sequence[Observation]) -> Mapping[str, JSONValue]:
+        pii: dict[str, list[str]] = {}
+        for obs in observations:
+            if obs.kind == "pii.column" and not obs.attributes.get("protected"):
+                pii.setdefault(obs.location.table or "", []).extend(obs.entities)
+        return {PART_PII: {t: list(e) for t, e in pii.items()}}
+
+    def _open(self, target: Target, options: ScanContext) -> tuple[DbSettings, DbUrl]:
         try:
             settings = settings_from(options)
         except ConfigError as exc:
@@ -127,18 +173,48 @@ class DatabaseScanner(Scanner):
                 dburl = parse_url(target.locator)
             except ValueError as exc:
                 raise TargetError(str(exc)) from None
+        return settings, dburl
+
+    def scan(self, target: Target, options: ScanContext) -> Iterator[Observation | Problem]:
+        settings, dburl = self._open(target, options)
+        part = _Part.of(options)
         budget = Budget(settings.time_budget, settings.clock)
         classify = self._classifier(options.hash_key)
         with Session(dburl, settings, budget) as session:
             # NOTE: defence in depth: query parameters may carry secrets (?password=...)
             uri = redact_url(target.uri) if "?" in target.uri else target.uri
             for item in _Run(session, settings, budget, classify=classify, uri=uri,
-                             hash_key=options.hash_key).run():
+                             hash_key=options.hash_key).run(part):
                 if isinstance(item, Observation) and item.kind == "target.fingerprint":
                     if isinstance(options, ScanContext):  # NOTE: tests may pass bare options
                         options.record_fingerprint(str(item.attributes["sha256"]))
                 else:
                     yield item
+
+
+class _Part:
+    """Which part of a planned scan this is (``whole`` when not planned)."""
+
+    def __init__(self, stage: str, tables: frozenset[str] = frozenset(),
+                 pii: Mapping[str, list[str]] | None = None) -> None:
+        self.stage, self.tables, self.pii = stage, tables, dict(pii or {})
+
+    @classmethod
+    def of(cls, options: ScanContext) -> _Part:
+        stage = options.get(PART) or "whole"
+        if stage not in ("whole", "head", "tables", "tail"):
+            raise TargetError(f"unknown part {stage!r} of a planned database scan")
+        tables = options.get(PART_TABLES) or []
+        pii = options.get(PART_PII) or {}
+        if not isinstance(tables, list) or not isinstance(pii, dict):
+            raise TargetError("malformed part of a planned database scan")
+        return cls(str(stage), frozenset(str(t) for t in tables),
+                   {str(k): [str(e) for e in v] if isinstance(v, list) else []
+                    for k, v in pii.items()})
+
+    @property
+    def head(self) -> bool:
+        return self.stage in ("whole", "head")
 
 
 class _Run:
@@ -200,20 +276,33 @@ class _Run:
                                    "WHERE rolname = current_user").scalar())])
         return bool(rows and rows[0])
 
-    def run(self) -> Iterator[Observation | Problem]:
-        yield from self._posture()
+    def run(self, part: _Part | None = None) -> Iterator[Observation | Problem]:
+        """The whole scan, or one part of a planned one (see ``DatabaseScanner.plan``:
+        ``head`` = posture and schema, ``tables`` = some tables, ``tail`` = grants)."""
+        part = part or _Part("whole")
+        if part.stage == "tail":
+            yield from self._grants(part.pii)
+            return
+        if part.head:
+            yield from self._posture()
         database = self.session.dburl.database
         tables, problem = self._read(
             "schema introspection", lambda c: list_tables(c, self.dialect, database))
         if problem:
             raise TargetError(problem.message)
         selected = [t for t in tables if self.settings.selects(t.schema, t.name)]
-        yield _schema_fingerprint(self.uri, tables)
+        if part.head:
+            yield _schema_fingerprint(self.uri, tables)
         if len(selected) > self.settings.max_tables:
-            yield Problem(f"{len(selected)} tables selected, only the first "
-                          f"{self.settings.max_tables} scanned (database.max_tables)",
-                          Location(self.uri))
+            if part.head:
+                yield Problem(f"{len(selected)} tables selected, only the first "
+                              f"{self.settings.max_tables} scanned (database.max_tables)",
+                              Location(self.uri))
             selected = selected[: self.settings.max_tables]
+        if part.stage == "head":
+            return
+        if part.stage == "tables":
+            selected = [t for t in selected if t.qualified in part.tables]
         pii_tables: dict[str, list[str]] = {}
         for index, table in enumerate(selected):
             where = f"table {table.qualified} ({index} of {len(selected)} tables done)"
@@ -235,7 +324,8 @@ class _Run:
             yield from found
             if problem:
                 yield problem
-        yield from self._grants(pii_tables)
+        if part.stage == "whole":
+            yield from self._grants(pii_tables)
 
     def _grants(self, pii_tables: dict[str, list[str]]) -> Iterator[Observation | Problem]:
         entities = {t: sorted(set(e)) for t, e in pii_tables.items()}

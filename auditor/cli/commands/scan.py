@@ -21,6 +21,7 @@ from auditor.masking import load_hash_key
 from auditor.models import Severity
 from auditor.pipeline.discovery import DEFAULT_IGNORES, DiscoveryOptions, discover
 from auditor.pipeline.engine import Engine
+from auditor.pipeline.executors import LocalExecutor, add_executor_argument, executor_from
 from auditor.pipeline.options import check_scanner_options
 from auditor.pipeline.output import parse_formats, render_text, write_reports
 from auditor.pipeline.plugins import catalogue_of, load_reporters, load_scanners
@@ -108,6 +109,7 @@ def register(sub: Any) -> None:
                    help="Ed25519 private key for --evidence (default: $AUDITOR_SIGNING_KEY, "
                         "else auditor-signing.key if present)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    add_executor_argument(p)
     p.set_defaults(handler=run)
 
 
@@ -123,6 +125,23 @@ def _progress(total: int, enabled: bool) -> Iterator[Callable[[TargetResult], No
 
         def step(result: TargetResult) -> None:
             bar.update(task, advance=1, description=result.uri[-50:])
+        yield step
+
+
+@contextmanager
+def _cluster_progress(enabled: bool) -> Iterator[Callable[[int, int, int], None] | None]:
+    """Progress of a distributed scan: tasks done / tasks known so far, bytes of files."""
+    if not enabled:
+        yield None
+        return
+    with Progress(TextColumn("scanning on the cluster"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("tasks"), TimeElapsedColumn(), TextColumn("{task.description}"),
+                  transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def step(done: int, total: int, nbytes: int) -> None:
+            bar.update(task, completed=done, total=total,
+                       description=f"{nbytes / 1e6:.1f} MB of files" if nbytes else "")
         yield step
 
 
@@ -183,9 +202,16 @@ def run(args: argparse.Namespace) -> int:
                             DiscoveryOptions(ignore=ignore, max_size=args.max_size or None))
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     engine = Engine(scanners, packs, frameworks, params)
-    with _progress(len(targets), sys.stderr.isatty() and not args.quiet) as step:
+    show = sys.stderr.isatty() and not args.quiet
+    executor = executor_from(args.executor, jobs=jobs)
+    local = isinstance(executor, LocalExecutor)
+    with _progress(len(targets), show and local) as step, \
+            _cluster_progress(show and not local) as on_tasks:
+        if on_tasks is not None:
+            executor = executor_from(args.executor, jobs=jobs, on_tasks=on_tasks)
         result = engine.scan(targets, options, pre_results=pre, jobs=jobs, fail_on=fail_on,
-                             lang=args.lang, progress=step, finding_filters=gate.filters())
+                             lang=args.lang, progress=step, finding_filters=gate.filters(),
+                             executor=None if local else executor)
     result = gate.finish(result, sys.stderr)
     if args.evidence and signing_key is not None:
         write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate)
