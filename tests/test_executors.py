@@ -150,7 +150,7 @@ def _scratch(kind: str) -> Iterator[str]:
     """A scratch PostgreSQL or MariaDB database (name includes 'dask') with the database
     scanner tests' tables: personal data, password columns, decoys, a PUBLIC grant."""
     name = "auditor_dask_" + secrets.token_hex(4)
-    with mock.patch.object(dbsupport, "_scratch_name", lambda: name):
+    with mock.patch.object(dbsupport, "_scratch_name", return_value=name):
         if kind == "postgresql":
             from tests.scanners.test_database_postgres import _load as pg_load
             with dbsupport.pg_scratch() as (url, conn):
