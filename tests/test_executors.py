@@ -92,7 +92,7 @@ def test_password_in_url_is_refused_before_connecting(url: str) -> None:
 def test_packs_survive_pickling() -> None:
     """Packs travel to workers pickled by value: predicates must judge the same there
     (a bare ``object()`` sentinel turned every ``exists`` check true after a round trip)."""
-    import cloudpickle
+    cloudpickle = pytest.importorskip("cloudpickle")
     packs = _engine().packs
     shipped = cloudpickle.loads(cloudpickle.dumps(packs))
     observations = [
@@ -462,3 +462,28 @@ def test_ctrl_c_cancels_the_clusters_tasks(cluster: str, engine: Engine) -> None
     with Client(address, timeout=30, set_as_default=False) as client:
         _wait(lambda: not any(client.processing().values())
               and not client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)))
+
+
+# ---- database.password_file: the password stays where the scan runs ---------------------
+@pytest.mark.mysql
+def test_password_file_is_read_where_the_scan_runs(engine: Engine, tmp_path: Path) -> None:
+    """MariaDB's root has no password here: a canary password from the file is used (the
+    login fails), and the canary is in neither the error nor the task."""
+    import pickle
+    canary = "CANARY-file-" + secrets.token_hex(6)
+    secret = tmp_path / "db_password"
+    secret.write_text(canary + "\n", encoding="utf-8")
+    with _scratch("mysql") as url:
+        target = _db_target(url)
+        ok = execute(ScanTask(target, _options(), ()), engine.scanners["database"], engine.packs)
+        task = ScanTask(target, _options(**{"database.password_file": str(secret)}), ())
+        failed = execute(task, engine.scanners["database"], engine.packs)
+        missing = execute(ScanTask(target, _options(**{
+            "database.password_file": str(tmp_path / "nope")}), ()),
+            engine.scanners["database"], engine.packs)
+    assert ok.result.status == "ok"
+    assert failed.result.status == "error" and failed.result.error
+    assert "denied" in failed.result.error.lower()
+    assert canary not in failed.result.error and canary.encode() not in pickle.dumps(task)
+    assert missing.result.error == (f"database.password_file {tmp_path / 'nope'}: cannot read "
+                                    "it (No such file or directory)")

@@ -13,9 +13,11 @@ exhausted time budget is a :class:`~auditor.errors.TargetError`.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
@@ -76,6 +78,17 @@ def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: Db
             if obs is not None:
                 out.append(obs)
     return out
+
+
+def _read_secret(path: str) -> str:
+    """The password in ``database.password_file`` (first line; the file, not the URL,
+    holds it, so it never travels with a distributed task)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.readline().rstrip("\r\n")
+    except OSError as exc:
+        raise TargetError(f"database.password_file {path}: cannot read it "
+                          f"({exc.strerror or type(exc).__name__})") from None
 
 
 def _schema_fingerprint(uri: str, tables: list[TableInfo]) -> Observation:
@@ -173,6 +186,10 @@ class DatabaseScanner(Scanner):
                 dburl = parse_url(target.locator)
             except ValueError as exc:
                 raise TargetError(str(exc)) from None
+            secret_file = options.get("database.password_file")
+            if secret_file and dburl.dialect != "sqlite" and \
+                    urlsplit(target.locator).password is None:
+                dburl = dataclasses.replace(dburl, password=_read_secret(str(secret_file)))
         return settings, dburl
 
     def scan(self, target: Target, options: ScanContext) -> Iterator[Observation | Problem]:
