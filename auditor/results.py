@@ -15,6 +15,7 @@ from typing import Any
 
 from auditor.errors import ExitCode
 from auditor.models import JSONValue, Location, Problem, Severity
+from auditor.outcomes import OUTCOMES, outcome_from_status
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -187,7 +188,14 @@ class TargetResult:
 
 @dataclass(frozen=True, slots=True)
 class ComplianceItem:
-    """Status of one framework requirement in this run."""
+    """Status of one framework requirement in this run.
+
+    ``status`` is the JSON contract's coarse status (``pass|fail|not_assessed|manual``);
+    ``outcome`` the finer one (:mod:`auditor.outcomes`): ``no_finding`` maps to ``pass``,
+    ``not_applicable`` and ``needs_scoping`` to ``not_assessed``. ``findings`` are the
+    fingerprints that fail the requirement; ``pointers`` the findings that show where a
+    manual or out-of-scope requirement applies (they fail nothing).
+    """
 
     framework: str
     requirement: str
@@ -203,28 +211,69 @@ class ComplianceItem:
     note_vi: str = ""
     #: data subjects affected, at least: the largest estimate among the failing findings
     subjects: int | None = None
+    outcome: str = ""
+    coverage: str = ""  # automated | partial | manual
+    checked: str = ""
+    checked_vi: str = ""
+    pointers: tuple[str, ...] = ()
+    #: manual item with pointers: the auditor must review where they point
+    review: bool = False
+    #: why not applicable / needs scoping ("system_types: cloud, big_data")
+    scope: str = ""
+    provision_vi: str = ""
+    rationale: str = ""
+    rationale_vi: str = ""
+    remediation: str = ""
+    remediation_vi: str = ""
+    crossrefs: tuple[str, ...] = ()
+    penalty: str = ""
+    penalty_vi: str = ""
+    confidence: str = "high"
+
+    @property
+    def result(self) -> str:
+        """The outcome, derived from ``status`` for items without one."""
+        return self.outcome or outcome_from_status(self.status)
 
     def to_dict(self) -> dict[str, JSONValue]:
         return {
             "framework": self.framework, "requirement": self.requirement,
-            "status": self.status, "title": self.title, "title_vi": self.title_vi,
-            "findings": list(self.findings), "rules": list(self.rules),
+            "status": self.status, "outcome": self.result,
+            "coverage": self.coverage, "checked": self.checked,
+            "checked_vi": self.checked_vi, "review": self.review, "scope": self.scope,
+            "title": self.title, "title_vi": self.title_vi,
+            "findings": list(self.findings), "pointers": list(self.pointers),
+            "rules": list(self.rules),
             "guidance": self.guidance, "guidance_vi": self.guidance_vi,
-            "provision": self.provision, "note": self.note, "note_vi": self.note_vi,
+            "provision": self.provision, "provision_vi": self.provision_vi,
+            "note": self.note, "note_vi": self.note_vi,
             "subjects": self.subjects,
+            "rationale": self.rationale, "rationale_vi": self.rationale_vi,
+            "remediation": self.remediation, "remediation_vi": self.remediation_vi,
+            "crossrefs": list(self.crossrefs), "penalty": self.penalty,
+            "penalty_vi": self.penalty_vi, "confidence": self.confidence,
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ComplianceItem:
+        def text(key: str) -> str:
+            return str(data.get(key) or "")
+
         return cls(
             framework=str(data["framework"]), requirement=str(data["requirement"]),
-            status=str(data["status"]), title=str(data.get("title") or ""),
+            status=str(data["status"]), title=text("title"),
             findings=tuple(data.get("findings") or ()), rules=tuple(data.get("rules") or ()),
-            guidance=str(data.get("guidance") or ""), title_vi=str(data.get("title_vi") or ""),
-            provision=str(data.get("provision") or ""),
-            guidance_vi=str(data.get("guidance_vi") or ""), note=str(data.get("note") or ""),
-            note_vi=str(data.get("note_vi") or ""),
+            guidance=text("guidance"), title_vi=text("title_vi"), provision=text("provision"),
+            guidance_vi=text("guidance_vi"), note=text("note"), note_vi=text("note_vi"),
             subjects=data.get("subjects"),
+            outcome=text("outcome") or outcome_from_status(str(data["status"])),
+            coverage=text("coverage"), checked=text("checked"), checked_vi=text("checked_vi"),
+            pointers=tuple(data.get("pointers") or ()), review=bool(data.get("review")),
+            scope=text("scope"), provision_vi=text("provision_vi"),
+            rationale=text("rationale"), rationale_vi=text("rationale_vi"),
+            remediation=text("remediation"), remediation_vi=text("remediation_vi"),
+            crossrefs=tuple(data.get("crossrefs") or ()), penalty=text("penalty"),
+            penalty_vi=text("penalty_vi"), confidence=text("confidence") or "high",
         )
 
 
@@ -277,6 +326,7 @@ class ScanResult:
     def summary(self) -> dict[str, JSONValue]:
         status_counts = Counter(t.status for t in self.targets)
         compliance_counts = Counter(c.status for c in self.compliance)
+        outcome_counts = Counter(c.result for c in self.compliance)
         return {
             "findings": len(self.active_findings),
             "suppressed": len(self.findings) - len(self.active_findings),
@@ -284,6 +334,7 @@ class ScanResult:
             "targets": {k: status_counts.get(k, 0) for k in ("ok", "error", "skipped")},
             "compliance": {k: compliance_counts.get(k, 0)
                            for k in ("pass", "fail", "not_assessed", "manual")},
+            "outcomes": {k: outcome_counts.get(k, 0) for k in OUTCOMES},
             "fail_on": self.fail_on.label if self.fail_on is not None else "never",
             "exit_code": self.exit_code(),
         }

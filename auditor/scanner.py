@@ -252,9 +252,11 @@ class Scanner(ABC):
         is reachable (a worker), so it may open the target."""
         return None
 
-    def carry(self, observations: Sequence[Observation]) -> Mapping[str, JSONValue]:
+    def carry(self, observations: Sequence[Observation],
+              problems: Sequence[Problem] = ()) -> Mapping[str, JSONValue]:
         """What the last part of a :meth:`plan` needs from the earlier parts'
-        observations (e.g. which tables hold personal data), as a parameter overlay."""
+        observations and problems (e.g. which tables hold personal data, which could not
+        be read), as a parameter overlay."""
         return {}
 
     @abstractmethod

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, metadata
 
 from auditor.models import JSONValue, Location, Severity
+from auditor.outcomes import OUTCOMES
 from auditor.results import ComplianceItem, FrameworkRef, ScanResult
 
 __all__ = [
     "COMPLIANCE_STATUSES",
     "FrameworkStatus",
+    "compliance_verdict",
     "evidence_text",
     "framework_statuses",
     "information_uri",
@@ -28,8 +30,8 @@ __all__ = [
     "severities",
 ]
 
-#: compliance statuses in display order
-COMPLIANCE_STATUSES: tuple[str, ...] = ("fail", "pass", "not_assessed", "manual")
+#: compliance outcomes in display order (auditor.outcomes; ``pass`` is ``no_finding``)
+COMPLIANCE_STATUSES: tuple[str, ...] = OUTCOMES
 
 
 def severities() -> tuple[Severity, ...]:
@@ -77,8 +79,9 @@ def evidence_text(evidence: Mapping[str, JSONValue], limit: int = 0) -> str:
 class FrameworkStatus:
     """Tallies of one framework's requirements in this run.
 
-    ``coverage`` is the share of requirements the automated checks could assess
-    (pass + fail over all requirements); ``pass_rate`` the share of assessed ones that pass.
+    ``counts`` are by outcome (:mod:`auditor.outcomes`). ``coverage`` is the share of
+    requirements the automated checks could assess (no_finding + fail over all
+    requirements); ``pass_rate`` the share of assessed ones without a finding.
     """
 
     id: str
@@ -86,6 +89,8 @@ class FrameworkStatus:
     title_vi: str
     items: tuple[ComplianceItem, ...]
     counts: Mapping[str, int]
+    #: the framework ended before the assessed date (Decree 13 after 2025-12-31)
+    expired: bool = False
 
     @property
     def total(self) -> int:
@@ -93,7 +98,7 @@ class FrameworkStatus:
 
     @property
     def assessed(self) -> int:
-        return self.counts["pass"] + self.counts["fail"]
+        return self.counts["no_finding"] + self.counts["fail"]
 
     @property
     def coverage(self) -> float:
@@ -101,12 +106,23 @@ class FrameworkStatus:
 
     @property
     def pass_rate(self) -> float:
-        return self.counts["pass"] / self.assessed if self.assessed else 0.0
+        return self.counts["no_finding"] / self.assessed if self.assessed else 0.0
 
     def display_title(self, lang: str) -> str:
-        if lang == "vi" and self.title_vi:
-            return self.title_vi
-        return self.title or self.id
+        """The title; "(no longer in force)" only when the assessed date is after the
+        framework's end (review row 18)."""
+        title = self.title_vi if lang == "vi" and self.title_vi else (self.title or self.id)
+        if self.expired:
+            title += " (đã hết hiệu lực)" if lang == "vi" else " (no longer in force)"
+        return title
+
+
+def compliance_verdict(result: ScanResult) -> tuple[int, int, int]:
+    """(unsuppressed findings, requirements failed, requirements needing scoping): what a
+    report's headline states, whatever the CI gate (``--fail-on``) decided."""
+    outcomes = [c.result for c in result.compliance]
+    return (len(result.active_findings), outcomes.count("fail"),
+            outcomes.count("needs_scoping"))
 
 
 def framework_statuses(result: ScanResult) -> tuple[FrameworkStatus, ...]:
@@ -120,14 +136,19 @@ def framework_statuses(result: ScanResult) -> tuple[FrameworkStatus, ...]:
     out = []
     for fid, ref in refs.items():
         items = tuple(grouped.get(fid, ()))
-        counts = Counter(i.status for i in items)
+        counts = Counter(i.result for i in items)
+        end = ref.effective_to if ref else None
         out.append(FrameworkStatus(
             id=fid,
             title=ref.title if ref else fid,
             title_vi=ref.title_vi if ref else "",
             items=items,
             counts={s: counts.get(s, 0) for s in COMPLIANCE_STATUSES},
+            expired=bool(end) and result.as_of.isoformat() > str(end),
         ))
+    if result.lang == "vi":
+        # NOTE: Vietnamese reports list Vietnamese law first (stable otherwise)
+        out.sort(key=lambda fs: not fs.id.startswith("vn-"))
     return tuple(out)
 
 

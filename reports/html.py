@@ -9,8 +9,9 @@ rule (masked evidence, remediation, suppression state), targets, and run details
 
 All user-facing text comes from ``reports/i18n/<lang>.yaml`` (``ScanResult.lang``);
 requirement titles, guidance and notes use their Vietnamese versions in ``vi``, and rule
-titles and remediation come from ``reports/i18n/rules.vi.yaml``. Finding messages come
-from the rule packs, which are written in English.
+titles, remediation and finding messages come from the packs' translations in the render
+options (English for rules without a translation). Times are
+shown in Asia/Ho_Chi_Minh in Vietnamese reports.
 The template is rendered by Jinja2 with autoescaping: every value from a scan is
 escaped.
 """
@@ -24,29 +25,40 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
-from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter, RuleText
 from auditor.results import ComplianceItem, Finding, ScanResult
 from auditor.views import (
+    COMPLIANCE_STATUSES,
     FrameworkStatus,
+    compliance_verdict,
     evidence_text,
     framework_statuses,
     location_label,
     severities,
 )
 
-from .messages import Messages, RuleText, load_messages, load_rule_texts
+from .messages import (
+    Messages,
+    MessageTranslator,
+    load_messages,
+    message_translator,
+    rule_texts,
+)
 
-__all__ = ["HtmlReporter", "build_context", "display_date"]
+__all__ = ["HtmlReporter", "build_context", "display_date", "display_time"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 SEVERITY_COLORS: Mapping[str, str] = {
     "critical": "#7f1d1d", "high": "#c2410c", "medium": "#b45309", "low": "#1d4ed8",
     "info": "#4b5563"}
 STATUS_COLORS: Mapping[str, str] = {
-    "fail": "#b91c1c", "pass": "#15803d", "not_assessed": "#9ca3af", "manual": "#6d28d9"}
+    "fail": "#b91c1c", "pass": "#0e7490", "no_finding": "#0e7490", "not_assessed": "#9ca3af",
+    "manual": "#6d28d9", "not_applicable": "#6b7280", "needs_scoping": "#a16207"}
+VN_TZ_NAME = "Asia/Ho_Chi_Minh"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +80,11 @@ class RequirementRow:
     guidance: str
     note: str
     subjects: int | None
+    provision: str = ""
+    checked: str = ""
+    penalty: str = ""
+    rationale: str = ""
+    remediation: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +104,7 @@ class FindingView:
     evidence: str
     suppression: str
     search: str
+    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +129,31 @@ def display_date(text: str | None, lang: str) -> str:
     except ValueError:
         return text
     return day.strftime("%d/%m/%Y") if lang == "vi" else day.isoformat()
+
+
+def _vn_zone() -> dt.tzinfo:
+    """Asia/Ho_Chi_Minh from the system's or the ``tzdata`` package's database; UTC+7
+    when neither is installed (NOTE: Vietnam has kept UTC+7 without DST since 1975, so
+    the fallback gives the same times for any date a scan can have)."""
+    try:
+        return ZoneInfo(VN_TZ_NAME)
+    except ZoneInfoNotFoundError:
+        return dt.timezone(dt.timedelta(hours=7), "ICT")
+
+
+def display_time(text: str | None, lang: str) -> str:
+    """A run timestamp for readers: Vietnamese reports show ``25/11/2026 15:04:05
+    (giờ Việt Nam, UTC+7)`` in Asia/Ho_Chi_Minh; English keeps the ISO UTC text."""
+    if not text or lang != "vi":
+        return text or ""
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(_vn_zone())
+    return local.strftime("%d/%m/%Y %H:%M:%S") + " (giờ Việt Nam, UTC+7)"
 
 
 def _bars(values: Sequence[tuple[str, str, int, str]], width: float) -> tuple[Bar, ...]:
@@ -156,9 +199,15 @@ def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
             item=item, title=(item.title_vi if vi and item.title_vi else item.title),
             guidance=(item.guidance_vi if vi and item.guidance_vi else item.guidance),
             note=(item.note_vi if vi and item.note_vi else item.note),
-            subjects=max((c for c in counts if c is not None), default=None)))
+            subjects=max((c for c in counts if c is not None), default=None),
+            provision=(item.provision_vi if vi and item.provision_vi else item.provision),
+            checked=(item.checked_vi if vi and item.checked_vi else item.checked),
+            penalty=(item.penalty_vi if vi and item.penalty_vi else item.penalty),
+            rationale=(item.rationale_vi if vi and item.rationale_vi else item.rationale),
+            remediation=(item.remediation_vi if vi and item.remediation_vi
+                         else item.remediation)))
     bars = _bars([(s, t(f"status_{s}"), fs.counts[s], STATUS_COLORS[s])
-                  for s in ("fail", "pass", "not_assessed", "manual")], 600.0)
+                  for s in COMPLIANCE_STATUSES], 600.0)
     return FrameworkView(
         status=fs, title=fs.display_title(t.lang), period=period,
         coverage=t("framework_coverage", assessed=fs.assessed, total=fs.total,
@@ -166,8 +215,8 @@ def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
         rows=tuple(rows), bars=bars)
 
 
-def _groups(result: ScanResult, t: Messages,
-            texts: Mapping[str, RuleText]) -> tuple[RuleGroup, ...]:
+def _groups(result: ScanResult, t: Messages, texts: Mapping[str, RuleText],
+            translate: MessageTranslator) -> tuple[RuleGroup, ...]:
     grouped: dict[str, list[Finding]] = {}
     for f in result.findings:  # NOTE: already in report order (severity, rule, location)
         grouped.setdefault(f.rule_id, []).append(f)
@@ -179,6 +228,7 @@ def _groups(result: ScanResult, t: Messages,
             suppression=_suppression_text(f, t),
             search=" ".join((f.rule_id, f.title, location_label(f.location), f.message,
                              " ".join(f.entities))).lower(),
+            message=translate(f.rule_id, f.message),
         ) for f in items)
         text = texts.get(rule_id)
         out.append(RuleGroup(rule_id, text.title if text else first.title,
@@ -199,7 +249,8 @@ def _expired(result: ScanResult) -> list[dict[str, Any]]:
     return [e for e in expired if isinstance(e, dict)] if isinstance(expired, list) else []
 
 
-def build_context(result: ScanResult, script: str) -> dict[str, Any]:
+def build_context(result: ScanResult, script: str,
+                  options: RenderOptions = DEFAULT_RENDER) -> dict[str, Any]:
     """Everything the template shows, computed here so the template only formats."""
     t = load_messages(result.lang if result.lang in ("en", "vi") else "en")
     by_fp = {f.fingerprint: f for f in result.findings}
@@ -213,13 +264,17 @@ def build_context(result: ScanResult, script: str) -> dict[str, Any]:
                        for fs in framework_statuses(result))
     subjects = [f.subjects for f in result.active_findings if f.subjects is not None]
     errors = sum(1 for x in result.targets if x.status == "error")
-    failing = sum(fw.status.counts["fail"] for fw in frameworks)
+    active, failing, scoping = compliance_verdict(result)
+    manual = sum(1 for c in result.compliance if c.result == "manual")
     return {
         "t": t, "lang": t.lang, "result": result, "severity_bars": sev_bars,
         "as_of": display_date(result.as_of.isoformat(), t.lang),
         "date": lambda text: display_date(text, t.lang),
-        "frameworks": frameworks, "groups": _groups(result, t, load_rule_texts(t.lang)),
-        "active": len(result.active_findings),
+        "frameworks": frameworks, "groups": _groups(result, t, rule_texts(options),
+                          message_translator(options)),
+        "active": active, "scoping": scoping, "manual": manual,
+        "time": lambda text: display_time(text, t.lang),
+        "statuses": COMPLIANCE_STATUSES,
         "suppressed": len(result.findings) - len(result.active_findings),
         "subjects": max(subjects) if subjects else None,
         "errors": errors, "failing": failing, "exit_code": result.exit_code(),
@@ -247,5 +302,5 @@ class HtmlReporter(Reporter):
         script = (_TEMPLATES / "report.js").read_text(encoding="utf-8")
         template = env.get_template("report.html.j2")
         # NOTE: generate() streams the page in chunks instead of building one big string
-        for chunk in template.generate(**build_context(result, script)):
+        for chunk in template.generate(**build_context(result, script, options)):
             out.write(chunk)

@@ -80,13 +80,26 @@ def _requirement_case(suite: ET.Element, framework: str, item: ComplianceItem,
         failure = ET.SubElement(case, "failure", type="compliance.fail",
                                 message=f"{len(found) or len(item.findings)} finding(s)")
         failure.text = _clean("\n".join(_finding_line(f) for f in found))
+    elif item.result == "needs_scoping":
+        ET.SubElement(case, "skipped", message=_clean(
+            f"needs scoping: declare {item.scope or 'the scope'} with --param"))
+    elif item.result == "not_applicable":
+        ET.SubElement(case, "skipped", message=_clean(
+            f"not applicable: out of the declared scope ({item.scope})"))
     elif item.status == "not_assessed":
         ET.SubElement(case, "skipped", message=_clean(
             "not assessed: no scanner looked at what this requirement needs"
             + (f" (rules: {', '.join(item.rules)})" if item.rules else "")))
     elif item.status == "manual":
+        review = f"review required ({len(item.pointers)} finding(s) show where): " \
+            if item.review else ""
         ET.SubElement(case, "skipped", message=_clean(
-            "manual check: " + (item.guidance or "see the framework guidance")))
+            "manual check: " + review + (item.guidance or "see the framework guidance")))
+    elif item.result == "no_finding":
+        # NOTE: a JUnit pass; system-out says it is no finding, not conformity
+        out = ET.SubElement(case, "system-out")
+        out.text = _clean(f"no finding by the automated checks ({item.coverage}): "
+                          f"{item.checked}")
 
 
 def _rule_cases(suite: ET.Element, findings: Iterable[Finding]) -> None:

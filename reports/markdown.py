@@ -10,7 +10,13 @@ from typing import TextIO
 
 from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ScanResult
-from auditor.views import evidence_text, framework_statuses, location_label, severities
+from auditor.views import (
+    compliance_verdict,
+    evidence_text,
+    framework_statuses,
+    location_label,
+    severities,
+)
 
 __all__ = ["MarkdownReporter"]
 
@@ -31,8 +37,19 @@ class MarkdownReporter(Reporter):
         result = options.apply(result)
         active = result.active_findings
         code = result.exit_code()
-        verdict = {0: "passed", 1: "failed", 3: "incomplete"}.get(code, "failed")
-        out.write(f"## auditor: {verdict}\n\n")
+        count, failing, scoping = compliance_verdict(result)
+        # NOTE: the headline states findings and unmet requirements, never "passed";
+        # the CI gate (--fail-on) is its own line
+        if count or failing:
+            headline = f"{count} finding(s), {failing} requirement(s) not met"
+        else:
+            headline = "no finding by the automated checks (not a statement of conformity)"
+        out.write(f"## auditor: {headline}\n\n")
+        threshold = result.fail_on.label if result.fail_on is not None else "never"
+        incomplete = " — scan incomplete" if any(
+            t.status == "error" for t in result.targets) else ""
+        out.write(f"CI gate (`--fail-on {threshold}`): exit code {code}{incomplete}. ")
+        out.write(f"Requirements needing scoping: {scoping}.\n\n")
         counts = result.severity_counts()
         out.write("| " + " | ".join(s.label for s in severities()) + " | suppressed |\n")
         out.write("|" + "---|" * (len(severities()) + 1) + "\n")
@@ -50,7 +67,7 @@ class MarkdownReporter(Reporter):
                           "(see the full report).\n")
             out.write("\n")
         else:
-            out.write("No findings at or above any severity.\n\n")
+            out.write("No unsuppressed findings.\n\n")
         self._suppressed(result, out)
         errors = [t for t in result.targets if t.status == "error"]
         if errors:
@@ -60,12 +77,14 @@ class MarkdownReporter(Reporter):
             out.write("\n")
         statuses = framework_statuses(result)
         if statuses:
-            out.write("### Compliance\n\n| framework | fail | pass | not assessed | manual |\n")
-            out.write("|---|---|---|---|---|\n")
+            out.write("### Compliance\n\n| framework | fail | no finding (automated) | "
+                      "manual | needs scoping | not applicable | not assessed |\n")
+            out.write("|---|---|---|---|---|---|---|\n")
             for fs in statuses:
                 c = fs.counts
                 out.write(f"| {_cell(fs.display_title(result.lang))} | {c['fail']} | "
-                          f"{c['pass']} | {c['not_assessed']} | {c['manual']} |\n")
+                          f"{c['no_finding']} | {c['manual']} | {c['needs_scoping']} | "
+                          f"{c['not_applicable']} | {c['not_assessed']} |\n")
             out.write("\n")
         out.write(f"<sub>auditor {result.tool_version} · as of {result.as_of.isoformat()} · "
                   f"run {result.run_id}</sub>\n")

@@ -2,20 +2,29 @@
 
 Messages are data: ``reports/i18n/<lang>.yaml`` maps a key to a text with optional
 ``{placeholders}``. Every language file has exactly the same keys (a test checks).
-``reports/i18n/rules.<lang>.yaml`` translates the titles and remediation of the built-in
-rules.
+Rule titles, remediation and finding messages are translated by the rule packs
+themselves (``<pack>/i18n/rules.<lang>.yaml`` and ``messages.<lang>.yaml``) and reach the
+renderer in :class:`~auditor.reporting.RenderOptions` (``rule_texts``). A message
+translation holds the English template next to the translated one: a finished report holds
+only the filled English message, so the placeholder values are read back from it with the
+template (:class:`MessageTranslator`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.errors import ConfigError
+from auditor.reporting import RenderOptions, RuleText
 from auditor.yamlsource import safe_load
 
-__all__ = ["LANGUAGES", "Messages", "RuleText", "i18n_dir", "load_messages", "load_rule_texts"]
+__all__ = ["LANGUAGES", "MessageTranslator", "Messages", "i18n_dir", "load_messages",
+           "message_translator", "rule_texts"]
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 #: languages with a translation file, in display order
 LANGUAGES: tuple[str, ...] = ("en", "vi")
@@ -46,26 +55,10 @@ class Messages(Mapping[str, str]):
         return text.format(**values) if values else text
 
 
-@dataclass(frozen=True, slots=True)
-class RuleText:
-    """A built-in rule's title and remediation in one language."""
-
-    title: str
-    remediation: str = ""
-
-
-def load_rule_texts(lang: str) -> Mapping[str, RuleText]:
-    """Translated titles and remediation of the built-in rules (``i18n/rules.<lang>.yaml``),
-    by rule id; empty for English (the packs' own language) or a language without the file."""
-    path = i18n_dir() / f"rules.{lang}.yaml"
-    if lang == "en" or not path.is_file():
-        return {}
-    data = safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict) or not all(
-            isinstance(v, dict) and isinstance(v.get("title"), str) for v in data.values()):
-        raise ConfigError(f"{path}: maps each rule id to {{title, remediation}}")
-    return {str(k): RuleText(v["title"], str(v.get("remediation") or ""))
-            for k, v in data.items()}
+def rule_texts(options: RenderOptions) -> Mapping[str, RuleText]:
+    """Translated titles and remediation by rule id, as the packs ship them (the render
+    options carry them for the report's language; empty for English)."""
+    return {k: v for k, v in options.rule_texts.items() if v.title}
 
 
 def load_messages(lang: str) -> Messages:
@@ -78,3 +71,37 @@ def load_messages(lang: str) -> Messages:
     if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise ConfigError(f"{path}: a translation file maps keys to texts")
     return Messages(lang, {str(k): v for k, v in data.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class MessageTranslator:
+    """Translates filled finding messages of the built-in rules: the English template
+    (``{field}`` placeholders) is matched against the message to recover the values,
+    which fill the translated template. A message that does not match (a custom rule, a
+    template changed since) is returned as it is."""
+
+    templates: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # id -> (en, tr)
+
+    def __call__(self, rule_id: str, message: str) -> str:
+        pair = self.templates.get(rule_id)
+        if pair is None:
+            return message
+        en, translated = pair
+        names = _PLACEHOLDER.findall(en)
+        pattern = "".join(
+            re.escape(part) if i % 2 == 0 else "(.*?)"
+            for i, part in enumerate(_PLACEHOLDER.split(en)))
+        found = re.fullmatch(pattern, message, re.S)
+        if found is None:
+            return message
+        values: dict[str, str] = {}
+        for name, value in zip(names, found.groups(), strict=True):
+            values.setdefault(name, value)
+        return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), translated)
+
+
+def message_translator(options: RenderOptions) -> MessageTranslator:
+    """The translator of finding messages into the options' language (identity when the
+    packs ship no translated templates for it)."""
+    return MessageTranslator({k: (v.message_en, v.message)
+                              for k, v in options.rule_texts.items() if v.message_en})

@@ -3,21 +3,27 @@
 One ``result`` for the run:
 
 - ``reviewed-controls``: every framework requirement of the run as a control id, in
-  three selections: assessed automatically (pass or fail), not assessed (no scanner
-  looked at what it needs), and manual (left to the auditor).
+  selections by outcome: assessed automatically (fail or no finding), not assessed,
+  needs scoping, not applicable, and manual (left to the auditor).
 - ``observations``: one per auditor finding (method ``TEST``, type ``finding``) with
   rule id, severity, CWE, fingerprint, location and suppression state as ``props`` and
   the masked evidence as ``relevant-evidence``.
-- ``findings``: one per assessed requirement, its ``target`` the control with state
-  ``satisfied`` (pass) or ``not-satisfied`` (fail), linked to the observations that
-  made it fail through ``related-observations``.
+- ``findings``: one per automatically assessed requirement, its ``target`` the
+  requirement's **assessment objective** (``<control>_obj``) with state ``not-satisfied``
+  (fail) or ``satisfied`` (reason ``no-finding``: the objective is what the automated
+  checks cover, stated in the catalog's ``_obj`` part and the finding's ``coverage`` and
+  ``checked`` props), linked to the observations that made it fail.
+- ``attestations``: one part per manual requirement (and the manual part of partly
+  automated ones) with the procedure, for the assessor to complete.
+- ``metadata.parties``/``roles``: the assessor and the tool.
+- ``back-matter``: the OSCAL catalogs of the run's frameworks (ours embedded as base64;
+  NIST's official catalog by its published URI plus our subset) and the generated
+  **assessment plan** (:mod:`reports.oscal_catalog`), which ``import-ap`` points at.
 
 Control ids are OSCAL tokens: ``<framework>_<requirement>`` (characters outside
 ``[A-Za-z0-9._-]`` become ``-``), except NIST SP 800-53 whose requirement ids already are
 the catalog's control ids (``sc-8.1``). UUIDs are version-5 UUIDs derived from the run id
-and content, so the same run renders the same document. There is no separate assessment
-plan: ``import-ap`` references a back-matter resource that describes the run's scope
-(targets, frameworks, as-of date).
+and content, so the same run renders the same document.
 """
 
 from __future__ import annotations
@@ -32,6 +38,14 @@ from auditor.models import JSONValue
 from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ComplianceItem, Finding, ScanResult
 from auditor.views import evidence_text, location_label
+
+from .oscal_catalog import (
+    assessment_plan,
+    catalog_resources,
+    embedded,
+    objective_id,
+    parties,
+)
 
 __all__ = ["OSCAL_VERSION", "OscalReporter", "build_document", "control_id"]
 
@@ -105,24 +119,26 @@ def _observation(f: Finding, run_id: str, collected: str) -> dict[str, JSONValue
 
 
 def _finding(item: ComplianceItem, run_id: str, observed: set[str]) -> dict[str, JSONValue]:
-    cid = control_id(item.framework, item.requirement)
-    satisfied = item.status == "pass"
+    satisfied = item.result == "no_finding"
+    checked = f" Checked: {item.checked}" if item.checked else ""
     out: dict[str, JSONValue] = {
         "uuid": _uuid(run_id, "finding", item.framework, item.requirement),
         "title": _string(f"{item.framework} {item.requirement}: {item.title}"),
-        "description": (
-            f"Requirement {item.requirement} of {item.framework} is "
-            + ("satisfied: the automated checks that evidence it found nothing."
+        "description": _string(
+            f"Requirement {item.requirement} of {item.framework}: "
+            + ("no finding by the automated checks (coverage: "
+               f"{item.coverage or 'automated'}); this is not a statement of conformity."
                if satisfied else
-               f"not satisfied: {len(item.findings)} finding(s) of the rules that evidence it.")
-        ),
+               f"not met: {len(item.findings)} finding(s) of the rules that evidence it.")
+            + checked),
         "props": [_prop("framework", item.framework), _prop("requirement", item.requirement),
-                  _prop("auditor-status", item.status)],
+                  _prop("auditor-status", item.status), _prop("outcome", item.result),
+                  _prop("coverage", item.coverage or "automated")],
         "target": {
             "type": "objective-id",
-            "target-id": cid,
+            "target-id": objective_id(item.framework, item.requirement),
             "status": {"state": "satisfied" if satisfied else "not-satisfied",
-                       "reason": "pass" if satisfied else "fail"},
+                       "reason": "no-finding" if satisfied else "fail"},
         },
     }
     related: list[JSONValue] = [{"observation-uuid": _uuid(run_id, "observation", fp)}
@@ -134,14 +150,18 @@ def _finding(item: ComplianceItem, run_id: str, observed: set[str]) -> dict[str,
 
 def _selections(items: tuple[ComplianceItem, ...]) -> list[JSONValue]:
     groups = (
-        ("Requirements assessed by automated checks (pass or fail).", ("pass", "fail")),
+        ("Requirements assessed by automated checks (fail or no finding).",
+         ("no_finding", "fail")),
         ("Requirements not assessed: no scanner looked at what they need.", ("not_assessed",)),
+        ("Requirements that need their scope declared (--param) before they can be "
+         "assessed.", ("needs_scoping",)),
+        ("Requirements not applicable: out of the declared scope.", ("not_applicable",)),
         ("Requirements that need a manual check by the auditor.", ("manual",)),
     )
     out: list[JSONValue] = []
-    for description, statuses in groups:
+    for description, outcomes in groups:
         ids = sorted({control_id(i.framework, i.requirement) for i in items
-                      if i.status in statuses})
+                      if i.result in outcomes})
         if ids:
             out.append({"description": description,
                         "include-controls": [{"control-id": c} for c in ids]})
@@ -156,7 +176,7 @@ def build_document(result: ScanResult) -> dict[str, JSONValue]:
     observations: list[JSONValue] = [_observation(f, run_id, end) for f in result.findings]
     observed = {f.fingerprint for f in result.findings}
     findings: list[JSONValue] = [_finding(i, run_id, observed) for i in result.compliance
-                                 if i.status in ("pass", "fail")]
+                                 if i.result in ("no_finding", "fail")]
     frameworks = ", ".join(f.id for f in result.frameworks) or "none"
     scope = _uuid(run_id, "assessment-plan")
     res: dict[str, JSONValue] = {
@@ -177,6 +197,12 @@ def build_document(result: ScanResult) -> dict[str, JSONValue]:
         res["observations"] = observations
     if findings:
         res["findings"] = findings
+    roles, people, assessor = parties(result)
+    attestations = _attestations(result.compliance, run_id, assessor)
+    if attestations:
+        res["attestations"] = attestations
+    catalogs, catalog_uuids = catalog_resources(result)
+    plan = assessment_plan(result, catalogs, catalog_uuids)
     return {"assessment-results": {
         "uuid": _uuid(run_id, "assessment-results"),
         "metadata": {
@@ -184,21 +210,45 @@ def build_document(result: ScanResult) -> dict[str, JSONValue]:
             "last-modified": end,
             "version": result.tool_version,
             "oscal-version": OSCAL_VERSION,
+            "roles": roles, "parties": people,
+            "responsible-parties": [{"role-id": "assessor", "party-uuids": [assessor]}],
         },
-        # NOTE: there is no separate OSCAL assessment plan; import-ap points at a back-matter
-        # resource describing the run's scope, as OSCAL's "#uuid" references do.
+        # NOTE: the plan is generated for the run and embedded; "#uuid" names it
         "import-ap": {"href": f"#{scope}"},
         "results": [res],
-        "back-matter": {"resources": [{
-            "uuid": scope,
-            "title": f"Scope of auditor run {run_id}",
-            "description": (f"No OSCAL assessment plan: the scope is the {len(result.targets)} "
-                            f"target(s) and the frameworks ({frameworks}) of this run, "
-                            f"assessed as of {result.as_of.isoformat()}."),
-            "props": [_prop("target", t.uri) for t in result.targets]
-            or [_prop("target", "none")],
-        }]},
+        "back-matter": {"resources": [
+            {"uuid": scope, "title": f"Assessment plan of auditor run {run_id}",
+             "description": (f"The scope: {len(result.targets)} target(s), frameworks "
+                             f"{frameworks}, assessed as of {result.as_of.isoformat()}."),
+             "props": [_prop("target", t.uri) for t in result.targets]
+             or [_prop("target", "none")],
+             "base64": embedded(plan, "assessment-plan.json")},
+            *catalogs]},
     }}
+
+
+def _attestations(items: tuple[ComplianceItem, ...], run_id: str,
+                  assessor: str) -> list[JSONValue]:
+    """One attestation part per requirement with a manual part (manual, partly automated,
+    review required): the procedure, and a ``status`` prop the assessor completes."""
+    parts: list[JSONValue] = []
+    for i in items:
+        if not i.guidance or i.result in ("not_applicable",):
+            continue
+        props: list[JSONValue] = [
+            _prop("framework", i.framework), _prop("requirement", i.requirement),
+            _prop("control-id", control_id(i.framework, i.requirement)),
+            _prop("outcome", i.result), _prop("attestation-status", "pending")]
+        if i.review:
+            props.append(_prop("review-required", f"{len(i.pointers)} finding(s)"))
+        parts.append({"uuid": _uuid(run_id, "attestation", i.framework, i.requirement),
+                      "name": "manual-check", "ns": _NS,
+                      "title": _string(f"{i.framework} {i.requirement}: {i.title}"),
+                      "props": props, "prose": i.guidance})
+    if not parts:
+        return []
+    return [{"responsible-parties": [{"role-id": "assessor", "party-uuids": [assessor]}],
+             "parts": parts}]
 
 
 class OscalReporter(Reporter):

@@ -8,7 +8,11 @@ other SARIF consumers.
   database findings, which have no file, carry ``logicalLocations``
   (``schema.table.column``), capture findings carry the flow as a logical location;
 - suppressed findings are kept, with a SARIF ``suppressions`` entry;
-- target errors become tool execution notifications.
+- target errors become tool execution notifications;
+- ``runs[].taxonomies``: the CWE taxonomy (the CWEs of the rules that fired) and one
+  taxonomy per framework of the run (its requirements, with the compliance outcome in
+  the taxon's properties); each rule's ``relationships`` link it to its CWEs and to the
+  requirements its findings count for (``driver.supportedTaxonomies`` names them).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from urllib.parse import quote
 
 from auditor.models import Severity
 from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
-from auditor.results import Finding, ScanResult
+from auditor.results import ComplianceItem, Finding, ScanResult
 from auditor.views import evidence_text, information_uri, is_url
 
 __all__ = ["SarifReporter"]
@@ -90,6 +94,66 @@ def _location(f: Finding) -> dict[str, Any]:
     return out
 
 
+CWE_URI = "https://cwe.mitre.org/data/definitions/{}.html"
+
+
+def _taxonomies(result: ScanResult, findings_by_rule: dict[str, list[Finding]],
+                ) -> tuple[list[dict[str, Any]], dict[str, tuple[int, dict[str, int]]]]:
+    """The CWE and framework taxonomies, and for each taxonomy name its index and the
+    index of each taxon id (for relationships)."""
+    cwes = sorted({c for fs in findings_by_rule.values() for f in fs for c in f.cwe},
+                  key=lambda c: (len(c), c))
+    taxonomies: list[dict[str, Any]] = [{
+        "name": "CWE", "organization": "MITRE",
+        "shortDescription": {"text": "The MITRE Common Weakness Enumeration"},
+        "informationUri": "https://cwe.mitre.org/",
+        "isComprehensive": False,
+        "taxa": [{"id": c.removeprefix("CWE-"), "name": c,
+                  "helpUri": CWE_URI.format(c.removeprefix("CWE-"))} for c in cwes],
+    }]
+    index: dict[str, tuple[int, dict[str, int]]] = {
+        "CWE": (0, {c: i for i, c in enumerate(cwes)})}
+    grouped: dict[str, list[ComplianceItem]] = {}
+    for item in result.compliance:
+        grouped.setdefault(item.framework, []).append(item)
+    titles = {f.id: (f.title, f.version) for f in result.frameworks}
+    for fid, items in grouped.items():
+        title, version = titles.get(fid, (fid, ""))
+        taxa = []
+        for item in items:
+            taxon: dict[str, Any] = {
+                "id": item.requirement,
+                "shortDescription": {"text": item.title or item.requirement},
+                "properties": {"provision": item.provision, "outcome": item.result,
+                               "status": item.status,
+                               **({"coverage": item.coverage} if item.coverage else {})},
+            }
+            taxa.append(taxon)
+        index[fid] = (len(taxonomies), {t["id"]: i for i, t in enumerate(taxa)})
+        taxonomies.append({"name": fid, "fullName": title,
+                           **({"version": version} if version else {}),
+                           "isComprehensive": False, "taxa": taxa})
+    return taxonomies, index
+
+
+def _relationships(findings: list[Finding],
+                   index: dict[str, tuple[int, dict[str, int]]]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    cwe_index, cwe_taxa = index["CWE"]
+    for cwe in findings[0].cwe:
+        out.append({"target": {"id": cwe.removeprefix("CWE-"), "index": cwe_taxa[cwe],
+                               "toolComponent": {"name": "CWE", "index": cwe_index}},
+                    "kinds": ["superset"]})
+    for ctl in sorted({c for f in findings for c in f.controls}):
+        if ctl.framework not in index or ctl.requirement not in index[ctl.framework][1]:
+            continue
+        tax_index, taxa = index[ctl.framework]
+        out.append({"target": {"id": ctl.requirement, "index": taxa[ctl.requirement],
+                               "toolComponent": {"name": ctl.framework, "index": tax_index}},
+                    "kinds": ["relevant"]})
+    return out
+
+
 class SarifReporter(Reporter):
     name = "sarif"
     filename = "report.sarif"
@@ -131,11 +195,21 @@ class SarifReporter(Reporter):
                     "justification": (sup.reason if sup else "suppressed"),
                 }]
             results.append(entry)
+        by_rule: dict[str, list[Finding]] = {}
+        for f in result.findings:
+            by_rule.setdefault(f.rule_id, []).append(f)
+        taxonomies, index = _taxonomies(result, by_rule)
+        for desc in descriptors:
+            links = _relationships(by_rule[desc["id"]], index)
+            if links:
+                desc["relationships"] = links
         driver: dict[str, Any] = {
             "name": "auditor",
             "version": result.tool_version,
             "semanticVersion": result.tool_version,
             "rules": descriptors,
+            "supportedTaxonomies": [{"name": t["name"], "index": i}
+                                    for i, t in enumerate(taxonomies)],
         }
         home = information_uri()
         if home:
@@ -155,6 +229,7 @@ class SarifReporter(Reporter):
                 "toolExecutionNotifications": notifications,
             }],
             "results": results,
+            "taxonomies": taxonomies,
             "properties": {"as_of": result.as_of.isoformat()},
         }
         return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}

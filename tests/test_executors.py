@@ -128,7 +128,8 @@ def _planned(engine: Engine, task: ScanTask) -> tuple[int, Any]:
     assert plan.error is None and plan.parts
     parts = [remote_part(with_params(task, p)) for p in plan.parts[:-1]]
     scanner = engine.scanners[task.target.scanner]
-    carry = scanner.carry(merge(parts).observations)
+    earlier = merge(parts)
+    carry = scanner.carry(earlier.observations, earlier.problems)
     parts.append(remote_part(with_params(task, {**plan.parts[-1], **carry})))
     from auditor.pipeline.executors import judge
     return len(plan.parts), judge(task, merge(parts), engine.packs)
@@ -190,6 +191,38 @@ def test_planned_scan_equals_whole_scan(engine: Engine, kind: str, full: bool) -
     if kind == "postgresql":
         grants = [f for f in whole.findings if "grant" in f.rule_id]
         assert grants, "the PUBLIC grant on a personal-data table must be judged"
+
+
+@pytest.mark.postgres
+def test_planned_scan_with_unreadable_tables_equals_whole_scan(engine: Engine) -> None:
+    """Tables the scanning role may not read: the whole scan fails the target at the end
+    (after grants) naming how many; the planned scan says exactly the same."""
+    psycopg = pytest.importorskip("psycopg")
+    role = "auditor_dask_" + secrets.token_hex(4)
+    with _scratch("postgresql") as url:
+        admin = psycopg.connect(url, autocommit=True)
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+        admin.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {role}")
+        admin.execute(f"REVOKE SELECT ON tai_khoan FROM {role}")
+        admin.close()
+        try:
+            limited = url.replace("postgresql://postgres@", f"postgresql://{role}@", 1)
+            task = ScanTask(_db_target(limited), _options(**{"database.batch_rows": 1}), ())
+            whole = execute(task, engine.scanners["database"], engine.packs)
+            n_parts, planned = _planned(engine, task)
+        finally:
+            with psycopg.connect(dbsupport.PG_URL, autocommit=True) as conn:
+                conn.execute(f"REASSIGN OWNED BY {role} TO postgres")
+                conn.execute(f"DROP OWNED BY {role}")
+    with psycopg.connect(dbsupport.PG_URL, autocommit=True) as conn:
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+    assert whole.result.status == "error"
+    assert whole.result.error is not None
+    assert whole.result.error.startswith("2 of 5 tables could not be read")
+    assert planned.result == whole.result
+    assert [f.to_dict() for f in planned.findings] == [f.to_dict() for f in whole.findings]
+    assert n_parts >= 4
 
 
 def test_small_tables_share_a_part(engine: Engine) -> None:

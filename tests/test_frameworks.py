@@ -68,7 +68,13 @@ def test_vietnamese_frameworks_are_bilingual(fid: str) -> None:
 VN_PROVISIONS = {
     "vn-pdpl-2025": {
         "L91-protection-measures": "Law 91/2025/QH15", "L91-Art12": "Law 91/2025/QH15, Art. 12",
-        "L91-Art20-22": "Law 91/2025/QH15, Art. 20–22", "L91-Art23": "Law 91/2025/QH15, Art. 23",
+        "D356-Art4-sensitive": "Decree 356/2025/ND-CP, Art. 4",
+        "L91-protection-transmission": "Law 91/2025/QH15",
+        # review row 3: Art. 20 (cross-border) and Art. 21 (impact assessment), no Art. 22
+        "L91-Art20": "Law 91/2025/QH15, Art. 20", "L91-Art21": "Law 91/2025/QH15, Art. 21",
+        "L91-Art23": "Law 91/2025/QH15, Art. 23",
+        "L91-retention": "Law 91/2025/QH15", "L91-children": "Law 91/2025/QH15",
+        "L91-test-data": "Law 91/2025/QH15", "L91-dpo-consent": "Law 91/2025/QH15",
         "L91-Art29-2": "Law 91/2025/QH15, Art. 29(2)",
         "L91-Art30-3": "Law 91/2025/QH15, Art. 30(3)",
         "L91-Art31-4-a": "Law 91/2025/QH15, Art. 31(4)(a)",
@@ -89,6 +95,7 @@ VN_PROVISIONS = {
         "D13-Art28-measures": "Decree 13/2023/ND-CP, Art. 28",
         "D13-Art28": "Decree 13/2023/ND-CP, Art. 28", "D13-Art23": "Decree 13/2023/ND-CP, Art. 23",
         "D13-Art24": "Decree 13/2023/ND-CP, Art. 24", "D13-Art25": "Decree 13/2023/ND-CP, Art. 25",
+        "D13-Art16": "Decree 13/2023/ND-CP, Art. 16", "D13-Art20": "Decree 13/2023/ND-CP, Art. 20",
     },
 }
 
@@ -111,8 +118,22 @@ def test_infosec_levels_thresholds_are_labelled_defaults() -> None:
     text = (builtin_frameworks_dir() / "vn-infosec-levels.yaml").read_text(encoding="utf-8")
     assert text.count("DEFAULT, not a quotation") == 6
     for req in fw.requirements:
-        assert req.provision in ("Decree 85/2016/ND-CP", "TCVN 11930:2017")
+        if req.id == "L85-classification":  # review rows 24-25: articles confirmed
+            assert req.provision_vi == (
+                "Điều 7 đến Điều 11 (tiêu chí xác định cấp độ), Điều 15 (hồ sơ đề xuất cấp độ) "
+                "Nghị định 85/2016/NĐ-CP; Thông tư 12/2022/TT-BTTTT")
+            continue
+        assert req.provision == "TCVN 11930:2017"
         assert "unconfirmed" in req.note or "DEFAULT" in req.note, req.id
+    assert "Art. 9(2)(c)" in fw_parameter_description("level")
+
+
+def fw_parameter_description(name: str) -> str:
+    import yaml
+
+    doc = yaml.safe_load((builtin_frameworks_dir() / "vn-infosec-levels.yaml").read_text(
+        encoding="utf-8"))
+    return str(doc["framework"]["parameters"][name]["description"])
 
 
 @pytest.mark.parametrize(("as_of", "expected_in", "expected_out"), [
@@ -172,7 +193,8 @@ def test_pci_351_counts_only_card_data(tmp_path: Path, entities: tuple[str, ...]
                                        status: str) -> None:
     (tmp_path / "x.yaml").write_text(RULES, encoding="utf-8")
     rules = load_pack(tmp_path / "x.yaml").rules
-    pci = load_framework(builtin_frameworks_dir() / "pci-dss-4.0.1.yaml")
+    pci = load_framework(builtin_frameworks_dir() / "pci-dss-4.0.1.yaml").with_parameters(
+        {"cardholder_data": True})
     finding = _finding(entities, "1" * 32)
     items = {c.requirement: c for c in assess([pci], rules, [finding], {"pii.column"},
                                               dt.date(2026, 1, 1))}

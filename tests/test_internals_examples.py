@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from auditor.cli import main
+from tests.conftest import PluginSite
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "internals.md"
 
@@ -27,32 +26,16 @@ def _blocks() -> dict[str, str]:
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[Path]:
-    root = tmp_path / "site"
-    root.mkdir()
+def site(plugin_site: PluginSite) -> Path:
     blocks = _blocks()
     assert set(blocks) == {"example_htpasswd.py", "example_htpasswd_rules/pack.yaml",
                            "example_tsv.py"}
-    for name, body in blocks.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(body, encoding="utf-8")
-    (root / "example_htpasswd_rules" / "__init__.py").write_text("")
     toml = re.search(r"```toml\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S)
     assert toml is not None
     entry_points = re.sub(r'\[project\.entry-points\."([^"]+)"\]', r"[\1]", toml.group(1))
-    info = root / "example_plugins-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: example-plugins\n"
-                                   "Version: 1.0\n")
-    (info / "entry_points.txt").write_text(entry_points.replace('"', ""))
-    sys.path.insert(0, str(root))
-    try:
-        yield root
-    finally:
-        sys.path.remove(str(root))
-        for mod in [m for m in sys.modules if m.startswith("example_")]:
-            del sys.modules[mod]
+    plugin_site.install("example_plugins", entry_points.replace('"', ""),
+                        {**blocks, "example_htpasswd_rules/__init__.py": ""})
+    return plugin_site.root
 
 
 def test_the_documented_plugins_scan_judge_and_render(

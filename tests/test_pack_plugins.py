@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from auditor.cli import main
 from auditor.errors import PluginError
 from auditor.policy.loading import available_frameworks, installed_pack_paths, load_packs
+from tests.conftest import PluginSite
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "fixtures" / "demo"
@@ -75,29 +74,9 @@ def test_replacing_the_packs_is_explicit(tmp_path: Path) -> None:
     assert main(["scan", str(DEMO / "portal"), "--no-default-packs", "-q"]) == 2
 
 
-def _fake_distribution(root: Path, name: str, entry_points: str) -> None:
-    info = root / f"{name}-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(entry_points)
-
-
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Path]:
-    """A folder on sys.path where tests install small distributions by hand (dist-info
-    plus modules): importlib.metadata finds their entry points like pip-installed ones."""
-    root = tmp_path / "site"
-    root.mkdir()
-    sys.path.insert(0, str(root))
-    try:
-        yield root
-    finally:
-        sys.path.remove(str(root))
-        for mod in [m for m in sys.modules if m.startswith("housepack")]:
-            del sys.modules[mod]
-
-
-def test_a_distribution_ships_a_pack_and_a_framework(site: Path, tmp_path: Path) -> None:
+def test_a_distribution_ships_a_pack_and_a_framework(plugin_site: PluginSite,
+                                                      tmp_path: Path) -> None:
+    site = plugin_site.root
     pkg = site / "housepack"
     (pkg / "rules").mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
@@ -107,8 +86,8 @@ def test_a_distribution_ships_a_pack_and_a_framework(site: Path, tmp_path: Path)
         "schema_version: 1\nframework: {id: house-policy, version: '1', title: House policy,"
         " effective_from: '2020-01-01'}\nrequirements:\n  - id: H-1\n    title: No debug\n"
         "    provision: House policy 1\n    rules: [extra.config.debug-anywhere]\n")
-    _fake_distribution(site, "housepack", "[auditor.packs]\nhouse = housepack.rules\n\n"
-                       "[auditor.frameworks]\nhouse-policy = housepack:FRAMEWORK\n")
+    plugin_site.install("housepack", "[auditor.packs]\nhouse = housepack.rules\n\n"
+                        "[auditor.frameworks]\nhouse-policy = housepack:FRAMEWORK\n")
     (pkg / "__init__.py").write_text(
         "from pathlib import Path\nFRAMEWORK = Path(__file__).parent / 'house-framework.yaml'\n")
     assert (pkg / "rules") in installed_pack_paths()
@@ -120,8 +99,8 @@ def test_a_distribution_ships_a_pack_and_a_framework(site: Path, tmp_path: Path)
     assert statuses == {"H-1": "fail"}
 
 
-def test_a_broken_pack_plugin_is_loud(site: Path) -> None:
-    _fake_distribution(site, "brokenpack", "[auditor.packs]\nbroken = no_such_module_xyz\n")
+def test_a_broken_pack_plugin_is_loud(plugin_site: PluginSite) -> None:
+    plugin_site.install("brokenpack", "[auditor.packs]\nbroken = no_such_module_xyz\n")
     with pytest.raises(PluginError, match="broken"):
         installed_pack_paths()
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,30 +11,14 @@ from auditor.cli import main
 from auditor.errors import PluginError
 from auditor.pipeline.plugins import Registry, load_reporters, load_scanners
 from auditor.reporting import RenderOptions
+from tests.conftest import PluginSite
 from tests.reports.sample import sample_result
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Iterator[Path]:
-    root = tmp_path / "site"
-    root.mkdir()
-    sys.path.insert(0, str(root))
-    try:
-        yield root
-    finally:
-        sys.path.remove(str(root))
-        for mod in [m for m in sys.modules if m.startswith("plugtest")]:
-            del sys.modules[mod]
-
-
-def _distribution(root: Path, name: str, group: str, entries: dict[str, str],
+def _distribution(site: PluginSite, name: str, group: str, entries: dict[str, str],
                   module: str) -> None:
-    info = root / f"{name}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
     lines = "".join(f"{k} = {v}\n" for k, v in entries.items())
-    (info / "entry_points.txt").write_text(f"[{group}]\n{lines}")
-    (root / f"{name}.py").write_text(module)
+    site.install(name, f"[{group}]\n{lines}", {f"{name}.py": module})
 
 
 SCANNER = """
@@ -50,23 +32,23 @@ class NotAScanner:
 """
 
 
-def test_a_duplicate_scanner_name_is_loud(site: Path) -> None:
-    _distribution(site, "plugtest_dup", "auditor.scanners", {"config": "plugtest_dup:Good"},
+def test_a_duplicate_scanner_name_is_loud(plugin_site: PluginSite) -> None:
+    _distribution(plugin_site, "plugtest_dup", "auditor.scanners", {"config": "plugtest_dup:Good"},
                   SCANNER.format(name="config"))
     with pytest.raises(PluginError, match="duplicate plugin name 'config'"):
         load_scanners()
 
 
-def test_a_plugin_of_the_wrong_type_is_loud(site: Path) -> None:
-    _distribution(site, "plugtest_type", "auditor.scanners",
+def test_a_plugin_of_the_wrong_type_is_loud(plugin_site: PluginSite) -> None:
+    _distribution(plugin_site, "plugtest_type", "auditor.scanners",
                   {"wrong": "plugtest_type:NotAScanner"}, SCANNER.format(name="x"))
     with pytest.raises(PluginError, match="is not a Scanner"):
         load_scanners()
 
 
-def test_a_plugin_that_cannot_be_imported_is_loud(site: Path,
+def test_a_plugin_that_cannot_be_imported_is_loud(plugin_site: PluginSite,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
-    _distribution(site, "plugtest_broken", "auditor.reports",
+    _distribution(plugin_site, "plugtest_broken", "auditor.reports",
                   {"pdf": "plugtest_broken:Missing"}, "raise ImportError('no pdf library')\n")
     with pytest.raises(PluginError, match="cannot load plugin 'pdf'"):
         load_reporters()
@@ -74,8 +56,8 @@ def test_a_plugin_that_cannot_be_imported_is_loud(site: Path,
     assert "cannot load plugin 'pdf'" in capsys.readouterr().err
 
 
-def test_a_name_that_differs_from_the_entry_point_is_loud(site: Path) -> None:
-    _distribution(site, "plugtest_name", "auditor.scanners", {"alias": "plugtest_name:Good"},
+def test_a_name_that_differs_from_the_entry_point_is_loud(plugin_site: PluginSite) -> None:
+    _distribution(plugin_site, "plugtest_name", "auditor.scanners", {"alias": "plugtest_name:Good"},
                   SCANNER.format(name="real"))
     with pytest.raises(PluginError, match="declares name 'real'"):
         load_scanners()

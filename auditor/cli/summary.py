@@ -8,7 +8,13 @@ from rich.console import Console
 from rich.table import Table
 
 from auditor.results import ScanResult
-from auditor.views import evidence_text, framework_statuses, location_label, severities
+from auditor.views import (
+    compliance_verdict,
+    evidence_text,
+    framework_statuses,
+    location_label,
+    severities,
+)
 
 __all__ = ["print_summary"]
 
@@ -54,13 +60,24 @@ def print_summary(result: ScanResult, out: TextIO, *, color: bool | None = None)
     statuses = framework_statuses(result)
     if statuses:
         comp = Table(title="compliance")
-        for col in ("framework", "fail", "pass", "not assessed", "manual", "coverage"):
+        for col in ("framework", "fail", "no finding", "manual", "needs scoping",
+                    "not applicable", "not assessed", "coverage"):
             comp.add_column(col)
         for fs in statuses:
             c = fs.counts
-            comp.add_row(fs.display_title(result.lang), str(c["fail"]), str(c["pass"]),
-                         str(c["not_assessed"]), str(c["manual"]), f"{fs.coverage:.0%}")
+            comp.add_row(fs.display_title(result.lang), str(c["fail"]), str(c["no_finding"]),
+                         str(c["manual"]), str(c["needs_scoping"]), str(c["not_applicable"]),
+                         str(c["not_assessed"]), f"{fs.coverage:.0%}")
         console.print(comp)
-    verdict = {0: "clean", 1: "findings at or above the threshold",
-               3: "incomplete: some targets could not be scanned"}[result.exit_code()]
-    console.print(f"result: {verdict} (exit {result.exit_code()})")
+    count, failing, scoping = compliance_verdict(result)
+    if count or failing:
+        console.print(f"compliance: {count} unsuppressed finding(s), {failing} requirement(s) "
+                      f"not met, {scoping} need scoping")
+    else:
+        console.print("compliance: no finding by the automated checks (not a statement of "
+                      f"conformity); {scoping} requirement(s) need scoping")
+    code = result.exit_code()
+    gate = {0: "below the threshold", 1: "findings at or above the threshold",
+            3: "incomplete: some targets could not be scanned"}[code]
+    threshold = result.fail_on.label if result.fail_on is not None else "never"
+    console.print(f"CI gate (--fail-on {threshold}): {gate} (exit {code})")

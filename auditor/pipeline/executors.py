@@ -456,7 +456,8 @@ class _Run:
         last = len(state.parts) - 1
         if index == last and last > 0:
             earlier = merge([p for p in state.parts[:last] if p is not None])
-            overlay = {**overlay, **state.scanner.carry(earlier.observations)}
+            overlay = {**overlay, **state.scanner.carry(earlier.observations,
+                                                        earlier.problems)}
 
         def then(collected: Collected | None, exc: BaseException | None) -> None:
             state.parts[index] = collected or _error(state.task,

@@ -75,13 +75,50 @@ class Requirement:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     #: when set, only findings carrying one of these PII entity types count
     entities: tuple[str, ...] = ()
+    #: the provision in Vietnamese citation order ("khoản 2 Điều 7 Nghị định ...")
+    provision_vi: str = ""
+    #: what the automated checks cover of the requirement (the ``no_finding`` caveat)
+    checked: str = ""
+    checked_vi: str = ""
+    rationale: str = ""
+    rationale_vi: str = ""
+    remediation: str = ""
+    remediation_vi: str = ""
+    #: the same duty in other frameworks, as ``framework-id:requirement-id``
+    crossrefs: tuple[str, ...] = ()
+    #: Vietnam: the matching penalty provision (Decree 330/2026), where known
+    penalty: str = ""
+    penalty_vi: str = ""
+    #: "high" (primary text read) or "medium" (secondary sources; see the note)
+    confidence: str = "high"
+    #: scoping: ``{param: NAME, any_of: [...]}`` — the requirement applies only when the
+    #: framework parameter NAME (declared with --param) names one of these values
+    scope: Mapping[str, Any] = field(default_factory=dict)
+    #: manual items: findings that point the auditor to where the check applies
+    #: (``{entities: [...], rules: [...], cwe: [...], paths: [...]}``); when one is found
+    #: the item says "review required"
+    points_to: Mapping[str, Any] = field(default_factory=dict)
+    #: rule id globs never selected, whatever their CWE or tags (PCI DSS 4.2.1 is not
+    #: about certificate lifetimes)
+    exclude: tuple[str, ...] = ()
 
     @property
     def is_manual(self) -> bool:
-        return bool(self.manual)
+        """Nothing automated: no rule selectors (the guidance is all there is)."""
+        return not (self.rules or self.cwe or self.tags)
+
+    @property
+    def coverage(self) -> str:
+        """``automated`` (selectors only), ``partial`` (selectors and a manual part) or
+        ``manual``."""
+        if self.is_manual:
+            return "manual"
+        return "partial" if self.manual else "automated"
 
     def selects(self, rule: Rule) -> bool:
         """Does this rule's outcome evidence the requirement?"""
+        if any(glob_match(p, rule.id) for p in self.exclude):
+            return False
         if any(glob_match(p, rule.id) for p in self.rules):
             return True
         if self.cwe and set(self.cwe) & set(rule.cwe):
@@ -94,6 +131,21 @@ class Requirement:
     def counts(self, finding_entities: Iterable[str]) -> bool:
         """Does a finding with these entity types count for this requirement?"""
         return not self.entities or bool(set(self.entities) & set(finding_entities))
+
+    def points_at(self, rule_id: str, cwe: Iterable[str], entities: Iterable[str],
+                  uri: str) -> bool:
+        """Does a finding (of this rule, with these CWEs, entities, at this uri) point to
+        where this manual requirement applies? All given selectors must hold."""
+        sel = self.points_to
+        if not sel:
+            return False
+        if sel.get("rules") and not any(glob_match(p, rule_id) for p in sel["rules"]):
+            return False
+        if sel.get("cwe") and not set(sel["cwe"]) & set(cwe):
+            return False
+        if sel.get("entities") and not set(sel["entities"]) & set(entities):
+            return False
+        return not sel.get("paths") or any(glob_match(p, uri) for p in sel["paths"])
 
 
 def _within(day: dt.date, start: dt.date | None, end: dt.date | None) -> bool:
@@ -171,6 +223,10 @@ def load_framework(path: str | Path) -> Framework:
         text, text_vi = _text(raw.get("text"))
         manual, manual_vi = _text(raw.get("manual"))
         note, note_vi = _text(raw.get("note"))
+        checked, checked_vi = _text(raw.get("checked"))
+        rationale, rationale_vi = _text(raw.get("rationale"))
+        remediation, remediation_vi = _text(raw.get("remediation"))
+        penalty, penalty_vi = _text(raw.get("penalty"))
         reqs.append(Requirement(
             id=rid, provision=str(raw["provision"]), title=r_title, title_vi=r_title_vi,
             text=text, text_vi=text_vi, note=note, note_vi=note_vi,
@@ -180,6 +236,15 @@ def load_framework(path: str | Path) -> Framework:
             effective_to=_date(raw.get("effective_to")),
             parameters=dict(raw.get("parameters") or {}),
             entities=tuple(raw.get("entities") or ()),
+            provision_vi=str(raw.get("provision_vi") or ""),
+            checked=checked, checked_vi=checked_vi, rationale=rationale,
+            rationale_vi=rationale_vi, remediation=remediation,
+            remediation_vi=remediation_vi, crossrefs=tuple(raw.get("crossrefs") or ()),
+            penalty=penalty, penalty_vi=penalty_vi,
+            confidence=str(raw.get("confidence") or "high"),
+            scope=dict(raw.get("scope") or meta.get("scope") or {}),
+            points_to=dict(raw.get("points_to") or {}),
+            exclude=tuple(raw.get("exclude") or ()),
         ))
     params = {k: v.get("default") for k, v in (meta.get("parameters") or {}).items()}
     start = _date(meta["effective_from"])

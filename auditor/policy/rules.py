@@ -21,7 +21,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from auditor.policy.predicates import (
     is_missing,
     resolve_field,
 )
+from auditor.reporting import RuleText
 from auditor.yamlsource import YamlDocument, load_yaml
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "glob_match",
     "kind_matches",
     "load_pack",
+    "load_translations",
     "resolve_pack",
     "validator_for",
 ]
@@ -149,6 +151,8 @@ class RulePack:
     description: str = ""
     parameters: Mapping[str, Any] = field(default_factory=dict)
     parameter_help: Mapping[str, str] = field(default_factory=dict)
+    #: language -> rule id -> texts, from the pack's ``i18n/`` folder
+    translations: Mapping[str, Mapping[str, RuleText]] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -162,7 +166,8 @@ class RulePack:
         merged = {**self.parameters, **{k: v for k, v in overrides.items()
                                         if k in self.parameters}}
         return RulePack(self.id, self.version, self.title, self.rules, self.sha256,
-                        self.source, self.description, merged, self.parameter_help)
+                        self.source, self.description, merged, self.parameter_help,
+                        self.translations)
 
 
 def builtin_pack_ids() -> tuple[str, ...]:
@@ -340,7 +345,47 @@ def _load_pack(path: Path) -> RulePack:
         rules=tuple(rules), sha256=digest.hexdigest(), source=str(path),
         description=str(meta.get("description") or "").strip(),
         parameters=params, parameter_help=help_text,
+        translations=load_translations(path, {r.id for r in rules}),
     )
+
+
+def load_translations(pack: Path, rule_ids: set[str]) -> dict[str, dict[str, RuleText]]:
+    """A pack's translations: ``i18n/rules.<lang>.yaml`` (rule id -> title, remediation)
+    and ``i18n/messages.<lang>.yaml`` (rule id -> {en: template, <lang>: template}).
+    An id that is not a rule of the pack is an error (a stale translation)."""
+    folder = pack / "i18n" if pack.is_dir() else None
+    out: dict[str, dict[str, RuleText]] = {}
+    if folder is None or not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.yaml")):
+        kind, _, lang = path.stem.partition(".")
+        if kind not in {"rules", "messages"} or not lang:
+            raise RulePackError(str(path), "translation files are rules.<lang>.yaml or "
+                                           "messages.<lang>.yaml")
+        doc = load_yaml(path)
+        data = doc.data or {}
+        if not isinstance(data, Mapping):
+            raise RulePackError(str(path), "a translation file maps rule ids to texts", line=1)
+        texts = out.setdefault(lang, {})
+        for rule_id, entry in data.items():
+            line = doc.line_of([rule_id])
+            if str(rule_id) not in rule_ids:
+                raise RulePackError(str(path), f"no rule {rule_id!r} in this pack", line=line)
+            old = texts.get(str(rule_id), RuleText())
+            if kind == "rules":
+                if not isinstance(entry, Mapping) or not isinstance(entry.get("title"), str):
+                    raise RulePackError(str(path), "expected {title, remediation}", line=line,
+                                        rule_id=str(rule_id))
+                texts[str(rule_id)] = replace(old, title=entry["title"],
+                                              remediation=str(entry.get("remediation") or ""))
+            else:
+                if not isinstance(entry, Mapping) or not isinstance(entry.get("en"), str) \
+                        or not isinstance(entry.get(lang), str):
+                    raise RulePackError(str(path), f"expected {{en, {lang}}} message templates",
+                                        line=line, rule_id=str(rule_id))
+                texts[str(rule_id)] = replace(old, message_en=entry["en"],
+                                              message=entry[lang])
+    return out
 
 
 def glob_match(pattern: str, value: str) -> bool:

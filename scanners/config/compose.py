@@ -40,17 +40,23 @@ def is_compose(data: Any, name: str) -> bool:
                for s in data["services"].values())
 
 
+def _text(value: Any) -> str | None:
+    """A scalar as text, else None: a list or mapping (perhaps an alias shared a billion
+    times) is never passed to ``str()``."""
+    return str(value) if isinstance(value, str | int | float | bool) else None
+
+
 def _env_names(env: Any) -> list[JSONValue]:
     names: list[JSONValue] = []
     if isinstance(env, Mapping):
-        items = [(str(k), v) for k, v in env.items()]
+        items = [(str(k), _text(v)) for k, v in env.items()]
     elif isinstance(env, list):
-        items = [(str(e).partition("=")[0], str(e).partition("=")[2] or None) for e in env]
+        entries = [text for e in env if (text := _text(e)) is not None]
+        items = [(e.partition("=")[0], e.partition("=")[2] or None) for e in entries]
     else:
         return names
     for name, value in items:
-        if value is not None and str(value) and not is_placeholder(str(value)) \
-                and is_secret_key(name):
+        if value and not is_placeholder(value) and is_secret_key(name):
             names.append(name)
     return sorted(names, key=str)
 
@@ -70,9 +76,10 @@ def compose_observations(data: Mapping[str, Any], uri: str,
         if not isinstance(service, Mapping):
             continue
         volumes = _list(service.get("volumes"))
-        sources = [str(v.get("source", "")) if isinstance(v, Mapping) else str(v).split(":")[0]
-                   for v in volumes]
-        caps = _list(service.get("cap_add"))
+        sources = [(_text(v.get("source")) if isinstance(v, Mapping) else
+                    (_text(v) or "").split(":")[0]) or "" for v in volumes]
+        caps = sorted({text.upper() for c in _list(service.get("cap_add"))
+                       if (text := _text(c))})
         attributes: dict[str, JSONValue] = {
             "service": str(name),
             "image": _str_or_none(service.get("image")) or "",
@@ -81,7 +88,7 @@ def compose_observations(data: Mapping[str, Any], uri: str,
             "pid": _str_or_none(service.get("pid")),
             "ipc": _str_or_none(service.get("ipc")),
             "user": _str_or_none(service.get("user")),
-            "cap_add": [str(c).upper() for c in sorted(caps, key=str)],
+            "cap_add": list(caps),
             "read_only": service.get("read_only") if isinstance(service.get("read_only"), bool)
             else None,
             "docker_socket": any(s.endswith("docker.sock") for s in sources),

@@ -72,8 +72,16 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _text(value: Any, default: str = "") -> str:
+    """A scalar as text; anything else (a list or mapping, perhaps an alias shared a
+    billion times) is ``default`` — never ``str()`` of a structure."""
+    if isinstance(value, str | int | float | bool):
+        return str(value)
+    return default
+
+
 def _names(values: list[Any]) -> list[JSONValue]:
-    return [str(v).upper() for v in sorted(values, key=str)]
+    return list(sorted({_text(v).upper() for v in values if _text(v)}))
 
 
 def _flag(value: Any) -> bool | None:
@@ -128,9 +136,9 @@ def _containers(data: Mapping[str, Any], uri: str, line_of: LineOf,
             attributes: dict[str, JSONValue] = {
                 "api_version": data["apiVersion"],
                 "workload_kind": kind,
-                "workload_name": str(meta.get("name", "")),
-                "namespace": str(meta.get("namespace", "default")),
-                "container": str(container.get("name", "")),
+                "workload_name": _text(meta.get("name")),
+                "namespace": _text(meta.get("namespace"), "default"),
+                "container": _text(container.get("name")),
                 "container_type": list_name,
                 "image": image,
                 "image_tag": _image_tag(image) if image else "",
@@ -167,7 +175,7 @@ def _secret(data: Mapping[str, Any], uri: str, line_of: LineOf,
         if not isinstance(values, Mapping) or not values:
             continue
         filled: list[JSONValue] = [str(k) for k in sorted(values, key=str)
-                                   if values[k] not in (None, "")]
+                                   if isinstance(k, str | int) and values[k] not in (None, "")]
         if not filled:
             continue
         yield Observation(
@@ -175,23 +183,29 @@ def _secret(data: Mapping[str, Any], uri: str, line_of: LineOf,
             location=Location(uri=uri, line=line_of((field,)),
                               key=".".join(str(p) for p in (*prefix, field))),
             attributes={
-                "name": str(meta.get("name", "")),
-                "namespace": str(meta.get("namespace", "default")),
-                "type": str(data.get("type", "Opaque")),
+                "name": _text(meta.get("name")),
+                "namespace": _text(meta.get("namespace"), "default"),
+                "type": _text(data.get("type"), "Opaque"),
                 "data_keys": list(filled),
                 "value_count": len(filled),
                 "string_data": field == "stringData",
                 "document": document,
             },
-            evidence={"secret": f"Secret/{meta.get('name', '')}", "keys": list(filled)},
+            evidence={"secret": f"Secret/{_text(meta.get('name'))}", "keys": list(filled)},
         )
 
 
 def manifest_observations(data: Mapping[str, Any], uri: str, line_of: LineOf,
-                          document: int,
-                          prefix: tuple[str | int, ...] = ()) -> Iterator[Observation]:
+                          document: int, prefix: tuple[str | int, ...] = (),
+                          _seen: set[int] | None = None) -> Iterator[Observation]:
     """Observations for one Kubernetes object (``data`` passed :func:`is_manifest`);
-    ``prefix`` is its key path inside a ``kind: List`` (``items.0``)."""
+    ``prefix`` is its key path inside a ``kind: List`` (``items.0``). An object shared
+    through YAML aliases is observed once, at its first place (nested Lists of aliases
+    would otherwise multiply without bound)."""
+    seen = set() if _seen is None else _seen
+    if id(data) in seen:
+        return
+    seen.add(id(data))
     if data["kind"] == "Secret":
         yield from _secret(data, uri, line_of, document, prefix)
     elif data["kind"] == "List" and isinstance(data.get("items"), list):
@@ -200,6 +214,6 @@ def manifest_observations(data: Mapping[str, Any], uri: str, line_of: LineOf,
                 def item_line(path: Sequence[str | int], index: int = index) -> int | None:
                     return line_of(("items", index, *path))
                 yield from manifest_observations(item, uri, item_line, document,
-                                                 (*prefix, "items", index))
+                                                 (*prefix, "items", index), seen)
     else:
         yield from _containers(data, uri, line_of, document, prefix)

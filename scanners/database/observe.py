@@ -95,6 +95,8 @@ def column_observation(uri: str, table: str, result: ColumnResult, *,
         evidence["categories"] = list(facts.categories)
     return Observation("pii.column", location, attrs, evidence=evidence,
                        identity=f"{table}|{location.column}|{result.json_key or ''}",
-                       entities=tuple(sorted(facts.entities)),
+                       # NOTE: the sensitive categories are PII types of the contract
+                       # (DESIGN.md): requirements narrowed to HEALTH must see them
+                       entities=tuple(sorted({*facts.entities, *facts.categories})),
                        subjects=facts.distinct_subjects)
 

@@ -7,8 +7,11 @@ A digest of the schema is recorded through the scan context
 (``ScanContext.record_fingerprint``); the report shows it as the target's
 ``fingerprint``. A table that cannot be read (permission denied,
 dropped mid-scan, statement timeout) is a
-:class:`~auditor.models.Problem` and the scan goes on; a connection failure or an
-exhausted time budget is a :class:`~auditor.errors.TargetError`.
+:class:`~auditor.models.Problem` and the scan goes on; at the end the target is still
+failed with a :class:`~auditor.errors.TargetError` naming how many tables were not read
+(what was not read was not checked: the target is not ``ok`` and its requirements are not
+assessed). A connection failure or an exhausted time budget is a
+:class:`~auditor.errors.TargetError` at once.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from .observe import column_observation
 from .options import DATABASE_OPTIONS, Budget, DbSettings, settings_from
 from .sampling import SampleInfo, read_rows
 from .session import Session, describe_error
-from .urls import DbUrl, is_database_url, parse_url, redact_url
+from .urls import DIALECTS, DbUrl, is_database_url, parse_url, redact_url
 
 __all__ = ["DatabaseScanner", "scan_table"]
 
@@ -43,6 +46,7 @@ _BUDGET_CHECK_ROWS = 2000
 #: internal parameters of a part of a planned (distributed) scan; not user options (the
 #: central option check rejects them on the command line)
 PART, PART_TABLES, PART_PII = "database._part", "database._tables", "database._pii_tables"
+PART_SELECTED, PART_UNREAD = "database._selected", "database._unread"
 T = TypeVar("T")
 
 
@@ -122,7 +126,10 @@ class DatabaseScanner(Scanner):
     def claim_url(self, url: str) -> Claim | None:
         if not is_database_url(url):
             return None
-        return Claim(parse_url(url, env={}).dialect, 100)
+        try:
+            return Claim(parse_url(url, env={}).dialect, 100)
+        except ValueError:  # NOTE: claimed all the same: scan() names what is wrong
+            return Claim(DIALECTS[url.strip().split(":", 1)[0].split("+", 1)[0].lower()], 100)
 
     def check_options(self, options: ScanOptions) -> None:
         settings_from(options)
@@ -164,15 +171,19 @@ class DatabaseScanner(Scanner):
             rows += cost
         if batch:
             parts.append({PART: "tables", PART_TABLES: list(batch)})
-        parts.append({PART: "tail"})
+        parts.append({PART: "tail", PART_SELECTED: len(selected)})
         return parts
 
-    def carry(self, observations: Sequence[Observation]) -> Mapping[str, JSONValue]:
+    def carry(self, observations: Sequence[Observation],
+              problems: Sequence[Problem] = ()) -> Mapping[str, JSONValue]:
         pii: dict[str, list[str]] = {}
         for obs in observations:
             if obs.kind == "pii.column" and not obs.attributes.get("protected"):
                 pii.setdefault(obs.location.table or "", []).extend(obs.entities)
-        return {PART_PII: {t: list(e) for t, e in pii.items()}}
+        # NOTE: a table that could not be read is the only problem located at a table
+        unread = [p.message for p in problems if p.location and p.location.table]
+        return {PART_PII: {t: list(e) for t, e in pii.items()},
+                PART_UNREAD: [len(unread), unread[0] if unread else ""]}
 
     def _open(self, target: Target, options: ScanContext) -> tuple[DbSettings, DbUrl]:
         try:
@@ -209,12 +220,22 @@ class DatabaseScanner(Scanner):
                     yield item
 
 
+def _fail_unread(unread: int, selected: int, first: str) -> None:
+    """What was not read was not checked: the target is incomplete (exit 3, its
+    requirements not assessed), never "ok" with a pass it did not earn."""
+    if unread:
+        raise TargetError(f"{unread} of {selected} tables could not be read, "
+                          f"so their columns were not checked (first: {first})")
+
+
 class _Part:
     """Which part of a planned scan this is (``whole`` when not planned)."""
 
     def __init__(self, stage: str, tables: frozenset[str] = frozenset(),
-                 pii: Mapping[str, list[str]] | None = None) -> None:
+                 pii: Mapping[str, list[str]] | None = None, selected: int = 0,
+                 unread: tuple[int, str] = (0, "")) -> None:
         self.stage, self.tables, self.pii = stage, tables, dict(pii or {})
+        self.selected, self.unread = selected, unread
 
     @classmethod
     def of(cls, options: ScanContext) -> _Part:
@@ -223,11 +244,15 @@ class _Part:
             raise TargetError(f"unknown part {stage!r} of a planned database scan")
         tables = options.get(PART_TABLES) or []
         pii = options.get(PART_PII) or {}
-        if not isinstance(tables, list) or not isinstance(pii, dict):
+        selected = options.get(PART_SELECTED) or 0
+        unread = options.get(PART_UNREAD) or [0, ""]
+        if not isinstance(tables, list) or not isinstance(pii, dict) or \
+                not isinstance(selected, int) or not isinstance(unread, list):
             raise TargetError("malformed part of a planned database scan")
         return cls(str(stage), frozenset(str(t) for t in tables),
                    {str(k): [str(e) for e in v] if isinstance(v, list) else []
-                    for k, v in pii.items()})
+                    for k, v in pii.items()}, selected,
+                   (int(str(unread[0])), str(unread[1])))
 
     @property
     def head(self) -> bool:
@@ -299,6 +324,7 @@ class _Run:
         part = part or _Part("whole")
         if part.stage == "tail":
             yield from self._grants(part.pii)
+            _fail_unread(part.unread[0], part.selected, part.unread[1])
             return
         if part.head:
             yield from self._posture()
@@ -321,6 +347,7 @@ class _Run:
         if part.stage == "tables":
             selected = [t for t in selected if t.qualified in part.tables]
         pii_tables: dict[str, list[str]] = {}
+        unread: list[Problem] = []
         for index, table in enumerate(selected):
             where = f"table {table.qualified} ({index} of {len(selected)} tables done)"
             if self.budget.expired():
@@ -340,9 +367,11 @@ class _Run:
                     pii_tables.setdefault(table.qualified, []).extend(obs.entities)
             yield from found
             if problem:
+                unread.append(problem)
                 yield problem
         if part.stage == "whole":
             yield from self._grants(pii_tables)
+            _fail_unread(len(unread), len(selected), unread[0].message if unread else "")
 
     def _grants(self, pii_tables: dict[str, list[str]]) -> Iterator[Observation | Problem]:
         entities = {t: sorted(set(e)) for t, e in pii_tables.items()}

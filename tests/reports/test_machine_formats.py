@@ -65,7 +65,9 @@ def test_sarif_validates_against_official_schema(result: ScanResult, schemas: Pa
 
 def test_markdown_summary(result: ScanResult) -> None:
     text = render(MarkdownReporter(), result)
-    assert text.startswith("## auditor: failed")
+    assert text.startswith("## auditor: 2 finding(s), 2 requirement(s) not met\n")
+    assert "CI gate (`--fail-on low`): exit code 1 — scan incomplete." in text
+    assert "passed" not in text and "clean" not in text
     assert "`t.secret.password`" in text
     assert "Targets that could not be scanned" in text
 

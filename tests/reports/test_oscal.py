@@ -3,6 +3,7 @@ linked to controls and to the observations that made them fail, deterministic.""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import regex
 from auditor.reports.oscal import OscalReporter, control_id
+from auditor.reports.oscal_catalog import NIST_CATALOG_URI
 
 from auditor.results import ScanResult
 from tests.fakes import fake_engine, run, tree
@@ -64,14 +66,16 @@ def test_findings_link_controls_and_observations() -> None:
     obs = {o["uuid"]: o for o in res["observations"]}
     assert len(obs) == len(result.findings)
     by_target = {f["target"]["target-id"]: f for f in res["findings"]}
-    assert set(by_target) == {"vn-pdpl-2025_L91-protection-measures", "vn-pdpl-2025_D356-Art7-2",
-                              "vn-pdpl-2025_L91-Art30-3"}
-    failing = by_target["vn-pdpl-2025_L91-protection-measures"]
+    # review row 44: findings target the assessment objective, not the control
+    assert set(by_target) == {"vn-pdpl-2025_L91-protection-measures_obj",
+                              "vn-pdpl-2025_D356-Art7-2_obj", "vn-pdpl-2025_L91-Art30-3_obj"}
+    failing = by_target["vn-pdpl-2025_L91-protection-measures_obj"]
     assert failing["target"]["status"] == {"state": "not-satisfied", "reason": "fail"}
     linked = [obs[r["observation-uuid"]] for r in failing["related-observations"]]
     fps = sorted(p["value"] for o in linked for p in o["props"] if p["name"] == "fingerprint")
     assert fps == ["b" * 32, "e" * 32]
-    assert by_target["vn-pdpl-2025_L91-Art30-3"]["target"]["status"]["state"] == "satisfied"
+    assert by_target["vn-pdpl-2025_L91-Art30-3_obj"]["target"]["status"] == {
+        "state": "satisfied", "reason": "no-finding"}
     selections = res["reviewed-controls"]["control-selections"]
     ids = [[c["control-id"] for c in s["include-controls"]] for s in selections]
     assert ids == [["vn-pdpl-2025_D356-Art7-2", "vn-pdpl-2025_L91-Art30-3",
@@ -90,12 +94,53 @@ def test_masked_evidence_and_suppression_in_observations() -> None:
         {"description": "Masked evidence: value=AKIA••••••••(40)"}]
 
 
-def test_import_ap_references_the_scope_resource() -> None:
+def test_import_ap_references_the_generated_plan() -> None:
     ar = render(sample_result())["assessment-results"]
-    [resource] = ar["back-matter"]["resources"]
+    resource, *catalogs = ar["back-matter"]["resources"]
     assert ar["import-ap"] == {"href": "#" + resource["uuid"]}
     assert [p["value"] for p in resource["props"]] == [
         "config/app.env", "postgresql://db.example/citizens", "broken.pcap"]
+    plan = json.loads(base64.b64decode(resource["base64"]["value"]))["assessment-plan"]
+    [selection] = plan["reviewed-controls"]["control-selections"]
+    assert {"control-id": "vn-pdpl-2025_L91-Art23"} in selection["include-controls"]
+    [objectives] = plan["reviewed-controls"]["control-objective-selections"]
+    assert {"objective-id": "vn-pdpl-2025_L91-Art23_obj"} in objectives["include-objectives"]
+    [cat] = catalogs
+    assert selection["links"] == [{"href": "#" + cat["uuid"], "rel": "reference"}]
+    catalog = json.loads(base64.b64decode(cat["base64"]["value"]))["catalog"]
+    parts = {p["id"] for c in catalog["controls"] for p in c["parts"]}
+    targets = {f["target"]["target-id"] for f in ar["results"][0]["findings"]}
+    assert targets <= parts  # every objective a finding targets is in the catalog
+
+
+def test_parties_and_manual_attestations() -> None:
+    ar = render(sample_result())["assessment-results"]
+    roles = {r["id"] for r in ar["metadata"]["roles"]}
+    assert roles == {"assessor", "assessment-tool"}
+    assessor = ar["metadata"]["responsible-parties"][0]["party-uuids"][0]
+    assert assessor in {p["uuid"] for p in ar["metadata"]["parties"]}
+    [att] = ar["results"][0]["attestations"]
+    manual = {p["title"].split(":")[0] for p in att["parts"]}
+    assert "vn-pdpl-2025 L91-Art23" in manual
+    part = next(p for p in att["parts"] if p["title"].startswith("vn-pdpl-2025 L91-Art23"))
+    assert {"name": "attestation-status", "ns": part["props"][0]["ns"],
+            "value": "pending"} in part["props"]
+
+
+def test_nist_references_the_official_catalog() -> None:
+    import dataclasses
+
+    from auditor.results import ComplianceItem, FrameworkRef
+
+    base = sample_result()
+    nist = FrameworkRef("nist-800-53r5", "5.1.1", "NIST SP 800-53 Rev. 5", "2020-09-23", None)
+    item = ComplianceItem("nist-800-53r5", "sc-8.1", "fail", title="Cryptographic Protection",
+                          outcome="fail", findings=(base.findings[0].fingerprint,))
+    result = dataclasses.replace(base, frameworks=(nist,), compliance=(item,))
+    ar = render(result)["assessment-results"]
+    cat = ar["back-matter"]["resources"][1]
+    assert cat["rlinks"] == [{"href": NIST_CATALOG_URI, "media-type": "application/json"}]
+    assert ar["results"][0]["findings"][0]["target"]["target-id"] == "sc-8.1_obj"
 
 
 def test_deterministic() -> None:

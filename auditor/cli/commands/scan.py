@@ -23,11 +23,10 @@ from auditor.pipeline.discovery import DEFAULT_IGNORES, DiscoveryOptions, discov
 from auditor.pipeline.engine import Engine
 from auditor.pipeline.executors import LocalExecutor, add_executor_argument, executor_from
 from auditor.pipeline.options import check_scanner_options
-from auditor.pipeline.output import parse_formats, render_text, write_reports
+from auditor.pipeline.output import parse_formats, render_options, render_text, write_reports
 from auditor.pipeline.plugins import catalogue_of, load_reporters, load_scanners
 from auditor.policy.frameworks import split_parameters
 from auditor.policy.loading import load_frameworks, load_packs, parse_assignments, parse_date
-from auditor.reporting import RenderOptions
 from auditor.results import TargetResult
 from auditor.scanner import ScanOptions
 
@@ -84,6 +83,9 @@ def register(sub: Any) -> None:
                    help="skip paths matching GLOB (repeatable; added to the defaults)")
     p.add_argument("--max-size", type=_count, default=4 * 1024**3, metavar="BYTES",
                    help="skip files larger than this (0 = no limit; default 4 GiB)")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="follow file links that point outside a scanned directory "
+                        "(default: reported as skipped)")
     p.add_argument("--option", "-O", action="append", default=[], metavar="SCANNER.KEY=VALUE",
                    help="scanner option, e.g. database.sample_size=500 (repeatable)")
     p.add_argument("--full", action="store_true",
@@ -199,7 +201,8 @@ def run(args: argparse.Namespace) -> int:
                                                             options))
     ignore = (*DEFAULT_IGNORES, *args.ignore)
     targets, pre = discover(args.targets, scanners,
-                            DiscoveryOptions(ignore=ignore, max_size=args.max_size or None))
+                            DiscoveryOptions(ignore=ignore, max_size=args.max_size or None,
+                                             follow_symlinks=args.follow_symlinks))
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     engine = Engine(scanners, packs, frameworks, params)
     show = sys.stderr.isatty() and not args.quiet
@@ -214,15 +217,16 @@ def run(args: argparse.Namespace) -> int:
                              executor=None if local else executor)
     result = gate.finish(result, sys.stderr)
     if args.evidence and signing_key is not None:
-        write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate)
+        write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate,
+                     render=render_options(packs, args.lang))
     for t in result.targets:
         if t.status == "error":
             sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
     if out_dir is not None:
-        write_reports(result, reporters, formats, out_dir, RenderOptions(lang=args.lang))
+        write_reports(result, reporters, formats, out_dir, render_options(packs, args.lang))
     elif formats:
         sys.stdout.write(render_text(reporters[formats[0]], result,
-                                     RenderOptions(lang=args.lang)))
+                                     render_options(packs, args.lang)))
         return result.exit_code()
     if not args.quiet:
         print_summary(result, sys.stdout)

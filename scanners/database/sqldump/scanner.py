@@ -87,11 +87,24 @@ class SqlDumpScanner(Scanner):
             return Claim("pg_dump-custom", 100)  # NOTE: claimed to say why it is not read
         head = candidate.text_head()
         if head is None:
-            return None
+            return self._claim_binary(candidate)
         if _PG_SIGNATURE.search(head) or _MY_SIGNATURE.search(head):
             return Claim("sqldump", 90)
         if _GENERIC.search(head):
             return Claim("sqldump", 60 if candidate.suffix == ".sql" else 45)
+        return None
+
+    @staticmethod
+    def _claim_binary(candidate: Candidate) -> Claim | None:
+        """A head that is not clean text: mysqldump writes BLOB bytes raw (NUL, ``\xff``)
+        into its INSERTs, so a real dump can look binary within its first 8 KiB. It is
+        claimed when it *starts* as a dump — the dump tool's header in the text before the
+        first binary byte — never for dump-like text somewhere inside a binary file."""
+        text = candidate.head.decode("utf-8", errors="surrogateescape")
+        clean = re.match(r"[^\x00-\x08\x0e-\x1f\udc80-\udcff]*", text)
+        prefix = clean.group(0)[:512] if clean else ""  # NOTE: the header opens the file
+        if _PG_SIGNATURE.search(prefix) or _MY_SIGNATURE.search(prefix):
+            return Claim("sqldump", 90)
         return None
 
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
