@@ -169,6 +169,8 @@ def _scanner_params(args: argparse.Namespace) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     as_of = parse_date(args.as_of)
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    executor = executor_from(args.executor, jobs=jobs)  # NOTE: a bad value fails first
     try:
         fail_on = None if args.fail_on == "never" else Severity.parse(args.fail_on)
     except ValueError as exc:
@@ -203,10 +205,8 @@ def run(args: argparse.Namespace) -> int:
     targets, pre = discover(args.targets, scanners,
                             DiscoveryOptions(ignore=ignore, max_size=args.max_size or None,
                                              follow_symlinks=args.follow_symlinks))
-    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     engine = Engine(scanners, packs, frameworks, params)
     show = sys.stderr.isatty() and not args.quiet
-    executor = executor_from(args.executor, jobs=jobs)
     local = isinstance(executor, LocalExecutor)
     with _progress(len(targets), show and local) as step, \
             _cluster_progress(show and not local) as on_tasks:
