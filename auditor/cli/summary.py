@@ -7,6 +7,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.table import Table
 
+from auditor.cli.terminal import use_color, width
 from auditor.results import ScanResult
 from auditor.views import (
     compliance_verdict,
@@ -24,7 +25,11 @@ _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cya
 
 
 def print_summary(result: ScanResult, out: TextIO, *, color: bool | None = None) -> None:
-    console = Console(file=out, width=140, force_terminal=color, no_color=color is False,
+    """``color``: None decides from the stream and NO_COLOR; False never; True always.
+    Tables take the terminal's width (auditor.cli.terminal.width), never a fixed one."""
+    colored = use_color(out, no_color=color is False) if color is None else color
+    console = Console(file=out, width=width(out), force_terminal=colored,
+                      no_color=not colored, color_system="auto" if colored else None,
                       highlight=False)
     summary = result.summary()
     targets = summary["targets"]

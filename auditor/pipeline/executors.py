@@ -22,7 +22,8 @@ On a cluster:
   allowed-failures``: auditor expects 1, so a task that kills two workers fails). A task
   that fails twice makes its targets ``error`` (exit 3); the scan completes. Before any
   task runs, every worker's auditor version, code digest and scanners are compared with
-  the client's: a mismatch is a usage error (exit 2). Ctrl-C cancels the cluster's tasks.
+  the client's: a mismatch is a usage error (exit 2). Ctrl-C cancels the cluster's tasks
+  and the finished work is reported, marked incomplete (as with the local pool).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from auditor.pipeline.engine import (
     execute,
     judge,
 )
+from auditor.pipeline.interrupts import Interrupted, after_interrupt
 from auditor.policy.rules import RulePack
 from auditor.results import TargetResult
 from auditor.scanner import ScanContext, Scanner
@@ -120,7 +122,8 @@ class LocalExecutor:
     jobs: int = 1
 
     def run(self, engine: Engine, tasks: Sequence[ScanTask],
-            progress: Callable[[TargetResult], None] | None) -> list[TaskOutcome]:
+            progress: Callable[[TargetResult], None] | None
+            ) -> tuple[list[TaskOutcome], str | None]:
         return engine._run(tasks, self.jobs, progress)
 
 
@@ -287,7 +290,8 @@ class DaskExecutor:
     client: Any = None  # NOTE: distributed.Client while running
 
     def run(self, engine: Engine, tasks: Sequence[ScanTask],
-            progress: Callable[[TargetResult], None] | None) -> list[TaskOutcome]:
+            progress: Callable[[TargetResult], None] | None
+            ) -> tuple[list[TaskOutcome], str | None]:
         for task in tasks:
             if _has_password(task.target):
                 raise ConfigError(
@@ -372,7 +376,9 @@ class _Run:
         if self.progress:
             self.progress(outcome.result)
 
-    def run(self, tasks: Sequence[ScanTask]) -> list[TaskOutcome]:
+    def run(self, tasks: Sequence[ScanTask]) -> tuple[list[TaskOutcome], str | None]:
+        """The finished outcomes; on an interrupt (Ctrl-C, SIGTERM) the cluster's tasks
+        are cancelled and the signal's name is returned with what had finished."""
         bare = [replace(t, packs=()) for t in tasks]  # NOTE: packs travel as objects
         self.packs = self.client.scatter(_Packs(tuple(self.engine.packs)), broadcast=True,
                                          hash=False)
@@ -387,10 +393,14 @@ class _Run:
             self._batch(batch)
         try:
             self._drain()
-        except BaseException:  # NOTE: Ctrl-C (or anything): leave nothing on the cluster
+        except KeyboardInterrupt as exc:  # NOTE: Ctrl-C, SIGTERM: cancel, report the rest
+            self.client.cancel(self.futures, force=True)
+            after_interrupt()
+            return self.outcomes, (exc.signame if isinstance(exc, Interrupted) else "SIGINT")
+        except BaseException:  # NOTE: anything else: leave nothing on the cluster
             self.client.cancel(self.futures, force=True)
             raise
-        return self.outcomes
+        return self.outcomes, None
 
     def _drain(self) -> None:
         on_tasks = self.executor.on_tasks

@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import functools
 import hashlib
@@ -28,7 +29,7 @@ from typing import Any
 import jsonschema
 
 from auditor.errors import RulePackError
-from auditor.models import Observation, Severity
+from auditor.models import Location, Observation, Severity
 from auditor.policy.predicates import (
     Predicate,
     PredicateError,
@@ -85,7 +86,8 @@ def kind_matches(pattern: str, kind: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class FieldRef:
     """A name a rule reads: an observation kind (``what="kind"``), a ``field:`` path of a
-    predicate (``"field"``) or a message placeholder (``"placeholder"``), and where."""
+    predicate (``"field"``), a message placeholder (``"placeholder"``) or a ``locate``
+    path (``"locate"``), and where."""
 
     what: str
     name: str
@@ -110,6 +112,9 @@ class Rule:
     description: str = ""
     where: Predicate | None = field(default=None, compare=False)
     where_text: str = ""
+    #: attribute paths naming where the offending directive is (``lines.privileged``,
+    #: ``protocols_at``): the first one the observation carries gives the finding's line
+    locate: tuple[str, ...] = ()
     #: what the rule reads, with where it says so, for the catalogue check
     #: (:func:`auditor.policy.kindcheck.check_packs`)
     refs: tuple[FieldRef, ...] = field(default=(), compare=False, repr=False)
@@ -138,6 +143,22 @@ class Rule:
             return str(value)
 
         return _PLACEHOLDER.sub(fill, self.message)
+
+    def locate_in(self, obs: Observation) -> Location:
+        """Where the finding points: the observation's location, moved to the line (and
+        file, for ``uri:line`` values) of the first ``locate`` attribute it carries.
+        The fingerprint never depends on this: it follows the observation."""
+        for path in self.locate:
+            value = resolve_field(obs, path)
+            if isinstance(value, bool) or is_missing(value) or value is None:
+                continue
+            if isinstance(value, int) and value > 0:
+                return dataclasses.replace(obs.location, line=value)
+            if isinstance(value, str):
+                uri, _, line = value.rpartition(":")
+                if uri and line.isdigit() and int(line) > 0:
+                    return dataclasses.replace(obs.location, uri=uri, line=int(line))
+        return obs.location
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +276,9 @@ def _refs(doc: YamlDocument, index: int, raw: Mapping[str, Any],
     message_line = doc.line_of([*base, "message"])
     out += [FieldRef("placeholder", m.group(1), doc.path, message_line)
             for m in _PLACEHOLDER.finditer(str(raw["message"]))]
+    locate = raw.get("locate")
+    out += [FieldRef("locate", str(name), doc.path, doc.line_of([*base, "locate"]))
+            for name in ([locate] if isinstance(locate, str) else locate or ())]
     return tuple(out)
 
 
@@ -279,6 +303,8 @@ def _parse_rules(doc: YamlDocument, pack_id: str, params: frozenset[str]) -> lis
             references=tuple(raw.get("references") or ()), tags=tuple(raw.get("tags") or ()),
             description=str(raw.get("description") or "").strip(), where=where,
             where_text=where.text if where else "",
+            locate=tuple([raw["locate"]] if isinstance(raw.get("locate"), str)
+                         else raw.get("locate") or ()),
             refs=_refs(doc, index, raw, kinds if isinstance(kinds, list) else [kinds]),
         ))
     return rules

@@ -14,11 +14,12 @@ file (the values are reported as ``secret`` observations).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from auditor.knowledge.values import is_placeholder, is_secret_key
-from auditor.models import JSONValue, Location, Observation
+from auditor.models import JSONValue, Location, Observation, canonical_json
 
 __all__ = ["COMPOSE_NAMES", "compose_observations", "is_compose"]
 
@@ -69,6 +70,30 @@ def _str_or_none(value: Any) -> str | None:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
+def _lines(line_of: LineOf, name: str, service: Mapping[str, Any],
+           sources: list[str]) -> dict[str, JSONValue]:
+    """Where each fact of a service is written: ``privileged``, ``cap_add``, the host
+    namespace settings that are ``host`` (``host_namespace``: the first), and the volume
+    that mounts the Docker socket (``docker_socket``)."""
+    out: dict[str, JSONValue] = {}
+
+    def put(fact: str, path: tuple[str | int, ...]) -> None:
+        line = line_of(("services", name, *path))
+        if line is not None and fact not in out:
+            out[fact] = line
+    if "privileged" in service:
+        put("privileged", ("privileged",))
+    if "cap_add" in service:
+        put("cap_add", ("cap_add",))
+    for key in ("network_mode", "pid", "ipc"):
+        if service.get(key) == "host":
+            put("host_namespace", (key,))
+    for index, source in enumerate(sources):
+        if source.endswith("docker.sock"):
+            put("docker_socket", ("volumes", index))
+    return out
+
+
 def compose_observations(data: Mapping[str, Any], uri: str,
                          line_of: LineOf) -> Iterator[Observation]:
     """Observations for a compose file (``data`` passed :func:`is_compose`)."""
@@ -93,6 +118,7 @@ def compose_observations(data: Mapping[str, Any], uri: str,
             else None,
             "docker_socket": any(s.endswith("docker.sock") for s in sources),
             "literal_secret_env": list(_env_names(service.get("environment"))),
+            "lines": _lines(line_of, str(name), service, sources),
         }
         yield Observation(
             kind="compose.service",
@@ -100,4 +126,7 @@ def compose_observations(data: Mapping[str, Any], uri: str,
                               key=f"services.{name}"),
             attributes=attributes,
             evidence={"service": str(name)},
+            # NOTE: lines move with edits; the fingerprint follows the facts only
+            identity=hashlib.sha256(canonical_json(
+                {k: v for k, v in attributes.items() if k != "lines"}).encode()).hexdigest(),
         )

@@ -32,8 +32,9 @@ from auditor.scanner import Candidate, Claim, ScanContext, Scanner, ScanOptions
 from . import posture_mysql, posture_pg
 from .classify import ColumnClassifier, pii_classifier
 from .columns import ColumnAccumulator
+from .comments import read_comments
 from .introspect import TableInfo, list_tables
-from .observe import column_observation
+from .observe import table_observations
 from .options import DATABASE_OPTIONS, Budget, DbSettings, settings_from
 from .sampling import SampleInfo, read_rows
 from .session import Session, describe_error
@@ -56,7 +57,8 @@ class _BudgetSpentError(Exception):
 
 def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: DbSettings,
                classify: ColumnClassifier, uri: str, budget: Budget,
-               subject_key: bytes = b"") -> list[Observation]:
+               subject_key: bytes = b"", comments: dict[str, str] | None = None
+               ) -> list[Observation]:
     """Observations for one table (read inside the caller's read-only transaction)."""
     accumulators = [
         ColumnAccumulator(table.qualified, c.name, c.data_type, c.family, classify,
@@ -73,15 +75,9 @@ def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: Db
             acc.add(cell)
         if rows % _BUDGET_CHECK_ROWS == 0 and budget.expired():
             raise _BudgetSpentError
-    out = []
-    for acc in accumulators:
-        for result in acc.finish():
-            obs = column_observation(uri, table.qualified, result,
-                                     row_estimate=table.row_estimate, rows_read=rows,
-                                     sampling=info.method)
-            if obs is not None:
-                out.append(obs)
-    return out
+    results = [result for acc in accumulators for result in acc.finish()]
+    return table_observations(uri, table.qualified, results, row_estimate=table.row_estimate,
+                              rows_read=rows, sampling=info.method, comments=comments)
 
 
 def _read_secret(path: str) -> str:
@@ -109,8 +105,8 @@ class DatabaseScanner(Scanner):
 
     name = "database"
     description = "PostgreSQL, MySQL/MariaDB and SQLite: personal data, passwords, posture"
-    emits = ("pii.column", "db.password_column", "db.setting", "db.account", "db.grant",
-             "db.hba_rule")
+    emits = ("pii.column", "db.password_column", "db.credential_column", "db.setting",
+             "db.account", "db.grant", "db.hba_rule")
 
     options = DATABASE_OPTIONS
 
@@ -348,6 +344,11 @@ class _Run:
             selected = [t for t in selected if t.qualified in part.tables]
         pii_tables: dict[str, list[str]] = {}
         unread: list[Problem] = []
+        found_comments, _problem = self._read(
+            "column comments", lambda c: list(read_comments(c, self.dialect).items()))
+        comments: dict[str, dict[str, str]] = {}
+        for (qualified, column), comment in found_comments:
+            comments.setdefault(qualified, {})[column] = comment
         for index, table in enumerate(selected):
             where = f"table {table.qualified} ({index} of {len(selected)} tables done)"
             if self.budget.expired():
@@ -358,7 +359,8 @@ class _Run:
                     f"table {table.qualified}",
                     lambda c, t=table: scan_table(  # type: ignore[misc]
                         c, self.dialect, t, settings=self.settings, classify=self.classify,
-                        uri=self.uri, budget=self.budget, subject_key=self.hash_key),
+                        uri=self.uri, budget=self.budget, subject_key=self.hash_key,
+                        comments=comments.get(t.qualified)),
                     location, streaming=self.settings.full)
             except _BudgetSpentError:
                 raise self._budget_error(where) from None

@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from auditor.cli.terminal import console as terminal_console
 from auditor.errors import ExitCode, RulePackError
 from auditor.pipeline.plugins import catalogue_of, load_scanners
 from auditor.policy.frameworks import load_framework
@@ -34,7 +35,7 @@ def register(sub: Any) -> None:
 
 
 def _console() -> Console:
-    return Console(width=160)
+    return terminal_console(sys.stdout)
 
 
 def run_list(args: argparse.Namespace) -> int:
