@@ -324,6 +324,7 @@ def test_mixed_scan_on_the_cluster_equals_local(cluster: str, tmp_path: Path, ha
         dcode, remote = _scan(tmp_path / "dask", targets, "--executor", cluster,
                               "-O", "database.batch_rows=1")
     assert (dcode, code) == (1, 1)
+    assert [t for t in remote["targets"] if t not in local["targets"]] == []
     assert _comparable(remote) == _comparable(local)
     assert {t["scanner"] for t in local["targets"]} >= {
         "config", "crypto", "pcap", "database", "sqldump", "files"}
