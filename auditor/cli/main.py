@@ -19,6 +19,7 @@ from auditor import __version__
 from auditor.cli.settings import find_config, layered_defaults
 from auditor.cli.terminal import EXIT_CODES, add_common_flags, setup_logging
 from auditor.errors import ConfigError, ExitCode
+from auditor.textsafe import term_safe
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -119,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _quiet_stdout()
         return EXIT_BROKEN_PIPE
     except ConfigError as exc:
-        sys.stderr.write(f"auditor: error: {exc}\n")
+        sys.stderr.write(f"auditor: error: {term_safe(exc)}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         sys.stderr.write("auditor: interrupted\n")

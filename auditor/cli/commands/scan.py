@@ -46,6 +46,7 @@ from auditor.policy.loading import load_frameworks, load_packs, parse_assignment
 from auditor.reporting import RenderOptions, Reporter
 from auditor.results import ScanResult, TargetResult
 from auditor.scanner import ScanOptions
+from auditor.textsafe import rich_safe, term_safe
 
 __all__ = ["ScanOutcome", "perform", "register", "run"]
 
@@ -176,8 +177,8 @@ def _progress(targets: Sequence[Target], enabled: bool, verbose: bool = False
         def step(result: TargetResult) -> None:
             done[0] += 1
             advance = sizes.get((result.uri, result.scanner), 0) if total_bytes else 1
-            bar.update(task, advance=advance, description=f"{done[0]}/{len(targets)} "
-                       + result.uri[-40:])
+            bar.update(task, advance=advance, description=rich_safe(
+                       f"{done[0]}/{len(targets)} " + result.uri[-40:]))
         yield step
 
 
@@ -402,6 +403,6 @@ def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
                      render=render_options(packs, args.lang))
     for t in result.targets:
         if t.status == "error" and not (interrupted and t.error == NOT_SCANNED):
-            sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
+            sys.stderr.write(f"auditor: {term_safe(t.uri)}: {term_safe(t.error or '')}\n")
     return ScanOutcome(result, reporters, formats, out_dir, render_options(packs, args.lang),
                        interrupted=interrupted)
