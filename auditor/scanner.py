@@ -16,7 +16,7 @@ import datetime as dt
 import math
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -240,6 +240,24 @@ class Scanner(ABC):
         """The URL of a claimed target as reports show it (``Target.uri``): never a
         password or secret query parameter. Override for scheme-specific secrets."""
         return redact_url(url)
+
+    def plan(self, target: Target, options: ScanContext
+             ) -> Sequence[Mapping[str, JSONValue]] | None:
+        """Optional: split a large target into parts for a distributed executor (None =
+        scan it whole, the default). Each part is a parameter overlay: the part is
+        scanned as the same target with ``options.params`` updated by it. Contract: the
+        observations and problems of every part, concatenated in part order, are exactly
+        those of one whole scan. The last part runs after all the others, with
+        :meth:`carry` of their observations added to its overlay. Runs where the target
+        is reachable (a worker), so it may open the target."""
+        return None
+
+    def carry(self, observations: Sequence[Observation],
+              problems: Sequence[Problem] = ()) -> Mapping[str, JSONValue]:
+        """What the last part of a :meth:`plan` needs from the earlier parts'
+        observations and problems (e.g. which tables hold personal data, which could not
+        be read), as a parameter overlay."""
+        return {}
 
     @abstractmethod
     def scan(self, target: Target, options: ScanContext) -> Iterator[Observation | Problem]:

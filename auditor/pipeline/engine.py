@@ -23,7 +23,7 @@ import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from auditor import __version__
 from auditor.errors import ConfigError, TargetError
@@ -45,7 +45,8 @@ from auditor.policy.rules import RulePack, load_pack
 from auditor.results import Finding, PackRef, ScanResult, TargetResult, sorted_findings
 from auditor.scanner import ScanContext, Scanner, ScanOptions
 
-__all__ = ["NOT_SCANNED", "Engine", "ScanTask", "TaskOutcome", "hard_limit", "run_task"]
+__all__ = ["NOT_SCANNED", "Collected", "Engine", "Executor", "ScanTask", "TaskOutcome",
+           "collect", "execute", "hard_limit", "judge", "run_task"]
 
 #: the error of a target an interrupt left unscanned
 NOT_SCANNED = "not scanned: the scan was interrupted"
@@ -60,7 +61,8 @@ FindingFilter = Callable[[Sequence[Finding]], Sequence[Finding]]
 
 @dataclass(frozen=True, slots=True)
 class ScanTask:
-    """Picklable unit of work. ``packs`` are pack paths; ``params`` pack-parameter overrides."""
+    """Picklable unit of work. ``packs`` are pack paths (local process pool; a distributed
+    executor ships the packs themselves instead); ``params`` pack-parameter overrides."""
 
     target: Target
     options: ScanOptions
@@ -75,6 +77,17 @@ class TaskOutcome:
     kinds: tuple[str, ...] = ()
 
 
+class Executor(Protocol):
+    """Where tasks run: :mod:`auditor.pipeline.executors` (a local process pool, Dask)."""
+
+    def run(self, engine: Engine, tasks: Sequence[ScanTask],
+            progress: Callable[[TargetResult], None] | None
+            ) -> tuple[list[TaskOutcome], str | None]:
+        """Outcomes of the finished tasks, and the signal's name if interrupted (the
+        executor then has stopped its tasks)."""
+        ...
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -86,8 +99,21 @@ def _file_sha256(path: str) -> str | None:
         return None
 
 
-def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> TaskOutcome:
-    """Run one task with the given scanner and packs (in whatever process this is)."""
+@dataclass(frozen=True, slots=True)
+class Collected:
+    """What a scanner produced for one task (or one part of a planned target), before
+    the rules judge it: observations and problems in order, and how the scan ended."""
+
+    observations: tuple[Observation, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    status: str = "ok"
+    error: str | None = None
+    fingerprint: str | None = None
+    sha256: str | None = None
+
+
+def collect(task: ScanTask, scanner: Scanner) -> Collected:
+    """Run the task's scanner (in whatever process this is); never raises."""
     target = task.target
     observations: list[Observation] = []
     problems: list[Problem] = []
@@ -118,15 +144,26 @@ def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> Task
         error = f"scanner {scanner.name!r} failed ({type(exc).__name__})"
         if os.environ.get("AUDITOR_DEBUG") == "1":
             traceback.print_exc(file=sys.stderr)
-    schema_fp = ctx.fingerprint
-    findings = evaluate(observations, packs, dict(task.params))
+    return Collected(tuple(observations), tuple(problems), status, error, ctx.fingerprint,
+                     _file_sha256(target.locator) if target.is_file else None)
+
+
+def judge(task: ScanTask, collected: Collected, packs: Sequence[RulePack]) -> TaskOutcome:
+    """Evaluate the packs on what was collected: the task's outcome."""
+    target = task.target
+    findings = evaluate(collected.observations, packs, dict(task.params))
     result = TargetResult(
-        uri=target.uri, kind=target.kind, scanner=target.scanner, status=status,
-        error=error, sha256=_file_sha256(target.locator) if target.is_file else None,
-        problems=tuple(problems), observations=len(observations), fingerprint=schema_fp,
+        uri=target.uri, kind=target.kind, scanner=target.scanner, status=collected.status,
+        error=collected.error, sha256=collected.sha256, problems=collected.problems,
+        observations=len(collected.observations), fingerprint=collected.fingerprint,
     )
-    kinds = tuple(sorted({o.kind for o in observations}))
+    kinds = tuple(sorted({o.kind for o in collected.observations}))
     return TaskOutcome(result, tuple(findings), kinds)
+
+
+def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> TaskOutcome:
+    """Run one task with the given scanner and packs (in whatever process this is)."""
+    return judge(task, collect(task, scanner), packs)
 
 
 @functools.cache
@@ -172,11 +209,17 @@ class Engine:
              fail_on: Severity | None = Severity.LOW, lang: str = "en",
              finding_filters: Sequence[FindingFilter] = (),
              progress: Callable[[TargetResult], None] | None = None,
-             extra: Mapping[str, Any] | None = None) -> ScanResult:
+             extra: Mapping[str, Any] | None = None,
+             executor: Executor | None = None) -> ScanResult:
+        """Scan ``targets``; ``executor`` (default: the local pool of ``jobs`` processes)
+        decides where tasks run. The report does not depend on it."""
         started = _now()
         tasks = [ScanTask(t, options, tuple(p.source for p in self.packs),
                           tuple(sorted(self.params.items()))) for t in targets]
-        outcomes, interrupted = self._run(tasks, jobs, progress)
+        if executor is None:
+            outcomes, interrupted = self._run(tasks, jobs, progress)
+        else:
+            outcomes, interrupted = executor.run(self, tasks, progress)
         extra = dict(extra or {})
         unscanned: list[TargetResult] = []
         if interrupted is not None:

@@ -12,6 +12,7 @@ are rejected when the pack is loaded; matching needs no time limit and no input 
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,7 +31,17 @@ __all__ = [
 ]
 
 OPERATORS = ("eq", "ne", "in", "not_in", "regex", "gt", "ge", "lt", "le", "exists", "contains")
-_MISSING = object()
+
+
+class _Missing(enum.Enum):
+    """NOTE: an enum member, not ``object()``: compiled predicates travel to Dask workers
+    pickled by value (closures), and an enum member unpickles as the same object, so
+    ``is _MISSING`` still holds there (a bare ``object()`` would become a new one)."""
+
+    MISSING = "missing"
+
+
+_MISSING = _Missing.MISSING
 
 
 class PredicateError(ValueError):

@@ -11,6 +11,10 @@ parameter                      default    meaning
 ``database.statement_timeout`` 30         seconds per SQL statement
 ``database.time_budget``       (none)     seconds for the whole target (also ``ScanOptions``)
 ``database.max_tables``        10000      tables examined at most (the rest is reported)
+``database.password_file``     (none)     file holding the password when the URL has none
+                                          (read where the scan runs, e.g. a Dask worker)
+``database.batch_rows``        50000      distributed scans: rows read per task (smaller
+                                          tables are grouped, larger ones get a task each)
 =============================  =========  =================================================
 
 A glob containing a dot is matched against ``schema.table`` (``public.citizen*``); a glob
@@ -40,6 +44,10 @@ DATABASE_OPTIONS = (
     Option("statement_timeout", "number", 30, "seconds per SQL statement", 0.001),
     Option("time_budget", "number", None, "seconds for the whole target", 0.001),
     Option("max_tables", "int", 10_000, "tables examined at most", 1),
+    Option("password_file", "text", None,
+           "file holding the password (read where the scan runs: a Dask worker)"),
+    Option("batch_rows", "int", 50_000,
+           "distributed scans: rows read per task (small tables are grouped)", 1),
 )
 
 

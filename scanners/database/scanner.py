@@ -16,15 +16,17 @@ assessed). A connection failure or an exhausted time budget is a
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from auditor.errors import ConfigError, TargetError
-from auditor.models import Location, Observation, Problem, Target, canonical_json
+from auditor.models import JSONValue, Location, Observation, Problem, Target, canonical_json
 from auditor.scanner import Candidate, Claim, ScanContext, Scanner, ScanOptions
 
 from . import posture_mysql, posture_pg
@@ -42,6 +44,10 @@ __all__ = ["DatabaseScanner", "scan_table"]
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _BUDGET_CHECK_ROWS = 2000
+#: internal parameters of a part of a planned (distributed) scan; not user options (the
+#: central option check rejects them on the command line)
+PART, PART_TABLES, PART_PII = "database._part", "database._tables", "database._pii_tables"
+PART_SELECTED, PART_UNREAD = "database._selected", "database._unread"
 T = TypeVar("T")
 
 
@@ -72,6 +78,17 @@ def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: Db
     results = [result for acc in accumulators for result in acc.finish()]
     return table_observations(uri, table.qualified, results, row_estimate=table.row_estimate,
                               rows_read=rows, sampling=info.method, comments=comments)
+
+
+def _read_secret(path: str) -> str:
+    """The password in ``database.password_file`` (first line; the file, not the URL,
+    holds it, so it never travels with a distributed task)."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.readline().rstrip("\r\n")
+    except OSError as exc:
+        raise TargetError(f"database.password_file {path}: cannot read it "
+                          f"({exc.strerror or type(exc).__name__})") from None
 
 
 def _schema_fingerprint(uri: str, tables: list[TableInfo]) -> Observation:
@@ -117,7 +134,54 @@ class DatabaseScanner(Scanner):
         # NOTE: the dialect knows which query parameters are harmless (allow-list)
         return redact_url(url)
 
-    def scan(self, target: Target, options: ScanContext) -> Iterator[Observation | Problem]:
+    def plan(self, target: Target, options: ScanContext
+             ) -> Sequence[Mapping[str, JSONValue]] | None:
+        """Parts of a distributed scan: posture first, then the selected tables in
+        ``schema.table`` order grouped up to ``database.batch_rows`` rows read per part
+        (a larger table is a part of its own), then grants (which need to know which
+        tables hold personal data: :meth:`carry`)."""
+        settings, dburl = self._open(target, options)
+        budget = Budget(settings.time_budget, settings.clock)
+        raw = options.get("database.batch_rows", 50_000)
+        batch_rows = int(raw) if isinstance(raw, int | float | str) else 50_000
+        with Session(dburl, settings, budget) as session:
+            run = _Run(session, settings, budget, classify=self._classifier(b""),
+                       uri=target.uri, hash_key=b"")
+            tables, problem = run._read("schema introspection",
+                                        lambda c: list_tables(c, session.dialect,
+                                                              dburl.database))
+        if problem:
+            raise TargetError(problem.message)
+        selected = [t for t in tables if settings.selects(t.schema, t.name)]
+        selected = selected[: settings.max_tables]
+        parts: list[Mapping[str, JSONValue]] = [{PART: "head"}]
+        batch: list[str] = []
+        rows = 0
+        for table in selected:
+            estimate = max(table.row_estimate or 0, 1)
+            cost = estimate if settings.full else min(estimate, settings.sample_size)
+            if batch and rows + cost > batch_rows:
+                parts.append({PART: "tables", PART_TABLES: list(batch)})
+                batch, rows = [], 0
+            batch.append(table.qualified)
+            rows += cost
+        if batch:
+            parts.append({PART: "tables", PART_TABLES: list(batch)})
+        parts.append({PART: "tail", PART_SELECTED: len(selected)})
+        return parts
+
+    def carry(self, observations: Sequence[Observation],
+              problems: Sequence[Problem] = ()) -> Mapping[str, JSONValue]:
+        pii: dict[str, list[str]] = {}
+        for obs in observations:
+            if obs.kind == "pii.column" and not obs.attributes.get("protected"):
+                pii.setdefault(obs.location.table or "", []).extend(obs.entities)
+        # NOTE: a table that could not be read is the only problem located at a table
+        unread = [p.message for p in problems if p.location and p.location.table]
+        return {PART_PII: {t: list(e) for t, e in pii.items()},
+                PART_UNREAD: [len(unread), unread[0] if unread else ""]}
+
+    def _open(self, target: Target, options: ScanContext) -> tuple[DbSettings, DbUrl]:
         try:
             settings = settings_from(options)
         except ConfigError as exc:
@@ -129,18 +193,66 @@ class DatabaseScanner(Scanner):
                 dburl = parse_url(target.locator)
             except ValueError as exc:
                 raise TargetError(str(exc)) from None
+            secret_file = options.get("database.password_file")
+            if secret_file and dburl.dialect != "sqlite" and \
+                    urlsplit(target.locator).password is None:
+                dburl = dataclasses.replace(dburl, password=_read_secret(str(secret_file)))
+        return settings, dburl
+
+    def scan(self, target: Target, options: ScanContext) -> Iterator[Observation | Problem]:
+        settings, dburl = self._open(target, options)
+        part = _Part.of(options)
         budget = Budget(settings.time_budget, settings.clock)
         classify = self._classifier(options.hash_key)
         with Session(dburl, settings, budget) as session:
             # NOTE: defence in depth: query parameters may carry secrets (?password=...)
             uri = redact_url(target.uri) if "?" in target.uri else target.uri
             for item in _Run(session, settings, budget, classify=classify, uri=uri,
-                             hash_key=options.hash_key).run():
+                             hash_key=options.hash_key).run(part):
                 if isinstance(item, Observation) and item.kind == "target.fingerprint":
                     if isinstance(options, ScanContext):  # NOTE: tests may pass bare options
                         options.record_fingerprint(str(item.attributes["sha256"]))
                 else:
                     yield item
+
+
+def _fail_unread(unread: int, selected: int, first: str) -> None:
+    """What was not read was not checked: the target is incomplete (exit 3, its
+    requirements not assessed), never "ok" with a pass it did not earn."""
+    if unread:
+        raise TargetError(f"{unread} of {selected} tables could not be read, "
+                          f"so their columns were not checked (first: {first})")
+
+
+class _Part:
+    """Which part of a planned scan this is (``whole`` when not planned)."""
+
+    def __init__(self, stage: str, tables: frozenset[str] = frozenset(),
+                 pii: Mapping[str, list[str]] | None = None, selected: int = 0,
+                 unread: tuple[int, str] = (0, "")) -> None:
+        self.stage, self.tables, self.pii = stage, tables, dict(pii or {})
+        self.selected, self.unread = selected, unread
+
+    @classmethod
+    def of(cls, options: ScanContext) -> _Part:
+        stage = options.get(PART) or "whole"
+        if stage not in ("whole", "head", "tables", "tail"):
+            raise TargetError(f"unknown part {stage!r} of a planned database scan")
+        tables = options.get(PART_TABLES) or []
+        pii = options.get(PART_PII) or {}
+        selected = options.get(PART_SELECTED) or 0
+        unread = options.get(PART_UNREAD) or [0, ""]
+        if not isinstance(tables, list) or not isinstance(pii, dict) or \
+                not isinstance(selected, int) or not isinstance(unread, list):
+            raise TargetError("malformed part of a planned database scan")
+        return cls(str(stage), frozenset(str(t) for t in tables),
+                   {str(k): [str(e) for e in v] if isinstance(v, list) else []
+                    for k, v in pii.items()}, selected,
+                   (int(str(unread[0])), str(unread[1])))
+
+    @property
+    def head(self) -> bool:
+        return self.stage in ("whole", "head")
 
 
 class _Run:
@@ -202,20 +314,34 @@ class _Run:
                                    "WHERE rolname = current_user").scalar())])
         return bool(rows and rows[0])
 
-    def run(self) -> Iterator[Observation | Problem]:
-        yield from self._posture()
+    def run(self, part: _Part | None = None) -> Iterator[Observation | Problem]:
+        """The whole scan, or one part of a planned one (see ``DatabaseScanner.plan``:
+        ``head`` = posture and schema, ``tables`` = some tables, ``tail`` = grants)."""
+        part = part or _Part("whole")
+        if part.stage == "tail":
+            yield from self._grants(part.pii)
+            _fail_unread(part.unread[0], part.selected, part.unread[1])
+            return
+        if part.head:
+            yield from self._posture()
         database = self.session.dburl.database
         tables, problem = self._read(
             "schema introspection", lambda c: list_tables(c, self.dialect, database))
         if problem:
             raise TargetError(problem.message)
         selected = [t for t in tables if self.settings.selects(t.schema, t.name)]
-        yield _schema_fingerprint(self.uri, tables)
+        if part.head:
+            yield _schema_fingerprint(self.uri, tables)
         if len(selected) > self.settings.max_tables:
-            yield Problem(f"{len(selected)} tables selected, only the first "
-                          f"{self.settings.max_tables} scanned (database.max_tables)",
-                          Location(self.uri))
+            if part.head:
+                yield Problem(f"{len(selected)} tables selected, only the first "
+                              f"{self.settings.max_tables} scanned (database.max_tables)",
+                              Location(self.uri))
             selected = selected[: self.settings.max_tables]
+        if part.stage == "head":
+            return
+        if part.stage == "tables":
+            selected = [t for t in selected if t.qualified in part.tables]
         pii_tables: dict[str, list[str]] = {}
         unread: list[Problem] = []
         found_comments, _problem = self._read(
@@ -245,13 +371,9 @@ class _Run:
             if problem:
                 unread.append(problem)
                 yield problem
-        yield from self._grants(pii_tables)
-        if unread:
-            # NOTE: what was not read was not checked: the target is incomplete (exit 3,
-            # its requirements not assessed), never "ok" with a pass it did not earn
-            raise TargetError(f"{len(unread)} of {len(selected)} tables could not be read, "
-                              f"so their columns were not checked (first: "
-                              f"{unread[0].message})")
+        if part.stage == "whole":
+            yield from self._grants(pii_tables)
+            _fail_unread(len(unread), len(selected), unread[0].message if unread else "")
 
     def _grants(self, pii_tables: dict[str, list[str]]) -> Iterator[Observation | Problem]:
         entities = {t: sorted(set(e)) for t, e in pii_tables.items()}

@@ -27,6 +27,7 @@ from auditor.cli.commands import scan as scan_command
 from auditor.cli.terminal import add_common_flags
 from auditor.errors import ConfigError
 from auditor.history import Store, SystemInfo, resolve_store_url
+from auditor.pipeline.executors import add_executor_argument
 from auditor.pipeline.output import write_reports
 from auditor.runconfig import RunConfig, SystemConfig, load_config
 from auditor.runconfig.model import Scalar
@@ -52,6 +53,7 @@ def register(sub: Any) -> None:
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="judge every system as of this date")
     p.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes per system")
     p.add_argument("--quiet", "-q", action="store_true", help="only errors")
+    add_executor_argument(p)
     p.set_defaults(handler=run)
 
 
@@ -168,6 +170,7 @@ def _scan_system(system: SystemConfig, cfg: RunConfig, store: Store,
         out_dir.rmdir()
         raise
     ns.framework_defaults = _framework_defaults(system)
+    ns.executor = args.executor  # NOTE: None: $AUDITOR_EXECUTOR, else the local pool
     scope = [t.url for t in system.targets]
     meta: dict[str, Any] = {**system.metadata(), "scope": scope}
     clock = time.monotonic()

@@ -35,6 +35,7 @@ from auditor.models import Severity, Target
 from auditor.pipeline.changes import changed_files
 from auditor.pipeline.discovery import DEFAULT_IGNORES, DiscoveryOptions, discover
 from auditor.pipeline.engine import NOT_SCANNED, Engine
+from auditor.pipeline.executors import LocalExecutor, add_executor_argument, executor_from
 from auditor.pipeline.gitignore import find_worktree
 from auditor.pipeline.interrupts import Interrupted, interruptible
 from auditor.pipeline.options import check_scanner_options
@@ -142,6 +143,7 @@ def register(sub: Any) -> None:
     p.add_argument("--config", metavar="FILE",
                    help="read defaults from FILE's `defaults:` section (default: "
                         "auditor.yaml at the root of the scanned git work tree)")
+    add_executor_argument(p)
     p.set_defaults(handler=run)
 
 
@@ -177,6 +179,23 @@ def _progress(targets: Sequence[Target], enabled: bool, verbose: bool = False
             advance = sizes.get((result.uri, result.scanner), 0) if total_bytes else 1
             bar.update(task, advance=advance, description=rich_safe(
                        f"{done[0]}/{len(targets)} " + result.uri[-40:]))
+        yield step
+
+
+@contextmanager
+def _cluster_progress(enabled: bool) -> Iterator[Callable[[int, int, int], None] | None]:
+    """Progress of a distributed scan: tasks done / tasks known so far, bytes of files."""
+    if not enabled:
+        yield None
+        return
+    with Progress(TextColumn("scanning on the cluster"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("tasks"), TimeElapsedColumn(), TextColumn("{task.description}"),
+                  transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def step(done: int, total: int, nbytes: int) -> None:
+            bar.update(task, completed=done, total=total,
+                       description=f"{nbytes / 1e6:.1f} MB of files" if nbytes else "")
         yield step
 
 
@@ -303,6 +322,9 @@ def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
     """
     _check_targets(args.targets)
     as_of = parse_date(args.as_of)
+    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+    # NOTE: a bad value fails first; `auditor run` passes its own --executor through
+    executor = executor_from(getattr(args, "executor", None), jobs=jobs)
     try:
         fail_on = None if args.fail_on == "never" else Severity.parse(args.fail_on)
     except ValueError as exc:
@@ -360,11 +382,17 @@ def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
             sys.stderr.write(f"auditor: scanning {len(targets)} targets with {jobs} "
                              f"job(s)\n")
             sys.stderr.flush()
-        with _progress(targets, sys.stderr.isatty() and not args.quiet,
-                       verbose=bool(args.verbose)) as step:
+        show = sys.stderr.isatty() and not args.quiet
+        local = isinstance(executor, LocalExecutor)
+        with _progress(targets, show and local, verbose=bool(args.verbose)) as step, \
+                _cluster_progress(show and not local) as on_tasks:
+            if on_tasks is not None:
+                executor = executor_from(getattr(args, "executor", None), jobs=jobs,
+                                         on_tasks=on_tasks)
             result = engine.scan(targets, options, pre_results=pre, jobs=jobs, fail_on=fail_on,
                                  lang=args.lang, progress=step,
-                                 finding_filters=gate.filters(), extra=extra)
+                                 finding_filters=gate.filters(), extra=extra,
+                                 executor=None if local else executor)
     interrupted = "incomplete" in result.extra
     result = gate.finish(result, sys.stderr, unused=not partial and not interrupted)
     if interrupted:
