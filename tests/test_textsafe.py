@@ -48,8 +48,9 @@ def _no_control(text: str) -> None:
     assert not any(line.startswith("auditor: all targets clean") for line in text.splitlines())
 
 
-def test_scan_summary_and_error_lines(tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_scan_summary_and_error_lines(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "300")  # NOTE: a wide table: the name is not wrapped
     root = tmp_path / "data"
     root.mkdir()
     (root / f"app{TITLE}{FORGED}x.log").write_text(
