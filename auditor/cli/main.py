@@ -20,7 +20,8 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: subcommand modules under auditor.cli.commands, in help order
 COMMANDS: tuple[str, ...] = ("scan", "scanners", "packs", "detect", "report", "diff", "keygen",
-                             "verify", "ciphers", "run", "history", "trend", "schedule")
+                             "verify", "ciphers", "run", "history", "trend", "schedule",
+                             "serve", "dashboard")
 
 EXIT_USAGE = ExitCode.USAGE
 
