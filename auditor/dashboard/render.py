@@ -21,9 +21,10 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
        "frame-ancestors 'none'")
 
-#: a static page may not name a parent origin in form-action; otherwise the same policy
-STATIC_CSP = CSP.replace("form-action 'self'", "form-action 'none'").replace(
-    "frame-ancestors 'none'", "")
+#: in a <meta> element (pages also work from files): frame-ancestors is header-only
+META_CSP = CSP.replace("; frame-ancestors 'none'", "")
+#: a static snapshot has no forms
+STATIC_CSP = META_CSP.replace("form-action 'self'", "form-action 'none'")
 
 
 def static_name(prefix: str, *parts: str) -> str:
@@ -98,4 +99,4 @@ class Renderer:
         return self.env.get_template(template).render(
             d=data, t=t, lang=t.lang, link=links, toggle=toggle, generated=generated,
             severities=SEVERITIES, periods=PERIODS, static=links.static,
-            csp=STATIC_CSP if links.static else CSP, charts=charts or {})
+            csp=STATIC_CSP if links.static else META_CSP, charts=charts or {})
