@@ -32,7 +32,7 @@ from auditor.gate.suppressions import (
     apply_suppressions,
     load_suppressions,
 )
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import Finding, ScanResult
 
 __all__ = ["Gate", "evidence_reporters", "load_signing_key", "prepare_evidence", "write_bundle"]
@@ -118,11 +118,11 @@ def evidence_reporters(reporters: Mapping[str, Reporter],
 
 def write_bundle(result: ScanResult, out_dir: str, reporters: Mapping[str, Reporter],
                  formats: Sequence[str], key: Ed25519PrivateKey, *, gate: Gate | None = None,
-                 ) -> Path:
+                 render: RenderOptions = DEFAULT_RENDER) -> Path:
     inputs: dict[str, str | Path] = {}
     if gate is not None and gate.suppressions_source:
         inputs["suppressions"] = gate.suppressions_source
     if gate is not None and gate.baseline is not None and gate.baseline.source:
         inputs["baseline"] = gate.baseline.source
     return write_evidence(result, out_dir, evidence_reporters(reporters, formats), key,
-                          inputs=inputs)
+                          inputs=inputs, render=render)

@@ -7,7 +7,8 @@ a distributed executor can be added later by shipping the same tasks elsewhere. 
 processes build their scanner registry and packs once (per-process cache).
 
 One bad target never sinks the scan: a :class:`~auditor.errors.TargetError` (or any
-exception from a scanner) marks that target ``error`` and keeps the findings made before
+exception from a scanner, or a worker process that dies: :mod:`auditor.pipeline.workers`) marks
+that target ``error`` and keeps the findings made before
 it; the message of an unexpected exception is never shown (it may quote scanned data),
 only its type, unless ``AUDITOR_DEBUG=1``.
 """
@@ -21,7 +22,6 @@ import sys
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,7 +29,9 @@ from auditor import __version__
 from auditor.errors import ConfigError, TargetError
 from auditor.fileio import sha256_file
 from auditor.models import Observation, Problem, Severity, Target
+from auditor.names import clean_observation, clean_problem, escape_name
 from auditor.pipeline.plugins import load_scanners
+from auditor.pipeline.workers import run_tasks
 from auditor.policy.compliance import (
     assess,
     controls_by_rule,
@@ -85,11 +87,11 @@ def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> Task
     try:
         for item in scanner.scan(target, ctx):
             if isinstance(item, Problem):
-                problems.append(item)
+                problems.append(clean_problem(item))
             else:
-                observations.append(item)
+                observations.append(clean_observation(item))  # NOTE: names are data
     except TargetError as exc:
-        status, error = "error", str(exc)
+        status, error = "error", escape_name(str(exc))
     except ConfigError as exc:  # NOTE: our own messages: they name options, not data
         status, error = "error", f"invalid configuration: {exc}"
     except Exception as exc:  # NOTE: one bad target never sinks the scan
@@ -127,6 +129,16 @@ def run_task(task: ScanTask) -> TaskOutcome:
     return execute(task, scanner, packs)
 
 
+def _lost_worker(task: ScanTask) -> TaskOutcome:
+    """The outcome of a task whose worker process died (e.g. killed for memory)."""
+    target = task.target
+    return TaskOutcome(TargetResult(
+        target.uri, target.kind, target.scanner, "error",
+        error="the worker process scanning this target died (killed, e.g. out of memory); "
+              "the rest of the scan went on", sha256=_file_sha256(target.locator)
+        if target.is_file else None), ())
+
+
 @dataclass(frozen=True, slots=True)
 class Engine:
     """``Engine(scanners, packs, frameworks)`` runs scans; everything comes in finished."""
@@ -157,8 +169,8 @@ class Engine:
         for flt in finding_filters:
             findings = flt(findings)
         ordered = sorted_findings(findings)
-        compliance = assess(self.frameworks, rules, ordered,
-                            self._assessed_kinds(outcomes), options.as_of)
+        assessed = self._assessed_kinds(outcomes) - self._unread_kinds(results)
+        compliance = assess(self.frameworks, rules, ordered, assessed, options.as_of)
         return ScanResult(
             tool_version=__version__, run_id=str(uuid.uuid4()), started_at=started,
             finished_at=_now(), as_of=options.as_of,
@@ -178,6 +190,26 @@ class Engine:
                 kinds.update(scanner.emits)
         return kinds
 
+    def _unread_kinds(self, results: Iterable[TargetResult]) -> set[str]:
+        """Observation kinds a failed target could have produced: a requirement resting on
+        them is not assessed, never ``pass`` (what was not read was not checked). A target
+        that failed before any scanner claimed it (a directory that cannot be listed, an
+        unreadable file, an unknown URL scheme) blocks every scanner that takes that kind
+        of input."""
+        unread: set[str] = set()
+        for r in results:
+            if r.status != "error":
+                continue
+            scanner = self.scanners.get(r.scanner or "")
+            if scanner is not None:
+                unread.update(scanner.emits)
+                continue
+            method = "claim_url" if r.kind == "url" else "claim"
+            for candidate in self.scanners.values():
+                if getattr(type(candidate), method) is not getattr(Scanner, method):
+                    unread.update(candidate.emits)
+        return unread
+
     def _run(self, tasks: Sequence[ScanTask], jobs: int,
              progress: Callable[[TargetResult], None] | None) -> list[TaskOutcome]:
         outcomes: list[TaskOutcome] = []
@@ -188,13 +220,10 @@ class Engine:
                 if progress:
                     progress(outcome.result)
             return outcomes
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            futures = [pool.submit(run_task, t) for t in tasks]
-            for fut in as_completed(futures):
-                outcome = fut.result()
-                outcomes.append(outcome)
-                if progress:
-                    progress(outcome.result)
+        for outcome in run_tasks(run_task, tasks, jobs, _lost_worker):
+            outcomes.append(outcome)
+            if progress:
+                progress(outcome.result)
         return outcomes
 
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from auditor.errors import ConfigError
 from auditor.fileio import atomic_write
-from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
+from auditor.policy.rules import RulePack
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter, RuleText
 from auditor.results import ScanResult
 
-__all__ = ["parse_formats", "render_text", "write_atomic", "write_reports"]
+__all__ = ["parse_formats", "render_options", "render_text", "write_atomic", "write_reports"]
 
 
 def parse_formats(values: Sequence[str], reporters: Mapping[str, Reporter]) -> list[str]:
@@ -28,6 +29,16 @@ def parse_formats(values: Sequence[str], reporters: Mapping[str, Reporter]) -> l
             if name not in out:
                 out.append(name)
     return out
+
+
+def render_options(packs: Iterable[RulePack], lang: str | None,
+                   max_rows: int | None = None) -> RenderOptions:
+    """Render options for ``lang`` with the rule texts the packs ship for it."""
+    texts: dict[str, RuleText] = {}
+    if lang:
+        for pack in packs:
+            texts.update(pack.translations.get(lang, {}))
+    return RenderOptions(lang=lang, max_rows=max_rows, rule_texts=texts)
 
 
 def render_text(reporter: Reporter, result: ScanResult,

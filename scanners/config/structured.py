@@ -97,20 +97,36 @@ def yaml_settings(root: yaml.Node, document: int = 0) -> Iterator[Setting]:
 
 
 def yaml_data(root: yaml.Node) -> Any:
-    """The plain Python value of a composed document (unknown tags read as text)."""
+    """The plain Python value of a composed document (unknown tags read as text).
+
+    An alias yields the *same* Python object as its anchor (as PyYAML's constructor does),
+    never a copy: a "billion laughs" document of a few hundred bytes stays a few hundred
+    objects. A node that refers to itself (a recursive alias) reads as None where it
+    recurs. Consumers must not stringify non-scalar values (see kubernetes/compose)."""
     constructor = yaml.constructor.SafeConstructor()
+    built: dict[int, Any] = {}
+    building: set[int] = set()
 
     def build(node: yaml.Node, depth: int) -> Any:
         if depth > 200:
             return None
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node, constructor)
+        key = id(node)
+        if key in built:
+            return built[key]
+        if key in building:  # NOTE: a recursive alias
+            return None
+        building.add(key)
+        value: Any = None
         if isinstance(node, yaml.SequenceNode):
-            return [build(item, depth + 1) for item in node.value]
-        if isinstance(node, yaml.MappingNode):
-            return {str(k.value) if isinstance(k, yaml.ScalarNode) else "?": build(v, depth + 1)
-                    for k, v in node.value}
-        return None
+            value = [build(item, depth + 1) for item in node.value]
+        elif isinstance(node, yaml.MappingNode):
+            value = {str(k.value) if isinstance(k, yaml.ScalarNode) else "?": build(v, depth + 1)
+                     for k, v in node.value}
+        building.discard(key)
+        built[key] = value
+        return value
     return build(root, 0)
 
 

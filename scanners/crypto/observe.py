@@ -27,11 +27,13 @@ from .keys import (
     public_fingerprint,
 )
 from .pem import PemBlock, der_oids, pem_blocks
+from .rawkeys import raw_key_secret
 
 __all__ = ["FileFacts", "observe_der", "observe_pem", "observe_ssh_public"]
 
 _HOST_KEY = re.compile(r"^ssh_host_\w+_key$")
 _HOSTNAME = re.compile(r"^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
+_MIN_KEY_BYTES = 16  # NOTE: "-----BEGIN PRIVATE KEY-----\n...\n" in documentation is no key
 _KEY_LABELS = {"PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY",
                "DSA PRIVATE KEY", "PUBLIC KEY", "RSA PUBLIC KEY"}
 _MAC_NAMES = {"1.3.14.3.2.26": "sha1", "2.16.840.1.101.3.4.2.1": "sha256",
@@ -43,8 +45,9 @@ class FileFacts:
     """Per-file context: where, when, and the file's permission bits."""
 
     def __init__(self, target: Target, as_of: dt.date, password: bytes | None,
-                 pkcs12_passwords: tuple[bytes | None, ...]) -> None:
+                 pkcs12_passwords: tuple[bytes | None, ...], hash_key: bytes = b"") -> None:
         self.target = target
+        self.hash_key = hash_key
         self.as_of = as_of
         self.password = password
         self.pkcs12_passwords = pkcs12_passwords
@@ -117,7 +120,20 @@ def observe_pem(text: str, ctx: FileFacts) -> Iterator[Observation | Problem]:
     """Observations for every PEM block of a file (certificates numbered in order)."""
     index = 0
     uri = ctx.target.uri
-    for block in pem_blocks(text, uri):
+    for block in pem_blocks(text, uri, lenient=True):
+        if "PRIVATE KEY" in block.label and (block.broken or block.label.startswith("PGP")):
+            secret = _raw_secret(block, ctx)
+            if secret is not None:
+                # NOTE: a damaged or OpenPGP private key is still key material in a file
+                yield secret
+                if block.broken:
+                    yield Problem(f"{uri}:{block.line}: PEM block '{block.label}' cannot be "
+                                  f"read ({block.broken}); reported as a secret")
+                continue
+        if block.broken:
+            raise TargetError(f"{uri}:{block.line}: PEM block '{block.label}' "
+                              f"{'has ' if block.broken.startswith('no END') else 'is '}"
+                              f"{block.broken}", line=block.line)
         try:
             if block.label in {"CERTIFICATE", "X509 CERTIFICATE"}:
                 cert = x509.load_der_x509_certificate(block.der)
@@ -142,7 +158,22 @@ def observe_pem(text: str, ctx: FileFacts) -> Iterator[Observation | Problem]:
             else:
                 continue  # CRLs, EC parameters and other blocks we do not judge
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            secret = _raw_secret(block, ctx) if "PRIVATE KEY" in block.label else None
+            if secret is not None:
+                yield secret
+                yield Problem(_unreadable(uri, block, exc) + "; reported as a secret")
+                continue
             raise TargetError(_unreadable(uri, block, exc), line=block.line) from None
+
+
+def _raw_secret(block: PemBlock, ctx: FileFacts) -> Observation | None:
+    """A private-key block that cannot be read, as a ``secret``; None for a block too
+    short to be a key and for one that says it is passphrase-protected (a key file's
+    normal state: the key rules judge readable keys, a damaged one stays an error)."""
+    if len(block.der) < _MIN_KEY_BYTES:
+        return None
+    secret = raw_key_secret(block, ctx.target.uri, ctx.hash_key)
+    return None if secret.attributes["encrypted"] is True else secret
 
 
 def _unreadable(uri: str, block: PemBlock, exc: Exception) -> str:

@@ -249,10 +249,16 @@ def _server(server: Directive, inherited: dict[str, Directive], hash_key: bytes,
         yield Observation("tls.config", Location(server.uri, line=server.line,
                                                  key=f"{context}.server"), facts, evidence,
                           identity=f"nginx|{ctx}")
+    listen_at: dict[int | None, Directive] = {}
+    for d in server.children:
+        if d.name == "listen":
+            listen_at.setdefault(_listen(d)[1], d)
     for port, hosts in plain.items() if context == "http" else ():
         # NOTE: a plain stream server may pass TLS through (ssl_preread): not judged.
+        at = listen_at.get(port)
         yield listener("nginx", hosts, port, tls=False, uri=server.uri, line=server.line,
                        key=f"{context}.server", extra={
                            "server_name": server_name,
                            "redirects_to_https": _redirects_to_https(server),
-                           "auth_paths": list(_auth_paths(server))})
+                           "auth_paths": list(_auth_paths(server)),
+                           "listen_at": f"{at.uri}:{at.line}" if at else None})

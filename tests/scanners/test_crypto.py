@@ -433,6 +433,14 @@ def test_canary_not_in_error_messages(tmp_path: Path) -> None:
     canary = base64.b64encode(b"CANARY-SECRET-BYTES-0123456789").decode()
     path = tmp_path / "x.pem"
     path.write_text(f"-----BEGIN PRIVATE KEY-----\n{canary}\n-----END PRIVATE KEY-----\n")
+    # NOTE: an unreadable private key is still reported, as a secret plus a problem
+    items = scan(path)
+    assert [i.kind if isinstance(i, Observation) else "problem" for i in items] == [
+        "secret", "problem"]
+    text = repr([i.attributes if isinstance(i, Observation) else i.message for i in items]) \
+        + repr([i.evidence for i in items if isinstance(i, Observation)])
+    assert canary not in text and "CANARY" not in text
+    path.write_text(f"-----BEGIN CERTIFICATE-----\n{canary}\n-----END CERTIFICATE-----\n")
     with pytest.raises(TargetError) as err:
         scan(path)
     assert canary not in str(err.value) and "CANARY" not in str(err.value)

@@ -22,7 +22,7 @@ from auditor.models import Severity
 from auditor.pipeline.discovery import DEFAULT_IGNORES, DiscoveryOptions, discover
 from auditor.pipeline.engine import Engine
 from auditor.pipeline.options import check_scanner_options
-from auditor.pipeline.output import parse_formats, render_text, write_reports
+from auditor.pipeline.output import parse_formats, render_options, render_text, write_reports
 from auditor.pipeline.plugins import catalogue_of, load_reporters, load_scanners
 from auditor.policy.frameworks import split_parameters
 from auditor.policy.loading import load_frameworks, load_packs, parse_assignments, parse_date
@@ -83,6 +83,9 @@ def register(sub: Any) -> None:
                    help="skip paths matching GLOB (repeatable; added to the defaults)")
     p.add_argument("--max-size", type=_count, default=4 * 1024**3, metavar="BYTES",
                    help="skip files larger than this (0 = no limit; default 4 GiB)")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="follow file links that point outside a scanned directory "
+                        "(default: reported as skipped)")
     p.add_argument("--option", "-O", action="append", default=[], metavar="SCANNER.KEY=VALUE",
                    help="scanner option, e.g. database.sample_size=500 (repeatable)")
     p.add_argument("--full", action="store_true",
@@ -215,7 +218,8 @@ def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
                                                             options))
     ignore = (*DEFAULT_IGNORES, *args.ignore)
     targets, pre = discover(args.targets, scanners,
-                            DiscoveryOptions(ignore=ignore, max_size=args.max_size or None))
+                            DiscoveryOptions(ignore=ignore, max_size=args.max_size or None,
+                                             follow_symlinks=args.follow_symlinks))
     jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
     engine = Engine(scanners, packs, frameworks, params)
     with _progress(len(targets), sys.stderr.isatty() and not args.quiet) as step:
@@ -224,8 +228,9 @@ def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
                              extra=extra)
     result = gate.finish(result, sys.stderr)
     if args.evidence and signing_key is not None:
-        write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate)
+        write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate,
+                     render=render_options(packs, args.lang))
     for t in result.targets:
         if t.status == "error":
             sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
-    return ScanOutcome(result, reporters, formats, out_dir, RenderOptions(lang=args.lang))
+    return ScanOutcome(result, reporters, formats, out_dir, render_options(packs, args.lang))
