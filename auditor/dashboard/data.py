@@ -149,7 +149,8 @@ def _series(conn: Connection, system_ids: Sequence[int], since: dt.datetime | No
     cols = (runs.c.system_id, runs.c.started_at, runs.c.open_critical, runs.c.open_high,
             runs.c.open_medium, runs.c.open_low, runs.c.open_info, runs.c.new_count,
             runs.c.fixed_count, runs.c.subjects)
-    state: dict[int, Any] = {}
+    # NOTE: plain tuples and running totals: this loop sees every run of the period
+    state: dict[int, tuple[Any, ...]] = {}
     if since is not None:
         before = (select(runs.c.system_id, func.max(runs.c.started_at).label("at"))
                   .where(runs.c.started_at < since, runs.c.system_id.in_(system_ids))
@@ -157,7 +158,17 @@ def _series(conn: Connection, system_ids: Sequence[int], since: dt.datetime | No
         for r in conn.execute(select(*cols).join(before, and_(
                 before.c.system_id == runs.c.system_id, before.c.at == runs.c.started_at))
                 .order_by(runs.c.id)):
-            state[r.system_id] = r
+            state[r[0]] = tuple(r)
+    wanted = [2 + SEVERITIES.index(s) for s in severities]
+    totals = [0] * 5
+    subjects = 0
+    known = 0  # systems whose current run has a data-subject estimate
+    for r in state.values():
+        for i in range(5):
+            totals[i] += r[2 + i]
+        if r[9] is not None:
+            subjects += r[9]
+            known += 1
     query = select(*cols).where(runs.c.system_id.in_(system_ids))
     if since is not None:
         query = query.where(runs.c.started_at >= since)
@@ -166,22 +177,32 @@ def _series(conn: Connection, system_ids: Sequence[int], since: dt.datetime | No
     new = fixed = 0
 
     def close(d: dt.date) -> None:
-        point: dict[str, Any] = {"day": d.isoformat(), "new": new, "fixed": fixed}
-        point["open"] = {s: sum(getattr(r, f"open_{s}") for r in state.values())
-                         for s in severities}
-        known = [r.subjects for r in state.values() if r.subjects is not None]
-        point["subjects"] = sum(known) if known else None
-        out.append(point)
+        out.append({"day": d.isoformat(), "new": new, "fixed": fixed,
+                    "open": {severities[k]: totals[i - 2] for k, i in enumerate(wanted)},
+                    "subjects": subjects if known else None})
 
-    for r in conn.execute(query.order_by(runs.c.started_at, runs.c.id)):
-        d = local_day(r.started_at)
+    for row in conn.execute(query.order_by(runs.c.started_at, runs.c.id)):
+        r = tuple(row)
+        d = local_day(r[1])
         if day is not None and d != day:
             close(day)
             new = fixed = 0
         day = d
-        state[r.system_id] = r
-        new += r.new_count
-        fixed += r.fixed_count
+        old = state.get(r[0])
+        if old is not None:
+            for i in range(5):
+                totals[i] -= old[2 + i]
+            if old[9] is not None:
+                subjects -= old[9]
+                known -= 1
+        for i in range(5):
+            totals[i] += r[2 + i]
+        if r[9] is not None:
+            subjects += r[9]
+            known += 1
+        state[r[0]] = r
+        new += r[7]
+        fixed += r[8]
     if day is not None:
         close(day)
     return out
