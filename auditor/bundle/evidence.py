@@ -40,6 +40,7 @@ from auditor.bundle.signing import (
 from auditor.errors import ConfigError
 from auditor.fileio import atomic_write, sha256_file
 from auditor.models import JSONValue
+from auditor.nesting import NestingError, json_nesting
 from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ScanResult
 
@@ -191,13 +192,14 @@ def _check_signature(root: Path, key: Ed25519PublicKey, data: bytes,
         problems.append(EvidenceProblem(SIGNATURE, why))
         return
     try:
-        record = json.loads((root / SIGNATURE).read_bytes().decode("utf-8"))
+        raw = (root / SIGNATURE).read_bytes()
+        record = json.loads(raw.decode("utf-8"))
         signature = base64.b64decode(str(record["signature"]), validate=True)
     except FileNotFoundError:
         problems.append(EvidenceProblem(SIGNATURE, "missing"))
         return
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, binascii.Error,
-            ValueError):
+            ValueError, RecursionError):
         problems.append(EvidenceProblem(SIGNATURE, "not a valid signature record"))
         return
     actual = hashlib.sha256(data).hexdigest()
@@ -205,6 +207,12 @@ def _check_signature(root: Path, key: Ed25519PublicKey, data: bytes,
         if record.get("manifest_sha256") != actual or record.get("key_id") != key_id(key):
             problems.append(EvidenceProblem(SIGNATURE, "signature record was altered "
                                                        "(hash or key id changed)"))
+        elif record.get("algorithm") != "Ed25519" or raw != (
+                json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8"):
+            # NOTE: found by the fuzzing suite: an edited field the signature does not
+            # cover ("algorithm", an added key, reformatting) verified as intact
+            problems.append(EvidenceProblem(SIGNATURE, "signature record was altered "
+                                                       "(not as written when signing)"))
         return
     if record.get("manifest_sha256") != actual:
         # NOTE: a change to the sig file's hash field alone leaves the signature valid
@@ -249,6 +257,14 @@ class VerifyReport:
         return self.ok and self.trusted_key
 
 
+def _too_deep(data: bytes) -> str:
+    try:
+        json_nesting(data.decode("utf-8", errors="replace"))
+    except NestingError as exc:
+        return f"not valid JSON ({exc})"
+    return "not valid JSON (nested too deeply)"
+
+
 def _load_manifest(root: Path, problems: list[EvidenceProblem]) -> tuple[bytes, Any]:
     why = _member_problem(root, MANIFEST)
     if why is not None:
@@ -260,6 +276,9 @@ def _load_manifest(root: Path, problems: list[EvidenceProblem]) -> tuple[bytes, 
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         problems.append(EvidenceProblem(MANIFEST, f"not valid JSON ({exc})"))
+        return data, None
+    except RecursionError:
+        problems.append(EvidenceProblem(MANIFEST, _too_deep(data)))
         return data, None
     if not isinstance(manifest, dict) or manifest.get("kind") != MANIFEST_KIND \
             or not isinstance(manifest.get("files"), list):

@@ -6,6 +6,10 @@ symlinked directories) and database URLs. Each file is offered to every scanner 
 classification is by content sniffing first and by name second; the highest-confidence
 claim wins (ties: scanner name). Files no scanner claims, files over the size limit and
 paths matching an ignore glob are reported as ``skipped``; unreadable ones as ``error``.
+Walks honour ``.gitignore`` inside a git work tree (:mod:`auditor.pipeline.gitignore`) and never
+enter or scan auditor's own output — reports, baselines, suppression files, evidence
+bundles, the ``-o`` folder — nor virtualenvs (:mod:`auditor.pipeline.ownoutput`): those are
+``skipped`` with the reason.
 
 Hostile trees (see docs/security.md): a directory that cannot be listed is an ``error``
 target (the scan is incomplete), never silently empty. Symbolic links inside a scanned
@@ -35,6 +39,8 @@ from pathlib import Path, PurePosixPath
 from auditor.masking import redact_url
 from auditor.models import Target
 from auditor.names import escape_name
+from auditor.pipeline.gitignore import GitIgnore
+from auditor.pipeline.ownoutput import own_output_dir, own_output_kind
 from auditor.results import TargetResult
 from auditor.scanner import Candidate, Claim, Scanner
 
@@ -52,6 +58,19 @@ class DiscoveryOptions:
     ignore: tuple[str, ...] = DEFAULT_IGNORES
     max_size: int | None = 4 * 1024**3  # NOTE: bytes; None = no limit
     follow_symlinks: bool = False  # follow file links that leave the scanned directory
+    #: honour .gitignore files inside a git work tree (auditor.pipeline.gitignore)
+    gitignore: bool = True
+    #: resolved paths never scanned, with the reason (the -o folder, the baseline...)
+    exclude_paths: tuple[tuple[str, str], ...] = ()
+    #: when set, only these resolved file paths are scanned (--since / --changed-only)
+    only: frozenset[str] | None = None
+
+    def excluded(self, path: Path) -> str | None:
+        key = str(path.resolve())
+        for excluded, reason in self.exclude_paths:
+            if key == excluded:
+                return reason
+        return None
 
 
 def _ignored(rel_parts: Sequence[str], patterns: Sequence[str]) -> bool:
@@ -113,23 +132,44 @@ def _best_claim(scanners: Mapping[str, Scanner], ask: Callable[[Scanner], Claim 
     return best
 
 
-def _walk(root: Path, ignore: Sequence[str], errors: list[OSError]) -> Iterator[Path]:
+def _walk(root: Path, options: DiscoveryOptions, errors: list[OSError],
+          own: list[tuple[Path, str]]) -> Iterator[Path]:
     """Every non-directory entry under ``root`` (symbolic links included, not followed),
-    in sorted order; ignored directories are not entered and directories that cannot be
-    listed are collected in ``errors``."""
+    in sorted order; ignored directories (ignore globs, .gitignore, outside --since) are
+    not entered, ours (an evidence bundle, the -o folder, a virtualenv) are collected in
+    ``own`` with the reason, and directories that cannot be listed in ``errors``."""
+    rules = GitIgnore.for_walk(root) if options.gitignore else None
+    wanted_dirs = None if options.only is None else {
+        str(parent) for f in options.only for parent in Path(f).parents}
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False,
                                                 onerror=errors.append):
         base = Path(dirpath)
         rel = base.relative_to(root).parts
+        if rules is not None:
+            rules.enter(base)
         kept = []
         for name in sorted(dirnames):
-            if (base / name).is_symlink():
+            sub = base / name
+            if sub.is_symlink():
                 filenames.append(name)  # NOTE: reported, never entered
-            elif not _ignored((*rel, name), ignore):
-                kept.append(name)
+                continue
+            if _ignored((*rel, name), options.ignore):
+                continue
+            if wanted_dirs is not None and str(sub.resolve()) not in wanted_dirs:
+                continue
+            reason = options.excluded(sub) or own_output_dir(sub)
+            if reason is not None:
+                own.append((sub, reason))
+                continue
+            if rules is not None and rules.ignored(sub, is_dir=True):
+                continue
+            kept.append(name)
         dirnames[:] = kept
         for name in sorted(filenames):
-            yield base / name
+            path = base / name
+            if rules is not None and rules.ignored(path, is_dir=False):
+                continue
+            yield path
 
 
 def _join_uri(given: str, rel: PurePosixPath | None) -> str:
@@ -165,9 +205,15 @@ def discover(inputs: Sequence[str], scanners: Mapping[str, Scanner],
                         scanners=scanners, options=options),
                  targets, skipped)
             continue
+        reason = options.excluded(root) or own_output_dir(root)
+        if reason is not None:
+            skipped.append(TargetResult(_join_uri(given, None), "directory", None,
+                                        "skipped", error=f"not scanned: {reason}"))
+            continue
         errors: list[OSError] = []
+        own_dirs: list[tuple[Path, str]] = []
         entries = [(p, PurePosixPath(p.relative_to(root).as_posix()))
-                   for p in _walk(root, options.ignore, errors)]
+                   for p in _walk(root, options, errors, own_dirs)]
         for exc in errors:
             failed = Path(exc.filename or root)
             rel = PurePosixPath(failed.relative_to(root).as_posix()) if failed != root else None
@@ -175,6 +221,8 @@ def discover(inputs: Sequence[str], scanners: Mapping[str, Scanner],
                 _join_uri(given, rel), "directory", None, "error",
                 error=f"cannot list directory: {exc.strerror or type(exc).__name__}"))
         entries = [(p, rel) for p, rel in entries if not _ignored(rel.parts, options.ignore)]
+        if options.only is not None:
+            entries = [(p, rel) for p, rel in entries if str(p.resolve()) in options.only]
         # NOTE: real files first: a link visited first must not claim (or hide) the file
         # it points to; links to files already scanned are recorded as such
         entries.sort(key=lambda e: e[0].is_symlink())
@@ -182,6 +230,10 @@ def discover(inputs: Sequence[str], scanners: Mapping[str, Scanner],
             _add(_entry(path, _join_uri(given, rel), root, seen,
                         scanners=scanners, options=options),
                  targets, skipped)
+        for sub, why in own_dirs:
+            skipped.append(TargetResult(
+                _join_uri(given, PurePosixPath(sub.relative_to(root).as_posix())),
+                "directory", None, "skipped", error=f"not scanned: {why}"))
     return targets, skipped
 
 
@@ -250,10 +302,16 @@ def _file_target(path: Path, uri: str, scanners: Mapping[str, Scanner],
             return TargetResult(uri, "unknown", None, "skipped",
                                 error=f"larger than the size limit ({size} > "
                                       f"{options.max_size} bytes)")
+        reason = options.excluded(path)
+        if reason is not None:
+            return TargetResult(uri, "unknown", None, "skipped", error=f"not scanned: {reason}")
         head, compression = _read_head(path)
     except OSError as exc:
         return TargetResult(uri, "unknown", None, "error",
                             error=f"cannot read: {exc.strerror or type(exc).__name__}")
+    own = own_output_kind(head)
+    if own is not None:
+        return TargetResult(uri, "unknown", None, "skipped", error=f"not scanned: {own}")
     candidate = Candidate(path=str(path.resolve()), uri=uri, name=path.name, size=size,
                           head=head, compression=compression)
     best = _best_claim(scanners, lambda s: s.claim(candidate))

@@ -7,6 +7,11 @@ after a break only those few are suspects. Each suspect is re-run alone in a fre
 one-worker pool: the one that kills its worker again is reported through ``lost`` (one
 target error), the others finish normally, and a new pool carries on with the rest.
 Results come back in completion order; callers sort.
+
+Workers ignore SIGINT (the parent decides what a Ctrl-C means). When the caller stops
+early — an interrupt raised while waiting, or the generator closed — the pool is
+abandoned at once: tasks not started are cancelled and the workers killed, never waited
+for (a long scan must not hold an interrupt for minutes).
 """
 
 from __future__ import annotations
@@ -16,18 +21,37 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
+from auditor.pipeline.interrupts import worker_init
+
 __all__ = ["run_tasks"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
+def _abandon(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool now: cancel what has not started, kill the workers, do not wait."""
+    # NOTE: the executor has no public way to stop running tasks
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in workers:
+        if proc.is_alive():
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        proc.join(timeout=1.0)
+
+
 def _alone(fn: Callable[[T], R], task: T, lost: Callable[[T], R]) -> R:
-    with ProcessPoolExecutor(max_workers=1) as pool:
-        try:
-            return pool.submit(fn, task).result()
-        except BrokenProcessPool:
-            return lost(task)
+    pool = ProcessPoolExecutor(max_workers=1, initializer=worker_init)
+    try:
+        result = pool.submit(fn, task).result()
+    except BrokenProcessPool:
+        result = lost(task)
+    except BaseException:
+        _abandon(pool)
+        raise
+    pool.shutdown(wait=True)
+    return result
 
 
 def run_tasks(fn: Callable[[T], R], tasks: Sequence[T], jobs: int,
@@ -37,7 +61,8 @@ def run_tasks(fn: Callable[[T], R], tasks: Sequence[T], jobs: int,
     queue = list(reversed(tasks))
     while queue:
         suspects: list[T] = []
-        pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(queue))))
+        pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(queue))),
+                                   initializer=worker_init)
         running: dict[Future[R], T] = {}
         try:
             while queue or running:
@@ -57,7 +82,9 @@ def run_tasks(fn: Callable[[T], R], tasks: Sequence[T], jobs: int,
                     suspects.extend(running.values())
                     running.clear()
                     break
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # NOTE: interrupted, or closed by the caller: do not wait
+            _abandon(pool)
+            raise
+        pool.shutdown(wait=True, cancel_futures=True)
         for task in suspects:  # NOTE: in submission order, each in its own process
             yield _alone(fn, task, lost)

@@ -18,7 +18,9 @@ from typing import Any
 import yaml
 
 from auditor.errors import TargetError
+from auditor.nesting import NestingError, toml_nesting, yaml_nesting
 
+from .bounds import check_values
 from .settings import Setting, text_lines
 
 __all__ = [
@@ -36,6 +38,11 @@ _MAX_SETTINGS = 500_000  # NOTE: bounds a document that expands aliases or is ju
 
 def yaml_documents(text: str) -> Iterator[yaml.Node]:
     """The composed node of each YAML document, in order (empty documents skipped)."""
+    try:
+        yaml_nesting(text)
+    except NestingError as exc:
+        raise TargetError(f"invalid YAML: {exc}", line=exc.line) from None
+    check_values("yaml", text)
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
             empty = isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") \
@@ -228,6 +235,7 @@ def _toml_lines(text: str) -> dict[tuple[str | int, ...], int]:
 
 def toml_settings(text: str) -> Iterator[Setting]:
     """Scalar leaves of a TOML document."""
+    check_values("toml", text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -236,6 +244,12 @@ def toml_settings(text: str) -> Iterator[Setting]:
         problem = _TOML_LINE_ERROR.sub("", str(exc)).strip()
         where = f" at line {line}" if line else ""
         raise TargetError(f"invalid TOML{where}: {problem}", line=line) from None
+    except RecursionError:
+        try:
+            toml_nesting(text)
+        except NestingError as exc:
+            raise TargetError(f"invalid TOML: {exc}", line=exc.line) from None
+        raise TargetError("invalid TOML: nested too deeply to parse") from None
     lines = _toml_lines(text)
 
     def line_of(path: tuple[str | int, ...]) -> int:

@@ -14,8 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from auditor.errors import TargetError
-from auditor.knowledge.x509facts import certificate_facts, public_key_facts
-from auditor.masking import mask
+from auditor.knowledge.x509facts import certificate_facts, mask_personal_names, public_key_facts
 from auditor.models import JSONValue, Location, Observation, Problem, Target
 
 from .keys import (
@@ -32,7 +31,6 @@ from .rawkeys import raw_key_secret
 __all__ = ["FileFacts", "observe_der", "observe_pem", "observe_ssh_public"]
 
 _HOST_KEY = re.compile(r"^ssh_host_\w+_key$")
-_HOSTNAME = re.compile(r"^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
 _MIN_KEY_BYTES = 16  # NOTE: "-----BEGIN PRIVATE KEY-----\n...\n" in documentation is no key
 _KEY_LABELS = {"PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY",
                "DSA PRIVATE KEY", "PUBLIC KEY", "RSA PUBLIC KEY"}
@@ -65,30 +63,10 @@ class FileFacts:
         return Location(self.target.uri, line=line)
 
 
-def _masked_name(name: x509.Name) -> str:
-    """A distinguished name with every value masked (the shape stays readable)."""
-    return ",".join(f"{attr.rfc4514_attribute_name}={mask(str(attr.value))}"
-                    for attr in reversed(list(name)))
-
-
 def _cert_obs(cert: x509.Certificate, ctx: FileFacts, line: int | None, index: int,
               container: str) -> Observation:
     facts = certificate_facts(cert, ctx.as_of)
-    subject_cn = facts.get("subject_cn")
-    subject = str(facts.get("subject"))
-    # NOTE: CA certificates name organisations; a leaf whose subject is not a host name
-    # may name a person (client certificates), so it is masked.
-    personal = "1.2.840.113549.1.9.1" in subject or "emailAddress" in subject or (
-        not facts.get("is_ca") and isinstance(subject_cn, str)
-        and not _HOSTNAME.match(subject_cn))
-    if personal:
-        facts["subject"] = _masked_name(cert.subject)
-        facts["subject_cn"] = mask(subject_cn) if isinstance(subject_cn, str) else None
-    issuer, issuer_cn = str(facts.get("issuer")), facts.get("issuer_cn")
-    if (personal and facts.get("self_issued")) or "1.2.840.113549.1.9.1" in issuer or \
-            "emailAddress" in issuer:
-        facts["issuer"] = _masked_name(cert.issuer)
-        facts["issuer_cn"] = mask(issuer_cn) if isinstance(issuer_cn, str) else None
+    mask_personal_names(cert, facts)
     facts.update({"bundle_index": index, "container": container,
                   "is_leaf": not facts.get("is_ca") and index == 0})
     evidence: dict[str, JSONValue] = {
@@ -200,7 +178,7 @@ def observe_ssh_public(text: str, ctx: FileFacts) -> Iterator[Observation | Prob
         yield _key_obs(facts, ctx, lineno)
 
 
-def _pkcs12_obs(data: bytes, ctx: FileFacts) -> Iterator[Observation]:
+def _pkcs12_obs(data: bytes, ctx: FileFacts) -> Iterator[Observation | Problem]:
     try:
         oids = der_oids(data)
     except ValueError:
@@ -227,6 +205,13 @@ def _pkcs12_obs(data: bytes, ctx: FileFacts) -> Iterator[Observation]:
         **ctx.mode,
     }, {"encryption_algorithms": list(algorithms), "mac_algorithm": mac})
     if opened is None:
+        # NOTE: what could not be opened was not audited: the certificates and key inside
+        # are unknown, and a wrong password given by the user must not pass silently.
+        given = len(ctx.pkcs12_passwords) > 2
+        why = ("the password given (crypto.pkcs12_password) does not open it" if given else
+               "it is password-protected and no password was given "
+               "(--option crypto.pkcs12_password=...)")
+        yield Problem(f"PKCS#12 contents not audited: {why}", ctx.loc(None))
         return
     items = ([opened.cert] if opened.cert else []) + list(opened.additional_certs)
     for index, item in enumerate(items):

@@ -20,6 +20,7 @@ from typing import Any
 from auditor.errors import ConfigError, ExitCode
 from auditor.gate.baseline import diff_results, load_report
 from auditor.results import Finding, ScanResult
+from auditor.textsafe import term_safe
 from auditor.views import location_label
 
 __all__ = ["register", "run"]
@@ -44,8 +45,8 @@ def register(subparsers: Any) -> None:
 
 def _line(mark: str, f: Finding) -> str:
     state = " (suppressed)" if f.suppressed else ""
-    return (f"{mark} {f.severity.label:<8} {f.rule_id}  {location_label(f.location)}  "
-            f"{f.message}{state}")
+    return term_safe(f"{mark} {f.severity.label:<8} {f.rule_id}  {location_label(f.location)}  "
+                     f"{f.message}{state}")
 
 
 def _load(refs: list[str], store_url: str | None) -> list[ScanResult]:

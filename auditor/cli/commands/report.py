@@ -18,6 +18,7 @@ from auditor.gate.baseline import load_report
 from auditor.pipeline.output import parse_formats, render_options, render_text, write_reports
 from auditor.pipeline.plugins import load_reporters
 from auditor.policy.loading import load_packs
+from auditor.textsafe import term_safe
 
 __all__ = ["register", "run"]
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     render = render_options(load_packs([]), args.lang or result.lang)
     if args.output is not None:
         for path in write_reports(result, reporters, formats, Path(args.output), render):
-            print(path)
+            print(term_safe(path))
     else:
         sys.stdout.write(render_text(reporters[formats[0]], result, render))
     return ExitCode.OK

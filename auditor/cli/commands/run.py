@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.cli.commands import scan as scan_command
+from auditor.cli.terminal import add_common_flags
 from auditor.errors import ConfigError
 from auditor.history import Store, SystemInfo, resolve_store_url
 from auditor.pipeline.output import write_reports
@@ -122,7 +123,9 @@ def scan_argv(system: SystemConfig, out_dir: Path, *, as_of: str | None = None,
 
 def _scan_namespace(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="auditor", add_help=False)
-    scan_command.register(parser.add_subparsers(dest="command"))
+    sub = parser.add_subparsers(dest="command")
+    scan_command.register(sub)
+    add_common_flags(sub.choices["scan"])  # NOTE: as the real CLI does (-v, --no-color)
     err = io.StringIO()
     try:
         with contextlib.redirect_stderr(err):
@@ -173,7 +176,7 @@ def _scan_system(system: SystemConfig, cfg: RunConfig, store: Store,
     result = outcome.result
     write_reports(result, outcome.reporters, outcome.formats or ["json"], out_dir,
                   outcome.render)
-    code = result.exit_code()
+    code = outcome.exit_code
     try:
         recorded = store.record(result, SystemInfo(system.name, system.owner, system.title,
                                                    system.level, tuple(scope)),

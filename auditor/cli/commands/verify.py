@@ -38,6 +38,7 @@ from auditor.bundle.signing import (
     trusted_keys_dir,
 )
 from auditor.errors import ConfigError, ExitCode
+from auditor.textsafe import term_safe
 
 __all__ = ["EXIT_UNTRUSTED", "register", "run"]
 
@@ -85,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         key = _trusted_key(args.key, bundle)
         report = verify_evidence(bundle, key)
     except ConfigError as exc:
-        print(f"auditor verify: {exc}", file=sys.stderr)
+        print(f"auditor verify: {term_safe(exc)}", file=sys.stderr)
         return ExitCode.USAGE
     changed = check_targets(report.manifest, args.check_targets) \
         if args.check_targets is not None and report.ok and report.manifest else ()
@@ -102,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         for problem in report.problems:
-            print(f"TAMPERED {problem}")
+            print(f"TAMPERED {term_safe(problem)}")
         if report.verified:
             print(f"OK: {report.files_checked} files match the manifest; signature valid "
                   f"(key {report.key_id})")
@@ -111,7 +112,8 @@ def run(args: argparse.Namespace) -> int:
                   f"manifest signed by key {report.key_id}, but no trusted key vouches for "
                   f"it (--key, ${ENV_VERIFY_KEY} or {trusted_keys_dir()})")
         for problem in changed:
-            print(f"{'CHANGED' if problem.checked else 'NOT CHECKED'} target {problem}")
+            state = "CHANGED" if problem.checked else "NOT CHECKED"
+            print(f"{state} target {term_safe(problem)}")
     if not report.ok or changed:
         return ExitCode.FINDINGS
     return ExitCode.OK if report.verified or args.allow_untrusted else EXIT_UNTRUSTED
