@@ -155,19 +155,19 @@ def _series(conn: Connection, system_ids: Sequence[int], since: dt.datetime | No
         before = (select(runs.c.system_id, func.max(runs.c.started_at).label("at"))
                   .where(runs.c.started_at < since, runs.c.system_id.in_(system_ids))
                   .group_by(runs.c.system_id).subquery())
-        for r in conn.execute(select(*cols).join(before, and_(
+        for b in conn.execute(select(*cols).join(before, and_(
                 before.c.system_id == runs.c.system_id, before.c.at == runs.c.started_at))
                 .order_by(runs.c.id)):
-            state[r[0]] = tuple(r)
+            state[b[0]] = tuple(b)
     wanted = [2 + SEVERITIES.index(s) for s in severities]
     totals = [0] * 5
     subjects = 0
     known = 0  # systems whose current run has a data-subject estimate
-    for r in state.values():
+    for v in state.values():
         for i in range(5):
-            totals[i] += r[2 + i]
-        if r[9] is not None:
-            subjects += r[9]
+            totals[i] += v[2 + i]
+        if v[9] is not None:
+            subjects += v[9]
             known += 1
     query = select(*cols).where(runs.c.system_id.in_(system_ids))
     if since is not None:
@@ -182,7 +182,7 @@ def _series(conn: Connection, system_ids: Sequence[int], since: dt.datetime | No
                     "subjects": subjects if known else None})
 
     for row in conn.execute(query.order_by(runs.c.started_at, runs.c.id)):
-        r = tuple(row)
+        r: tuple[Any, ...] = tuple(row)
         d = local_day(r[1])
         if day is not None and d != day:
             close(day)
