@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LINE_MIB = 128
 
 CHILD = """
-import datetime as dt, json, resource, sys
+import datetime as dt, json, sys
 from auditor.models import Observation, Problem, Target
 from auditor.scanner import ScanOptions
 from auditor.scanners.files import FilesScanner
@@ -30,7 +30,10 @@ print(json.dumps({
     "entities": sorted(o.attributes["entity"] for o in items if isinstance(o, Observation)),
     "lines": sorted(l for o in items if isinstance(o, Observation) for l in o.attributes["lines"]),
     "problems": [p.message for p in items if isinstance(p, Problem)],
-    "max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+    # NOTE: VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so the child would
+    # report the pytest process it was forked from once that has grown
+    "max_rss_mib": int(next(l.split()[1] for l in open("/proc/self/status")
+                            if l.startswith("VmHWM:"))) // 1024}))
 """
 
 
