@@ -25,7 +25,8 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: subcommand modules under auditor.cli.commands, in help order
 COMMANDS: tuple[str, ...] = ("scan", "scanners", "packs", "detect", "report", "diff", "keygen",
-                             "verify", "ciphers", "run", "history", "trend", "schedule")
+                             "verify", "ciphers", "run", "history", "trend", "schedule",
+                             "serve", "dashboard")
 
 EXIT_USAGE = ExitCode.USAGE
 EXIT_BROKEN_PIPE = 141  # NOTE: 128 + SIGPIPE, what a shell tool killed by the pipe returns
