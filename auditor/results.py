@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.errors import ExitCode
+from auditor.inventory import InventoryEntry
 from auditor.models import JSONValue, Location, Problem, Severity
 from auditor.outcomes import OUTCOMES, outcome_from_status
 
@@ -313,6 +314,8 @@ class ScanResult:
     fail_on: Severity | None = Severity.LOW
     lang: str = "en"
     extra: Mapping[str, JSONValue] = field(default_factory=dict)
+    #: the personal-data inventory (:mod:`auditor.inventory`), top-level ``inventory``
+    inventory: tuple[InventoryEntry, ...] = ()
 
     # ---- derived views -------------------------------------------------------------
     @property
@@ -373,6 +376,7 @@ class ScanResult:
             "targets": [t.to_dict() for t in self.targets],
             "findings": [f.to_dict() for f in self.findings],
             "compliance": [c.to_dict() for c in self.compliance],
+            "inventory": [e.to_dict() for e in self.inventory],
             "summary": self.summary(),
         }
 
@@ -403,6 +407,8 @@ class ScanResult:
             fail_on=None if fail_on == "never" else Severity.parse(str(fail_on)),
             lang=str(run.get("lang") or "en"),
             extra={k: v for k, v in run.items() if k not in known},
+            inventory=tuple(InventoryEntry.from_dict(e) for e in doc.get("inventory") or ()
+                            if isinstance(e, Mapping)),
         )
 
 

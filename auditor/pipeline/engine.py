@@ -28,6 +28,7 @@ from typing import Any
 from auditor import __version__
 from auditor.errors import ConfigError, TargetError
 from auditor.fileio import sha256_file
+from auditor.inventory import InventoryEntry, inventory_of, merge_entries
 from auditor.models import Observation, Problem, Severity, Target
 from auditor.pipeline.plugins import load_scanners
 from auditor.policy.compliance import (
@@ -62,6 +63,7 @@ class TaskOutcome:
     result: TargetResult
     findings: tuple[Finding, ...]
     kinds: tuple[str, ...] = ()
+    inventory: tuple[InventoryEntry, ...] = ()
 
 
 def _now() -> str:
@@ -105,7 +107,8 @@ def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> Task
         problems=tuple(problems), observations=len(observations), fingerprint=schema_fp,
     )
     kinds = tuple(sorted({o.kind for o in observations}))
-    return TaskOutcome(result, tuple(findings), kinds)
+    return TaskOutcome(result, tuple(findings), kinds,
+                       inventory_of(observations, scanner=target.scanner))
 
 
 @functools.cache
@@ -165,6 +168,7 @@ class Engine:
             packs=tuple(_pack_ref(p) for p in self.packs), targets=tuple(results),
             findings=ordered, frameworks=tuple(f.ref() for f in self.frameworks),
             compliance=compliance, fail_on=fail_on, lang=lang, extra=dict(extra or {}),
+            inventory=merge_entries(e for o in outcomes for e in o.inventory),
         )
 
     def _assessed_kinds(self, outcomes: Iterable[TaskOutcome]) -> set[str]:

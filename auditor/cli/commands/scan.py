@@ -15,6 +15,7 @@ from typing import Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from auditor.cli.summary import print_summary
+from auditor.document import COVER_FIELDS, apply_document, load_document
 from auditor.errors import ConfigError
 from auditor.gate.gating import Gate, prepare_evidence, write_bundle
 from auditor.masking import load_hash_key
@@ -108,6 +109,14 @@ def register(sub: Any) -> None:
                    help="Ed25519 private key for --evidence (default: $AUDITOR_SIGNING_KEY, "
                         "else auditor-signing.key if present)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    doc = p.add_argument_group("audit document (cover page; docs/reports.md)")
+    doc.add_argument("--document", metavar="FILE",
+                     help="YAML with the cover facts and systems (flags below override it)")
+    for flag, what in (("controller", "data controller"), ("processor", "data processor"),
+                       ("system", "system audited (names the inventory's entries)"),
+                       ("scope", "scope of the assessment"), ("period", "audit period"),
+                       ("assessor", "assessor who signs the document")):
+        doc.add_argument(f"--{flag}", metavar="TEXT", help=what)
     p.set_defaults(handler=run)
 
 
@@ -173,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
     packs = tuple(p.with_parameters(params) for p in packs)
     frameworks = tuple(f.with_parameters(framework_params.get(f.id, {})) for f in frameworks)
     gate = Gate.load(as_of, args.suppressions, args.baseline)
+    document = load_document(args.document, {f: getattr(args, f) for f in COVER_FIELDS
+                                             if f != "date"}, as_of)
     signing_key = prepare_evidence(args.evidence, args.signing_key) if args.evidence else None
     options = ScanOptions(as_of=as_of, hash_key=load_hash_key(),
                           time_budget=args.time_budget)
@@ -187,6 +198,7 @@ def run(args: argparse.Namespace) -> int:
         result = engine.scan(targets, options, pre_results=pre, jobs=jobs, fail_on=fail_on,
                              lang=args.lang, progress=step, finding_filters=gate.filters())
     result = gate.finish(result, sys.stderr)
+    result = apply_document(result, document)
     if args.evidence and signing_key is not None:
         write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate)
     for t in result.targets:
