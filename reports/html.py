@@ -41,6 +41,7 @@ from auditor.views import (
     severities,
 )
 
+from .auditdoc import annex_views, cover_rows, inventory_stats
 from .messages import (
     Messages,
     MessageTranslator,
@@ -283,7 +284,15 @@ def build_context(result: ScanResult, script: str) -> dict[str, Any]:
         "baseline_run": _run_section(result, "baseline"),
         "script_hash": base64.b64encode(hashlib.sha256(script.encode()).digest()).decode(),
         "severity_colors": SEVERITY_COLORS, "status_colors": STATUS_COLORS,
+        **_document_context(result),
     }
+
+
+def _document_context(result: ScanResult) -> dict[str, Any]:
+    info, cover = cover_rows(result)
+    return {"document": info, "cover": cover if not info.is_empty() else (),
+            "inventory": result.inventory, "inventory_stats": inventory_stats(result.inventory),
+            "annex": annex_views(result.inventory)}
 
 
 class HtmlReporter(Reporter):

@@ -77,10 +77,27 @@ def test_round_trip_through_the_json_document() -> None:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
     out = tmp_path_factory.mktemp("inv")
     main(["scan", str(REPO / "fixtures" / "demo"), "--as-of", "2026-11-25", "-q",
-          "--format", "json,inventory-csv", "-o", str(out), "--system", "Cổng dịch vụ công"])
+          "--format", "json,inventory-csv,html", "-o", str(out),
+          "--system", "Cổng dịch vụ công", "--controller", "Sở Thông tin và Truyền thông"])
     import json
-    return (json.loads((out / "report.json").read_text(encoding="utf-8")),
-            (out / "inventory.csv").read_text(encoding="utf-8"))
+    doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    doc["_html"] = (out / "report.html").read_text(encoding="utf-8")
+    return doc, (out / "inventory.csv").read_text(encoding="utf-8")
+
+
+def test_demo_html_cover_inventory_and_annex(demo: tuple[dict[str, Any], str]) -> None:
+    doc, _ = demo
+    html = doc["_html"]
+    assert doc["run"]["document"]["controller"] == "Sở Thông tin và Truyền thông"
+    assert doc["run"]["document"]["date"] == "2026-11-25"  # defaults to --as-of
+    cover = html[html.index('id="cover"'):html.index('id="summary"')]
+    assert "Sở Thông tin và Truyền thông" in cover and "Cổng dịch vụ công" in cover
+    inventory = html[html.index('<section id="inventory"'):html.index('id="annex"')]
+    assert inventory.count('class="inventory-entry sensitive"') == 12
+    annex = html[html.index('id="annex"'):html.index('<section id="findings"')]
+    for category in ("BIOMETRIC", "ETHNICITY", "HEALTH", "RELIGION"):
+        assert category in annex
+    assert annex.count('class="to-complete"') == 5  # one system, five controller facts
 
 
 # Every sensitive column of the demo (fixtures/gen_db.py), in each of its three stores.
@@ -151,3 +168,18 @@ def test_inventory_of_a_real_database(tmp_path: Path) -> None:
     assert [(r["column"], r["data"], r["protection"], r["subjects"]) for r in rows] == [
         ("email", "EMAIL_ADDRESS", "cleartext", "30")]
     assert "docs19@example.vn" not in (out / "inventory.csv").read_text()
+
+
+def test_inventory_never_leaks_planted_values(tmp_path: Path) -> None:
+    from tests.fakes import tree
+    from tests.reports.test_canary import PLANTED, all_files, assert_clean
+    target = tree(tmp_path, PLANTED)
+    out = tmp_path / "out"
+    main(["scan", str(target), "--format", "json,inventory-csv,html", "-o", str(out),
+          "-q", "--jobs", "1", "--as-of", "2026-11-25", "--system", "canary-system"])
+    inventory = (out / "inventory.csv").read_text(encoding="utf-8")
+    assert "citizens,email" in inventory and "canary-system" in inventory
+    for path in all_files(out):
+        assert_clean(path.read_text(encoding="utf-8"), path.name)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="inventory"' in html and "canary-system" in html
