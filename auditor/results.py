@@ -230,6 +230,8 @@ class ComplianceItem:
     penalty: str = ""
     penalty_vi: str = ""
     confidence: str = "high"
+    #: the manual check recorded for it (``--attestations``; auditor.policy.attestations)
+    attestation: Mapping[str, JSONValue] | None = None
 
     @property
     def result(self) -> str:
@@ -237,7 +239,7 @@ class ComplianceItem:
         return self.outcome or outcome_from_status(self.status)
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
+        out: dict[str, JSONValue] = {
             "framework": self.framework, "requirement": self.requirement,
             "status": self.status, "outcome": self.result,
             "coverage": self.coverage, "checked": self.checked,
@@ -254,6 +256,9 @@ class ComplianceItem:
             "crossrefs": list(self.crossrefs), "penalty": self.penalty,
             "penalty_vi": self.penalty_vi, "confidence": self.confidence,
         }
+        if self.attestation is not None:
+            out["attestation"] = dict(self.attestation)
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ComplianceItem:
@@ -275,6 +280,8 @@ class ComplianceItem:
             remediation=text("remediation"), remediation_vi=text("remediation_vi"),
             crossrefs=tuple(data.get("crossrefs") or ()), penalty=text("penalty"),
             penalty_vi=text("penalty_vi"), confidence=text("confidence") or "high",
+            attestation=dict(data["attestation"])
+            if isinstance(data.get("attestation"), Mapping) else None,
         )
 
 

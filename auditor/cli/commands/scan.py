@@ -25,6 +25,7 @@ from auditor.pipeline.engine import Engine
 from auditor.pipeline.options import check_scanner_options
 from auditor.pipeline.output import parse_formats, render_text, write_reports
 from auditor.pipeline.plugins import catalogue_of, load_reporters, load_scanners
+from auditor.policy.attestations import apply_attestations, load_attestations
 from auditor.policy.frameworks import split_parameters
 from auditor.policy.loading import load_frameworks, load_packs, parse_assignments, parse_date
 from auditor.reporting import RenderOptions
@@ -109,6 +110,9 @@ def register(sub: Any) -> None:
                    help="Ed25519 private key for --evidence (default: $AUDITOR_SIGNING_KEY, "
                         "else auditor-signing.key if present)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    p.add_argument("--attestations", metavar="FILE",
+                   help="YAML of manual checks (requirement, result, evidence, assessor, "
+                        "date, expires): a valid one decides a manual requirement")
     doc = p.add_argument_group("audit document (cover page; docs/reports.md)")
     doc.add_argument("--document", metavar="FILE",
                      help="YAML with the cover facts and systems (flags below override it)")
@@ -182,6 +186,7 @@ def run(args: argparse.Namespace) -> int:
     packs = tuple(p.with_parameters(params) for p in packs)
     frameworks = tuple(f.with_parameters(framework_params.get(f.id, {})) for f in frameworks)
     gate = Gate.load(as_of, args.suppressions, args.baseline)
+    attestations = load_attestations(args.attestations) if args.attestations else None
     document = load_document(args.document, {f: getattr(args, f) for f in COVER_FIELDS
                                              if f != "date"}, as_of)
     signing_key = prepare_evidence(args.evidence, args.signing_key) if args.evidence else None
@@ -198,6 +203,8 @@ def run(args: argparse.Namespace) -> int:
         result = engine.scan(targets, options, pre_results=pre, jobs=jobs, fail_on=fail_on,
                              lang=args.lang, progress=step, finding_filters=gate.filters())
     result = gate.finish(result, sys.stderr)
+    if attestations is not None:
+        result = apply_attestations(result, attestations, args.attestations, sys.stderr)
     result = apply_document(result, document)
     if args.evidence and signing_key is not None:
         write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate)
