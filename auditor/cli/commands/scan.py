@@ -9,7 +9,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -20,10 +19,11 @@ from auditor.errors import ConfigError
 from auditor.gate.gating import Gate, prepare_evidence, write_bundle
 from auditor.masking import load_hash_key
 from auditor.models import Severity
+from auditor.pipeline.destination import resolve_output
 from auditor.pipeline.discovery import DEFAULT_IGNORES, DiscoveryOptions, discover
 from auditor.pipeline.engine import Engine
 from auditor.pipeline.options import check_scanner_options
-from auditor.pipeline.output import parse_formats, render_text, write_reports
+from auditor.pipeline.output import parse_formats, render_text, write_atomic, write_reports
 from auditor.pipeline.plugins import catalogue_of, load_reporters, load_scanners
 from auditor.policy.attestations import apply_attestations, load_attestations
 from auditor.policy.frameworks import split_parameters
@@ -72,7 +72,9 @@ def register(sub: Any) -> None:
                    help="framework to assess (repeatable; default: those in force --as-of)")
     p.add_argument("--format", action="append", default=[], metavar="F",
                    help="report format(s): json, sarif, md, ... (repeatable or comma-separated)")
-    p.add_argument("-o", "--output", metavar="DIR", help="write reports into DIR")
+    p.add_argument("-o", "--output", metavar="DIR|FILE",
+                   help="write reports into DIR, or one report to FILE when its name ends "
+                        "in a report extension (report.html, scan.sarif...)")
     p.add_argument("--fail-on", default="low", metavar="SEVERITY|never",
                    help="exit 1 when an unsuppressed finding is at or above this "
                         "severity (default: low)")
@@ -168,12 +170,14 @@ def run(args: argparse.Namespace) -> int:
     scanners = load_scanners()
     reporters = load_reporters()
     formats = parse_formats(args.format, reporters)
-    out_dir = Path(args.output) if args.output else None
-    if out_dir is None and len(formats) > 1:
+    destination = resolve_output(args.output, formats, reporters) if args.output else None
+    out_dir = destination.directory if destination else None
+    out_file = destination.file if destination else None
+    if destination is not None:
+        formats = list(destination.formats)
+    if destination is None and len(formats) > 1:
         raise ConfigError("several --format values need -o DIR (one file per format)")
-    if out_dir is not None and not formats:
-        formats = ["json"]
-    if out_dir is None and formats and not reporters[formats[0]].machine:
+    if destination is None and formats and not reporters[formats[0]].machine:
         raise ConfigError(f"--format {formats[0]} writes a document, not a stream: give -o DIR")
     packs = load_packs(args.pack, defaults=not args.no_default_packs,
                        catalogue=catalogue_of(scanners))
@@ -211,7 +215,10 @@ def run(args: argparse.Namespace) -> int:
     for t in result.targets:
         if t.status == "error":
             sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
-    if out_dir is not None:
+    if out_file is not None:
+        write_atomic(out_file, render_text(reporters[formats[0]], result,
+                                           RenderOptions(lang=args.lang)))
+    elif out_dir is not None:
         write_reports(result, reporters, formats, out_dir, RenderOptions(lang=args.lang))
     elif formats:
         sys.stdout.write(render_text(reporters[formats[0]], result,
