@@ -36,8 +36,16 @@ from auditor.models import JSONValue
 from auditor.results import ScanResult
 from auditor.yamlsource import load_yaml
 
-__all__ = ["COVER_FIELDS", "DocumentInfo", "SystemInfo", "apply_document", "document_of",
-           "load_document"]
+__all__ = [
+    "COVER_FIELDS",
+    "PLAN_FIELDS",
+    "DocumentInfo",
+    "SystemInfo",
+    "apply_document",
+    "document_of",
+    "load_document",
+    "load_plan",
+]
 
 COVER_FIELDS: tuple[str, ...] = ("controller", "processor", "system", "scope", "period",
                                  "assessor", "date")
@@ -137,3 +145,38 @@ def apply_document(result: ScanResult, info: DocumentInfo) -> ScanResult:
     """``result`` with the cover facts under ``run.document`` and systems named."""
     return replace(result, extra={**result.extra, "document": info.to_dict()},
                    inventory=info.assign(result.inventory))
+
+
+PLAN_FIELDS = ("rule", "owner", "deadline", "status", "note")
+
+
+def load_plan(path: str) -> dict[str, JSONValue]:
+    """``--remediation-plan FILE``: ``plan:`` a list of ``rule`` (a finding group: rule
+    id), ``owner``, ``deadline`` (YYYY-MM-DD), ``status``, ``note``. The same file is read
+    again by the next run (carried forward): groups that no longer have findings are
+    listed apart. Returns ``run.remediation_plan`` (``file``, ``entries``)."""
+    doc = load_yaml(path)
+    data = doc.data
+    if not isinstance(data, Mapping) or not isinstance(data.get("plan"), list):
+        raise RulePackError(path, "a remediation plan is a mapping with a 'plan' list",
+                            line=1)
+    entries: list[JSONValue] = []
+    for i, entry in enumerate(data["plan"]):
+        line = doc.line_of(["plan", i])
+        if not isinstance(entry, Mapping) or not entry.get("rule"):
+            raise RulePackError(path, "each plan entry is a mapping with a 'rule'", line=line)
+        unknown = sorted(str(k) for k in entry if k not in PLAN_FIELDS)
+        if unknown:
+            raise RulePackError(path, f"unknown field '{unknown[0]}' (expected one of: "
+                                f"{', '.join(PLAN_FIELDS)})", line=line)
+        deadline = entry.get("deadline")
+        if deadline is not None:
+            try:
+                deadline = dt.date.fromisoformat(str(deadline)).isoformat()
+            except ValueError:
+                raise RulePackError(path, f"'deadline' is not a date (YYYY-MM-DD): "
+                                    f"{deadline!r}", line=line) from None
+        entries.append({"rule": str(entry["rule"]), "owner": str(entry.get("owner") or ""),
+                        "deadline": deadline, "status": str(entry.get("status") or ""),
+                        "note": str(entry.get("note") or "")})
+    return {"file": path, "entries": entries}

@@ -50,6 +50,9 @@ def write_reports(result: ScanResult, reporters: Mapping[str, Reporter],
     for name in formats:
         reporter = reporters[name]
         path = out_dir / reporter.filename
-        write_atomic(path, render_text(reporter, result, options))
+        if reporter.binary:
+            atomic_write(path, reporter.render_bytes(result, options))
+        else:
+            write_atomic(path, render_text(reporter, result, options))
         written.append(path)
     return written

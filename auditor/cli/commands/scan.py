@@ -6,16 +6,18 @@ import argparse
 import math
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from auditor.bundle.signing import key_id
 from auditor.cli.summary import print_summary
-from auditor.document import COVER_FIELDS, apply_document, load_document
+from auditor.document import COVER_FIELDS, apply_document, load_document, load_plan
 from auditor.errors import ConfigError
+from auditor.fileio import atomic_write
 from auditor.gate.gating import Gate, prepare_evidence, write_bundle
 from auditor.masking import load_hash_key
 from auditor.models import Severity
@@ -30,7 +32,7 @@ from auditor.policy.frameworks import split_parameters
 from auditor.policy.loading import load_frameworks, load_packs, parse_assignments, parse_date
 from auditor.reporting import RenderOptions
 from auditor.results import TargetResult
-from auditor.scanner import ScanOptions
+from auditor.scanner import Scanner, ScanOptions
 
 __all__ = ["register"]
 
@@ -115,6 +117,9 @@ def register(sub: Any) -> None:
     p.add_argument("--attestations", metavar="FILE",
                    help="YAML of manual checks (requirement, result, evidence, assessor, "
                         "date, expires): a valid one decides a manual requirement")
+    p.add_argument("--remediation-plan", metavar="FILE",
+                   help="YAML remediation plan (rule, owner, deadline, status) shown in the "
+                        "audit document; edit it and pass it again next run")
     doc = p.add_argument_group("audit document (cover page; docs/reports.md)")
     doc.add_argument("--document", metavar="FILE",
                      help="YAML with the cover facts and systems (flags below override it)")
@@ -161,6 +166,19 @@ def _scanner_params(args: argparse.Namespace) -> dict[str, Any]:
     return params
 
 
+def _settings(scanners: Mapping[str, Scanner], params: Mapping[str, Any]) -> dict[str, Any]:
+    """The scanner options in effect (given or default) for the methodology section of the
+    audit document; ``secret`` options are never recorded."""
+    out: dict[str, Any] = {}
+    for prefix, scanner in sorted(scanners.items()):
+        for opt in getattr(scanner, "options", ()):
+            if opt.type == "secret":
+                continue
+            key = f"{prefix}.{opt.name}"
+            out[key] = params.get(key, opt.default)
+    return out
+
+
 def run(args: argparse.Namespace) -> int:
     as_of = parse_date(args.as_of)
     try:
@@ -191,6 +209,7 @@ def run(args: argparse.Namespace) -> int:
     frameworks = tuple(f.with_parameters(framework_params.get(f.id, {})) for f in frameworks)
     gate = Gate.load(as_of, args.suppressions, args.baseline)
     attestations = load_attestations(args.attestations) if args.attestations else None
+    plan = load_plan(args.remediation_plan) if args.remediation_plan else None
     document = load_document(args.document, {f: getattr(args, f) for f in COVER_FIELDS
                                              if f != "date"}, as_of)
     signing_key = prepare_evidence(args.evidence, args.signing_key) if args.evidence else None
@@ -205,19 +224,28 @@ def run(args: argparse.Namespace) -> int:
     engine = Engine(scanners, packs, frameworks, params)
     with _progress(len(targets), sys.stderr.isatty() and not args.quiet) as step:
         result = engine.scan(targets, options, pre_results=pre, jobs=jobs, fail_on=fail_on,
-                             lang=args.lang, progress=step, finding_filters=gate.filters())
+                             lang=args.lang, progress=step, finding_filters=gate.filters(),
+                             extra={"settings": _settings(scanners, options.params)})
     result = gate.finish(result, sys.stderr)
     if attestations is not None:
         result = apply_attestations(result, attestations, args.attestations, sys.stderr)
     result = apply_document(result, document)
+    if plan is not None:
+        result = replace(result, extra={**result.extra, "remediation_plan": plan})
     if args.evidence and signing_key is not None:
+        result = replace(result, extra={**result.extra, "evidence": {
+            "dir": args.evidence, "key_id": key_id(signing_key.public_key()),
+            "manifest": "manifest.json"}})
         write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate)
     for t in result.targets:
         if t.status == "error":
             sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
     if out_file is not None:
-        write_atomic(out_file, render_text(reporters[formats[0]], result,
-                                           RenderOptions(lang=args.lang)))
+        reporter = reporters[formats[0]]
+        if reporter.binary:
+            atomic_write(out_file, reporter.render_bytes(result, RenderOptions(lang=args.lang)))
+        else:
+            write_atomic(out_file, render_text(reporter, result, RenderOptions(lang=args.lang)))
     elif out_dir is not None:
         write_reports(result, reporters, formats, out_dir, RenderOptions(lang=args.lang))
     elif formats:
