@@ -39,6 +39,16 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session
+def fuzz(session: nox.Session) -> None:
+    """The fuzzing suite, long: ``AUDITOR_FUZZ_EXAMPLES`` inputs per parser (default
+    1,000,000; ``nox -s fuzz -- -k capture`` for one parser). See docs/fuzzing.md."""
+    session.install("-e", ".[test]")
+    env = {"AUDITOR_FUZZ_PROFILE": "long"}
+    session.run("pytest", "tests/fuzz", "-p", "no:randomly", "-q",
+                "--hypothesis-show-statistics", *session.posargs, env=env)
+
+
+@nox.session
 def demo(session: nox.Session) -> None:
     session.install("-e", ".")
     session.run("auditor", "scan", "fixtures/demo", "--as-of", "2026-11-25",

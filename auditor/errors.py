@@ -24,6 +24,7 @@ class ExitCode(IntEnum):
     FINDINGS = 1  #: an unsuppressed finding at or above --fail-on
     USAGE = 2  #: usage or configuration error
     INCOMPLETE = 3  #: a target could not be scanned, nothing reached the threshold
+    UNTRUSTED = 4  #: verify: the bundle is intact but no trusted key vouches for its signer
     INTERRUPTED = 130  #: stopped by Ctrl-C / SIGINT (128 + signal number)
 
 

@@ -58,7 +58,9 @@ def load_hash_key(env: dict[str, str] | None = None) -> bytes:
 def keyed_hash(value: str | bytes, key: bytes, *, length: int = 16) -> str:
     """HMAC-SHA256 token of a value, ``kh:`` + ``length`` hex chars. Not reversible
     without the key; equal values give equal tokens under the same key."""
-    data = value.encode("utf-8") if isinstance(value, str) else value
+    # NOTE: surrogatepass: a lone surrogate (a name from hostile input) still hashes,
+    # distinctly, and valid text hashes exactly as with plain UTF-8
+    data = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
     digest = hmac.new(key, data, hashlib.sha256).hexdigest()
     return "kh:" + digest[:length]
 

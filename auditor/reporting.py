@@ -8,22 +8,37 @@ fixed output file name used with ``-o DIR`` (``report.json``, ``report.sarif``..
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import ClassVar, TextIO
 
 from auditor.results import ScanResult
 
-__all__ = ["DEFAULT_RENDER", "RenderOptions", "Reporter"]
+__all__ = ["DEFAULT_RENDER", "RenderOptions", "Reporter", "RuleText"]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleText:
+    """A rule's texts in one language, shipped in its pack (``<pack>/i18n/``): title,
+    remediation, and the message template in English (``message_en``, the pack's own,
+    to recognise a filled message) with its translation (``message``)."""
+
+    title: str = ""
+    remediation: str = ""
+    message_en: str = ""
+    message: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class RenderOptions:
     """How to render, given to :meth:`Reporter.render` by the caller (never carried
-    through the engine): ``lang`` (``en``/``vi``; None keeps the result's) and
-    ``max_rows`` (renderers with long tables may stop there; None = all)."""
+    through the engine): ``lang`` (``en``/``vi``; None keeps the result's), ``max_rows``
+    (renderers with long tables may stop there; None = all) and ``rule_texts`` (rule id
+    -> :class:`RuleText` in ``lang``, from the packs' translations)."""
 
     lang: str | None = None
     max_rows: int | None = None
+    rule_texts: Mapping[str, RuleText] = field(default_factory=dict)
 
     def apply(self, result: ScanResult) -> ScanResult:
         """``result`` in the language asked for."""

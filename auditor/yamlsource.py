@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from auditor.errors import RulePackError
+from auditor.nesting import NestingError, yaml_nesting
 
 __all__ = ["YamlDocument", "load_yaml", "safe_load"]
 
@@ -69,6 +70,48 @@ def _compose_and_construct(text: str) -> tuple[yaml.Node | None, Any]:
     return node, data
 
 
+#: values a rule pack or framework file may hold once its aliases are expanded; the
+#: built-in packs hold a few thousand. Anything that prints or copies the data (``packs
+#: show``, parameters in reports) expands aliases, so a small "alias bomb" is refused here.
+MAX_EXPANDED_NODES = 200_000
+
+
+def _alias_bomb_line(root: yaml.Node | None, limit: int = MAX_EXPANDED_NODES) -> int | None:
+    """The 1-based line of the first collection whose expanded size passes ``limit``
+    (aliases counted every time they are used), or that contains itself; else None.
+    Depth-first without recursion; a shared node is sized once."""
+    if root is None:
+        return None
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = 1
+            continue
+        children: list[yaml.Node] = (
+            [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
+            else list(node.value))
+        if not done:
+            if id(node) in sizes:
+                continue
+            if id(node) in open_nodes:  # an alias to an enclosing collection
+                return node.start_mark.line + 1
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        open_nodes.discard(id(node))
+        total = 1
+        for child in children:
+            total += sizes[id(child)]
+            if total > limit:
+                return node.start_mark.line + 1
+        sizes[id(node)] = total
+    return None
+
+
 def load_yaml(path: str | Path, *, error: type[RulePackError] = RulePackError) -> YamlDocument:
     """Read one YAML document safely (no tags that construct Python objects)."""
     p = Path(path)
@@ -81,6 +124,10 @@ def load_yaml(path: str | Path, *, error: type[RulePackError] = RulePackError) -
     except OSError as exc:
         raise error(str(path), f"cannot read: {exc.strerror}") from None
     try:
+        yaml_nesting(text)
+    except NestingError as exc:
+        raise error(str(path), f"invalid YAML: {exc}", line=exc.line) from None
+    try:
         node, data = _compose_and_construct(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -89,4 +136,8 @@ def load_yaml(path: str | Path, *, error: type[RulePackError] = RulePackError) -
         raise error(str(path), f"invalid YAML: {problem}", line=line) from None
     except yaml.YAMLError as exc:
         raise error(str(path), f"invalid YAML: {exc}") from None
+    bomb = _alias_bomb_line(node)
+    if bomb is not None:
+        raise error(str(path), f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} "
+                    "values (an alias bomb?)", line=bomb)
     return YamlDocument(str(path), data, node)

@@ -9,8 +9,8 @@ rule (masked evidence, remediation, suppression state), targets, and run details
 
 All user-facing text comes from ``reports/i18n/<lang>.yaml`` (``ScanResult.lang``);
 requirement titles, guidance and notes use their Vietnamese versions in ``vi``, and rule
-titles and remediation come from ``reports/i18n/rules.vi.yaml``, finding messages from
-``reports/i18n/messages.vi.yaml`` (English for rules without a translation). Times are
+titles, remediation and finding messages come from the packs' translations in the render
+options (English for rules without a translation). Times are
 shown in Asia/Ho_Chi_Minh in Vietnamese reports.
 The template is rendered by Jinja2 with autoescaping: every value from a scan is
 escaped.
@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 
-from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter, RuleText
 from auditor.results import ComplianceItem, Finding, ScanResult
 from auditor.views import (
     COMPLIANCE_STATUSES,
@@ -45,10 +45,9 @@ from .auditdoc import annex_views, cover_rows, inventory_stats
 from .messages import (
     Messages,
     MessageTranslator,
-    RuleText,
-    load_message_translator,
     load_messages,
-    load_rule_texts,
+    message_translator,
+    rule_texts,
 )
 
 __all__ = ["HtmlReporter", "build_context", "display_date", "display_time"]
@@ -252,7 +251,8 @@ def _expired(result: ScanResult) -> list[dict[str, Any]]:
     return [e for e in expired if isinstance(e, dict)] if isinstance(expired, list) else []
 
 
-def build_context(result: ScanResult, script: str) -> dict[str, Any]:
+def build_context(result: ScanResult, script: str,
+                  options: RenderOptions = DEFAULT_RENDER) -> dict[str, Any]:
     """Everything the template shows, computed here so the template only formats."""
     t = load_messages(result.lang if result.lang in ("en", "vi") else "en")
     by_fp = {f.fingerprint: f for f in result.findings}
@@ -272,8 +272,8 @@ def build_context(result: ScanResult, script: str) -> dict[str, Any]:
         "t": t, "lang": t.lang, "result": result, "severity_bars": sev_bars,
         "as_of": display_date(result.as_of.isoformat(), t.lang),
         "date": lambda text: display_date(text, t.lang),
-        "frameworks": frameworks, "groups": _groups(result, t, load_rule_texts(t.lang),
-                          load_message_translator(t.lang)),
+        "frameworks": frameworks, "groups": _groups(result, t, rule_texts(options),
+                          message_translator(options)),
         "active": active, "scoping": scoping, "manual": manual,
         "time": lambda text: display_time(text, t.lang),
         "statuses": COMPLIANCE_STATUSES,
@@ -315,5 +315,5 @@ class HtmlReporter(Reporter):
         script = (_TEMPLATES / "report.js").read_text(encoding="utf-8")
         template = env.get_template("report.html.j2")
         # NOTE: generate() streams the page in chunks instead of building one big string
-        for chunk in template.generate(**build_context(result, script)):
+        for chunk in template.generate(**build_context(result, script, options)):
             out.write(chunk)

@@ -10,6 +10,7 @@ from typing import TextIO
 
 from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ScanResult
+from auditor.textsafe import md_code, md_safe
 from auditor.views import (
     compliance_verdict,
     evidence_text,
@@ -24,7 +25,9 @@ MAX_ROWS = 50
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    # NOTE: names come from the scanned data (file names, keys, certificate names, table
+    # names): no raw HTML, link, image or line break may pass into the report
+    return md_safe(text)
 
 
 class MarkdownReporter(Reporter):
@@ -59,7 +62,7 @@ class MarkdownReporter(Reporter):
             out.write("| severity | rule | location | message | evidence |\n")
             out.write("|---|---|---|---|---|\n")
             for f in active[:MAX_ROWS]:
-                out.write(f"| {f.severity.label} | `{f.rule_id}` | "
+                out.write(f"| {f.severity.label} | {md_code(f.rule_id)} | "
                           f"{_cell(location_label(f.location))} | {_cell(f.message)} | "
                           f"{_cell(evidence_text(f.evidence, 80))} |\n")
             if len(active) > MAX_ROWS:
@@ -73,7 +76,7 @@ class MarkdownReporter(Reporter):
         if errors:
             out.write("### Targets that could not be scanned\n\n")
             for t in errors:
-                out.write(f"- `{t.uri}`: {_cell(t.error or 'error')}\n")
+                out.write(f"- {md_code(t.uri)}: {_cell(t.error or 'error')}\n")
             out.write("\n")
         statuses = framework_statuses(result)
         if statuses:
@@ -114,7 +117,8 @@ class MarkdownReporter(Reporter):
             s = f.suppression
             by = "baseline" if s and s.source == "baseline" else (
                 f"{s.approved_by or '?'} (expires {s.expires or 'never'})" if s else "?")
-            out.write(f"| {f.severity.label} | `{f.rule_id}` | {_cell(location_label(f.location))}"
+            out.write(f"| {f.severity.label} | {md_code(f.rule_id)} | "
+                      f"{_cell(location_label(f.location))}"
                       f" | {_cell(by)} | {_cell(s.reason if s else '')} |\n")
         if len(hidden) > MAX_ROWS:
             out.write(f"\n…and {len(hidden) - MAX_ROWS} more.\n")

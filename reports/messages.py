@@ -2,10 +2,12 @@
 
 Messages are data: ``reports/i18n/<lang>.yaml`` maps a key to a text with optional
 ``{placeholders}``. Every language file has exactly the same keys (a test checks).
-``reports/i18n/rules.<lang>.yaml`` translates the titles and remediation of the built-in
-rules; ``reports/i18n/messages.<lang>.yaml`` their finding messages (the English template
-next to the translation: a finished report holds only the filled English message, so the
-placeholder values are read back from it with the template — :class:`MessageTranslator`).
+Rule titles, remediation and finding messages are translated by the rule packs
+themselves (``<pack>/i18n/rules.<lang>.yaml`` and ``messages.<lang>.yaml``) and reach the
+renderer in :class:`~auditor.reporting.RenderOptions` (``rule_texts``). A message
+translation holds the English template next to the translated one: a finished report holds
+only the filled English message, so the placeholder values are read back from it with the
+template (:class:`MessageTranslator`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from auditor.errors import ConfigError
+from auditor.reporting import RenderOptions, RuleText
 from auditor.yamlsource import safe_load
 
-__all__ = ["LANGUAGES", "MessageTranslator", "Messages", "RuleText", "i18n_dir",
-           "load_message_translator", "load_messages", "load_rule_texts"]
+__all__ = ["LANGUAGES", "MessageTranslator", "Messages", "i18n_dir", "load_messages",
+           "message_translator", "rule_texts"]
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
@@ -52,26 +55,10 @@ class Messages(Mapping[str, str]):
         return text.format(**values) if values else text
 
 
-@dataclass(frozen=True, slots=True)
-class RuleText:
-    """A built-in rule's title and remediation in one language."""
-
-    title: str
-    remediation: str = ""
-
-
-def load_rule_texts(lang: str) -> Mapping[str, RuleText]:
-    """Translated titles and remediation of the built-in rules (``i18n/rules.<lang>.yaml``),
-    by rule id; empty for English (the packs' own language) or a language without the file."""
-    path = i18n_dir() / f"rules.{lang}.yaml"
-    if lang == "en" or not path.is_file():
-        return {}
-    data = safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict) or not all(
-            isinstance(v, dict) and isinstance(v.get("title"), str) for v in data.values()):
-        raise ConfigError(f"{path}: maps each rule id to {{title, remediation}}")
-    return {str(k): RuleText(v["title"], str(v.get("remediation") or ""))
-            for k, v in data.items()}
+def rule_texts(options: RenderOptions) -> Mapping[str, RuleText]:
+    """Translated titles and remediation by rule id, as the packs ship them (the render
+    options carry them for the report's language; empty for English)."""
+    return {k: v for k, v in options.rule_texts.items() if v.title}
 
 
 def load_messages(lang: str) -> Messages:
@@ -113,14 +100,8 @@ class MessageTranslator:
         return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), translated)
 
 
-def load_message_translator(lang: str) -> MessageTranslator:
-    """The translator of finding messages into ``lang`` (identity for English)."""
-    path = i18n_dir() / f"messages.{lang}.yaml"
-    if lang == "en" or not path.is_file():
-        return MessageTranslator()
-    data = safe_load(path.read_text(encoding="utf-8")) or {}
-    if not isinstance(data, dict) or not all(
-            isinstance(v, dict) and isinstance(v.get("en"), str)
-            and isinstance(v.get(lang), str) for v in data.values()):
-        raise ConfigError(f"{path}: maps each rule id to {{en, {lang}}} message templates")
-    return MessageTranslator({str(k): (v["en"], v[lang]) for k, v in data.items()})
+def message_translator(options: RenderOptions) -> MessageTranslator:
+    """The translator of finding messages into the options' language (identity when the
+    packs ship no translated templates for it)."""
+    return MessageTranslator({k: (v.message_en, v.message)
+                              for k, v in options.rule_texts.items() if v.message_en})

@@ -4,7 +4,11 @@ other SARIF consumers.
 - one ``reportingDescriptor`` per rule that fired, with help text (remediation and
   references), CWE tags and ``security-severity`` (GitHub's severity scale);
 - stable ``ruleId`` (the rule id) and ``partialFingerprints`` (the content fingerprint);
-- file locations are relative URIs under ``%SRCROOT%`` (as given on the command line);
+- file locations are relative URIs under ``%SRCROOT%``: the root of the git work tree
+  that was scanned (``run.source_root`` of the JSON report, recorded with the scan's
+  working directory), declared in ``originalUriBaseIds``, so code scanning resolves them
+  whatever directory the scan ran from; without those (older reports) the URI is the path
+  as given on the command line; files outside the root get absolute ``file://`` URIs;
   database findings, which have no file, carry ``logicalLocations``
   (``schema.table.column``), capture findings carry the flow as a logical location;
 - suppressed findings are kept, with a SARIF ``suppressions`` entry;
@@ -18,6 +22,8 @@ other SARIF consumers.
 from __future__ import annotations
 
 import json
+import posixpath
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -27,7 +33,7 @@ from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ComplianceItem, Finding, ScanResult
 from auditor.views import evidence_text, information_uri, is_url
 
-__all__ = ["SarifReporter"]
+__all__ = ["SarifReporter", "SourceRoots"]
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
@@ -36,10 +42,38 @@ _SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0",
                       Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
 
 
-def _artifact_uri(uri: str) -> dict[str, str]:
-    if PurePosixPath(uri).is_absolute():
-        return {"uri": "file://" + quote(uri)}
-    return {"uri": quote(uri), "uriBaseId": "%SRCROOT%"}
+@dataclass(frozen=True, slots=True)
+class SourceRoots:
+    """Where relative report paths start (``cwd``) and what SARIF paths are relative to."""
+
+    cwd: PurePosixPath | None = None
+    root: PurePosixPath | None = None
+
+    @classmethod
+    def of(cls, result: ScanResult) -> SourceRoots:
+        cwd, root = result.extra.get("working_directory"), result.extra.get("source_root")
+        if isinstance(cwd, str) and isinstance(root, str) and cwd.startswith("/") \
+                and root.startswith("/"):
+            return cls(PurePosixPath(cwd), PurePosixPath(root))
+        return cls()
+
+    def artifact(self, uri: str) -> dict[str, str]:
+        path = PurePosixPath(uri)
+        if self.cwd is not None and self.root is not None:
+            full = PurePosixPath(posixpath.normpath(str(self.cwd / path)))
+            try:
+                rel = full.relative_to(self.root)
+            except ValueError:
+                return {"uri": "file://" + quote(str(full))}
+            return {"uri": quote(str(rel)), "uriBaseId": "%SRCROOT%"}
+        if path.is_absolute():
+            return {"uri": "file://" + quote(uri)}
+        return {"uri": quote(uri), "uriBaseId": "%SRCROOT%"}
+
+    def base_ids(self) -> dict[str, Any]:
+        if self.root is None:
+            return {}
+        return {"%SRCROOT%": {"uri": "file://" + quote(str(self.root).rstrip("/") + "/")}}
 
 
 def _rule_descriptor(f: Finding) -> dict[str, Any]:
@@ -68,12 +102,12 @@ def _rule_descriptor(f: Finding) -> dict[str, Any]:
     return desc
 
 
-def _location(f: Finding) -> dict[str, Any]:
+def _location(f: Finding, roots: SourceRoots) -> dict[str, Any]:
     loc = f.location
     out: dict[str, Any] = {}
     logical: list[dict[str, str]] = []
     if not is_url(loc.uri):
-        physical: dict[str, Any] = {"artifactLocation": _artifact_uri(loc.uri)}
+        physical: dict[str, Any] = {"artifactLocation": roots.artifact(loc.uri)}
         if loc.line is not None:
             physical["region"] = {"startLine": max(int(loc.line), 1)}
         out["physicalLocation"] = physical
@@ -168,6 +202,7 @@ class SarifReporter(Reporter):
         rules: dict[str, int] = {}
         descriptors: list[dict[str, Any]] = []
         results = []
+        roots = SourceRoots.of(result)
         for f in result.findings:
             if f.rule_id not in rules:
                 rules[f.rule_id] = len(descriptors)
@@ -177,7 +212,7 @@ class SarifReporter(Reporter):
                 "ruleIndex": rules[f.rule_id],
                 "level": _LEVEL[f.severity],
                 "message": {"text": f.message},
-                "locations": [_location(f)],
+                "locations": [_location(f, roots)],
                 "partialFingerprints": {"auditorFingerprint/v1": f.fingerprint},
                 "properties": {
                     "severity": f.severity.label,
@@ -232,4 +267,6 @@ class SarifReporter(Reporter):
             "taxonomies": taxonomies,
             "properties": {"as_of": result.as_of.isoformat()},
         }
+        if roots.base_ids():
+            run["originalUriBaseIds"] = roots.base_ids()
         return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}

@@ -39,7 +39,7 @@ from typing import IO, ClassVar, cast
 from auditor.errors import TargetError
 from auditor.masking import keyed_hash, mask_entity
 from auditor.models import JSONValue, Location, Observation, Problem, Target
-from auditor.pii import classify_column, get_detector
+from auditor.pii import PiiDetector, classify_column, get_detector
 from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
 
 __all__ = ["FilesScanner"]
@@ -118,10 +118,11 @@ class FilesScanner(Scanner):
                 yield from self._scan_lines(target, fh, max_line, options.hash_key)
 
     def _scan_lines(self, target: Target, fh: IO[str], max_line: int,
-                    key: bytes) -> Iterator[Observation]:
+                    key: bytes) -> Iterator[Observation | Problem]:
         detector = get_detector()
         tallies: dict[str, _Tally] = {}
-        for chunk in _chunks(fh, max_line):
+        cuts = _Cuts()
+        for chunk in _chunks(fh, max_line, cuts):
             found = detector.detect_many(text for _, text in chunk)
             for (lineno, text), entities in zip(chunk, found, strict=True):
                 for ent in entities:
@@ -139,6 +140,9 @@ class FilesScanner(Scanner):
                 "pii.text", Location(target.uri, line=t.first_line), attributes,
                 evidence={"entity": entity, "count": t.count, "examples": list(t.examples)},
                 identity=f"{file_kind}|{entity}", entities=(entity,), subjects=len(t.hashes))
+        cut = cuts.problem(target.uri, max_line, "files.max_line")
+        if cut is not None:
+            yield cut
 
     def _scan_csv(self, target: Target, fh: IO[str], rows: int,
                   key: bytes) -> Iterator[Observation | Problem]:
@@ -149,7 +153,8 @@ class FilesScanner(Scanner):
                 sample, delimiters=",;\t|")
         except csv.Error:
             dialect = csv.excel_tab if target.uri.lower().endswith(".tsv") else csv.excel
-        reader = csv.reader(fh, dialect)
+        cuts = _Cuts()
+        reader = csv.reader(_bounded_lines(fh, CSV_MAX_LINE, cuts), dialect)
         try:
             header = next(reader)
         except StopIteration:
@@ -157,7 +162,16 @@ class FilesScanner(Scanner):
         except csv.Error as exc:
             raise TargetError(f"{target.uri}:1: not a readable CSV header ({exc})",
                               line=1) from None
+        detector = get_detector()
         columns: list[list[str]] = [[] for _ in header]
+        if _is_data_row(header, detector):
+            # NOTE: a file without a header row: its first row is a person's record, never
+            # column names to publish; columns are named by position and the row is data
+            for i, value in enumerate(header):
+                columns[i].append(value)
+            header = [f"col_{i}" for i in range(1, len(header) + 1)]
+            yield Problem("no header row (the first row holds data): columns are named by "
+                          "position (col_1, col_2...)", Location(target.uri, line=1))
         try:
             for count, row in enumerate(reader, 1):
                 if count > rows:
@@ -167,7 +181,9 @@ class FilesScanner(Scanner):
         except csv.Error as exc:
             yield Problem(f"CSV parsing stopped at line {reader.line_num}: {exc}",
                           Location(target.uri, line=reader.line_num))
-        detector = get_detector()
+        cut = cuts.problem(target.uri, CSV_MAX_LINE)
+        if cut is not None:
+            yield cut
         table = Path(target.uri).name
         for name, values in zip(header, columns, strict=True):
             verdict = classify_column(detector, name, values, table=table, hash_key=key)
@@ -183,11 +199,78 @@ class FilesScanner(Scanner):
                 subjects=verdict.distinct_subjects)
 
 
-def _chunks(fh: IO[str], max_line: int, size: int = 512) -> Iterator[list[tuple[int, str]]]:
+_DATA_CELL = re.compile(r"[\d\s+().,:/\\-]*\d[\d\s+().,:/\\-]*|.*@.*\.\w+|"
+                        r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}.*")
+
+
+def _is_data_row(row: list[str], detector: PiiDetector) -> bool:
+    """True when a would-be header row holds values rather than names: a number, a date,
+    an e-mail address, or a cell mostly covered by detected personal data."""
+    for cell in row:
+        text = cell.strip()
+        if not text:
+            continue
+        if _DATA_CELL.fullmatch(text):
+            return True
+        covered = sum(e.end - e.start for e in detector.detect(text))
+        if covered * 2 >= len(text):
+            return True
+    return False
+
+
+class _Cuts:
+    """Lines longer than the limit: how many, the first, and the characters not read."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.first = 0
+        self.chars = 0
+
+    def problem(self, uri: str, limit: int, option: str | None = None) -> Problem | None:
+        if not self.lines:
+            return None
+        raise_it = f"; option {option}" if option else ""
+        return Problem(f"{self.lines} line(s) longer than {limit:,} characters were cut "
+                       f"(first at line {self.first}; {self.chars:,} characters not "
+                       f"scanned{raise_it})", Location(uri, line=self.first))
+
+
+def _bounded_lines(fh: IO[str], limit: int, cuts: _Cuts) -> Iterator[str]:
+    """The lines of ``fh`` (newline kept), each at most ``limit`` characters: the rest of
+    a longer line is read in bounded pieces and dropped, and counted in ``cuts``. Memory
+    stays flat whatever the line length (a 1 GiB line in a .log.gz)."""
+    lineno = 0
+    while True:
+        line = fh.readline(limit)
+        if not line:
+            return
+        lineno += 1
+        if len(line) >= limit and not line.endswith("\n"):
+            dropped = 0
+            while True:
+                rest = fh.readline(_PIECE)
+                dropped += len(rest)
+                if not rest or rest.endswith("\n"):
+                    break
+            if dropped:
+                cuts.lines += 1
+                cuts.first = cuts.first or lineno
+                cuts.chars += dropped
+                line += "\n"
+        yield line
+
+
+_PIECE = 1 << 20
+#: CSV rows longer than this are cut (a wide export row is far shorter)
+CSV_MAX_LINE = 1 << 20
+
+
+def _chunks(fh: IO[str], max_line: int, cuts: _Cuts,
+            size: int = 512) -> Iterator[list[tuple[int, str]]]:
     """Numbered lines in chunks (bounded memory, and batches for the detector)."""
     chunk: list[tuple[int, str]] = []
-    for lineno, raw in enumerate(fh, 1):
-        chunk.append((lineno, raw.rstrip("\r\n")[:max_line]))
+    for lineno, raw in enumerate(_bounded_lines(fh, max_line, cuts), 1):
+        chunk.append((lineno, raw.rstrip("\r\n")))
         if len(chunk) >= size:
             yield chunk
             chunk = []

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 # NOTE: a fixed key makes fingerprints reproducible in tests; a private data dir keeps
-# tests from creating ~/.local/share/auditor/hash.key.
+# tests from creating ~/.local/share/auditor/hash.key (and ~/.config/auditor/trusted-keys).
 os.environ.setdefault("AUDITOR_HASH_KEY", "auditor-test-suite-key")
 os.environ.setdefault("XDG_DATA_HOME", tempfile.mkdtemp(prefix="auditor-test-data-"))
+os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="auditor-test-config-"))
 
 REPO = Path(__file__).resolve().parents[1]
 

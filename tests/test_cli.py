@@ -45,14 +45,14 @@ def test_invalid_pack_exit_2_names_file_and_line(tmp_path: Path,
     assert main(["packs", "validate", str(pack)]) == 2
 
 
-def test_missing_target_is_an_incomplete_scan(tmp_path: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_target_is_a_usage_error_up_front(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 20: a mistyped path is caught before anything runs (exit 2), no report written
     out = tmp_path / "out"
     code = main(["scan", str(tmp_path / "missing"), "--format", "json", "-o", str(out), "-q"])
-    assert code == 3
-    doc = json.loads((out / "report.json").read_text())
-    assert doc["targets"][0]["status"] == "error"
-    assert doc["summary"]["exit_code"] == 3
+    assert code == 2
+    assert "missing: no such file or directory" in capsys.readouterr().err
+    assert not out.exists()
 
 
 def test_machine_format_to_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

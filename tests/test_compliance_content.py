@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -258,16 +259,25 @@ def test_schema_accepts_every_pack(tmp_path: Path) -> None:
         load_framework(tmp_path / "gdpr.yaml")
 
 
-def test_vietnamese_messages_are_current_and_complete() -> None:
-    import yaml
-    from auditor.reports.messages import i18n_dir, load_message_translator
+def _vi_translator() -> Any:
+    from auditor.reports.messages import message_translator
 
-    data = yaml.safe_load((i18n_dir() / "messages.vi.yaml").read_text(encoding="utf-8"))
+    from auditor.pipeline.output import render_options
+    from auditor.policy.loading import load_packs
+
+    return message_translator(render_options(load_packs([]), "vi"))
+
+
+def test_vietnamese_messages_are_current_and_complete() -> None:
+    from auditor.policy.loading import load_packs
+
+    (core,) = [p for p in load_packs([]) if p.id == "core"]
+    data = core.translations["vi"]
     templates = {r.id: r.message for r in RULES}
-    stale = sorted(k for k, v in data.items() if templates.get(k) != v["en"])
+    stale = sorted(k for k, v in data.items() if templates.get(k) != v.message_en)
     assert stale == []  # a changed English template must be re-translated
-    assert sorted(set(templates) - set(data)) == []
-    assert load_message_translator("vi").templates
+    assert sorted(set(templates) - {k for k, v in data.items() if v.message}) == []
+    assert _vi_translator().templates
 
 
 @pytest.mark.parametrize(("rule", "message", "expected"), [
@@ -279,10 +289,12 @@ def test_vietnamese_messages_are_current_and_complete() -> None:
     ("core.cert.expired", "something else entirely", "something else entirely"),
     ("x.custom", "Custom message", "Custom message")])
 def test_message_translation(rule: str, message: str, expected: str) -> None:
-    from auditor.reports.messages import load_message_translator
+    from auditor.reports.messages import message_translator
 
-    assert load_message_translator("vi")(rule, message) == expected
-    assert load_message_translator("en")(rule, message) == message
+    from auditor.reporting import DEFAULT_RENDER
+
+    assert _vi_translator()(rule, message) == expected
+    assert message_translator(DEFAULT_RENDER)(rule, message) == message
 
 
 @pytest.mark.parametrize("fid", ["vn-pdpl-2025", "vn-decree13-2023"])

@@ -75,3 +75,35 @@ def test_demo_sarif_validates(demo: dict[str, Any], schemas: Path) -> None:
     results = sarif["runs"][0]["results"]
     assert len(results) == len(demo["findings"])
     assert any("logicalLocations" in r["locations"][0] for r in results)
+
+
+def test_demo_sensitive_columns_carry_their_categories(tmp_path: Path) -> None:
+    """The real database scanner on the demo SQLite database: sensitive columns carry
+    their category in ``entities`` (DESIGN.md), decided per column, and the requirement
+    narrowed to sensitive categories (Decree 13 Art. 28, in force on 2025-06-01) sees
+    exactly those findings."""
+    out = tmp_path / "d13"
+    main(["scan", str(REPO / "fixtures" / "demo" / "db" / "citizens.sqlite"),
+          "--as-of", "2025-06-01", "--framework", "vn-decree13-2023", "--format", "json",
+          "-o", str(out), "-q"])
+    doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    by_column = {(f["location"]["table"], f["location"]["column"]): f for f in doc["findings"]
+                 if f["rule_id"].startswith("core.db.pii-cleartext")}
+    dan_toc = by_column[("main.cong_dan", "dan_toc")]
+    ton_giao = by_column[("main.cong_dan", "ton_giao")]
+    assert dan_toc["rule_id"] == "core.db.pii-cleartext-sensitive"
+    assert "ETHNICITY" in dan_toc["entities"] and "ETHNICITY" in dan_toc["evidence"]["categories"]
+    assert "RELIGION" in ton_giao["entities"]
+    # blood group alone is personal data, not a sensitive category (row 23)
+    assert all("HEALTH" not in f["entities"] for (t, c), f in by_column.items()
+               if c == "nhom_mau")
+    sensitive = {f["fingerprint"] for f in doc["findings"]
+                 if f["rule_id"] == "core.db.pii-cleartext-sensitive"}
+    assert sensitive
+    (req,) = [c for c in doc["compliance"] if c["requirement"] == "D13-Art28-measures"]
+    assert req["status"] == "fail"
+    assert sensitive <= set(req["findings"])
+    plain = {f["fingerprint"] for f in doc["findings"]
+             if f["rule_id"] == "core.db.pii-cleartext"
+             and not set(f["entities"]) & {"FINANCIAL_ACCOUNT", "CREDIT_CARD"}}
+    assert plain and not plain & set(req["findings"])

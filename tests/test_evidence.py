@@ -129,10 +129,15 @@ def test_verify_ok(bundle: Path, keys: tuple[Path, Path],
     assert out.err == ""
 
 
-def test_verify_without_trusted_key_warns(bundle: Path,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["verify", str(bundle)]) == 0
-    assert "checked against the key inside the bundle" in capsys.readouterr().err
+def test_verify_without_trusted_key_is_integrity_only(
+        bundle: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AUDITOR_VERIFY_KEY", raising=False)
+    assert main(["verify", str(bundle)]) == 4
+    assert main(["verify", str(bundle), "--allow-untrusted"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("integrity only, signer unknown: 4 files match") == 2
+    assert "OK" not in out
 
 
 BUNDLED = ["report.json", "report.html", PUBLIC_KEY, README, MANIFEST, SIGNATURE]
@@ -244,11 +249,12 @@ def test_check_targets_names_changed_scanned_files(tmp_path: Path, keys: tuple[P
     assert manifest["inputs"] == [{
         "role": "suppressions", "path": str(suppressions), "size": suppressions.stat().st_size,
         "sha256": hashlib.sha256(suppressions.read_bytes()).hexdigest()}]
-    assert main(["verify", str(out), "--key", str(keys[1]), "--check-targets"]) == 0
+    check = ["verify", str(out), "--key", str(keys[1]), "--check-targets", str(tmp_path)]
+    assert main(check) == 0
     (root / "a.kv").write_text("debug = false\n", encoding="utf-8")
     (root / "b.kv").unlink()
     capsys.readouterr()
-    assert main(["verify", str(out), "--key", str(keys[1]), "--check-targets"]) == 1
+    assert main(check) == 1
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("OK: 3 files match the manifest")  # the bundle itself is intact
     assert lines[1:] == [f"CHANGED target {root / 'a.kv'}: scanned file changed since the scan",
@@ -274,8 +280,9 @@ def test_manifest_records_database_schema_fingerprints() -> None:
 def test_keygen_then_scan_and_verify_with_default_key_files(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    """The README flow: ``auditor keygen`` in the working directory, then ``scan
-    --evidence`` and ``verify`` find the key files without options."""
+    """The README flow: ``auditor keygen`` in the working directory (which also registers
+    the public key as trusted on this machine), then ``scan --evidence`` and ``verify``
+    find the key files without options."""
     for var in ("AUDITOR_SIGNING_KEY", "AUDITOR_VERIFY_KEY", "AUDITOR_SIGNING_KEY_PASSWORD"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)
@@ -287,7 +294,7 @@ def test_keygen_then_scan_and_verify_with_default_key_files(
     capsys.readouterr()
     assert main(["verify", "audit/evidence"]) == 0
     out = capsys.readouterr()
-    assert out.out.startswith("OK:") and out.err == ""  # trusted: auditor-signing.pub
+    assert out.out.startswith("OK:") and out.err == ""  # trusted: the registered key
 
 
 @pytest.mark.parametrize("name", [MANIFEST, SIGNATURE, PUBLIC_KEY, "report.json"])

@@ -21,7 +21,9 @@ import base64
 import binascii
 import hashlib
 import json
+import os
 import socket
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,7 @@ from typing import Any
 from auditor.bundle.signing import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
+    is_inside,
     key_id,
     public_pem,
     verify_signature,
@@ -37,7 +40,8 @@ from auditor.bundle.signing import (
 from auditor.errors import ConfigError
 from auditor.fileio import atomic_write, sha256_file
 from auditor.models import JSONValue
-from auditor.reporting import Reporter
+from auditor.nesting import NestingError, json_nesting
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ScanResult
 
 __all__ = [
@@ -51,6 +55,7 @@ __all__ = [
     "build_manifest",
     "check_evidence_dir",
     "check_targets",
+    "signer_key_id",
     "verify_evidence",
     "write_evidence",
 ]
@@ -131,7 +136,8 @@ def check_evidence_dir(out_dir: str | Path) -> None:
 
 def write_evidence(result: ScanResult, out_dir: str | Path, reporters: Iterable[Reporter],
                    key: Ed25519PrivateKey, *, host: str | None = None,
-                   inputs: Mapping[str, str | Path] | None = None) -> Path:
+                   inputs: Mapping[str, str | Path] | None = None,
+                   render: RenderOptions = DEFAULT_RENDER) -> Path:
     """Write the reports, public key, manifest and signature into ``out_dir``.
 
     ``out_dir`` is created if needed and must be empty (an evidence bundle holds nothing
@@ -152,12 +158,12 @@ def write_evidence(result: ScanResult, out_dir: str | Path, reporters: Iterable[
                 raise ConfigError(f"report file name {reporter.filename!r} of format "
                                   f"{reporter.name!r} clashes with another bundle file")
             if reporter.binary:
-                blob = reporter.render_bytes(result)
+                blob = reporter.render_bytes(result, render)
                 _atomic_write(out / reporter.filename, lambda fh, b=blob: fh.write(b),
                               text=False)
             else:
                 _atomic_write(out / reporter.filename,
-                              lambda fh, r=reporter: r.render(result, fh), text=True)
+                              lambda fh, r=reporter: r.render(result, fh, render), text=True)
             names.append(reporter.filename)
         files = [(name, *_sha256_file(out / name)) for name in names]
         manifest = build_manifest(result, files, pub, host or socket.gethostname(), inputs)
@@ -186,14 +192,19 @@ def _signature_record(key: Ed25519PrivateKey, data: bytes) -> bytes:
 
 def _check_signature(root: Path, key: Ed25519PublicKey, data: bytes,
                      problems: list[EvidenceProblem]) -> None:
+    why = _member_problem(root, SIGNATURE)
+    if why is not None and not why.startswith("missing"):
+        problems.append(EvidenceProblem(SIGNATURE, why))
+        return
     try:
-        record = json.loads((root / SIGNATURE).read_bytes().decode("utf-8"))
+        raw = (root / SIGNATURE).read_bytes()
+        record = json.loads(raw.decode("utf-8"))
         signature = base64.b64decode(str(record["signature"]), validate=True)
     except FileNotFoundError:
         problems.append(EvidenceProblem(SIGNATURE, "missing"))
         return
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, binascii.Error,
-            ValueError):
+            ValueError, RecursionError):
         problems.append(EvidenceProblem(SIGNATURE, "not a valid signature record"))
         return
     actual = hashlib.sha256(data).hexdigest()
@@ -201,6 +212,12 @@ def _check_signature(root: Path, key: Ed25519PublicKey, data: bytes,
         if record.get("manifest_sha256") != actual or record.get("key_id") != key_id(key):
             problems.append(EvidenceProblem(SIGNATURE, "signature record was altered "
                                                        "(hash or key id changed)"))
+        elif record.get("algorithm") != "Ed25519" or raw != (
+                json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8"):
+            # NOTE: found by the fuzzing suite: an edited field the signature does not
+            # cover ("algorithm", an added key, reformatting) verified as intact
+            problems.append(EvidenceProblem(SIGNATURE, "signature record was altered "
+                                                       "(not as written when signing)"))
         return
     if record.get("manifest_sha256") != actual:
         # NOTE: a change to the sig file's hash field alone leaves the signature valid
@@ -218,6 +235,7 @@ class EvidenceProblem:
 
     file: str
     message: str
+    checked: bool = True  # False: the file could not or must not be read
 
     def __str__(self) -> str:
         return f"{self.file}: {self.message}"
@@ -235,25 +253,60 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
+        """Intact: every file matches and the signature is valid (for some key)."""
         return not self.problems
+
+    @property
+    def verified(self) -> bool:
+        """Intact and signed by a key the verifier trusts."""
+        return self.ok and self.trusted_key
+
+
+def _too_deep(data: bytes) -> str:
+    try:
+        json_nesting(data.decode("utf-8", errors="replace"))
+    except NestingError as exc:
+        return f"not valid JSON ({exc})"
+    return "not valid JSON (nested too deeply)"
 
 
 def _load_manifest(root: Path, problems: list[EvidenceProblem]) -> tuple[bytes, Any]:
-    try:
-        data = (root / MANIFEST).read_bytes()
-    except FileNotFoundError:
-        problems.append(EvidenceProblem(MANIFEST, "missing"))
+    why = _member_problem(root, MANIFEST)
+    if why is not None:
+        problems.append(EvidenceProblem(MANIFEST, "missing" if why.startswith("missing")
+                                        else why))
         return b"", None
+    data = (root / MANIFEST).read_bytes()
     try:
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         problems.append(EvidenceProblem(MANIFEST, f"not valid JSON ({exc})"))
+        return data, None
+    except RecursionError:
+        problems.append(EvidenceProblem(MANIFEST, _too_deep(data)))
         return data, None
     if not isinstance(manifest, dict) or manifest.get("kind") != MANIFEST_KIND \
             or not isinstance(manifest.get("files"), list):
         problems.append(EvidenceProblem(MANIFEST, "not an auditor evidence manifest"))
         return data, None
     return data, manifest
+
+
+def _member_problem(root: Path, name: str) -> str | None:
+    """Why bundle member ``name`` cannot be read, or None. A symbolic link is never
+    followed (it could point anywhere outside the bundle) and a FIFO or device is never
+    opened (it could block forever)."""
+    try:
+        mode = os.lstat(root / name).st_mode
+    except FileNotFoundError:
+        return "missing from the bundle"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link (not followed)"
+    if not stat.S_ISREG(mode):
+        return "not a regular file"
+    return None
 
 
 def _check_files(root: Path, manifest: dict[str, Any],
@@ -266,8 +319,9 @@ def _check_files(root: Path, manifest: dict[str, Any],
             continue
         listed.add(name)
         path = root / name
-        if not path.is_file():
-            problems.append(EvidenceProblem(name, "missing from the bundle"))
+        why = _member_problem(root, name)
+        if why is not None:
+            problems.append(EvidenceProblem(name, why))
             continue
         digest, size = _sha256_file(path)
         if digest != entry.get("sha256"):
@@ -285,6 +339,11 @@ def _check_files(root: Path, manifest: dict[str, Any],
 def _bundle_key(root: Path, problems: list[EvidenceProblem]) -> Ed25519PublicKey | None:
     from auditor.bundle.signing import load_public_key
 
+    why = _member_problem(root, PUBLIC_KEY)
+    if why is not None:
+        if not why.startswith("missing"):
+            problems.append(EvidenceProblem(PUBLIC_KEY, why))
+        return None
     try:
         return load_public_key(root / PUBLIC_KEY)
     except ConfigError as exc:
@@ -294,18 +353,59 @@ def _bundle_key(root: Path, problems: list[EvidenceProblem]) -> Ed25519PublicKey
 
 def check_targets(manifest: Mapping[str, Any], root: str | Path) -> tuple[EvidenceProblem, ...]:
     """Re-hash the scanned files a manifest lists (relative paths from ``root``): which
-    changed or disappeared since the scan. Database targets (URLs) are not checked."""
+    changed or disappeared since the scan. Database targets (URLs) are not checked.
+
+    Only regular files under ``root`` (symbolic links resolved) are read: a path that
+    leaves ``root`` — absolute elsewhere, ``..``, a link out — or a FIFO/device is reported
+    as not checked, because the manifest is data and must not make ``verify`` read (and
+    confirm the hash of) arbitrary files.
+    """
     problems = []
+    base = Path(root)
     for target in manifest.get("targets") or ():
+        if not isinstance(target, Mapping):
+            continue
         uri, digest = str(target.get("uri", "")), target.get("sha256")
         if not digest or "://" in uri:
             continue
-        path = Path(uri) if Path(uri).is_absolute() else Path(root) / uri
-        if not path.is_file():
+        path = Path(uri) if Path(uri).is_absolute() else base / uri
+        try:
+            inside = is_inside(path, base)
+        except (OSError, RuntimeError, ValueError):  # NOTE: link loops, NUL bytes
+            inside = False
+        if not inside:
+            problems.append(EvidenceProblem(uri, f"outside ROOT {root}, not checked",
+                                            checked=False))
+            continue
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
             problems.append(EvidenceProblem(uri, "scanned file no longer exists"))
+            continue
+        except OSError as exc:
+            problems.append(EvidenceProblem(uri, f"cannot be read ({exc.strerror}), "
+                                                 "not checked", checked=False))
+            continue
+        if not stat.S_ISREG(mode):
+            problems.append(EvidenceProblem(uri, "not a regular file, not checked",
+                                            checked=False))
         elif _sha256_file(path)[0] != digest:
             problems.append(EvidenceProblem(uri, "scanned file changed since the scan"))
     return tuple(problems)
+
+
+def signer_key_id(bundle: str | Path) -> str | None:
+    """The key id the bundle's ``manifest.sig`` claims, used only to pick which trusted
+    key to verify with (the claim itself proves nothing)."""
+    root = Path(bundle)
+    if _member_problem(root, SIGNATURE) is not None:
+        return None
+    try:
+        record = json.loads((root / SIGNATURE).read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    value = record.get("key_id") if isinstance(record, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def verify_evidence(bundle: str | Path, public_key: Ed25519PublicKey | None = None,
@@ -322,7 +422,7 @@ def verify_evidence(bundle: str | Path, public_key: Ed25519PublicKey | None = No
     problems: list[EvidenceProblem] = []
     data, manifest = _load_manifest(root, problems)
     checked = _check_files(root, manifest, problems) if manifest is not None else 0
-    bundle_key = _bundle_key(root, problems) if (root / PUBLIC_KEY).exists() else None
+    bundle_key = _bundle_key(root, problems) if os.path.lexists(root / PUBLIC_KEY) else None
     key = public_key or bundle_key
     if public_key is not None and bundle_key is not None \
             and key_id(bundle_key) != key_id(public_key):

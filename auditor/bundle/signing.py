@@ -7,6 +7,12 @@ overwritten unless asked. Paths come from options or from the environment:
 ``AUDITOR_SIGNING_KEY`` (private, for ``scan --evidence``) and ``AUDITOR_VERIFY_KEY``
 (public, for ``verify``). A key is named by its id, ``ed25519:`` + the first 16 hex
 characters of the SHA-256 of the raw public key.
+
+Trust: ``verify`` trusts only a key the verifier chose — ``--key``, ``AUDITOR_VERIFY_KEY``,
+or a ``*.pub`` file in the per-user directory ``$XDG_CONFIG_HOME/auditor/trusted-keys/``
+(default ``~/.config/auditor/trusted-keys/``; ``auditor keygen`` registers its key there).
+A key file inside the bundle being verified is never trusted (it travels with the bundle,
+so a forger controls it).
 """
 
 from __future__ import annotations
@@ -31,11 +37,15 @@ __all__ = [
     "Ed25519PrivateKey",
     "Ed25519PublicKey",
     "generate_key",
+    "is_inside",
     "key_id",
     "load_private_key",
     "load_public_key",
     "public_pem",
+    "register_trusted_key",
     "resolve_key_path",
+    "trusted_keys",
+    "trusted_keys_dir",
     "verify_signature",
     "write_keypair",
 ]
@@ -71,6 +81,55 @@ def resolve_key_path(option: str | None, env_name: str,
     if value:
         return Path(value)
     return Path(default) if default and Path(default).is_file() else None
+
+
+def trusted_keys_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The per-user directory of trusted verify keys."""
+    environ = os.environ if env is None else env
+    base = Path(environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "auditor" / "trusted-keys"
+
+
+def trusted_keys(directory: Path, *, exclude: Path | None = None
+                 ) -> dict[str, Ed25519PublicKey]:
+    """The keys in ``directory`` (``*.pub``, regular files only) by key id, leaving out any
+    file that resolves inside ``exclude`` (the bundle). Unreadable or non-Ed25519 files
+    are ignored: they cannot vouch for anything."""
+    found: dict[str, Ed25519PublicKey] = {}
+    try:
+        paths = sorted(directory.glob("*.pub"))
+    except OSError:
+        return found
+    for path in paths:
+        if exclude is not None and is_inside(path, exclude):
+            continue
+        try:
+            if not path.is_file():
+                continue
+            key = load_public_key(path)
+        except (ConfigError, OSError):
+            continue
+        found.setdefault(key_id(key), key)
+    return found
+
+
+def is_inside(path: Path, directory: Path) -> bool:
+    """Whether ``path`` (links resolved) is ``directory`` or lies under it."""
+    return path.resolve().is_relative_to(directory.resolve())
+
+
+def register_trusted_key(public_key: Ed25519PublicKey,
+                         env: Mapping[str, str] | None = None) -> Path:
+    """Copy ``public_key`` into the per-user trusted directory as ``<key id>.pub``."""
+    directory = trusted_keys_dir(env)
+    path = directory / (key_id(public_key).replace(":", "-") + ".pub")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(public_pem(public_key))
+    except OSError as exc:
+        raise ConfigError(f"{exc.filename or path}: cannot register the key as trusted: "
+                          f"{exc.strerror}") from None
+    return path
 
 
 def _password(env: Mapping[str, str] | None) -> bytes | None:

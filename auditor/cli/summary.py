@@ -7,7 +7,9 @@ from typing import TextIO
 from rich.console import Console
 from rich.table import Table
 
+from auditor.cli.terminal import use_color, width
 from auditor.results import ScanResult
+from auditor.textsafe import rich_safe
 from auditor.views import (
     compliance_verdict,
     evidence_text,
@@ -24,7 +26,11 @@ _STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cya
 
 
 def print_summary(result: ScanResult, out: TextIO, *, color: bool | None = None) -> None:
-    console = Console(file=out, width=140, force_terminal=color, no_color=color is False,
+    """``color``: None decides from the stream and NO_COLOR; False never; True always.
+    Tables take the terminal's width (auditor.cli.terminal.width), never a fixed one."""
+    colored = use_color(out, no_color=color is False) if color is None else color
+    console = Console(file=out, width=width(out), force_terminal=colored,
+                      no_color=not colored, color_system="auto" if colored else None,
                       highlight=False)
     summary = result.summary()
     targets = summary["targets"]
@@ -46,8 +52,10 @@ def print_summary(result: ScanResult, out: TextIO, *, color: bool | None = None)
         for col in ("severity", "rule", "location", "message", "evidence"):
             table.add_column(col, overflow="fold")
         for f in active[:MAX_ROWS]:
-            table.add_row(f"[{_STYLE[f.severity.label]}]{f.severity.label}[/]", f.rule_id,
-                          location_label(f.location), f.message, evidence_text(f.evidence, 60))
+            # NOTE: names come from the scanned data: no escape sequence or markup passes
+            table.add_row(f"[{_STYLE[f.severity.label]}]{f.severity.label}[/]",
+                          rich_safe(f.rule_id), rich_safe(location_label(f.location)),
+                          rich_safe(f.message), rich_safe(evidence_text(f.evidence, 60)))
         console.print(table)
     errors = [t for t in result.targets if t.status == "error"]
     if errors:
@@ -55,7 +63,7 @@ def print_summary(result: ScanResult, out: TextIO, *, color: bool | None = None)
         err.add_column("target")
         err.add_column("error", overflow="fold")
         for t in errors:
-            err.add_row(t.uri, t.error or "error")
+            err.add_row(rich_safe(t.uri), rich_safe(t.error or "error"))
         console.print(err)
     statuses = framework_statuses(result)
     if statuses:
@@ -65,8 +73,9 @@ def print_summary(result: ScanResult, out: TextIO, *, color: bool | None = None)
             comp.add_column(col)
         for fs in statuses:
             c = fs.counts
-            comp.add_row(fs.display_title(result.lang), str(c["fail"]), str(c["no_finding"]),
-                         str(c["manual"]), str(c["attested"]), str(c["needs_scoping"]),
+            comp.add_row(rich_safe(fs.display_title(result.lang)), str(c["fail"]),
+                         str(c["no_finding"]), str(c["manual"]), str(c["attested"]),
+                         str(c["needs_scoping"]),
                          str(c["not_applicable"]), str(c["not_assessed"]),
                          f"{fs.coverage:.0%}")
         console.print(comp)

@@ -32,8 +32,9 @@ from auditor.gate.suppressions import (
     apply_suppressions,
     load_suppressions,
 )
-from auditor.reporting import Reporter
+from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import Finding, ScanResult
+from auditor.textsafe import term_safe
 
 __all__ = ["Gate", "evidence_reporters", "load_signing_key", "prepare_evidence", "write_bundle"]
 
@@ -81,13 +82,15 @@ class Gate:
                          if b.suppressed and not a.suppressed)
         return out
 
-    def finish(self, result: ScanResult, warn: TextIO) -> ScanResult:
-        """The result with ``run.suppressions`` / ``run.baseline``; warnings to ``warn``."""
+    def finish(self, result: ScanResult, warn: TextIO, *, unused: bool = True) -> ScanResult:
+        """The result with ``run.suppressions`` / ``run.baseline``; warnings to ``warn``
+        (``unused``: also warn about entries that matched nothing — off when only part of
+        the tree was scanned, where that proves nothing)."""
         extra = dict(result.extra)
         if self.report is not None:
             extra["suppressions"] = {"file": self.suppressions_source, **self.report.to_dict()}
-            for line in self.report.warnings():
-                warn.write(f"auditor: warning: {line}\n")
+            for line in self.report.warnings(unused=unused):
+                warn.write(f"auditor: warning: {term_safe(line)}\n")
         if self.baseline is not None:
             extra["baseline"] = {"file": self.baseline.source, "run_id": self.baseline.run_id,
                                  "known_findings": self.known}
@@ -118,11 +121,11 @@ def evidence_reporters(reporters: Mapping[str, Reporter],
 
 def write_bundle(result: ScanResult, out_dir: str, reporters: Mapping[str, Reporter],
                  formats: Sequence[str], key: Ed25519PrivateKey, *, gate: Gate | None = None,
-                 ) -> Path:
+                 render: RenderOptions = DEFAULT_RENDER) -> Path:
     inputs: dict[str, str | Path] = {}
     if gate is not None and gate.suppressions_source:
         inputs["suppressions"] = gate.suppressions_source
     if gate is not None and gate.baseline is not None and gate.baseline.source:
         inputs["baseline"] = gate.baseline.source
     return write_evidence(result, out_dir, evidence_reporters(reporters, formats), key,
-                          inputs=inputs)
+                          inputs=inputs, render=render)

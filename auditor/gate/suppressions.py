@@ -107,13 +107,17 @@ class SuppressionReport:
     expired: tuple[tuple[SuppressionEntry, int], ...]  # entry, findings it would match
     unused: tuple[SuppressionEntry, ...]
 
-    def warnings(self) -> tuple[str, ...]:
-        """Human-readable warnings for the console summary."""
+    def warnings(self, *, unused: bool = False) -> tuple[str, ...]:
+        """Human-readable warnings for the console summary (``unused``: also the entries
+        that matched no finding, which are stale or mistyped)."""
         out = [
             f"suppression expired on {e.expires.isoformat()} ({e.source}: {e.describe()}); "
             f"{n} finding(s) no longer suppressed"
             for e, n in self.expired
         ]
+        if unused:
+            out += [f"suppression matched no finding ({e.source}: {e.describe()}); remove it "
+                    f"or fix its matchers" for e in self.unused]
         return tuple(out)
 
     def to_dict(self) -> dict[str, JSONValue]:

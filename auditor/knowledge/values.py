@@ -39,6 +39,7 @@ _SECRET_WORDS = frozenset({
     "apikey", "credential", "credentials", "privatekey", "secretkey", "accesskey",
     "authkey", "sas", "pat",
 })
+_SECRET_SUFFIXES = ("password", "passwd", "passphrase", "secret", "token")
 #: ... or one of these word pairs
 _SECRET_PAIRS = frozenset({
     ("api", "key"), ("access", "key"), ("private", "key"), ("secret", "key"),
@@ -79,6 +80,9 @@ _PLACEHOLDER_RES = tuple(re.compile(p) for p in (
     r"^\$ANSIBLE_VAULT;",         # ansible-vault encrypted
     r"^(?:vault|env|file|ssm|awssm|secretsmanager|keyvault|op|sops|kms|gcpsm):",
     r"^[xX*.•#_-]+$",            # xxx, ****, ...
+    r"^\{[A-Za-z_][\w.-]*\}$",   # {Name} (str.format, Serilog, Azure templates)
+    r"^(.{1,3})\1{2,}$",         # aaaa, 1111, abcabcabc: repeated filler
+    r"^[^\w\s]+$",               # !!!!, $$$: symbols only
     r"^(?i:your[-_ ]?\S*|insert[-_ ]?\S*|enter[-_ ]?\S*|put[-_ ]\S*)$",
 ))
 _PLACEHOLDER_WORDS = frozenset({
@@ -106,6 +110,9 @@ def is_secret_key(leaf: str) -> bool:
     if not words or any(w in _NOT_SECRET_WORDS for w in words):
         return False
     if any(w in _SECRET_WORDS for w in words):
+        return True
+    # NOTE: names written as one word: PGPASSWORD, DBPASSWORD, APITOKEN, CLIENTSECRET
+    if any(len(w) > 8 and w.endswith(_SECRET_SUFFIXES) for w in words):
         return True
     return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
 

@@ -47,9 +47,10 @@ from cryptography.hazmat.primitives.asymmetric import (
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from auditor.masking import mask
 from auditor.models import JSONValue
 
-__all__ = ["certificate_facts", "public_key_facts", "signature_hash_name"]
+__all__ = ["certificate_facts", "mask_personal_names", "public_key_facts", "signature_hash_name"]
 
 # NOTE: names by OID so that hashes cryptography refuses to instantiate (MD2, MD4) are
 # still reported instead of raising.
@@ -296,3 +297,35 @@ def _is_trust_anchor(facts: dict[str, JSONValue]) -> bool:
         return False
     cn = facts.get("subject_cn")
     return not (isinstance(cn, str) and _HOSTNAME.match(cn))
+
+
+_LEAF_HOST = re.compile(r"^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
+_EMAIL_ATTR = ("1.2.840.113549.1.9.1", "emailAddress")
+
+
+def _masked_name(name: x509.Name) -> str:
+    """A distinguished name with every value masked (the shape stays readable)."""
+    return ",".join(f"{attr.rfc4514_attribute_name}={mask(str(attr.value))}"
+                    for attr in reversed(list(name)))
+
+
+def mask_personal_names(cert: x509.Certificate, facts: dict[str, JSONValue]) -> bool:
+    """Mask, in ``facts``, the subject (and a self-issued or e-mail-bearing issuer) of a
+    certificate that may name a person: an e-mail attribute, or a leaf whose common name is
+    not a host name (client certificates). One rule for certificate files and certificates
+    seen in captures. Returns True when the subject was masked."""
+    subject_cn = facts.get("subject_cn")
+    subject = str(facts.get("subject"))
+    # NOTE: CA certificates name organisations; a leaf whose subject is not a host name
+    # may name a person (client certificates), so it is masked.
+    personal = any(a in subject for a in _EMAIL_ATTR) or (
+        not facts.get("is_ca") and isinstance(subject_cn, str)
+        and not _LEAF_HOST.match(subject_cn))
+    if personal:
+        facts["subject"] = _masked_name(cert.subject)
+        facts["subject_cn"] = mask(subject_cn) if isinstance(subject_cn, str) else None
+    issuer, issuer_cn = str(facts.get("issuer")), facts.get("issuer_cn")
+    if (personal and facts.get("self_issued")) or any(a in issuer for a in _EMAIL_ATTR):
+        facts["issuer"] = _masked_name(cert.issuer)
+        facts["issuer_cn"] = mask(issuer_cn) if isinstance(issuer_cn, str) else None
+    return personal

@@ -41,8 +41,13 @@ _NAME = rf"(?:\d+[A-Za-z]?\b|{_CAP}(?:[ \-]{_CAP}){{0,3}}\b)"
 # A capitalised name without a unit word ("Nhà Bè" in "xã Phước Kiển, Nhà Bè, TP HCM")
 # belongs to an address only between two address chunks.
 _NAMES = re.compile(r"(?<=, )[A-Z][a-z]*(?: [A-Z][a-z]*){0,3}(?=,)")
+# A space inside an address chunk (not a tab or newline: those separate cells)
+_S = r"[ \u00a0]"
 _LEAD = re.compile(r"([^\W\d_]+)\.?\s*")
-_GAP = re.compile(r"^[\s,.\-–/]{0,4}$")
+# NOTE: no tab or newline: cells of a tab-separated line are separate values.
+_GAP = re.compile(r"^[ \u00a0,.\-–/]{0,4}$")
+# Unit words that name a province-level unit ("TP Hồ Chí Minh", "tỉnh Nghệ An").
+_PROVINCE_UNITS = frozenset({"tp", "tinh", "thanh pho", "city", "province"})
 
 
 def _alternation(words: tuple[str, ...]) -> str:
@@ -74,11 +79,11 @@ class AddressRecognizer(LocalRecognizer):
         )
         self._province = re.compile(rf"(?<!\w)(?:{provinces})(?!\w)")
         self._street = (
-            re.compile(rf"(?<![\w/])(?i:so\s+nha|so|sn)?\s*\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*"
-                       rf"(?:\s+(?i:{streets}))?\s+{_CAP}(?:\s{_CAP}){{0,3}}\b"),
-            re.compile(rf"(?<!\w)(?:\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*\s+)?(?i:{streets})\.?\s+"
-                       rf"(?:(?i:so)\s+)?(?:\d+[A-Za-z]?(?:/\d+)*|{_CAP}(?:\s{_CAP}){{0,3}})\b"),
-            re.compile(r"(?<!\w)(?i:so\s+nha|so)\s+\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*\b"),
+            re.compile(rf"(?<![\w/])(?i:so{_S}+nha|so|sn)?{_S}*\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*"
+                       rf"(?:{_S}+(?i:{streets}))?{_S}+{_CAP}(?:{_S}{_CAP}){{0,3}}\b"),
+            re.compile(rf"(?<!\w)(?:\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*{_S}+)?(?i:{streets})\.?{_S}+"
+                       rf"(?:(?i:so){_S}+)?(?:\d+[A-Za-z]?(?:/\d+)*|{_CAP}(?:{_S}{_CAP}){{0,3}})\b"),
+            re.compile(rf"(?<!\w)(?i:so{_S}+nha|so){_S}+\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*\b"),
         )
         self._english = re.compile(
             rf"(?<![\w/])\d+[A-Za-z]?\s+{_CAP}(?:\s{_CAP}){{0,2}}\s+(?i:{english})\b\.?")
@@ -136,6 +141,12 @@ class AddressRecognizer(LocalRecognizer):
         word, name = m.group(1), text[m.end():end]
         return word.islower() and fold(word) == word and fold(name) != name
 
+    @staticmethod
+    def _top_unit(text: str, chunk: tuple[int, int, str]) -> bool:
+        m = _LEAD.match(text, chunk[0], chunk[1])
+        return (m is not None and fold(m.group(1)).lower() in _PROVINCE_UNITS) or \
+            fold(text[chunk[0]:chunk[1]]).lower().startswith("thanh pho ")
+
     def _result(self, group: list[tuple[int, int, str]], text: str) -> list[RecognizerResult]:
         while group and group[0][2] == "name":
             group = group[1:]
@@ -149,6 +160,10 @@ class AddressRecognizer(LocalRecognizer):
             end -= 1
         provinces = sum(1 for c in group if c[2] == "province")
         admin = sum(1 for c in group if c[2] == "admin")
+        top = provinces + sum(1 for c in group if c[2] == "admin" and self._top_unit(text, c))
+        if top >= 2 and top == admin + provinces and not any(
+                c[2] in ("street", "english") for c in group):
+            return []  # "Hà Nội, Hải Phòng, TP Hồ Chí Minh": a list of provinces
         street = sum(1 for c in group if c[2] == "street")
         english = sum(1 for c in group if c[2] == "english")
         total = admin + street + english

@@ -36,7 +36,7 @@ from auditor.masking import keyed_hash, mask_entity
 from auditor.models import JSONValue
 from auditor.pii.config import Entity
 from auditor.pii.detector import PiiDetector
-from auditor.pii.lexicon import read_yaml
+from auditor.pii.lexicon import context_words, read_yaml
 from auditor.pii.text import fold_lower, name_tokens
 
 __all__ = ["ColumnVerdict", "NameSignal", "classify_column", "is_opaque", "name_signal"]
@@ -134,6 +134,11 @@ def _owner_words() -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...
     return owners, people
 
 
+@lru_cache(maxsize=1)
+def _not_sensitive() -> tuple[tuple[str, ...], ...]:
+    return tuple(name_tokens(w) for w in read_yaml("columns.yaml").get("not_sensitive", ()))
+
+
 def _contains(words: tuple[str, ...], term: tuple[str, ...]) -> bool:
     joined = "".join(term)
     if joined in words:
@@ -184,17 +189,39 @@ def name_signal(column: str, table: str | None = None) -> NameSignal:
             entities.update(ents)
             categories.update(cats)
             personal = personal or is_personal
-    for terms, _weak, _ents, cats, _p in _lexicon():
-        if cats and any(_contains(table_words, t) for t in terms):
-            categories.update(cats)
+    # NOTE: categories are decided per column, never from the table's name (a facility
+    # name in a health_records table is not health data).
+    if categories and any(_contains(words, t) for t in _not_sensitive()):
+        categories.clear()
     return NameSignal(tuple(sorted(entities)), tuple(sorted(categories)), personal)
+
+
+#: table-name words that describe people, not values: "hoc_sinh" (pupil) and "sinh_vien"
+#: (student) hold "sinh" (birth), which would make every date in the table a birth date
+_TABLE_NOT_CONTEXT = frozenset({"sinh", "ns", "sn"})
+
+
+def _table_context(table: str | None) -> list[str]:
+    if not table:
+        return []
+    words = [w for w in name_tokens(table.rsplit(".", 1)[-1]) if w not in _TABLE_NOT_CONTEXT]
+    return [" ".join(words)] if words else []
 
 
 def classify_column(detector: PiiDetector, column: str, values: Iterable[str | None], *,
                     table: str | None = None, hash_key: bytes) -> ColumnVerdict:
     """Judge one column from its name and a sample of its values (module docstring)."""
     signal = name_signal(column, table)
-    context = [column] + ([table.rsplit(".", 1)[-1]] if table else [])
+    # NOTE: a name the lexicon understood (SOCMND, sodienthoai) also speaks through its
+    # entity's first context word, which run-together names do not contain as a token.
+    # NOTE: every CCCD starts with 0 (province codes 001-096), as do the tax codes of
+    # Hanoi and Ho Chi Minh City: stored as integers they lose it. A column named for one
+    # of them gets its digit-only values padded back to the full length.
+    pad = 12 if "VN_CCCD" in signal.entities else 10 if "VN_TAX_CODE" in signal.entities \
+        else 0
+    ctx_words = context_words()
+    context = [column, *_table_context(table),
+               *(ctx_words[e][0] for e in signal.entities if ctx_words.get(e))]
     n = opaque = single = hit_values = 0
     counts: Counter[str] = Counter()
     subjects: set[str] = set()
@@ -205,6 +232,8 @@ def classify_column(detector: PiiDetector, column: str, values: Iterable[str | N
         value = unicodedata.normalize("NFC", str(raw)).strip()[:MAX_VALUE_CHARS]
         if not value:
             continue
+        if pad and value.isdigit() and len(value) < pad:
+            value = value.zfill(pad)  # an integer column lost the leading zeros
         n += 1
         opaque += is_opaque(value)
         single += " " not in value

@@ -163,11 +163,16 @@ def _context_words(context: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _word_before(lowered: str, start: int, words: frozenset[str]) -> bool:
-    """One of ``words`` among the 4 words before ``start``, with no number and no
+    """One of ``words`` (or a two-word entry) among the 4 words before ``start``, with no
+    number and no
     punctuation between it and ``start``."""
     before = lowered[max(0, start - 40):start]
     found = list(_WORDS.finditer(before))[-4:]
     hit = next((w for w in reversed(found) if w.group(0) in words), None)
+    if hit is None and len(found) > 1:
+        # NOTE: two-word entries ("bệnh viện": "viện" alone folds to "viên", employee)
+        hit = next((b for a, b in zip(reversed(found[:-1]), reversed(found[1:]), strict=True)
+                    if f"{a.group(0)} {b.group(0)}" in words), None)
     return hit is not None and not any(ch.isdigit() or ch in ".,;:!?()[]{}\"'"
                                        for ch in before[hit.end():])
 

@@ -67,8 +67,8 @@ from auditor.pii.names import HonorificNameRecognizer, NameRecognizer
 from auditor.pii.recognizers import auditor_recognizers
 from auditor.pii.text import fold_lower
 
-__all__ = ["AuditorEmailRecognizer", "AuditorIpRecognizer", "OfflineSpacyNlpEngine",
-           "TokenNlpEngine", "build_analyzer", "build_recognizers"]
+__all__ = ["AuditorCreditCardRecognizer", "AuditorEmailRecognizer", "AuditorIpRecognizer",
+           "OfflineSpacyNlpEngine", "TokenNlpEngine", "build_analyzer", "build_recognizers"]
 
 if tldextract.tldextract.TLD_EXTRACTOR.suffix_list_urls:  # pragma: no cover
     # Imported by someone else before us, with the network default: use the snapshot.
@@ -124,18 +124,36 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
 
 
 class AuditorEmailRecognizer(EmailRecognizer):
-    """Presidio's e-mail recognizer, with ``key=`` / ``mailto:`` prefixes cut off the
-    local part (``user=bob@example.com`` is the address ``bob@example.com``)."""
+    """Presidio's e-mail recognizer, with ``key=`` / ``mailto:`` prefixes and cell
+    separators cut off the local part (``user=bob@example.com`` and ``Bob|bob@example.com``
+    are the address ``bob@example.com``)."""
 
     def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
                 regex_flags: int | None = None) -> list[Any]:
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
         for r in results:
             local = text[r.start:r.end].split("@", 1)[0]
-            cut = max(local.rfind("="), local.rfind(":"))
+            # NOTE: a CSV or log cell separator glued to the address (``Dat|dat@x.vn``)
+            cut = max(local.rfind(ch) for ch in "=:|;,\t'\"(<[{")
             if 0 <= cut < len(local) - 1:
                 r.start += cut + 1
         return results
+
+
+_CARD_GROUPS = frozenset({(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 2),
+                          (4, 4, 4, 3), (4, 4, 4, 4, 2), (4, 4, 4, 4, 1)})
+_CARD_SPLIT = re.compile(r"[ \-]+")
+
+
+class AuditorCreditCardRecognizer(CreditCardRecognizer):
+    """Presidio's card recognizer, without numbers grouped unlike any card
+    (``0100233488-001`` is a tax code with its branch suffix, whatever Luhn says)."""
+
+    def validate_result(self, pattern_text: str) -> bool:
+        parts = tuple(len(p) for p in _CARD_SPLIT.split(pattern_text.strip()) if p)
+        if len(parts) > 1 and parts not in _CARD_GROUPS:
+            return False
+        return bool(super().validate_result(pattern_text))
 
 
 class AuditorIpRecognizer(IpRecognizer):
@@ -203,7 +221,7 @@ def build_recognizers(config: DetectorConfig) -> list[EntityRecognizer]:
         HonorificNameRecognizer(),
         AddressRecognizer(),
         AuditorEmailRecognizer(),
-        CreditCardRecognizer(context=[*_ctx("CREDIT_CARD"), "credit", "card"]),
+        AuditorCreditCardRecognizer(context=[*_ctx("CREDIT_CARD"), "credit", "card"]),
         IbanRecognizer(context=[*_ctx("IBAN_CODE"), "iban"]),
         AuditorIpRecognizer(),
     ]

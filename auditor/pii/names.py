@@ -28,7 +28,7 @@ from typing import Any
 
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 
-from auditor.pii.lexicon import admin_vocabulary, context_words, surnames
+from auditor.pii.lexicon import admin_vocabulary, context_words, read_lines, surnames
 from auditor.pii.recognizers.base import make_result
 from auditor.pii.text import fold, fold_lower
 
@@ -42,6 +42,25 @@ _SYLLABLE = re.compile(
     r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
     r"(?:[aeiouy]{1,3})(?:ch|ng|nh|[cmnpt])?$")
 _WORD = re.compile(r"[^\W\d_]+")
+# A label, not a name: "HO TEN NGUOI BENH: ..." (followed by a colon or an equals sign).
+_LABEL = re.compile(r"[ \t]*[:=]")
+# A house number right before the surname (one space): the name is a street's.
+_HOUSE_NUMBER = re.compile(r"(?<![\w.,])\d+[A-Za-z]?(?:/\d+[A-Za-z]?)* $")
+# Cell boundaries: a name that fills a whole quoted or delimited cell (CSV, SQL literal,
+# JSON string, tab- or pipe-separated export) is a name field.
+_CELL_OPEN = frozenset("\"',;|\t([")
+_CELL_CLOSE = frozenset("\"',;|\t)]")
+
+
+def _whole_cell(text: str, start: int, end: int) -> bool:
+    """True when ``text[start:end]`` fills a delimited cell: quotes or separators on
+    both sides, the start or end of the text counting as a separator (a database value
+    that is just a name is a cell of its own)."""
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    if before in "\"'" or after in "\"'":
+        return before == after
+    return (before in _CELL_OPEN or before == "") and (after in _CELL_CLOSE or after == "")
 
 
 def is_syllable(word: str) -> bool:
@@ -59,6 +78,10 @@ class NameRecognizer(LocalRecognizer):
     def __init__(self) -> None:
         vocab = admin_vocabulary()
         self._surnames = surnames()
+        # NOTE: an accented word must be an accented surname: "Trường" (school) folds to
+        # "truong" like the surname "Trương".
+        self._accented = frozenset(s.lower() for s in read_lines("surnames.txt")
+                                   if fold(s) != s)
         self._stop_before = frozenset(
             w for w in (*vocab["units"], *vocab["streets"], *vocab["abbreviations"])
             if " " not in w) | {"so", "duong", "pho", "tp", "tinh", "thanh"}
@@ -93,10 +116,12 @@ class NameRecognizer(LocalRecognizer):
             if count >= 2:
                 span_end = words[j - 1][1]
                 name_folded = folded[start:span_end].lower()
-                if not self._is_place(name_folded):
+                if not self._is_place(name_folded) and not _LABEL.match(text, span_end):
                     accented = folded[start:span_end] != text[start:span_end]
                     score = (0.7 if count >= 3 else 0.6) if accented else (
                         0.55 if count >= 3 else 0.35)
+                    if _whole_cell(text, start, span_end):
+                        score += 0.2
                     results.append(make_result(self, "PERSON", start, span_end, score))
                     i = j
                     continue
@@ -139,6 +164,10 @@ class NameRecognizer(LocalRecognizer):
         word = text[start:end]
         if not _capitalised(word) or folded[start:end].lower() not in self._surnames:
             return False
+        if folded[start:end] != word and word.lower() not in self._accented:
+            return False
+        if _HOUSE_NUMBER.search(text, max(0, start - 12), start):
+            return False  # "37 Nguyễn Văn Cừ": a street named after a person
         if i > 0:
             prev_s, prev_e = words[i - 1]
             prev = folded[prev_s:prev_e].lower()

@@ -56,6 +56,9 @@ _HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?[ \u00a0]+
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passcode", "pass", "mk", "khau",
                              "matkhau"})
 _PASSWORD = re.compile(r"(?i:password|passwd|pwd|passcode|pass|mat[ _]?khau|mk)(?:\W|$)")
+# A house number before a capitalised street name ("201/7 Quang Trung"); an address only
+# with an address word in the text or the explicit context.
+_HOUSE = re.compile(r"(?<![\w/])\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*[ \u00a0][A-Z]")
 _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}\s+thang\s+\d"
                    r"|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d")
 
@@ -114,6 +117,7 @@ class Prefilter:
                                                  *vocab["english_streets"],
                                                  *vocab["abbreviations"])) - {"the"}
         self._provinces = frozenset(" ".join(_SPLIT.split(p)) for p in vocab["provinces"])
+        self._address_context = frozenset(w for w in context_words()["ADDRESS"] if w.isalpha())
         self._birth_words = frozenset(w for w in context_words()["DATE_OF_BIRTH"]
                                       if w.isalpha())
         self._letters = tuple((t, re.compile(r)) for t, r in _LETTER_TRIGGERS.items()
@@ -137,8 +141,11 @@ class Prefilter:
                 found.update(t for t, regex in self._letters if regex.search(folded))
         lower = folded.lower()
         words = set(_WORD.findall(lower))
-        if "ADDRESS" in self._types and not words.isdisjoint(self._address_words) \
-                and self._address_trigger(folded):
+        if "ADDRESS" in self._types and ((
+                not words.isdisjoint(self._address_words) and self._address_trigger(folded))
+                or (has_digit and (not words.isdisjoint(self._address_context)
+                                   or not self._address_context.isdisjoint(context))
+                    and _HOUSE.search(folded))):
             found.add("ADDRESS")
         if self._ner and _CAPITAL.search(folded):
             found |= {"PERSON", "ADDRESS"}

@@ -7,7 +7,8 @@ a distributed executor can be added later by shipping the same tasks elsewhere. 
 processes build their scanner registry and packs once (per-process cache).
 
 One bad target never sinks the scan: a :class:`~auditor.errors.TargetError` (or any
-exception from a scanner) marks that target ``error`` and keeps the findings made before
+exception from a scanner, or a worker process that dies: :mod:`auditor.pipeline.workers`) marks
+that target ``error`` and keeps the findings made before
 it; the message of an unexpected exception is never shown (it may quote scanned data),
 only its type, unless ``AUDITOR_DEBUG=1``.
 """
@@ -21,7 +22,6 @@ import sys
 import traceback
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,7 +30,10 @@ from auditor.errors import ConfigError, TargetError
 from auditor.fileio import sha256_file
 from auditor.inventory import InventoryEntry, inventory_of, merge_entries
 from auditor.models import Observation, Problem, Severity, Target
+from auditor.names import clean_observation, clean_problem, escape_name
+from auditor.pipeline.interrupts import BudgetExceeded, Interrupted, after_interrupt, time_limit
 from auditor.pipeline.plugins import load_scanners
+from auditor.pipeline.workers import run_tasks
 from auditor.policy.compliance import (
     assess,
     controls_by_rule,
@@ -43,7 +46,15 @@ from auditor.policy.rules import RulePack, load_pack
 from auditor.results import Finding, PackRef, ScanResult, TargetResult, sorted_findings
 from auditor.scanner import ScanContext, Scanner, ScanOptions
 
-__all__ = ["Engine", "ScanTask", "TaskOutcome", "run_task"]
+__all__ = ["NOT_SCANNED", "Engine", "ScanTask", "TaskOutcome", "hard_limit", "run_task"]
+
+#: the error of a target an interrupt left unscanned
+NOT_SCANNED = "not scanned: the scan was interrupted"
+
+
+def hard_limit(budget: float | None) -> float | None:
+    """The engine's hard stop for a ``--time-budget``: 10% + 1 s of grace."""
+    return None if budget is None else budget * 1.1 + 1.0
 
 FindingFilter = Callable[[Sequence[Finding]], Sequence[Finding]]
 
@@ -84,14 +95,24 @@ def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> Task
     problems: list[Problem] = []
     status, error = "ok", None
     ctx = ScanContext.of(task.options)
+    budget = task.options.time_budget
     try:
-        for item in scanner.scan(target, ctx):
-            if isinstance(item, Problem):
-                problems.append(item)
-            else:
-                observations.append(item)
+        # NOTE: a hard limit a little past the budget: scanners that honour the budget
+        # themselves (databases, dumps) stop first and say precisely where
+        with time_limit(hard_limit(budget)) as expired:
+            for item in scanner.scan(target, ctx):
+                if isinstance(item, Problem):
+                    problems.append(clean_problem(item))
+                else:
+                    observations.append(clean_observation(item))  # NOTE: names are data
+                if expired():
+                    raise BudgetExceeded()
+    except BudgetExceeded:
+        status = "error"
+        error = (f"time budget of {budget:g} s exhausted: the rest of this target was not "
+                 f"scanned ({len(observations)} observations before the stop are kept)")
     except TargetError as exc:
-        status, error = "error", str(exc)
+        status, error = "error", escape_name(str(exc))
     except ConfigError as exc:  # NOTE: our own messages: they name options, not data
         status, error = "error", f"invalid configuration: {exc}"
     except Exception as exc:  # NOTE: one bad target never sinks the scan
@@ -130,6 +151,16 @@ def run_task(task: ScanTask) -> TaskOutcome:
     return execute(task, scanner, packs)
 
 
+def _lost_worker(task: ScanTask) -> TaskOutcome:
+    """The outcome of a task whose worker process died (e.g. killed for memory)."""
+    target = task.target
+    return TaskOutcome(TargetResult(
+        target.uri, target.kind, target.scanner, "error",
+        error="the worker process scanning this target died (killed, e.g. out of memory); "
+              "the rest of the scan went on", sha256=_file_sha256(target.locator)
+        if target.is_file else None), ())
+
+
 @dataclass(frozen=True, slots=True)
 class Engine:
     """``Engine(scanners, packs, frameworks)`` runs scans; everything comes in finished."""
@@ -148,8 +179,16 @@ class Engine:
         started = _now()
         tasks = [ScanTask(t, options, tuple(p.source for p in self.packs),
                           tuple(sorted(self.params.items()))) for t in targets]
-        outcomes = self._run(tasks, jobs, progress)
-        results = sorted([*pre_results, *(o.result for o in outcomes)],
+        outcomes, interrupted = self._run(tasks, jobs, progress)
+        extra = dict(extra or {})
+        unscanned: list[TargetResult] = []
+        if interrupted is not None:
+            done = {(o.result.uri, o.result.scanner) for o in outcomes}
+            unscanned = [TargetResult(t.uri, t.kind, t.scanner, "error", error=NOT_SCANNED)
+                         for t in targets if (t.uri, t.scanner) not in done]
+            extra["incomplete"] = {"reason": f"interrupted ({interrupted})",
+                                   "targets_not_scanned": len(unscanned)}
+        results = sorted([*pre_results, *(o.result for o in outcomes), *unscanned],
                          key=lambda r: (r.uri, r.scanner or ""))
         rules = [r for p in self.packs for r in p.rules]
         controls = controls_by_rule(self.frameworks, rules, options.as_of)
@@ -160,14 +199,16 @@ class Engine:
         for flt in finding_filters:
             findings = flt(findings)
         ordered = sorted_findings(findings)
-        compliance = assess(self.frameworks, rules, ordered,
-                            self._assessed_kinds(outcomes), options.as_of)
+        # NOTE: an interrupted run proves no requirement met: nothing is "pass" (fails stay)
+        assessed = (self._assessed_kinds(outcomes) - self._unread_kinds(results)
+                    if interrupted is None else set())
+        compliance = assess(self.frameworks, rules, ordered, assessed, options.as_of)
         return ScanResult(
             tool_version=__version__, run_id=str(uuid.uuid4()), started_at=started,
             finished_at=_now(), as_of=options.as_of,
             packs=tuple(_pack_ref(p) for p in self.packs), targets=tuple(results),
             findings=ordered, frameworks=tuple(f.ref() for f in self.frameworks),
-            compliance=compliance, fail_on=fail_on, lang=lang, extra=dict(extra or {}),
+            compliance=compliance, fail_on=fail_on, lang=lang, extra=extra,
             inventory=merge_entries(e for o in outcomes for e in o.inventory),
         )
 
@@ -182,24 +223,55 @@ class Engine:
                 kinds.update(scanner.emits)
         return kinds
 
+    def _unread_kinds(self, results: Iterable[TargetResult]) -> set[str]:
+        """Observation kinds a failed target could have produced: a requirement resting on
+        them is not assessed, never ``pass`` (what was not read was not checked). A target
+        that failed before any scanner claimed it (a directory that cannot be listed, an
+        unreadable file, an unknown URL scheme) blocks every scanner that takes that kind
+        of input."""
+        unread: set[str] = set()
+        for r in results:
+            if r.status != "error":
+                continue
+            scanner = self.scanners.get(r.scanner or "")
+            if scanner is not None:
+                unread.update(scanner.emits)
+                continue
+            method = "claim_url" if r.kind == "url" else "claim"
+            for candidate in self.scanners.values():
+                if getattr(type(candidate), method) is not getattr(Scanner, method):
+                    unread.update(candidate.emits)
+        return unread
+
     def _run(self, tasks: Sequence[ScanTask], jobs: int,
-             progress: Callable[[TargetResult], None] | None) -> list[TaskOutcome]:
+             progress: Callable[[TargetResult], None] | None
+             ) -> tuple[list[TaskOutcome], str | None]:
+        """Outcomes of the finished tasks, and the signal name if the run was interrupted."""
         outcomes: list[TaskOutcome] = []
         if jobs <= 1 or len(tasks) <= 1:
-            for task in tasks:
-                outcome = execute(task, self.scanners[task.target.scanner], self.packs)
+            try:
+                for task in tasks:
+                    outcome = execute(task, self.scanners[task.target.scanner], self.packs)
+                    outcomes.append(outcome)
+                    if progress:
+                        progress(outcome.result)
+            except KeyboardInterrupt as exc:
+                after_interrupt()
+                return outcomes, _signame(exc)
+            return outcomes, None
+        try:
+            for outcome in run_tasks(run_task, tasks, jobs, _lost_worker):
                 outcomes.append(outcome)
                 if progress:
                     progress(outcome.result)
-            return outcomes
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            futures = [pool.submit(run_task, t) for t in tasks]
-            for fut in as_completed(futures):
-                outcome = fut.result()
-                outcomes.append(outcome)
-                if progress:
-                    progress(outcome.result)
-        return outcomes
+        except KeyboardInterrupt as exc:  # NOTE: run_tasks has killed its workers
+            after_interrupt()
+            return outcomes, _signame(exc)
+        return outcomes, None
+
+
+def _signame(exc: KeyboardInterrupt) -> str:
+    return exc.signame if isinstance(exc, Interrupted) else "SIGINT"
 
 
 def _pack_ref(pack: RulePack) -> PackRef:

@@ -48,7 +48,7 @@ def make_finding(rule: Rule, obs: Observation, occurrence: int = 0) -> Finding:
     return Finding(
         fingerprint=fingerprint(rule.id, obs, occurrence), rule_id=rule.id, pack=rule.pack,
         title=rule.title, severity=rule.severity, cwe=rule.cwe,
-        message=rule.render_message(obs), location=obs.location, kind=obs.kind,
+        message=rule.render_message(obs), location=rule.locate_in(obs), kind=obs.kind,
         remediation=rule.remediation, references=rule.references,
         evidence=dict(obs.evidence), entities=obs.entities, subjects=obs.subjects,
         explanation=tuple(explanation),

@@ -32,6 +32,7 @@ def check_packs(packs: Iterable[RulePack], catalogue: Catalogue) -> None:
                     continue
                 problem = catalogue.path_problem(kinds, ref.name)
                 if problem is not None:
-                    where = "field" if ref.what == "field" else "message placeholder"
+                    where = {"field": "field", "locate": "locate"}.get(
+                        ref.what, "message placeholder")
                     raise RulePackError(ref.source, f"{where}: {problem}", line=ref.line,
                                         rule_id=rule.id)

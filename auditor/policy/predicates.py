@@ -5,21 +5,19 @@ Grammar: ``{all: [P...]}``, ``{any: [P...]}``, ``{not: P}``, or a leaf
 exists, contains. PATH is ``kind``, ``location.<field>``, ``entities``, ``subjects``,
 or a dotted path into the observation's attributes. VALUE may be ``{param: NAME}``.
 
-User regexes are guarded against catastrophic backtracking: patterns with nested
-unbounded repetition are rejected when the pack is loaded, and matching runs with the
-``regex`` module under a time limit on input capped in length.
+User regexes run on a linear-time engine (RE2, :mod:`auditor.saferegex`): what it cannot
+express (backreferences, lookaround, counts above 1,000) and nested unbounded repetition
+are rejected when the pack is loaded; matching needs no time limit and no input cap.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import regex
-
 from auditor.models import Observation
+from auditor.saferegex import UnsafeRegexError, compile_safe
 
 __all__ = [
     "OPERATORS",
@@ -32,8 +30,6 @@ __all__ = [
 ]
 
 OPERATORS = ("eq", "ne", "in", "not_in", "regex", "gt", "ge", "lt", "le", "exists", "contains")
-REGEX_TIMEOUT_S = 0.05
-REGEX_MAX_INPUT = 10_000
 _MISSING = object()
 
 
@@ -75,45 +71,13 @@ def resolve_field(obs: Observation, path: str) -> Any:
 
 
 # ---- regex safety -----------------------------------------------------------------------
-_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
-
-
-def _star_height(parsed: Any) -> int:
-    """Nesting depth of unbounded repetition in a parsed pattern (sre parser output)."""
-    best = 0
-    for op, arg in parsed:
-        name = str(op)
-        if name in _REPEATS:
-            _low, high, sub = arg
-            inner = _star_height(sub)
-            unbounded = high == re._constants.MAXREPEAT  # type: ignore[attr-defined]
-            best = max(best, inner + (1 if unbounded and _can_repeat_nonempty(sub) else 0))
-        elif name == "SUBPATTERN":
-            best = max(best, _star_height(arg[-1]))
-        elif name == "BRANCH":
-            for alt in arg[1]:
-                best = max(best, _star_height(alt))
-        elif name in {"ASSERT", "ASSERT_NOT"}:
-            best = max(best, _star_height(arg[1]))
-        elif name == "ATOMIC_GROUP":
-            best = max(best, _star_height(arg))
-    return best
-
-
-def _can_repeat_nonempty(sub: Any) -> bool:
-    return any(str(op) not in {"AT", "ASSERT", "ASSERT_NOT"} for op, _ in sub)
-
-
 def check_regex_safety(pattern: str) -> str | None:
-    """Return a problem description when ``pattern`` is invalid or may backtrack
-    catastrophically (nested unbounded quantifiers like ``(a+)+``), else None."""
+    """Return why ``pattern`` cannot be a rule regex (invalid, or not runnable in linear
+    time: see :mod:`auditor.saferegex`), else None."""
     try:
-        parsed = re._parser.parse(pattern)  # type: ignore[attr-defined]
-    except re.error as exc:
-        return f"invalid regex {pattern!r}: {exc}"
-    if _star_height(parsed) >= 2:
-        return (f"regex {pattern!r} nests unbounded quantifiers and can backtrack "
-                "catastrophically; rewrite it without nested repetition")
+        compile_safe(pattern)
+    except UnsafeRegexError as exc:
+        return str(exc)
     return None
 
 
@@ -238,23 +202,21 @@ def _leaf(spec: Mapping[str, Any], path: list[str | int],
         want = bool(raw)
         return Predicate(text, lambda o, p: (resolve_field(o, field) is not _MISSING) == want)
     if op == "regex":
-        problem = check_regex_safety(str(raw))
-        if problem:
-            raise PredicateError(problem, [*path, op])
-        compiled = regex.compile(str(raw))
+        try:
+            compiled = compile_safe(str(raw))
+        except UnsafeRegexError as exc:
+            raise PredicateError(str(exc), [*path, op]) from None
 
         def match_regex(o: Observation, p: Params) -> bool:
             value = resolve_field(o, field)
             if value is _MISSING or value is None:
                 return False
             values = value if isinstance(value, list) else [value]
+            # NOTE: linear time on any input (RE2): no timeout that could turn into a
+            # silently missed match, and no cap on the input length
             for item in values:
-                text_value = item if isinstance(item, str) else str(item)
-                try:
-                    if compiled.search(text_value[:REGEX_MAX_INPUT], timeout=REGEX_TIMEOUT_S):
-                        return True
-                except TimeoutError:
-                    return False
+                if compiled.search(item if isinstance(item, str) else str(item)):
+                    return True
             return False
         return Predicate(text, match_regex)
 

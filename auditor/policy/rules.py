@@ -15,20 +15,21 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import functools
 import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
 from auditor.errors import RulePackError
-from auditor.models import Observation, Severity
+from auditor.models import Location, Observation, Severity
 from auditor.policy.predicates import (
     Predicate,
     PredicateError,
@@ -36,6 +37,7 @@ from auditor.policy.predicates import (
     is_missing,
     resolve_field,
 )
+from auditor.reporting import RuleText
 from auditor.yamlsource import YamlDocument, load_yaml
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "glob_match",
     "kind_matches",
     "load_pack",
+    "load_translations",
     "resolve_pack",
     "validator_for",
 ]
@@ -83,7 +86,8 @@ def kind_matches(pattern: str, kind: str) -> bool:
 @dataclass(frozen=True, slots=True)
 class FieldRef:
     """A name a rule reads: an observation kind (``what="kind"``), a ``field:`` path of a
-    predicate (``"field"``) or a message placeholder (``"placeholder"``), and where."""
+    predicate (``"field"``), a message placeholder (``"placeholder"``) or a ``locate``
+    path (``"locate"``), and where."""
 
     what: str
     name: str
@@ -108,6 +112,9 @@ class Rule:
     description: str = ""
     where: Predicate | None = field(default=None, compare=False)
     where_text: str = ""
+    #: attribute paths naming where the offending directive is (``lines.privileged``,
+    #: ``protocols_at``): the first one the observation carries gives the finding's line
+    locate: tuple[str, ...] = ()
     #: what the rule reads, with where it says so, for the catalogue check
     #: (:func:`auditor.policy.kindcheck.check_packs`)
     refs: tuple[FieldRef, ...] = field(default=(), compare=False, repr=False)
@@ -137,6 +144,22 @@ class Rule:
 
         return _PLACEHOLDER.sub(fill, self.message)
 
+    def locate_in(self, obs: Observation) -> Location:
+        """Where the finding points: the observation's location, moved to the line (and
+        file, for ``uri:line`` values) of the first ``locate`` attribute it carries.
+        The fingerprint never depends on this: it follows the observation."""
+        for path in self.locate:
+            value = resolve_field(obs, path)
+            if isinstance(value, bool) or is_missing(value) or value is None:
+                continue
+            if isinstance(value, int) and value > 0:
+                return dataclasses.replace(obs.location, line=value)
+            if isinstance(value, str):
+                uri, _, line = value.rpartition(":")
+                if uri and line.isdigit() and int(line) > 0:
+                    return dataclasses.replace(obs.location, uri=uri, line=int(line))
+        return obs.location
+
 
 @dataclass(frozen=True, slots=True)
 class RulePack:
@@ -149,6 +172,8 @@ class RulePack:
     description: str = ""
     parameters: Mapping[str, Any] = field(default_factory=dict)
     parameter_help: Mapping[str, str] = field(default_factory=dict)
+    #: language -> rule id -> texts, from the pack's ``i18n/`` folder
+    translations: Mapping[str, Mapping[str, RuleText]] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -162,7 +187,8 @@ class RulePack:
         merged = {**self.parameters, **{k: v for k, v in overrides.items()
                                         if k in self.parameters}}
         return RulePack(self.id, self.version, self.title, self.rules, self.sha256,
-                        self.source, self.description, merged, self.parameter_help)
+                        self.source, self.description, merged, self.parameter_help,
+                        self.translations)
 
 
 def builtin_pack_ids() -> tuple[str, ...]:
@@ -250,6 +276,9 @@ def _refs(doc: YamlDocument, index: int, raw: Mapping[str, Any],
     message_line = doc.line_of([*base, "message"])
     out += [FieldRef("placeholder", m.group(1), doc.path, message_line)
             for m in _PLACEHOLDER.finditer(str(raw["message"]))]
+    locate = raw.get("locate")
+    out += [FieldRef("locate", str(name), doc.path, doc.line_of([*base, "locate"]))
+            for name in ([locate] if isinstance(locate, str) else locate or ())]
     return tuple(out)
 
 
@@ -274,6 +303,8 @@ def _parse_rules(doc: YamlDocument, pack_id: str, params: frozenset[str]) -> lis
             references=tuple(raw.get("references") or ()), tags=tuple(raw.get("tags") or ()),
             description=str(raw.get("description") or "").strip(), where=where,
             where_text=where.text if where else "",
+            locate=tuple([raw["locate"]] if isinstance(raw.get("locate"), str)
+                         else raw.get("locate") or ()),
             refs=_refs(doc, index, raw, kinds if isinstance(kinds, list) else [kinds]),
         ))
     return rules
@@ -340,7 +371,47 @@ def _load_pack(path: Path) -> RulePack:
         rules=tuple(rules), sha256=digest.hexdigest(), source=str(path),
         description=str(meta.get("description") or "").strip(),
         parameters=params, parameter_help=help_text,
+        translations=load_translations(path, {r.id for r in rules}),
     )
+
+
+def load_translations(pack: Path, rule_ids: set[str]) -> dict[str, dict[str, RuleText]]:
+    """A pack's translations: ``i18n/rules.<lang>.yaml`` (rule id -> title, remediation)
+    and ``i18n/messages.<lang>.yaml`` (rule id -> {en: template, <lang>: template}).
+    An id that is not a rule of the pack is an error (a stale translation)."""
+    folder = pack / "i18n" if pack.is_dir() else None
+    out: dict[str, dict[str, RuleText]] = {}
+    if folder is None or not folder.is_dir():
+        return out
+    for path in sorted(folder.glob("*.yaml")):
+        kind, _, lang = path.stem.partition(".")
+        if kind not in {"rules", "messages"} or not lang:
+            raise RulePackError(str(path), "translation files are rules.<lang>.yaml or "
+                                           "messages.<lang>.yaml")
+        doc = load_yaml(path)
+        data = doc.data or {}
+        if not isinstance(data, Mapping):
+            raise RulePackError(str(path), "a translation file maps rule ids to texts", line=1)
+        texts = out.setdefault(lang, {})
+        for rule_id, entry in data.items():
+            line = doc.line_of([rule_id])
+            if str(rule_id) not in rule_ids:
+                raise RulePackError(str(path), f"no rule {rule_id!r} in this pack", line=line)
+            old = texts.get(str(rule_id), RuleText())
+            if kind == "rules":
+                if not isinstance(entry, Mapping) or not isinstance(entry.get("title"), str):
+                    raise RulePackError(str(path), "expected {title, remediation}", line=line,
+                                        rule_id=str(rule_id))
+                texts[str(rule_id)] = replace(old, title=entry["title"],
+                                              remediation=str(entry.get("remediation") or ""))
+            else:
+                if not isinstance(entry, Mapping) or not isinstance(entry.get("en"), str) \
+                        or not isinstance(entry.get(lang), str):
+                    raise RulePackError(str(path), f"expected {{en, {lang}}} message templates",
+                                        line=line, rule_id=str(rule_id))
+                texts[str(rule_id)] = replace(old, message_en=entry["en"],
+                                              message=entry[lang])
+    return out
 
 
 def glob_match(pattern: str, value: str) -> bool:

@@ -30,7 +30,12 @@ finding's fingerprint follows the secret, not its line::
      "key_leaf": "access_key_id", "entropy": 3.68, "length": 20, "confidence": "high"}
 
 ``k8s.container``, ``k8s.secret`` - see :mod:`auditor.scanners.config.kubernetes`;
-``compose.service`` - see :mod:`auditor.scanners.config.compose`.
+``compose.service`` - see :mod:`auditor.scanners.config.compose`; ``pii.text`` (records of
+people in values, ``file_kind: config``) - see :mod:`auditor.scanners.config.personal`.
+
+Source code (``.py``, ``.js``/``.ts``, ``.go``, ``.java``/``.kt``, ``.sh``, ``.tf``/HCL; kind
+``source``): ``secret`` and ``pii.text`` (``file_kind: source``) from string literals - see
+:mod:`auditor.scanners.config.source`.
 
 Option: ``--option config.max_bytes=N`` (default 64 MiB): larger files are a target error.
 
@@ -57,6 +62,7 @@ from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
 
 from .compose import COMPOSE_NAMES
 from .observe import LOCK_FILES, FileContext, observe
+from .source import SOURCE_SUFFIXES, observe_source
 
 __all__ = ["MAX_BYTES", "ConfigScanner"]
 
@@ -106,7 +112,8 @@ class ConfigScanner(Scanner):
         "YAML/JSON/TOML/INI/.env/.properties, Python settings and Dockerfile ENV/ARG: "
         "settings and secrets; Kubernetes manifests and docker-compose files")
     emits: ClassVar[tuple[str, ...]] = (
-        "config.setting", "secret", "k8s.container", "k8s.secret", "compose.service")
+        "config.setting", "secret", "k8s.container", "k8s.secret", "compose.service",
+        "pii.text")
 
     options = (
         Option("max_bytes", "int", 64 * 1024 * 1024, "files larger than this are not parsed", 1),
@@ -123,7 +130,13 @@ class ConfigScanner(Scanner):
         if lowered.endswith(".py"):
             in_settings_dir = Path(candidate.path).parent.name == "settings" \
                 and lowered != "__init__.py"
-            return Claim("python", 80) if _PY_SETTINGS.match(name) or in_settings_dir else None
+            if _PY_SETTINGS.match(name) or in_settings_dir:
+                return Claim("python", 80)
+        suffix = lowered[lowered.rfind("."):] if "." in lowered else ""
+        if suffix in SOURCE_SUFFIXES:
+            # NOTE: 50 outranks the SQL dump scanner's guess (45) for a source file full of
+            # SQL strings, and stays below any scanner that recognises a real format.
+            return Claim("source", 50)
         kind = _kind_by_name(name)
         head = candidate.text_head()
         if kind is None:
@@ -144,6 +157,11 @@ class ConfigScanner(Scanner):
         if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
             raise TargetError("option config.max_bytes must be a positive integer")
         text = _read_text(Path(target.locator), target.kind, limit)
+        if target.kind == "source":
+            name = Path(target.locator).name.lower()
+            language = SOURCE_SUFFIXES.get(name[name.rfind("."):], "")
+            yield from observe_source(target.uri, text, language, options.hash_key)
+            return
         ctx = FileContext(uri=target.uri, name=Path(target.uri).name, kind=target.kind,
                           hash_key=options.hash_key)
         yield from observe(ctx, text)

@@ -14,11 +14,12 @@ file (the values are reported as ``secret`` observations).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from auditor.knowledge.values import is_placeholder, is_secret_key
-from auditor.models import JSONValue, Location, Observation
+from auditor.models import JSONValue, Location, Observation, canonical_json
 
 __all__ = ["COMPOSE_NAMES", "compose_observations", "is_compose"]
 
@@ -40,17 +41,23 @@ def is_compose(data: Any, name: str) -> bool:
                for s in data["services"].values())
 
 
+def _text(value: Any) -> str | None:
+    """A scalar as text, else None: a list or mapping (perhaps an alias shared a billion
+    times) is never passed to ``str()``."""
+    return str(value) if isinstance(value, str | int | float | bool) else None
+
+
 def _env_names(env: Any) -> list[JSONValue]:
     names: list[JSONValue] = []
     if isinstance(env, Mapping):
-        items = [(str(k), v) for k, v in env.items()]
+        items = [(str(k), _text(v)) for k, v in env.items()]
     elif isinstance(env, list):
-        items = [(str(e).partition("=")[0], str(e).partition("=")[2] or None) for e in env]
+        entries = [text for e in env if (text := _text(e)) is not None]
+        items = [(e.partition("=")[0], e.partition("=")[2] or None) for e in entries]
     else:
         return names
     for name, value in items:
-        if value is not None and str(value) and not is_placeholder(str(value)) \
-                and is_secret_key(name):
+        if value and not is_placeholder(value) and is_secret_key(name):
             names.append(name)
     return sorted(names, key=str)
 
@@ -63,6 +70,30 @@ def _str_or_none(value: Any) -> str | None:
     return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
+def _lines(line_of: LineOf, name: str, service: Mapping[str, Any],
+           sources: list[str]) -> dict[str, JSONValue]:
+    """Where each fact of a service is written: ``privileged``, ``cap_add``, the host
+    namespace settings that are ``host`` (``host_namespace``: the first), and the volume
+    that mounts the Docker socket (``docker_socket``)."""
+    out: dict[str, JSONValue] = {}
+
+    def put(fact: str, path: tuple[str | int, ...]) -> None:
+        line = line_of(("services", name, *path))
+        if line is not None and fact not in out:
+            out[fact] = line
+    if "privileged" in service:
+        put("privileged", ("privileged",))
+    if "cap_add" in service:
+        put("cap_add", ("cap_add",))
+    for key in ("network_mode", "pid", "ipc"):
+        if service.get(key) == "host":
+            put("host_namespace", (key,))
+    for index, source in enumerate(sources):
+        if source.endswith("docker.sock"):
+            put("docker_socket", ("volumes", index))
+    return out
+
+
 def compose_observations(data: Mapping[str, Any], uri: str,
                          line_of: LineOf) -> Iterator[Observation]:
     """Observations for a compose file (``data`` passed :func:`is_compose`)."""
@@ -70,9 +101,10 @@ def compose_observations(data: Mapping[str, Any], uri: str,
         if not isinstance(service, Mapping):
             continue
         volumes = _list(service.get("volumes"))
-        sources = [str(v.get("source", "")) if isinstance(v, Mapping) else str(v).split(":")[0]
-                   for v in volumes]
-        caps = _list(service.get("cap_add"))
+        sources = [(_text(v.get("source")) if isinstance(v, Mapping) else
+                    (_text(v) or "").split(":")[0]) or "" for v in volumes]
+        caps = sorted({text.upper() for c in _list(service.get("cap_add"))
+                       if (text := _text(c))})
         attributes: dict[str, JSONValue] = {
             "service": str(name),
             "image": _str_or_none(service.get("image")) or "",
@@ -81,11 +113,12 @@ def compose_observations(data: Mapping[str, Any], uri: str,
             "pid": _str_or_none(service.get("pid")),
             "ipc": _str_or_none(service.get("ipc")),
             "user": _str_or_none(service.get("user")),
-            "cap_add": [str(c).upper() for c in sorted(caps, key=str)],
+            "cap_add": list(caps),
             "read_only": service.get("read_only") if isinstance(service.get("read_only"), bool)
             else None,
             "docker_socket": any(s.endswith("docker.sock") for s in sources),
             "literal_secret_env": list(_env_names(service.get("environment"))),
+            "lines": _lines(line_of, str(name), service, sources),
         }
         yield Observation(
             kind="compose.service",
@@ -93,4 +126,7 @@ def compose_observations(data: Mapping[str, Any], uri: str,
                               key=f"services.{name}"),
             attributes=attributes,
             evidence={"service": str(name)},
+            # NOTE: lines move with edits; the fingerprint follows the facts only
+            identity=hashlib.sha256(canonical_json(
+                {k: v for k, v in attributes.items() if k != "lines"}).encode()).hexdigest(),
         )

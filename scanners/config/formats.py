@@ -104,6 +104,12 @@ def ini_settings(text: str) -> Iterator[Setting]:
         line = line - 1 if isinstance(line, int) else None
         raise TargetError(f"invalid INI at line {line}: {type(exc).__name__}",
                           line=line) from None
+    except AttributeError:
+        # NOTE: found by the fuzzing suite: configparser (allow_no_value) crashes on an
+        # indented line after a key without a value
+        line = _continued_bare_key(text)
+        raise TargetError(f"invalid INI at line {line}: an indented continuation line "
+                          "follows a key without a value", line=line) from None
     spans = _ini_lines(text)
     for section in parser.sections():
         for option, value in parser.items(section, raw=True):
@@ -111,6 +117,20 @@ def ini_settings(text: str) -> Iterator[Setting]:
             path = (option,) if section == _ROOT else (section, option)
             yield Setting(path=path, value=value, line=first, end_line=last,
                           value_type="string" if value is not None else "null")
+
+
+def _continued_bare_key(text: str) -> int | None:
+    """The 1-based line of the first indented line that follows a key without a value."""
+    bare = False
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped or stripped[0] in "#;":
+            continue
+        if line[0] in " \t" and bare:
+            return number
+        bare = not line[0].isspace() and not stripped.startswith("[") and \
+            "=" not in stripped and ":" not in stripped
+    return None
 
 
 # ---- Java .properties --------------------------------------------------------------------

@@ -16,7 +16,9 @@ from collections.abc import Generator, Iterator
 from json.decoder import scanstring  # type: ignore[attr-defined]
 
 from auditor.errors import TargetError
+from auditor.nesting import NestingError, json_nesting
 
+from .bounds import check_values
 from .settings import Setting
 
 __all__ = ["json_settings", "strip_jsonc"]
@@ -110,6 +112,7 @@ def _parses(text: str) -> bool:
 
 def json_settings(text: str) -> Iterator[Setting]:
     """Scalar leaves of a JSON (or commented JSON) document."""
+    check_values("json", text)
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
@@ -119,6 +122,10 @@ def json_settings(text: str) -> Iterator[Setting]:
                               f"{exc.msg}", line=exc.lineno) from None
         text = relaxed
     except RecursionError:
+        try:
+            json_nesting(text)
+        except NestingError as exc:
+            raise TargetError(f"invalid JSON: {exc}", line=exc.line) from None
         raise TargetError("invalid JSON: nested too deeply") from None
     walker = _JsonWalker(text)
     start = walker.skip(0)

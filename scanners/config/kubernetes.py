@@ -25,11 +25,12 @@ environment variables with secret-like names whose value is written in the manif
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from auditor.knowledge.values import is_secret_key
-from auditor.models import JSONValue, Location, Observation
+from auditor.models import JSONValue, Location, Observation, canonical_json
 
 __all__ = ["is_manifest", "literal_secret_env", "manifest_observations"]
 
@@ -46,8 +47,12 @@ _POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
     "PodTemplate": ("template", "spec"),
+    "DeploymentConfig": ("spec", "template", "spec"),  # OpenShift (apps.openshift.io/v1)
 }
+#: container runtime sockets: whoever mounts one controls every container on the node
+_RUNTIME_SOCKETS = ("docker.sock", "containerd.sock", "crio.sock", "podman.sock")
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
+_UNSTABLE = frozenset({"lines", "host_path_mounts", "docker_socket"})
 
 
 def is_manifest(data: Any) -> bool:
@@ -72,8 +77,16 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _text(value: Any, default: str = "") -> str:
+    """A scalar as text; anything else (a list or mapping, perhaps an alias shared a
+    billion times) is ``default`` — never ``str()`` of a structure."""
+    if isinstance(value, str | int | float | bool):
+        return str(value)
+    return default
+
+
 def _names(values: list[Any]) -> list[JSONValue]:
-    return [str(v).upper() for v in sorted(values, key=str)]
+    return list(sorted({_text(v).upper() for v in values if _text(v)}))
 
 
 def _flag(value: Any) -> bool | None:
@@ -125,12 +138,15 @@ def _containers(data: Mapping[str, Any], uri: str, line_of: LineOf,
 
             image = container.get("image") if isinstance(container.get("image"), str) else ""
             run_as_user = effective("runAsUser")
+            path: tuple[str | int, ...] = (*spec_path, list_name, index)
+            mounts = _host_path_mounts(pod, container)
+            lines = _field_lines(line_of, spec_path, pod, path, ctx, mounts=mounts)
             attributes: dict[str, JSONValue] = {
                 "api_version": data["apiVersion"],
                 "workload_kind": kind,
-                "workload_name": str(meta.get("name", "")),
-                "namespace": str(meta.get("namespace", "default")),
-                "container": str(container.get("name", "")),
+                "workload_name": _text(meta.get("name")),
+                "namespace": _text(meta.get("namespace"), "default"),
+                "container": _text(container.get("name")),
                 "container_type": list_name,
                 "image": image,
                 "image_tag": _image_tag(image) if image else "",
@@ -145,18 +161,93 @@ def _containers(data: Mapping[str, Any], uri: str, line_of: LineOf,
                 "host_network": pod.get("hostNetwork") is True,
                 "host_pid": pod.get("hostPID") is True,
                 "host_ipc": pod.get("hostIPC") is True,
+                "host_path_mounts": [p for p, _ in mounts],
+                "docker_socket": any(p.rstrip("/").endswith(_RUNTIME_SOCKETS) for p, _ in mounts),
                 "literal_secret_env": list(literal_secret_env(container.get("env"))),
+                "lines": lines,
                 "document": document,
             }
-            path: tuple[str | int, ...] = (*spec_path, list_name, index)
             key = ".".join(str(p) for p in (*prefix, *path))
+            # NOTE: lines move with edits; the identity (hence the fingerprint) must not,
+            # and stays what it was before the line and mount facts were added
+            stable = {k: v for k, v in attributes.items() if k not in _UNSTABLE}
             yield Observation(
                 kind="k8s.container",
                 location=Location(uri=uri, line=line_of(path), key=key),
                 attributes=attributes,
+                identity=hashlib.sha256(canonical_json(stable).encode()).hexdigest(),
                 evidence={"workload": f"{kind}/{attributes['workload_name']}",
                           "container": attributes["container"]},
             )
+
+
+def _host_path_mounts(pod: Mapping[str, Any], container: Mapping[str, Any]
+                      ) -> list[tuple[str, tuple[str | int, ...]]]:
+    """(host path, its path inside the pod spec) of each ``hostPath`` volume the container
+    mounts."""
+    volumes: dict[str, tuple[str, tuple[str | int, ...]]] = {}
+    for i, volume in enumerate(_list(pod.get("volumes"))):
+        host = _map(volume).get("hostPath") if isinstance(volume, Mapping) else None
+        if isinstance(host, Mapping) and isinstance(host.get("path"), str):
+            volumes[str(volume.get("name", ""))] = (host["path"],
+                                                    ("volumes", i, "hostPath", "path"))
+    found = []
+    for mount in _list(container.get("volumeMounts")):
+        name = _map(mount).get("name")
+        if isinstance(name, str) and name in volumes and volumes[name] not in found:
+            found.append(volumes[name])
+    return found
+
+
+def _field_lines(line_of: LineOf, spec_path: tuple[str, ...], pod: Mapping[str, Any],
+                 path: tuple[str | int, ...], ctx: Mapping[str, Any], *,
+                 mounts: list[tuple[str, tuple[str | int, ...]]]) -> dict[str, JSONValue]:
+    """Where each security fact of a container is written: the line of the key itself
+    (the container's ``securityContext`` wins over the pod's, as in Kubernetes). Host
+    namespaces get a line only when turned on; ``run_as_root`` is the line that makes
+    the container run as root (``runAsUser: 0`` or ``runAsNonRoot: false``);
+    ``docker_socket`` the ``hostPath`` of a mounted runtime socket."""
+    out: dict[str, JSONValue] = {}
+    sc = (*path, "securityContext")
+    pod_sc = (*spec_path, "securityContext")
+
+    def put(name: str, where: tuple[str | int, ...]) -> None:
+        line = line_of(where)
+        if line is not None:
+            out[name] = line
+
+    def effective(key: str) -> tuple[str | int, ...] | None:
+        if key in ctx:
+            return (*sc, key)
+        return (*pod_sc, key) if key in _map(pod.get("securityContext")) else None
+
+    for name, key in (("privileged", "privileged"),
+                      ("allow_privilege_escalation", "allowPrivilegeEscalation"),
+                      ("read_only_root_filesystem", "readOnlyRootFilesystem")):
+        if key in ctx:
+            put(name, (*sc, key))
+    if "add" in _map(_map(ctx).get("capabilities")):
+        put("capabilities_added", (*sc, "capabilities", "add"))
+    for name, key in (("run_as_user", "runAsUser"), ("run_as_non_root", "runAsNonRoot")):
+        where = effective(key)
+        if where is not None:
+            put(name, where)
+    pod_ctx = _map(pod.get("securityContext"))
+    user = ctx["runAsUser"] if "runAsUser" in ctx else pod_ctx.get("runAsUser")
+    non_root = ctx["runAsNonRoot"] if "runAsNonRoot" in ctx else pod_ctx.get("runAsNonRoot")
+    if user == 0 and not isinstance(user, bool):
+        put("run_as_root", effective("runAsUser") or path)
+    elif non_root is False:
+        put("run_as_root", effective("runAsNonRoot") or path)
+    for name, key in (("host_network", "hostNetwork"), ("host_pid", "hostPID"),
+                      ("host_ipc", "hostIPC")):
+        if pod.get(key) is True:
+            put(name, (*spec_path, key))
+    for host, where in mounts:
+        if host.rstrip("/").endswith(_RUNTIME_SOCKETS):
+            put("docker_socket", (*spec_path, *where))
+            break
+    return out
 
 
 def _secret(data: Mapping[str, Any], uri: str, line_of: LineOf,
@@ -167,7 +258,7 @@ def _secret(data: Mapping[str, Any], uri: str, line_of: LineOf,
         if not isinstance(values, Mapping) or not values:
             continue
         filled: list[JSONValue] = [str(k) for k in sorted(values, key=str)
-                                   if values[k] not in (None, "")]
+                                   if isinstance(k, str | int) and values[k] not in (None, "")]
         if not filled:
             continue
         yield Observation(
@@ -175,23 +266,29 @@ def _secret(data: Mapping[str, Any], uri: str, line_of: LineOf,
             location=Location(uri=uri, line=line_of((field,)),
                               key=".".join(str(p) for p in (*prefix, field))),
             attributes={
-                "name": str(meta.get("name", "")),
-                "namespace": str(meta.get("namespace", "default")),
-                "type": str(data.get("type", "Opaque")),
+                "name": _text(meta.get("name")),
+                "namespace": _text(meta.get("namespace"), "default"),
+                "type": _text(data.get("type"), "Opaque"),
                 "data_keys": list(filled),
                 "value_count": len(filled),
                 "string_data": field == "stringData",
                 "document": document,
             },
-            evidence={"secret": f"Secret/{meta.get('name', '')}", "keys": list(filled)},
+            evidence={"secret": f"Secret/{_text(meta.get('name'))}", "keys": list(filled)},
         )
 
 
 def manifest_observations(data: Mapping[str, Any], uri: str, line_of: LineOf,
-                          document: int,
-                          prefix: tuple[str | int, ...] = ()) -> Iterator[Observation]:
+                          document: int, prefix: tuple[str | int, ...] = (),
+                          _seen: set[int] | None = None) -> Iterator[Observation]:
     """Observations for one Kubernetes object (``data`` passed :func:`is_manifest`);
-    ``prefix`` is its key path inside a ``kind: List`` (``items.0``)."""
+    ``prefix`` is its key path inside a ``kind: List`` (``items.0``). An object shared
+    through YAML aliases is observed once, at its first place (nested Lists of aliases
+    would otherwise multiply without bound)."""
+    seen = set() if _seen is None else _seen
+    if id(data) in seen:
+        return
+    seen.add(id(data))
     if data["kind"] == "Secret":
         yield from _secret(data, uri, line_of, document, prefix)
     elif data["kind"] == "List" and isinstance(data.get("items"), list):
@@ -200,6 +297,6 @@ def manifest_observations(data: Mapping[str, Any], uri: str, line_of: LineOf,
                 def item_line(path: Sequence[str | int], index: int = index) -> int | None:
                     return line_of(("items", index, *path))
                 yield from manifest_observations(item, uri, item_line, document,
-                                                 (*prefix, "items", index))
+                                                 (*prefix, "items", index), seen)
     else:
         yield from _containers(data, uri, line_of, document, prefix)

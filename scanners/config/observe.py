@@ -8,6 +8,7 @@ Order of the output (deterministic): settings in file order, then secrets by lin
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from auditor.yamlsource import YamlDocument
 from .compose import compose_observations, is_compose
 from .formats import parse
 from .kubernetes import is_manifest, manifest_observations
+from .personal import Literal, personal_data
 from .settings import Setting
 from .structured import yaml_data, yaml_documents, yaml_settings
 
@@ -160,6 +162,32 @@ def _settings(ctx: FileContext, text: str, docs: dict[int, Any],
         yield from yaml_settings(node, index)
 
 
+def _json_manifest_data(ctx: FileContext, text: str) -> dict[int, Any]:
+    """A Kubernetes manifest written in JSON (``kubectl get -o json``, generated
+    manifests), as document 0; empty for any other file."""
+    if ctx.kind != "json" or '"apiVersion"' not in text or '"kind"' not in text:
+        return {}
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}  # NOTE: commented JSON; its settings and secrets are still reported
+    return {0: data} if is_manifest(data) else {}
+
+
+def _json_manifest(ctx: FileContext, data: Any,
+                   settings: Sequence[Setting]) -> Iterator[Observation]:
+    """Kubernetes facts of a JSON manifest. A key's line is its own; a mapping's is the
+    line of its first value."""
+    first: dict[tuple[str | int, ...], int] = {}
+    for s in settings:
+        for depth in range(len(s.path) + 1):
+            first.setdefault(s.path[:depth], s.line)
+
+    def line_of(path: Sequence[str | int]) -> int | None:
+        return first.get(tuple(path))
+    yield from manifest_observations(data, ctx.uri, line_of, 0)
+
+
 def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
     """Every observation of one config file (see module docstring for the order)."""
     docs: dict[int, Any] = {}
@@ -206,11 +234,13 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
             hit_detectors.setdefault(owner, set()).add(hit.detector)
     secret_settings = set(hit_detectors)
     effective = _effective_keys(settings)
+    json_docs = _json_manifest_data(ctx, text) if failure is None else {}
+    manifests = docs or json_docs
     lock_file = ctx.name.lower() in LOCK_FILES
     value_hits: list[tuple[Hit, str | None, str | None]] = []
     flagged: set[int] = set()
     for i, s in enumerate(settings):
-        if docs and _k8s_secret_value(s, docs):
+        if manifests and _k8s_secret_value(s, manifests):
             flagged.add(i)
             continue
         key = effective.get(i, s.name)
@@ -230,6 +260,14 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
         url_only = i not in flagged and hit_detectors.get(i, set()) <= {"url-password"}
         yield _setting_observation(ctx, s, secret, url_only)
 
+    if not lock_file:
+        yield from personal_data(ctx.uri, [
+            Literal(s.line, s.key, str(s.value), (s.document, s.path[:-1]))
+            for i, s in enumerate(settings)
+            if i not in flagged and i not in secret_settings and not isinstance(s.value, bool)
+            and (isinstance(s.value, str) or (isinstance(s.value, int) and s.value >= 10**8))
+            and not is_secret_key(effective.get(i, s.name))], ctx.hash_key, "config")
+
     secrets = list(value_hits)
     for hit in text_hits:
         found = setting_of(hit)
@@ -246,6 +284,8 @@ def observe(ctx: FileContext, text: str) -> Iterator[Observation | Problem]:
         return
     if failure is not None:
         raise failure
+    if json_docs:
+        yield from _json_manifest(ctx, json_docs[0], settings)
     for index in sorted(docs):
         source = YamlDocument(ctx.uri, docs[index], nodes[index])
 

@@ -18,7 +18,9 @@ from typing import Any
 import yaml
 
 from auditor.errors import TargetError
+from auditor.nesting import NestingError, toml_nesting, yaml_nesting
 
+from .bounds import check_values
 from .settings import Setting, text_lines
 
 __all__ = [
@@ -36,6 +38,11 @@ _MAX_SETTINGS = 500_000  # NOTE: bounds a document that expands aliases or is ju
 
 def yaml_documents(text: str) -> Iterator[yaml.Node]:
     """The composed node of each YAML document, in order (empty documents skipped)."""
+    try:
+        yaml_nesting(text)
+    except NestingError as exc:
+        raise TargetError(f"invalid YAML: {exc}", line=exc.line) from None
+    check_values("yaml", text)
     try:
         for node in yaml.compose_all(text, Loader=_Loader):
             empty = isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") \
@@ -97,20 +104,36 @@ def yaml_settings(root: yaml.Node, document: int = 0) -> Iterator[Setting]:
 
 
 def yaml_data(root: yaml.Node) -> Any:
-    """The plain Python value of a composed document (unknown tags read as text)."""
+    """The plain Python value of a composed document (unknown tags read as text).
+
+    An alias yields the *same* Python object as its anchor (as PyYAML's constructor does),
+    never a copy: a "billion laughs" document of a few hundred bytes stays a few hundred
+    objects. A node that refers to itself (a recursive alias) reads as None where it
+    recurs. Consumers must not stringify non-scalar values (see kubernetes/compose)."""
     constructor = yaml.constructor.SafeConstructor()
+    built: dict[int, Any] = {}
+    building: set[int] = set()
 
     def build(node: yaml.Node, depth: int) -> Any:
         if depth > 200:
             return None
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node, constructor)
+        key = id(node)
+        if key in built:
+            return built[key]
+        if key in building:  # NOTE: a recursive alias
+            return None
+        building.add(key)
+        value: Any = None
         if isinstance(node, yaml.SequenceNode):
-            return [build(item, depth + 1) for item in node.value]
-        if isinstance(node, yaml.MappingNode):
-            return {str(k.value) if isinstance(k, yaml.ScalarNode) else "?": build(v, depth + 1)
-                    for k, v in node.value}
-        return None
+            value = [build(item, depth + 1) for item in node.value]
+        elif isinstance(node, yaml.MappingNode):
+            value = {str(k.value) if isinstance(k, yaml.ScalarNode) else "?": build(v, depth + 1)
+                     for k, v in node.value}
+        building.discard(key)
+        built[key] = value
+        return value
     return build(root, 0)
 
 
@@ -212,6 +235,7 @@ def _toml_lines(text: str) -> dict[tuple[str | int, ...], int]:
 
 def toml_settings(text: str) -> Iterator[Setting]:
     """Scalar leaves of a TOML document."""
+    check_values("toml", text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -220,6 +244,12 @@ def toml_settings(text: str) -> Iterator[Setting]:
         problem = _TOML_LINE_ERROR.sub("", str(exc)).strip()
         where = f" at line {line}" if line else ""
         raise TargetError(f"invalid TOML{where}: {problem}", line=line) from None
+    except RecursionError:
+        try:
+            toml_nesting(text)
+        except NestingError as exc:
+            raise TargetError(f"invalid TOML: {exc}", line=exc.line) from None
+        raise TargetError("invalid TOML: nested too deeply to parse") from None
     lines = _toml_lines(text)
 
     def line_of(path: tuple[str | int, ...]) -> int:

@@ -32,6 +32,10 @@ key's SHA-256 fingerprint.
 the empty password worked), ``empty_password``, ``certificates``, ``has_key``; when opened,
 its certificates and key follow as ``crypto.certificate`` / ``crypto.key``.
 
+``secret`` — a private-key block that cannot be read as a key (truncated, damaged, an
+OpenPGP secret key): see :mod:`scanners.crypto.rawkeys`. The rest of the file is still
+read; a damaged block is also a :class:`~auditor.models.Problem`.
+
 Options: ``crypto.pkcs12_password``, ``crypto.key_password`` (to read encrypted PKCS#8
 keys' type and size). Corrupt, truncated or binary-garbage files raise
 :class:`~auditor.errors.TargetError` naming the file and line (or byte offset); a bad
@@ -66,7 +70,8 @@ _SSH_PREFIXES = (b"ssh-", b"ecdsa-sha2-", b"sk-ssh-", b"sk-ecdsa-")
 class CryptoScanner(Scanner):
     name = "crypto"
     description = "certificates, keys, PKCS#12 and OpenSSH keys (PEM, DER, authorized_keys)"
-    emits: ClassVar[tuple[str, ...]] = ("crypto.certificate", "crypto.key", "crypto.pkcs12")
+    emits: ClassVar[tuple[str, ...]] = ("crypto.certificate", "crypto.key", "crypto.pkcs12",
+                                        "secret")
 
     options = (
         Option("key_password", "secret", None, "password of encrypted private keys"),
@@ -98,7 +103,8 @@ class CryptoScanner(Scanner):
         passwords: tuple[bytes | None, ...] = ((str(p12).encode(),) if p12 is not None
                                                else ()) + (b"", None)
         ctx = FileFacts(target, options.as_of,
-                        str(password).encode() if password is not None else None, passwords)
+                        str(password).encode() if password is not None else None, passwords,
+                        options.hash_key)
         observations: list[Observation | Problem] = []
         error: TargetError | None = None
         with warnings.catch_warnings():

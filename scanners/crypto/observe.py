@@ -14,8 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 
 from auditor.errors import TargetError
-from auditor.knowledge.x509facts import certificate_facts, public_key_facts
-from auditor.masking import mask
+from auditor.knowledge.x509facts import certificate_facts, mask_personal_names, public_key_facts
 from auditor.models import JSONValue, Location, Observation, Problem, Target
 
 from .keys import (
@@ -27,11 +26,12 @@ from .keys import (
     public_fingerprint,
 )
 from .pem import PemBlock, der_oids, pem_blocks
+from .rawkeys import raw_key_secret
 
 __all__ = ["FileFacts", "observe_der", "observe_pem", "observe_ssh_public"]
 
 _HOST_KEY = re.compile(r"^ssh_host_\w+_key$")
-_HOSTNAME = re.compile(r"^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$")
+_MIN_KEY_BYTES = 16  # NOTE: "-----BEGIN PRIVATE KEY-----\n...\n" in documentation is no key
 _KEY_LABELS = {"PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY",
                "DSA PRIVATE KEY", "PUBLIC KEY", "RSA PUBLIC KEY"}
 _MAC_NAMES = {"1.3.14.3.2.26": "sha1", "2.16.840.1.101.3.4.2.1": "sha256",
@@ -43,8 +43,9 @@ class FileFacts:
     """Per-file context: where, when, and the file's permission bits."""
 
     def __init__(self, target: Target, as_of: dt.date, password: bytes | None,
-                 pkcs12_passwords: tuple[bytes | None, ...]) -> None:
+                 pkcs12_passwords: tuple[bytes | None, ...], hash_key: bytes = b"") -> None:
         self.target = target
+        self.hash_key = hash_key
         self.as_of = as_of
         self.password = password
         self.pkcs12_passwords = pkcs12_passwords
@@ -62,30 +63,10 @@ class FileFacts:
         return Location(self.target.uri, line=line)
 
 
-def _masked_name(name: x509.Name) -> str:
-    """A distinguished name with every value masked (the shape stays readable)."""
-    return ",".join(f"{attr.rfc4514_attribute_name}={mask(str(attr.value))}"
-                    for attr in reversed(list(name)))
-
-
 def _cert_obs(cert: x509.Certificate, ctx: FileFacts, line: int | None, index: int,
               container: str) -> Observation:
     facts = certificate_facts(cert, ctx.as_of)
-    subject_cn = facts.get("subject_cn")
-    subject = str(facts.get("subject"))
-    # NOTE: CA certificates name organisations; a leaf whose subject is not a host name
-    # may name a person (client certificates), so it is masked.
-    personal = "1.2.840.113549.1.9.1" in subject or "emailAddress" in subject or (
-        not facts.get("is_ca") and isinstance(subject_cn, str)
-        and not _HOSTNAME.match(subject_cn))
-    if personal:
-        facts["subject"] = _masked_name(cert.subject)
-        facts["subject_cn"] = mask(subject_cn) if isinstance(subject_cn, str) else None
-    issuer, issuer_cn = str(facts.get("issuer")), facts.get("issuer_cn")
-    if (personal and facts.get("self_issued")) or "1.2.840.113549.1.9.1" in issuer or \
-            "emailAddress" in issuer:
-        facts["issuer"] = _masked_name(cert.issuer)
-        facts["issuer_cn"] = mask(issuer_cn) if isinstance(issuer_cn, str) else None
+    mask_personal_names(cert, facts)
     facts.update({"bundle_index": index, "container": container,
                   "is_leaf": not facts.get("is_ca") and index == 0})
     evidence: dict[str, JSONValue] = {
@@ -117,7 +98,20 @@ def observe_pem(text: str, ctx: FileFacts) -> Iterator[Observation | Problem]:
     """Observations for every PEM block of a file (certificates numbered in order)."""
     index = 0
     uri = ctx.target.uri
-    for block in pem_blocks(text, uri):
+    for block in pem_blocks(text, uri, lenient=True):
+        if "PRIVATE KEY" in block.label and (block.broken or block.label.startswith("PGP")):
+            secret = _raw_secret(block, ctx)
+            if secret is not None:
+                # NOTE: a damaged or OpenPGP private key is still key material in a file
+                yield secret
+                if block.broken:
+                    yield Problem(f"{uri}:{block.line}: PEM block '{block.label}' cannot be "
+                                  f"read ({block.broken}); reported as a secret")
+                continue
+        if block.broken:
+            raise TargetError(f"{uri}:{block.line}: PEM block '{block.label}' "
+                              f"{'has ' if block.broken.startswith('no END') else 'is '}"
+                              f"{block.broken}", line=block.line)
         try:
             if block.label in {"CERTIFICATE", "X509 CERTIFICATE"}:
                 cert = x509.load_der_x509_certificate(block.der)
@@ -142,7 +136,22 @@ def observe_pem(text: str, ctx: FileFacts) -> Iterator[Observation | Problem]:
             else:
                 continue  # CRLs, EC parameters and other blocks we do not judge
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            secret = _raw_secret(block, ctx) if "PRIVATE KEY" in block.label else None
+            if secret is not None:
+                yield secret
+                yield Problem(_unreadable(uri, block, exc) + "; reported as a secret")
+                continue
             raise TargetError(_unreadable(uri, block, exc), line=block.line) from None
+
+
+def _raw_secret(block: PemBlock, ctx: FileFacts) -> Observation | None:
+    """A private-key block that cannot be read, as a ``secret``; None for a block too
+    short to be a key and for one that says it is passphrase-protected (a key file's
+    normal state: the key rules judge readable keys, a damaged one stays an error)."""
+    if len(block.der) < _MIN_KEY_BYTES:
+        return None
+    secret = raw_key_secret(block, ctx.target.uri, ctx.hash_key)
+    return None if secret.attributes["encrypted"] is True else secret
 
 
 def _unreadable(uri: str, block: PemBlock, exc: Exception) -> str:
@@ -169,7 +178,7 @@ def observe_ssh_public(text: str, ctx: FileFacts) -> Iterator[Observation | Prob
         yield _key_obs(facts, ctx, lineno)
 
 
-def _pkcs12_obs(data: bytes, ctx: FileFacts) -> Iterator[Observation]:
+def _pkcs12_obs(data: bytes, ctx: FileFacts) -> Iterator[Observation | Problem]:
     try:
         oids = der_oids(data)
     except ValueError:
@@ -196,6 +205,13 @@ def _pkcs12_obs(data: bytes, ctx: FileFacts) -> Iterator[Observation]:
         **ctx.mode,
     }, {"encryption_algorithms": list(algorithms), "mac_algorithm": mac})
     if opened is None:
+        # NOTE: what could not be opened was not audited: the certificates and key inside
+        # are unknown, and a wrong password given by the user must not pass silently.
+        given = len(ctx.pkcs12_passwords) > 2
+        why = ("the password given (crypto.pkcs12_password) does not open it" if given else
+               "it is password-protected and no password was given "
+               "(--option crypto.pkcs12_password=...)")
+        yield Problem(f"PKCS#12 contents not audited: {why}", ctx.loc(None))
         return
     items = ([opened.cert] if opened.cert else []) + list(opened.additional_certs)
     for index, item in enumerate(items):

@@ -21,6 +21,7 @@ from auditor.errors import TargetError
 __all__ = ["PemBlock", "der_oids", "pem_blocks"]
 
 _BEGIN = re.compile(r"^-----BEGIN ([A-Z0-9 #]+)-----\s*$")
+_ARMOR_CRC = re.compile(r"^=[A-Za-z0-9+/]{4}$")
 _END = re.compile(r"^-----END ([A-Z0-9 #]+)-----\s*$")
 
 
@@ -31,11 +32,25 @@ class PemBlock:
     der: bytes = field(repr=False)
     headers: tuple[tuple[str, str], ...] = ()
     text: bytes = field(default=b"", repr=False)  # the block as PEM text (for loaders)
+    #: why the block cannot be read (``lenient`` mode only): no END line, not base64;
+    #: ``der`` then holds what decodes of its start
+    broken: str | None = None
 
 
-def pem_blocks(text: str, uri: str) -> Iterator[PemBlock]:
+def _decodable_start(body: list[str]) -> bytes:
+    """What decodes of a damaged block's body (an OpenPGP armour checksum line dropped)."""
+    joined = re.sub(r"[^A-Za-z0-9+/]", "", "".join(ln for ln in body if not ln.startswith("=")))
+    joined = joined[: len(joined) // 4 * 4]
+    try:
+        return base64.b64decode(joined, validate=False)
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def pem_blocks(text: str, uri: str, *, lenient: bool = False) -> Iterator[PemBlock]:
     """Every PEM block, in order. A block that never ends or does not decode is a
-    :class:`TargetError` naming the line where it starts (never its content)."""
+    :class:`TargetError` naming the line where it starts (never its content); with
+    ``lenient``, it is yielded with ``broken`` set instead."""
     label: str | None = None
     start = 0
     body: list[str] = []
@@ -52,9 +67,16 @@ def pem_blocks(text: str, uri: str) -> Iterator[PemBlock]:
             if m.group(1) != label:
                 raise TargetError(f"{uri}:{lineno}: PEM block '{label}' opened on line "
                                   f"{start} ends with '{m.group(1)}'", line=lineno)
+            if label.startswith("PGP ") and body and _ARMOR_CRC.match(body[-1]):
+                body = body[:-1]  # NOTE: OpenPGP armour ends with a "=XXXX" CRC-24 line
             try:
                 der = base64.b64decode("".join(body), validate=True)
             except (binascii.Error, ValueError):
+                if lenient:
+                    yield PemBlock(label, start, _decodable_start(body), tuple(headers),
+                                   broken="not valid base64")
+                    label = None
+                    continue
                 raise TargetError(f"{uri}:{start}: PEM block '{label}' is not valid base64",
                                   line=start) from None
             pem = "\n".join([f"-----BEGIN {label}-----",
@@ -69,7 +91,10 @@ def pem_blocks(text: str, uri: str) -> Iterator[PemBlock]:
             headers.append((key.strip(), value.strip()))
         elif line:
             body.append(line)
-    if label is not None:
+    if label is not None and lenient:
+        yield PemBlock(label, start, _decodable_start(body), tuple(headers),
+                       broken="no END line (truncated?)")
+    elif label is not None:
         raise TargetError(f"{uri}:{start}: PEM block '{label}' has no END line (truncated?)",
                           line=start)
 

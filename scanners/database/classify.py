@@ -118,6 +118,20 @@ class ColumnFacts:
                               "attributes": {**self.attributes,
                                              "distinct_subjects": subjects}})
 
+    def revised(self, entities: Sequence[str], categories: Sequence[str], *,
+                confidence: float | None = None, hit_ratio: float | None = None,
+                extra: dict[str, JSONValue] | None = None) -> ColumnFacts:
+        """The facts with other entity types and categories (a decision taken with the
+        whole table in view), the attributes kept in step."""
+        ents, cats = tuple(sorted(set(entities))), tuple(sorted(set(categories)))
+        conf = self.confidence if confidence is None else confidence
+        ratio = self.hit_ratio if hit_ratio is None else round(hit_ratio, 4)
+        return ColumnFacts(**{**_fields(self), "entities": ents, "categories": cats,
+                              "confidence": conf, "hit_ratio": ratio,
+                              "attributes": {**self.attributes, **(extra or {}),
+                                             "entities": list(ents), "categories": list(cats),
+                                             "confidence": conf, "hit_ratio": ratio}})
+
     def with_categories(self, extra: Sequence[str]) -> ColumnFacts:
         categories = _union(self.categories, tuple(extra))
         return ColumnFacts(**{**_fields(self), "categories": categories,

@@ -37,6 +37,7 @@ from typing import Any
 from uuid import UUID
 
 from .classify import ColumnClassifier, ColumnFacts, facts_of
+from .profile import ValueProfile
 from .sampling import BinaryCell
 from .shapes import dominant, hash_format, protected_shape
 from .sketch import DistinctSketch
@@ -130,6 +131,10 @@ class ColumnResult:
     storage_counts: dict[str, int] = field(default_factory=dict)
     binary_format: str | None = None
     binary_length: int | None = None
+    #: counts over the sampled values (dates, organisations, categories, credentials)
+    profile: ValueProfile | None = None
+    #: credential detector name -> values holding one (``url-password``, ``github-token``)
+    credentials: dict[str, int] = field(default_factory=dict)
 
 
 class ColumnAccumulator:
@@ -157,6 +162,7 @@ class ColumnAccumulator:
         self.decided = False  # judged personal with a high hit ratio: no more detection
         self.looked = False  # the early look at the first EARLY values was taken
         self.sketch = DistinctSketch(subject_key) if full and subject_key else None
+        self.profile = ValueProfile(column, sample_size)
 
     # ---- feeding ----------------------------------------------------------------------
     def add(self, value: Any) -> None:
@@ -191,6 +197,8 @@ class ColumnAccumulator:
             self.shapes[hash_format(text) or ("empty" if not text else "plaintext")] += 1
             return
         self.texts += 1
+        if self.texts <= self.sample_size:
+            self.profile.add(text)
         if self.texts <= max(self.sample_size, FULL_BATCH):
             # NOTE: protection is a property of how the column is stored: the shapes of
             # its first values tell it; shaping every value of a full scan adds nothing.
@@ -273,7 +281,7 @@ class ColumnAccumulator:
             shape, _share = dominant(self.shapes, threshold=0.8)
             yield ColumnResult(self.source, self.data_type, self.facts,
                                self.texts, json_key=self.json_key,
-                               protection=shape)
+                               protection=shape, profile=self.profile)
         elif not self.binary and not self.children and self.json_key is None:
             # NOTE: an empty column can still be personal by its name alone.
             facts = facts_of(self.classify(self.column, [], self.table))

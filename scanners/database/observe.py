@@ -37,7 +37,7 @@ from auditor.models import JSONValue, Location, Observation
 from .columns import ColumnResult
 from .shapes import FAST_HASHES, SLOW_HASHES
 
-__all__ = ["column_observation"]
+__all__ = ["column_observation", "credential_observation", "table_observations"]
 
 
 def column_observation(uri: str, table: str, result: ColumnResult, *,
@@ -76,6 +76,8 @@ def column_observation(uri: str, table: str, result: ColumnResult, *,
         "protected": result.protection is not None, "protection": result.protection,
         "sensitive": bool(facts.categories),
     }
+    attrs["basis"] = facts.attributes.get("basis") or (
+        "values" if not facts.by_name else "name+values" if facts.hit_ratio > 0 else "name")
     attrs["field"] = location.column if result.json_key is None \
         else f"{location.column}.{result.json_key}"
     if result.json_key is not None:
@@ -93,10 +95,59 @@ def column_observation(uri: str, table: str, result: ColumnResult, *,
         evidence["json_key"] = result.json_key
     if facts.categories:
         evidence["categories"] = list(facts.categories)
+    evidence["basis"] = attrs["basis"]
+    # NOTE: the contract (DESIGN.md): a column holding a sensitive category carries the
+    # category name in the finding's entities, next to its PII types.
     return Observation("pii.column", location, attrs, evidence=evidence,
                        identity=f"{table}|{location.column}|{result.json_key or ''}",
-                       # NOTE: the sensitive categories are PII types of the contract
-                       # (DESIGN.md): requirements narrowed to HEALTH must see them
                        entities=tuple(sorted({*facts.entities, *facts.categories})),
                        subjects=facts.distinct_subjects)
+
+
+def credential_observation(uri: str, table: str, result: ColumnResult, *,
+                           row_estimate: int | None, rows_read: int, line: int | None = None,
+                           sampling: str = "") -> Observation | None:
+    """``db.credential_column``: a column whose sampled values hold credentials
+    (connection strings or URLs with a password, API tokens). Attributes: ``table``,
+    ``column``, ``field``, ``data_type``, ``kinds`` (detector names), ``kind_counts``,
+    ``count`` (values holding one), ``sample_size``, ``share``. No value is kept, not
+    even masked."""
+    if not result.credentials or result.profile is None:
+        return None
+    location = Location(uri, line=line, table=table, column=result.column)
+    count = result.profile.credential_values
+    seen = result.profile.seen
+    field = result.column if result.json_key is None else f"{result.column}.{result.json_key}"
+    kinds: list[JSONValue] = [*sorted(result.credentials)]
+    attrs: dict[str, JSONValue] = {
+        "table": table, "column": result.column, "field": field,
+        "data_type": result.data_type, "kinds": kinds,
+        "kind_counts": dict(result.credentials), "count": count, "sample_size": seen,
+        "share": round(count / seen, 4) if seen else 0.0, "row_estimate": row_estimate,
+        "rows_read": rows_read, "sampling": sampling,
+    }
+    if result.json_key is not None:
+        attrs["json_key"] = result.json_key
+    return Observation("db.credential_column", location, attrs,
+                       evidence={"kinds": dict(result.credentials), "count": count,
+                                 "sample_size": seen},
+                       identity=f"{table}|{result.column}|{result.json_key or ''}")
+
+
+def table_observations(uri: str, table: str, results: list[ColumnResult], *,
+                       row_estimate: int | None, rows_read: int, line: int | None = None,
+                       sampling: str = "", comments: dict[str, str] | None = None
+                       ) -> list[Observation]:
+    """Every observation of one table's column results, decided with the whole table in
+    view (:func:`scanners.database.tablecontext.refine`)."""
+    from .tablecontext import refine
+
+    out: list[Observation] = []
+    for result in refine(table, results, comments=comments):
+        for make in (column_observation, credential_observation):
+            obs = make(uri, table, result, row_estimate=row_estimate, rows_read=rows_read,
+                       line=line, sampling=sampling)
+            if obs is not None:
+                out.append(obs)
+    return out
 

@@ -7,8 +7,11 @@ A digest of the schema is recorded through the scan context
 (``ScanContext.record_fingerprint``); the report shows it as the target's
 ``fingerprint``. A table that cannot be read (permission denied,
 dropped mid-scan, statement timeout) is a
-:class:`~auditor.models.Problem` and the scan goes on; a connection failure or an
-exhausted time budget is a :class:`~auditor.errors.TargetError`.
+:class:`~auditor.models.Problem` and the scan goes on; at the end the target is still
+failed with a :class:`~auditor.errors.TargetError` naming how many tables were not read
+(what was not read was not checked: the target is not ``ok`` and its requirements are not
+assessed). A connection failure or an exhausted time budget is a
+:class:`~auditor.errors.TargetError` at once.
 """
 
 from __future__ import annotations
@@ -27,12 +30,13 @@ from auditor.scanner import Candidate, Claim, ScanContext, Scanner, ScanOptions
 from . import posture_mysql, posture_pg
 from .classify import ColumnClassifier, pii_classifier
 from .columns import ColumnAccumulator
+from .comments import read_comments
 from .introspect import TableInfo, list_tables
-from .observe import column_observation
+from .observe import table_observations
 from .options import DATABASE_OPTIONS, Budget, DbSettings, settings_from
 from .sampling import SampleInfo, read_rows
 from .session import Session, describe_error
-from .urls import DbUrl, is_database_url, parse_url, redact_url
+from .urls import DIALECTS, DbUrl, is_database_url, parse_url, redact_url
 
 __all__ = ["DatabaseScanner", "scan_table"]
 
@@ -47,7 +51,8 @@ class _BudgetSpentError(Exception):
 
 def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: DbSettings,
                classify: ColumnClassifier, uri: str, budget: Budget,
-               subject_key: bytes = b"") -> list[Observation]:
+               subject_key: bytes = b"", comments: dict[str, str] | None = None
+               ) -> list[Observation]:
     """Observations for one table (read inside the caller's read-only transaction)."""
     accumulators = [
         ColumnAccumulator(table.qualified, c.name, c.data_type, c.family, classify,
@@ -64,15 +69,9 @@ def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: Db
             acc.add(cell)
         if rows % _BUDGET_CHECK_ROWS == 0 and budget.expired():
             raise _BudgetSpentError
-    out = []
-    for acc in accumulators:
-        for result in acc.finish():
-            obs = column_observation(uri, table.qualified, result,
-                                     row_estimate=table.row_estimate, rows_read=rows,
-                                     sampling=info.method)
-            if obs is not None:
-                out.append(obs)
-    return out
+    results = [result for acc in accumulators for result in acc.finish()]
+    return table_observations(uri, table.qualified, results, row_estimate=table.row_estimate,
+                              rows_read=rows, sampling=info.method, comments=comments)
 
 
 def _schema_fingerprint(uri: str, tables: list[TableInfo]) -> Observation:
@@ -89,8 +88,8 @@ class DatabaseScanner(Scanner):
 
     name = "database"
     description = "PostgreSQL, MySQL/MariaDB and SQLite: personal data, passwords, posture"
-    emits = ("pii.column", "db.password_column", "db.setting", "db.account", "db.grant",
-             "db.hba_rule")
+    emits = ("pii.column", "db.password_column", "db.credential_column", "db.setting",
+             "db.account", "db.grant", "db.hba_rule")
 
     options = DATABASE_OPTIONS
 
@@ -106,7 +105,10 @@ class DatabaseScanner(Scanner):
     def claim_url(self, url: str) -> Claim | None:
         if not is_database_url(url):
             return None
-        return Claim(parse_url(url, env={}).dialect, 100)
+        try:
+            return Claim(parse_url(url, env={}).dialect, 100)
+        except ValueError:  # NOTE: claimed all the same: scan() names what is wrong
+            return Claim(DIALECTS[url.strip().split(":", 1)[0].split("+", 1)[0].lower()], 100)
 
     def check_options(self, options: ScanOptions) -> None:
         settings_from(options)
@@ -215,6 +217,12 @@ class _Run:
                           Location(self.uri))
             selected = selected[: self.settings.max_tables]
         pii_tables: dict[str, list[str]] = {}
+        unread: list[Problem] = []
+        found_comments, _problem = self._read(
+            "column comments", lambda c: list(read_comments(c, self.dialect).items()))
+        comments: dict[str, dict[str, str]] = {}
+        for (qualified, column), comment in found_comments:
+            comments.setdefault(qualified, {})[column] = comment
         for index, table in enumerate(selected):
             where = f"table {table.qualified} ({index} of {len(selected)} tables done)"
             if self.budget.expired():
@@ -225,7 +233,8 @@ class _Run:
                     f"table {table.qualified}",
                     lambda c, t=table: scan_table(  # type: ignore[misc]
                         c, self.dialect, t, settings=self.settings, classify=self.classify,
-                        uri=self.uri, budget=self.budget, subject_key=self.hash_key),
+                        uri=self.uri, budget=self.budget, subject_key=self.hash_key,
+                        comments=comments.get(t.qualified)),
                     location, streaming=self.settings.full)
             except _BudgetSpentError:
                 raise self._budget_error(where) from None
@@ -234,8 +243,15 @@ class _Run:
                     pii_tables.setdefault(table.qualified, []).extend(obs.entities)
             yield from found
             if problem:
+                unread.append(problem)
                 yield problem
         yield from self._grants(pii_tables)
+        if unread:
+            # NOTE: what was not read was not checked: the target is incomplete (exit 3,
+            # its requirements not assessed), never "ok" with a pass it did not earn
+            raise TargetError(f"{len(unread)} of {len(selected)} tables could not be read, "
+                              f"so their columns were not checked (first: "
+                              f"{unread[0].message})")
 
     def _grants(self, pii_tables: dict[str, list[str]]) -> Iterator[Observation | Problem]:
         entities = {t: sorted(set(e)) for t, e in pii_tables.items()}

@@ -34,9 +34,11 @@ from auditor.errors import TargetError
 from .options import Budget, DbSettings
 from .urls import DbUrl, scrub
 
-__all__ = ["Session", "describe_error"]
+__all__ = ["CONNECT_TIMEOUT_S", "Session", "describe_error"]
 
-_CONNECT_TIMEOUT_S = 10
+#: seconds to establish a connection: TCP connect *and* the server's first answer (a
+#: server that accepts and then stays silent is given up on after this, too)
+CONNECT_TIMEOUT_S = 10.0
 
 
 def describe_error(exc: BaseException, dburl: DbUrl) -> str:
@@ -64,8 +66,10 @@ def _sqlite_connect(path: str) -> sqlite3.Connection:
 class Session:
     """One read-only connection to the scanned database (a context manager)."""
 
-    def __init__(self, dburl: DbUrl, settings: DbSettings, budget: Budget) -> None:
+    def __init__(self, dburl: DbUrl, settings: DbSettings, budget: Budget, *,
+                 connect_timeout: float = CONNECT_TIMEOUT_S) -> None:
         self.dburl = dburl
+        self.connect_timeout = connect_timeout
         self.settings = settings
         self.budget = budget
         self.dialect = dburl.dialect
@@ -95,19 +99,29 @@ class Session:
                 dbapi_conn.set_progress_handler(
                     lambda: 1 if time.monotonic() > self._deadline else 0, 10_000)
             return engine
-        connect_args: dict[str, Any] = {"connect_timeout": _CONNECT_TIMEOUT_S}
+        connect_args: dict[str, Any] = {
+            "connect_timeout": max(2, round(self.connect_timeout))
+            if url.dialect == "postgresql" else self.connect_timeout}  # NOTE: libpq: int, >= 2
         if url.dialect == "postgresql":
             connect_args["options"] = ("-c default_transaction_read_only=on "
                                        "-c lock_timeout=5000 "
                                        "-c idle_in_transaction_session_timeout=600000")
             connect_args["application_name"] = "auditor"
         else:
-            connect_args["read_timeout"] = int(self.settings.statement_timeout) + 30
+            # NOTE: PyMySQL reads the server greeting with read_timeout, not
+            # connect_timeout: the connect timeout must bound it too (issue 17 item 19: a
+            # silent server held the scan for statement_timeout + 30 s = 60 s)
+            connect_args["read_timeout"] = self.connect_timeout
         engine = create_engine(url.sqlalchemy_url(), poolclass=NullPool,
                                connect_args=connect_args)
         if url.dialect == "mysql":
+            read_timeout = int(self.settings.statement_timeout) + 30
+
             @event.listens_for(engine, "connect")
             def _readonly(dbapi_conn: Any, _record: Any) -> None:
+                # NOTE: connected: from now on reads wait as long as a statement may run
+                # (PyMySQL applies _read_timeout before every read)
+                dbapi_conn._read_timeout = read_timeout
                 with dbapi_conn.cursor() as cur:
                     cur.execute("SET SESSION TRANSACTION READ ONLY")
         return engine

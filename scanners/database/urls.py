@@ -97,7 +97,7 @@ def parse_url(url: str, env: Mapping[str, str] | None = None) -> DbUrl:
     text = url.strip()
     m = _SCHEME.match(text)
     if not m or m.group(1).lower() not in DIALECTS:
-        raise ValueError(f"not a database URL: {redact_url(text)!r}")
+        raise ValueError(f"not a database URL: {_redact_raw(text)!r}")
     scheme = m.group(1).lower()
     dialect = DIALECTS[scheme]
     if dialect == "sqlite":
@@ -108,7 +108,17 @@ def parse_url(url: str, env: Mapping[str, str] | None = None) -> DbUrl:
         if not path:
             raise ValueError("sqlite URL without a file path (use sqlite:///path/to/file.db)")
         return DbUrl("sqlite", "sqlite", database=unquote(path))
-    parts = urlsplit(text)
+    # NOTE: messages use _redact_raw, never redact_url: that calls this parser, and a
+    # URL this parser rejects would recurse without end
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError as exc:  # e.g. "Invalid IPv6 URL"
+        raise ValueError(f"malformed database URL {_redact_raw(text)!r}: {exc}") from None
+    if parts.netloc.count("[") != parts.netloc.count("]") or (
+            host is not None and ":" in host and "[" not in parts.netloc):
+        raise ValueError(f"malformed database URL {_redact_raw(text)!r}: an IPv6 address "
+                         "must be written in brackets, e.g. [::1]:5432")
     password = unquote(parts.password) if parts.password is not None else None
     if password is None:
         password = environ.get("AUDITOR_DB_PASSWORD") or environ.get(
@@ -116,9 +126,10 @@ def parse_url(url: str, env: Mapping[str, str] | None = None) -> DbUrl:
     try:
         port = parts.port
     except ValueError:
-        raise ValueError(f"bad port in database URL {redact_url(text)!r}") from None
+        raise ValueError(f"bad port in database URL {_redact_raw(text)!r} (expected a "
+                         "number from 1 to 65535)") from None
     database = unquote(parts.path.lstrip("/")) or None
-    return DbUrl(dialect, scheme, host=parts.hostname, port=port,
+    return DbUrl(dialect, scheme, host=host, port=port,
                  user=unquote(parts.username) if parts.username else None,
                  password=password, database=database,
                  query=tuple(parse_qsl(parts.query, keep_blank_values=True)))
@@ -134,8 +145,13 @@ def redact_url(url: str) -> str:
     try:
         return parse_url(text, env={}).redacted
     except ValueError:
-        pass
-    text = re.sub(r"(://[^/@:]*):[^@/]*@", r"\1@", text)
+        return _redact_raw(text)
+
+
+def _redact_raw(text: str) -> str:
+    """Textual redaction that needs no parsing (for URLs the parser rejects): the
+    password between the user and the last ``@`` and secret query values go."""
+    text = re.sub(r"(://[^/@:]*):[^/]*@", r"\1@", text)
     return re.sub(r"(?i)([?&](?:password|pass|pwd|sslpassword)=)[^&]*", r"\1***", text)
 
 

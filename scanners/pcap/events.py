@@ -262,7 +262,7 @@ class Recorder:
         from cryptography import x509
         from cryptography.utils import CryptographyDeprecationWarning
 
-        from auditor.knowledge.x509facts import certificate_facts
+        from auditor.knowledge.x509facts import certificate_facts, mask_personal_names
 
         try:
             with warnings.catch_warnings():
@@ -271,6 +271,7 @@ class Recorder:
                 warnings.simplefilter("ignore", CryptographyDeprecationWarning)
                 cert = x509.load_der_x509_certificate(der)
                 facts = certificate_facts(cert, self.as_of)
+                mask_personal_names(cert, facts)
         except (ValueError, TypeError, x509.InvalidVersion):
             if len(self._der) < MAX_SEEN:
                 self._der[digest] = None

@@ -161,6 +161,11 @@ def _more(b: _Buffer, n: int, number: int) -> bool:
                            frame=number) from None
 
 
+#: pcapng block type -> (name, smallest body: the fixed fields before any data/options)
+_MIN_BODY = {1: ("interface description", 8), 6: ("enhanced packet", 20),
+             3: ("simple packet", 4)}
+
+
 def _read_pcapng(b: _Buffer) -> Iterator[Frame]:
     order = "<"
     interfaces: list[tuple[int, float]] = []
@@ -196,6 +201,11 @@ def _read_pcapng(b: _Buffer) -> Iterator[Frame]:
         start = b.pos
         body = b.buf[start + 8:start + blen - 4]
         b.pos = start + blen
+        need = _MIN_BODY.get(btype)
+        if need is not None and len(body) < need[1]:
+            raise CaptureError(f"pcapng {need[0]} block too short ({blen} bytes, at least "
+                               f"{need[1] + 12} needed)", offset=b.base + start,
+                               frame=number + 1)
         if btype == 1:  # interface description
             linktype = struct.unpack_from(order + "H", body, 0)[0]
             interfaces.append((linktype, _tsresol(body[8:], order)))

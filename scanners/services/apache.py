@@ -29,6 +29,7 @@ from .common import (
     safe_word,
     setting,
 )
+from .vocab import APACHE_SECTIONS
 
 __all__ = ["observe_apache", "parse_apache", "ssl_protocols"]
 
@@ -77,8 +78,8 @@ def parse_apache(path: Path, files: FileSet) -> list[Directive]:
         if line.startswith("</"):
             name = line[2:].rstrip(">").strip().lower()
             if not stack or stack[-1][0].lower() != name:
-                raise TargetError(f"{uri}:{lineno}: closing tag {safe_word(name)} does not "
-                                  f"close an open section", line=lineno)
+                raise TargetError(f"{uri}:{lineno}: closing tag {safe_word(name, APACHE_SECTIONS)} "
+                                  f"does not close an open section", line=lineno)
             sname, sargs, sline, parent = stack.pop()
             if sname.lower() in _TRANSPARENT:
                 parent.extend(current)
@@ -106,7 +107,8 @@ def parse_apache(path: Path, files: FileSet) -> list[Directive]:
         current.append(Directive(name, args, uri, lineno))
     if stack:
         name, _, start, _ = stack[-1]
-        raise TargetError(f"{uri}:{start}: section {safe_word(name)} is never closed", line=start)
+        raise TargetError(f"{uri}:{start}: section {safe_word(name, APACHE_SECTIONS)} is never "
+                          "closed", line=start)
     return current
 
 

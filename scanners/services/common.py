@@ -4,10 +4,11 @@ address classification and the ``config.setting`` / ``service.listener`` builder
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import glob
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,7 @@ __all__ = [
     "is_loopback",
     "listener",
     "read_text",
+    "safe_path",
     "safe_word",
     "setting",
 ]
@@ -149,16 +151,27 @@ class FileSet:
         self.seen.discard(str(path.resolve()))
 
 
+_PATH = re.compile(r"[A-Za-z0-9_./*?~-]{1,200}")
 _WORD = re.compile(r"[A-Za-z_<][A-Za-z0-9_.:/-]{0,40}")
 
 
-def safe_word(token: str) -> str:
-    """A token of the file quoted in an error message only when it looks like a directive
-    name; anything else (a stray password on its own line) is never echoed."""
-    if _WORD.fullmatch(token) and display_value(token) is not None and \
-            not any(h for h in text_secrets(token)):
+def safe_word(token: str, known: Collection[str] = frozenset()) -> str:
+    """A token of the file quoted in an error message only when it is one of the ``known``
+    directive or section names of the service (lower case, :mod:`.vocab`); anything else
+    (a stray password on its own line) is never echoed, only its length."""
+    if token.lower() in known and _WORD.fullmatch(token):
         return f"'{token}'"
-    return f"(a {len(token)}-character word)"
+    near = difflib.get_close_matches(token.lower(), sorted(known), n=1, cutoff=0.75)
+    hint = f"; did you mean '{near[0]}'?" if near else ""
+    return f"(an unrecognised {len(token)}-character word{hint})"
+
+
+def safe_path(value: str) -> str:
+    """An include path quoted in an error message when it looks like a path (no spaces or
+    quotes, bounded), else described by its length."""
+    if _PATH.fullmatch(value):
+        return f"'{value}'"
+    return f"(a {len(value)}-character path)"
 
 
 

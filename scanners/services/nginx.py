@@ -32,6 +32,7 @@ from .common import (
     safe_word,
     setting,
 )
+from .vocab import NGINX_WORDS
 
 __all__ = ["DEFAULT_CIPHERS", "DEFAULT_PROTOCOLS", "observe_nginx", "parse_nginx"]
 
@@ -113,19 +114,21 @@ def parse_nginx(path: Path, files: FileSet, uri: str | None = None) -> list[Dire
             current, words = [], []
         else:  # "}"
             if words:
-                raise TargetError(f"{uri}:{word_line}: directive {safe_word(words[0])} is not "
-                                  f"terminated by ';'", line=word_line)
+                raise TargetError(f"{uri}:{word_line}: directive "
+                                  f"{safe_word(words[0], NGINX_WORDS)} is not terminated by ';'",
+                                  line=word_line)
             if not stack:
                 raise TargetError(f"{uri}:{line}: unexpected '}}'", line=line)
             name, args, start, parent = stack.pop()
             parent.append(Directive(name, args, uri, start, tuple(current), block=True))
             current = parent
     if words:
-        raise TargetError(f"{uri}:{word_line}: directive {safe_word(words[0])} is not terminated "
-                          f"by ';' (truncated file?)", line=word_line)
+        raise TargetError(f"{uri}:{word_line}: directive {safe_word(words[0], NGINX_WORDS)} "
+                          f"is not terminated by ';' (truncated file?)", line=word_line)
     if stack:
         name, _, start, _ = stack[-1]
-        raise TargetError(f"{uri}:{start}: block {safe_word(name)} is never closed (missing '}}')",
+        raise TargetError(f"{uri}:{start}: block {safe_word(name, NGINX_WORDS)} is never closed "
+                          f"(missing '}}')",
                           line=start)
     return current
 
@@ -249,10 +252,16 @@ def _server(server: Directive, inherited: dict[str, Directive], hash_key: bytes,
         yield Observation("tls.config", Location(server.uri, line=server.line,
                                                  key=f"{context}.server"), facts, evidence,
                           identity=f"nginx|{ctx}")
+    listen_at: dict[int | None, Directive] = {}
+    for d in server.children:
+        if d.name == "listen":
+            listen_at.setdefault(_listen(d)[1], d)
     for port, hosts in plain.items() if context == "http" else ():
         # NOTE: a plain stream server may pass TLS through (ssl_preread): not judged.
+        at = listen_at.get(port)
         yield listener("nginx", hosts, port, tls=False, uri=server.uri, line=server.line,
                        key=f"{context}.server", extra={
                            "server_name": server_name,
                            "redirects_to_https": _redirects_to_https(server),
-                           "auth_paths": list(_auth_paths(server))})
+                           "auth_paths": list(_auth_paths(server)),
+                           "listen_at": f"{at.uri}:{at.line}" if at else None})

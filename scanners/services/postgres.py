@@ -30,7 +30,7 @@ from auditor.knowledge.netaddr import hba_address_facts
 from auditor.knowledge.tlspolicy import canonical_protocol, protocol_range, tls_config_facts
 from auditor.models import JSONValue, Location, Observation, Problem, Target
 
-from .common import FileSet, listener, read_text, safe_word, setting
+from .common import FileSet, listener, read_text, safe_path, safe_word, setting
 
 __all__ = ["hba_address_facts", "observe_pg_hba", "observe_postgresql_conf"]
 
@@ -69,7 +69,7 @@ def _read_conf(path: Path, files: FileSet, values: dict[str, tuple[str, str, int
             found = files.expand(pattern, relative_to=(path.parent,), uri=uri, line=lineno,
                                  optional=name != "include")
             if not found and name == "include":
-                raise TargetError(f"{uri}:{lineno}: included file {safe_word(value)} not found",
+                raise TargetError(f"{uri}:{lineno}: included file {safe_path(value)} not found",
                                   line=lineno)
             for inc in found:
                 files.enter(inc, uri, lineno)
@@ -134,7 +134,8 @@ def observe_pg_hba(target: Target) -> Iterator[Observation]:
         if kind in {"include", "include_if_exists", "include_dir"}:
             continue  # NOTE: included hba files are scanned as their own targets
         if kind not in _HBA_TYPES:
-            raise TargetError(f"{uri}:{lineno}: unknown connection type {safe_word(fields[0])}",
+            raise TargetError(f"{uri}:{lineno}: unknown connection type "
+                              f"{safe_word(fields[0], _HBA_TYPES)}",
                               line=lineno)
         need = 4 if kind == "local" else 5
         if len(fields) < need:
@@ -152,7 +153,8 @@ def observe_pg_hba(target: Target) -> Iterator[Observation]:
             raise TargetError(f"{uri}:{lineno}: no authentication method", line=lineno)
         method, options = rest[0].lower(), rest[1:]
         if method not in _METHODS:
-            raise TargetError(f"{uri}:{lineno}: unknown authentication method {safe_word(rest[0])}",
+            raise TargetError(f"{uri}:{lineno}: unknown authentication method "
+                              f"{safe_word(rest[0], _METHODS)}",
                               line=lineno)
         any_addr, loop = hba_address_facts(address)
         attrs: dict[str, JSONValue] = {

@@ -31,6 +31,7 @@ from auditor.knowledge.sshpolicy import grade, resolve
 from auditor.models import JSONValue, Location, Observation, Problem, Target
 
 from .common import FileSet, read_text, safe_word, setting
+from .vocab import SSHD_KEYWORDS
 
 __all__ = ["observe_sshd"]
 
@@ -73,7 +74,7 @@ def _read(path: Path, files: FileSet, contexts: list[_Context], hash_key: bytes,
             continue
         m = _LINE.match(line)
         if not m or not m.group(2):
-            word = safe_word(line.split()[0])
+            word = safe_word(line.split()[0], SSHD_KEYWORDS)
             raise TargetError(f"{uri}:{lineno}: directive {word} has no value", line=lineno)
         keyword, value = m.group(1), _unquote(m.group(2).split(" #", 1)[0].strip())
         low = keyword.lower()

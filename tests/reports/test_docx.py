@@ -107,9 +107,9 @@ def test_results_attestation_plan_inventory(demo: tuple[Any, dict[str, Any]]) ->
     assert plan_row[2:] == ["Phòng CNTT", "2027-03-31", "in_progress"]
     assert "core.retired.rule: Tổ kỹ thuật — done" in text  # carried forward, now resolved
     # the inventory names the system of each store from --document systems
-    inv = [r for r in report["inventory"] if r["column"] == "nhom_mau"]
+    inv = [r for r in report["inventory"] if r["column"] == "van_tay"]
     assert {r["system"] for r in inv} == {"CSDL công dân"}
-    assert "HEALTH" in text and "BIOMETRIC" in text
+    assert "RELIGION" in text and "BIOMETRIC" in text
     assert "[to be completed by the controller]" in text
     # findings by system: the db system and the default system both appear
     assert "CSDL công dân" in text and "Cổng dịch vụ công" in text

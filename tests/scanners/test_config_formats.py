@@ -365,8 +365,9 @@ def test_python_settings_module(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("path", "expected"), [
     ("settings.py", "python"), ("local_settings.py", "python"), ("prod_settings.py", "python"),
-    ("portal/settings/production.py", "python"), ("portal/settings/__init__.py", None),
-    ("manage.py", None), ("views.py", None)])
+    ("portal/settings/production.py", "python"), ("portal/settings/__init__.py", "source"),
+    # other Python modules are source code: string literals only (scanners/config/source.py)
+    ("manage.py", "source"), ("views.py", "source")])
 def test_python_settings_claims(path: str, expected: str | None) -> None:
     name = Path(path).name
     claim = SCANNER.claim(Candidate(path, path, name, 10, b"DEBUG = True\n"))

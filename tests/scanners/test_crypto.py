@@ -292,10 +292,24 @@ def _p12(algorithm: pkcs12.PBES, password: bytes) -> bytes:
 def test_pkcs12_algorithms_without_password(tmp_path: Path, algorithm: pkcs12.PBES,
                                             expected: list[str]) -> None:
     path = _key_file(tmp_path, "a.p12", _p12(algorithm, b"unknown-pw"))
-    (o,) = scan(path)
+    o, problem = scan(path)
     assert isinstance(o, Observation) and o.kind == "crypto.pkcs12"
     assert o.attributes["encryption_algorithms"] == expected
     assert o.attributes["opened"] is False
+    assert isinstance(problem, Problem) and "no password was given" in problem.message
+
+
+def test_pkcs12_wrong_password_is_a_problem_not_silence(tmp_path: Path) -> None:
+    """Issue 17: a wrong --option crypto.pkcs12_password left the contents unaudited and
+    said nothing; the password itself never appears in the message."""
+    path = _key_file(tmp_path, "c.p12", _p12(pkcs12.PBES.PBESv2SHA256AndAES256CBC, b"right"))
+    found = scan(path, **{"crypto.pkcs12_password": "WRONG-pw-canary"})
+    problems = [p for p in found if isinstance(p, Problem)]
+    assert len(problems) == 1
+    assert "does not open it" in problems[0].message
+    assert "WRONG-pw-canary" not in problems[0].message
+    assert only(found, "crypto.pkcs12")[0].attributes["opened"] is False
+    assert not only(found, "crypto.certificate") and not only(found, "crypto.key")
 
 
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl binary")
@@ -433,6 +447,14 @@ def test_canary_not_in_error_messages(tmp_path: Path) -> None:
     canary = base64.b64encode(b"CANARY-SECRET-BYTES-0123456789").decode()
     path = tmp_path / "x.pem"
     path.write_text(f"-----BEGIN PRIVATE KEY-----\n{canary}\n-----END PRIVATE KEY-----\n")
+    # NOTE: an unreadable private key is still reported, as a secret plus a problem
+    items = scan(path)
+    assert [i.kind if isinstance(i, Observation) else "problem" for i in items] == [
+        "secret", "problem"]
+    text = repr([i.attributes if isinstance(i, Observation) else i.message for i in items]) \
+        + repr([i.evidence for i in items if isinstance(i, Observation)])
+    assert canary not in text and "CANARY" not in text
+    path.write_text(f"-----BEGIN CERTIFICATE-----\n{canary}\n-----END CERTIFICATE-----\n")
     with pytest.raises(TargetError) as err:
         scan(path)
     assert canary not in str(err.value) and "CANARY" not in str(err.value)

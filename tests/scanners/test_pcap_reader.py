@@ -73,6 +73,10 @@ def test_formats(name: str, blob: bytes, timestamp: float) -> None:
      24, 1),
     (pcapng()[:60] + b"\x06\0\0\0\x07\0\0\0\0\0\0\0", "implausible pcapng block length", 60, 1),
     (pcapng()[:-8], "cut in the middle of a block", 60, 1),
+    # blocks shorter than their fixed fields (issue 17): named, not a struct.error
+    (pcapng()[:60] + _block(6, b"\0" * 8), "enhanced packet block too short (20 bytes", 60, 1),
+    (pcapng()[:28] + _block(1, b""), "interface description block too short", 28, 1),
+    (pcapng()[:60] + _block(3, b""), "simple packet block too short", 60, 1),
 ])
 def test_corrupt_input_names_offset_and_frame(blob: bytes, message: str, offset: int,
                                               frame: int) -> None:

@@ -467,11 +467,13 @@ def test_pg_hba_rules(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("line", "message"), [
-    ("hots all all 0.0.0.0/0 trust", "unknown connection type 'hots'"),
+    ("hots all all 0.0.0.0/0 trust", "unknown connection type (an unrecognised 4-character "
+     "word; did you mean 'host'?)"),
     ("host all all 0.0.0.0/0", "a 'host' rule needs at least 5 fields, found 4"),
     ("host all all 10.0.0.0 255.0.0.0", "no authentication method"),
     ("host all all", "a 'host' rule needs at least 5 fields, found 3"),
-    ("host all all 0.0.0.0/0 trusted", "unknown authentication method 'trusted'"),
+    ("host all all 0.0.0.0/0 trusted", "unknown authentication method (an unrecognised "
+     "7-character word; did you mean 'trust'?)"),
 ])
 def test_pg_hba_malformed(tmp_path: Path, line: str, message: str) -> None:
     path = write(tmp_path, "pg_hba.conf", "local all all peer\n" + line + "\n")

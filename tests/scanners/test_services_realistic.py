@@ -21,8 +21,8 @@ DATA = Path(__file__).resolve().parent / "data" / "debian12"
 
 EXPECTED = sorted([
     ("core.http.cleartext", "debian12/apache2/sites-enabled/000-default.conf", 1),
-    ("core.http.cleartext", "debian12/nginx/sites-enabled/default", 21),
-    ("core.tls.deprecated-protocol", "debian12/apache2/sites-enabled/default-ssl.conf", 1),
+    ("core.http.cleartext", "debian12/nginx/sites-enabled/default", 22),
+    ("core.tls.deprecated-protocol", "debian12/apache2/mods-enabled/ssl.conf", 71),
     ("core.sshd.password-authentication", "debian12/ssh/sshd_config", 1),
 ])
 

@@ -8,9 +8,9 @@ import json
 import sys
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
+from auditor.cli.terminal import console as terminal_console
 from auditor.errors import ExitCode
 from auditor.knowledge.suites import suite_by_name
 from auditor.knowledge.tlspolicy import PROTOCOLS, canonical_protocol, tls_config_facts
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         if suite is not None:
             table.add_row(str(i), name, suite.iana, f"0x{suite.code:04X}",
                           " ".join(sorted(suite.flags)))
-    console = Console(width=160)
+    console = terminal_console(sys.stdout, no_color=getattr(args, "no_color", False))
     console.print(table)
     for label, key in (("weak suites", "weak_suites"),
                        ("deprecated protocols", "deprecated_protocols"),

@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from auditor.errors import ConfigError, ExitCode
 from auditor.pii.config import ALL_TYPES, DetectorConfig
+from auditor.textsafe import term_safe
 
 __all__ = ["register", "run"]
 
@@ -94,7 +95,7 @@ class _Lines:
                     text = None
             if problem:
                 self.bad += 1
-                self._errors.write(f"auditor detect: {self._name}: line {number}: "
+                self._errors.write(f"auditor detect: {term_safe(self._name)}: line {number}: "
                                    f"{problem}; line skipped\n")
             offset += len(raw)
             yield text
@@ -136,7 +137,8 @@ def run(args: argparse.Namespace, *, stdin: IO[bytes] | None = None,
                 yield detector.detect(text, context=args.context)
             except PiiEngineError as exc:
                 failed.append(number)
-                err.write(f"auditor detect: {name}: line {number}: {exc}; line skipped\n")
+                err.write(f"auditor detect: {term_safe(name)}: line {number}: "
+                          f"{term_safe(exc)}; line skipped\n")
                 yield None
 
     failed: list[int] = []
@@ -153,7 +155,7 @@ def run(args: argparse.Namespace, *, stdin: IO[bytes] | None = None,
                 for e in entities]}
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     except PiiEngineError as exc:   # from a worker process: the rest is not analysed
-        err.write(f"auditor detect: {name}: {exc}; stopped\n")
+        err.write(f"auditor detect: {term_safe(name)}: {term_safe(exc)}; stopped\n")
         failed.append(0)
     finally:
         if close:

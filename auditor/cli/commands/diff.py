@@ -1,4 +1,7 @@
-"""``auditor diff OLD.json NEW.json``: which findings are new, fixed or unchanged.
+"""``auditor diff OLD NEW``: which findings are new, fixed or unchanged.
+
+OLD and NEW are saved JSON reports, or ids of runs in the results store (``auditor history
+list``; ``--store URL`` or ``$AUDITOR_STORE`` names the store).
 
 Findings are compared by fingerprint (content-based: a finding that moved to another
 line is unchanged; a different secret on the same line is new). ``--format json`` gives
@@ -11,11 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
-from auditor.errors import ExitCode
+from auditor.errors import ConfigError, ExitCode
 from auditor.gate.baseline import diff_results, load_report
-from auditor.results import Finding
+from auditor.results import Finding, ScanResult
+from auditor.textsafe import term_safe
 from auditor.views import location_label
 
 __all__ = ["register", "run"]
@@ -25,8 +30,11 @@ def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "diff", help="compare two JSON reports: new, fixed, unchanged findings",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("old", metavar="OLD.json")
-    parser.add_argument("new", metavar="NEW.json")
+    parser.add_argument("old", metavar="OLD", help="JSON report, or a stored run id")
+    parser.add_argument("new", metavar="NEW", help="JSON report, or a stored run id")
+    parser.add_argument("--store", metavar="URL",
+                        help="results store holding the run ids (default: $AUDITOR_STORE, "
+                             "else the per-user file)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--exit-code", action="store_true",
                         help="exit 1 when NEW has an unsuppressed finding OLD did not have")
@@ -37,12 +45,29 @@ def register(subparsers: Any) -> None:
 
 def _line(mark: str, f: Finding) -> str:
     state = " (suppressed)" if f.suppressed else ""
-    return (f"{mark} {f.severity.label:<8} {f.rule_id}  {location_label(f.location)}  "
-            f"{f.message}{state}")
+    return term_safe(f"{mark} {f.severity.label:<8} {f.rule_id}  {location_label(f.location)}  "
+                     f"{f.message}{state}")
+
+
+def _load(refs: list[str], store_url: str | None) -> list[ScanResult]:
+    """Report files as files; anything else is a stored run id."""
+    stored = [r for r in refs if not Path(r).exists() and not r.endswith(".json")]
+    results: dict[str, ScanResult] = {}
+    if stored:
+        from auditor.history import Store, resolve_store_url
+        with Store.open(resolve_store_url(store_url)) as store:
+            for ref in stored:
+                try:
+                    results[ref] = store.result(ref)
+                except ConfigError as exc:
+                    raise ConfigError(f"{ref}: not a report file, and {exc} in "
+                                      f"{store.display}") from None
+    return [results[r] if r in results else load_report(r) for r in refs]
 
 
 def run(args: argparse.Namespace) -> int:
-    diff = diff_results(load_report(args.old), load_report(args.new))
+    old, new = _load([args.old, args.new], getattr(args, "store", None))
+    diff = diff_results(old, new)
     if args.format == "json":
         json.dump(diff.to_dict(), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

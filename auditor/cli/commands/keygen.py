@@ -4,6 +4,9 @@ The private key is written with mode 0600 (PKCS#8 PEM, encrypted with
 ``AUDITOR_SIGNING_KEY_PASSWORD`` when set); existing files are never replaced without
 ``--force``. Paths: ``--private-key`` / ``--public-key``, else ``AUDITOR_SIGNING_KEY`` /
 ``AUDITOR_VERIFY_KEY``, else ``auditor-signing.key`` / ``auditor-signing.pub``.
+The public key is also registered as trusted on this machine (copied into
+``$XDG_CONFIG_HOME/auditor/trusted-keys/``), so ``auditor verify`` here recognises the
+signer without ``--key``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from auditor.bundle.signing import (
     ENV_VERIFY_KEY,
     generate_key,
     key_id,
+    register_trusted_key,
     resolve_key_path,
     write_keypair,
 )
@@ -52,10 +56,12 @@ def run(args: argparse.Namespace) -> int:
     key = generate_key()
     try:
         write_keypair(key, private, public, force=args.force)
+        registered = register_trusted_key(key.public_key())
     except ConfigError as exc:
         print(f"auditor keygen: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     print(f"key id:      {key_id(key.public_key())}")
     print(f"private key: {private} (mode 0600; keep it secret)")
     print(f"public key:  {public} (give it to whoever verifies the evidence)")
+    print(f"trusted on this machine: {registered}")
     return ExitCode.OK

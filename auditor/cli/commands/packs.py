@@ -10,12 +10,14 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from auditor.cli.terminal import console as terminal_console
 from auditor.errors import ExitCode, RulePackError
 from auditor.pipeline.plugins import catalogue_of, load_scanners
 from auditor.policy.frameworks import load_framework
 from auditor.policy.kindcheck import check_packs
 from auditor.policy.loading import available_frameworks, load_packs
 from auditor.policy.rules import load_pack
+from auditor.textsafe import rich_safe, term_safe
 
 __all__ = ["register"]
 
@@ -33,8 +35,13 @@ def register(sub: Any) -> None:
     val.set_defaults(handler=run_validate)
 
 
+def _row(table: Table, *cells: str) -> None:
+    """A table row of names that may come from a user's pack: no markup, no escapes."""
+    table.add_row(*(rich_safe(c) for c in cells))
+
+
 def _console() -> Console:
-    return Console(width=160)
+    return terminal_console(sys.stdout)
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -42,7 +49,7 @@ def run_list(args: argparse.Namespace) -> int:
     for col in ("id", "version", "rules", "title", "source"):
         table.add_column(col)
     for pack in load_packs(()):
-        table.add_row(pack.id, pack.version, str(len(pack.rules)), pack.title, pack.source)
+        _row(table, pack.id, pack.version, str(len(pack.rules)), pack.title, pack.source)
     console = _console()
     console.print(table)
     fws = Table(title="frameworks")
@@ -50,7 +57,7 @@ def run_list(args: argparse.Namespace) -> int:
         fws.add_column(col)
     for fw in available_frameworks():
         until = fw.effective_to.isoformat() if fw.effective_to else "…"
-        fws.add_row(fw.id, fw.version, str(len(fw.requirements)),
+        _row(fws, fw.id, fw.version, str(len(fw.requirements)),
                     f"{fw.effective_from.isoformat()} – {until}", fw.title)
     console.print(fws)
     return ExitCode.OK
@@ -61,20 +68,21 @@ def run_show(args: argparse.Namespace) -> int:
     frameworks = {f.id: f for f in available_frameworks()}
     if args.id in frameworks:
         fw = frameworks[args.id]
-        table = Table(title=f"{fw.id} {fw.version}: {fw.title}")
+        table = Table(title=rich_safe(f"{fw.id} {fw.version}: {fw.title}"))
         for col in ("requirement", "provision", "title", "evidence"):
             table.add_column(col)
         for req in fw.requirements:
             sel = ", ".join([*req.rules, *req.cwe, *(f"tag:{t}" for t in req.tags)])
-            table.add_row(req.id, req.provision, req.title, sel or "manual")
+            _row(table, req.id, req.provision, req.title, sel or "manual")
         console.print(table)
         return ExitCode.OK
     pack = load_packs([args.id], defaults=False)[0]
-    table = Table(title=f"{pack.id} {pack.version}: {pack.title} ({len(pack.rules)} rules)")
+    table = Table(title=rich_safe(f"{pack.id} {pack.version}: {pack.title} "
+                                  f"({len(pack.rules)} rules)"))
     for col in ("id", "severity", "cwe", "kind", "title"):
         table.add_column(col)
     for rule in pack.rules:
-        table.add_row(rule.id, rule.severity.label, ", ".join(rule.cwe), ", ".join(rule.kinds),
+        _row(table, rule.id, rule.severity.label, ", ".join(rule.cwe), ", ".join(rule.kinds),
                       rule.title)
     console.print(table)
     if pack.parameters:
@@ -82,7 +90,7 @@ def run_show(args: argparse.Namespace) -> int:
         for col in ("name", "default", "description"):
             params.add_column(col)
         for name, value in pack.parameters.items():
-            params.add_row(name, repr(value), pack.parameter_help.get(name, ""))
+            _row(params, name, repr(value), pack.parameter_help.get(name, ""))
         console.print(params)
     return ExitCode.OK
 
@@ -105,13 +113,14 @@ def run_validate(args: argparse.Namespace) -> int:
         try:
             if _is_framework(path):
                 fw = load_framework(path)
-                print(f"ok: {spec}: framework {fw.id} {fw.version}, "
-                      f"{len(fw.requirements)} requirements")
+                print(term_safe(f"ok: {spec}: framework {fw.id} {fw.version}, "
+                                f"{len(fw.requirements)} requirements"))
             else:
                 pack = load_pack(path)
                 check_packs([pack], catalogue)
-                print(f"ok: {spec}: pack {pack.id} {pack.version}, {len(pack.rules)} rules")
+                print(term_safe(f"ok: {spec}: pack {pack.id} {pack.version}, "
+                                f"{len(pack.rules)} rules"))
         except RulePackError as exc:
-            sys.stderr.write(f"invalid: {exc}\n")
+            sys.stderr.write(f"invalid: {term_safe(exc)}\n")
             status = 2
     return status

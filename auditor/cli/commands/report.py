@@ -15,9 +15,10 @@ from typing import Any
 
 from auditor.errors import ConfigError, ExitCode
 from auditor.gate.baseline import load_report
-from auditor.pipeline.output import parse_formats, render_text, write_reports
+from auditor.pipeline.output import parse_formats, render_options, render_text, write_reports
 from auditor.pipeline.plugins import load_reporters
-from auditor.reporting import RenderOptions
+from auditor.policy.loading import load_packs
+from auditor.textsafe import term_safe
 
 __all__ = ["register", "run"]
 
@@ -45,10 +46,10 @@ def run(args: argparse.Namespace) -> int:
     if args.output is None and not reporters[formats[0]].machine:
         raise ConfigError(f"--format {formats[0]} writes a document, not a stream: give -o DIR")
     result = load_report(args.result)
-    render = RenderOptions(lang=args.lang)
+    render = render_options(load_packs([]), args.lang or result.lang)
     if args.output is not None:
         for path in write_reports(result, reporters, formats, Path(args.output), render):
-            print(path)
+            print(term_safe(path))
     else:
         sys.stdout.write(render_text(reporters[formats[0]], result, render))
     return ExitCode.OK

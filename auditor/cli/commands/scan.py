@@ -3,38 +3,64 @@
 from __future__ import annotations
 
 import argparse
+import io
 import math
 import os
+import stat
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from auditor.bundle.signing import key_id
 from auditor.cli.summary import print_summary
+from auditor.cli.terminal import console as terminal_console
 from auditor.document import COVER_FIELDS, apply_document, load_document, load_plan
 from auditor.errors import ConfigError
 from auditor.fileio import atomic_write
 from auditor.gate.gating import Gate, prepare_evidence, write_bundle
 from auditor.masking import load_hash_key
-from auditor.models import Severity
+from auditor.models import Severity, Target
+from auditor.pipeline.changes import changed_files
 from auditor.pipeline.destination import resolve_output
 from auditor.pipeline.discovery import DEFAULT_IGNORES, DiscoveryOptions, discover
-from auditor.pipeline.engine import Engine
+from auditor.pipeline.engine import NOT_SCANNED, Engine
+from auditor.pipeline.gitignore import find_worktree
+from auditor.pipeline.interrupts import Interrupted, interruptible
 from auditor.pipeline.options import check_scanner_options
-from auditor.pipeline.output import parse_formats, render_text, write_atomic, write_reports
+from auditor.pipeline.output import (
+    parse_formats,
+    render_options,
+    render_text,
+    write_atomic,
+    write_reports,
+)
 from auditor.pipeline.plugins import catalogue_of, load_reporters, load_scanners
 from auditor.policy.attestations import apply_attestations, load_attestations
 from auditor.policy.frameworks import split_parameters
 from auditor.policy.loading import load_frameworks, load_packs, parse_assignments, parse_date
-from auditor.reporting import RenderOptions
-from auditor.results import TargetResult
+from auditor.reporting import RenderOptions, Reporter
+from auditor.results import ScanResult, TargetResult
 from auditor.scanner import Scanner, ScanOptions
+from auditor.textsafe import rich_safe, term_safe
 
-__all__ = ["register"]
+__all__ = ["ScanOutcome", "perform", "register", "run"]
+
+EXIT_INTERRUPTED = 130
 
 
 def _count(text: str) -> int:
@@ -89,6 +115,9 @@ def register(sub: Any) -> None:
                    help="skip paths matching GLOB (repeatable; added to the defaults)")
     p.add_argument("--max-size", type=_count, default=4 * 1024**3, metavar="BYTES",
                    help="skip files larger than this (0 = no limit; default 4 GiB)")
+    p.add_argument("--follow-symlinks", action="store_true",
+                   help="follow file links that point outside a scanned directory "
+                        "(default: reported as skipped)")
     p.add_argument("--option", "-O", action="append", default=[], metavar="SCANNER.KEY=VALUE",
                    help="scanner option, e.g. database.sample_size=500 (repeatable)")
     p.add_argument("--full", action="store_true",
@@ -114,6 +143,18 @@ def register(sub: Any) -> None:
                    help="Ed25519 private key for --evidence (default: $AUDITOR_SIGNING_KEY, "
                         "else auditor-signing.key if present)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    p.add_argument("--no-gitignore", action="store_true",
+                   help="also scan what .gitignore files exclude (default: honour them "
+                        "inside a git work tree)")
+    p.add_argument("--since", metavar="REF",
+                   help="only files changed since the merge base of REF and HEAD, plus "
+                        "uncommitted changes (what a merge request changes)")
+    p.add_argument("--changed-only", action="store_true",
+                   help="only files changed in the working tree against HEAD (staged, "
+                        "unstaged, untracked)")
+    p.add_argument("--config", metavar="FILE",
+                   help="read defaults from FILE's `defaults:` section (default: "
+                        "auditor.yaml at the root of the scanned git work tree)")
     p.add_argument("--attestations", metavar="FILE",
                    help="YAML of manual checks (requirement, result, evidence, assessor, "
                         "date, expires): a valid one decides a manual requirement")
@@ -132,17 +173,37 @@ def register(sub: Any) -> None:
 
 
 @contextmanager
-def _progress(total: int, enabled: bool) -> Iterator[Callable[[TargetResult], None] | None]:
-    if not enabled or total == 0:
+def _progress(targets: Sequence[Target], enabled: bool, verbose: bool = False
+              ) -> Iterator[Callable[[TargetResult], None] | None]:
+    """A progress bar on stderr: targets done, bytes done of the files' total, ETA.
+    With ``verbose`` (and no bar), one line per finished target instead."""
+    if verbose and not enabled and targets:
+        def line(result: TargetResult) -> None:
+            sys.stderr.write(f"auditor: done: {result.uri} ({result.status})\n")
+            sys.stderr.flush()
+        yield line
+        return
+    if not enabled or not targets:
         yield None
         return
-    with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TextColumn("{task.description}"),
-                  transient=True) as bar:
-        task = bar.add_task("", total=total)
+    sizes: dict[tuple[str, str | None], int] = {(t.uri, t.scanner): (t.size or 0)
+                                                 for t in targets}
+    total_bytes = sum(sizes.values())
+    columns: list[ProgressColumn] = [TextColumn("scanning"), BarColumn(), MofNCompleteColumn()]
+    if total_bytes:
+        columns += [DownloadColumn(), TransferSpeedColumn()]
+    columns += [TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                TextColumn("{task.description}")]
+    with Progress(*columns, console=terminal_console(sys.stderr), transient=True) as bar:
+        # NOTE: with bytes known, the bar (and ETA) follows bytes: one big file dominates
+        task = bar.add_task("", total=total_bytes or len(targets))
+        done = [0]
 
         def step(result: TargetResult) -> None:
-            bar.update(task, advance=1, description=result.uri[-50:])
+            done[0] += 1
+            advance = sizes.get((result.uri, result.scanner), 0) if total_bytes else 1
+            bar.update(task, advance=advance, description=rich_safe(
+                       f"{done[0]}/{len(targets)} " + result.uri[-40:]))
         yield step
 
 
@@ -179,7 +240,115 @@ def _settings(scanners: Mapping[str, Scanner], params: Mapping[str, Any]) -> dic
     return out
 
 
+def _check_targets(targets: Sequence[str]) -> None:
+    """A path that does not exist is a usage error before anything runs (exit 2)."""
+    for given in targets:
+        if "://" in given:
+            continue
+        path = Path(given)
+        if not path.exists() and not path.is_symlink():
+            raise ConfigError(f"{given}: no such file or directory")
+
+
+def _own_paths(args: argparse.Namespace, out_dir: Path | None) -> tuple[tuple[str, str], ...]:
+    """This run's own files and folders, never scanned (the -o folder, the baseline...)."""
+    own = [(out_dir, "the report folder of this run (-o)"),
+           (Path(args.evidence) if args.evidence else None, "the evidence bundle of this run"),
+           (Path(args.baseline) if args.baseline else None, "the baseline of this run"),
+           (Path(args.suppressions) if args.suppressions else None,
+            "the suppression file of this run"),
+           (Path(args.config_file) if getattr(args, "config_file", None) else None,
+            "the configuration of this run")]
+    stdout = _stdout_file()
+    if stdout is not None:
+        own.append((stdout, "the report this run writes to standard output"))
+    return tuple((str(p.resolve()), why) for p, why in own if p is not None)
+
+
+def _stdout_file() -> Path | None:
+    """The regular file standard output is redirected to (``> baseline.json``), if any:
+    the shell creates it empty before the scan starts, and it must not be judged."""
+    try:
+        fd = sys.stdout.fileno()
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        link = Path(os.readlink(f"/proc/self/fd/{fd}"))
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return None
+    return link if link.is_absolute() else None
+
+
+def _paths_extra(targets: Sequence[str]) -> dict[str, Any]:
+    """``run.working_directory`` and ``run.source_root`` (the git work tree of the first
+    scanned path, else the working directory): SARIF paths are made relative to it."""
+    cwd = Path.cwd()
+    local = [Path(t) for t in targets if "://" not in t]
+    root = None
+    if local:
+        start = local[0] if local[0].is_dir() else local[0].parent
+        root = find_worktree(start)
+    return {"working_directory": cwd.as_posix(), "source_root": (root or cwd).as_posix()}
+
+
+def _not_scanned(result: ScanResult) -> int:
+    return sum(1 for t in result.targets if t.error == NOT_SCANNED)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    """A finished scan and how its reports are to be written; ``interrupted`` when a
+    signal stopped it (the result is marked incomplete, the exit code is 130)."""
+
+    result: ScanResult
+    reporters: Mapping[str, Reporter]
+    formats: list[str]
+    out_dir: Path | None
+    render: RenderOptions
+    interrupted: bool = False
+    out_file: Path | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_INTERRUPTED if self.interrupted else self.result.exit_code()
+
+
+class ScanInterrupted(KeyboardInterrupt):
+    """Interrupted before any target was scanned: nothing worth a report."""
+
+
 def run(args: argparse.Namespace) -> int:
+    try:
+        outcome = perform(args)
+    except ScanInterrupted:
+        sys.stderr.write("auditor: interrupted before scanning\n")
+        return EXIT_INTERRUPTED
+    result, reporters, formats = outcome.result, outcome.reporters, outcome.formats
+    if outcome.out_file is not None:
+        reporter = reporters[formats[0]]
+        if reporter.binary:
+            atomic_write(outcome.out_file, reporter.render_bytes(result, outcome.render))
+        else:
+            write_atomic(outcome.out_file, render_text(reporter, result, outcome.render))
+    elif outcome.out_dir is not None:
+        write_reports(result, reporters, formats, outcome.out_dir, outcome.render)
+    elif formats:
+        sys.stdout.write(render_text(reporters[formats[0]], result, outcome.render))
+        return outcome.exit_code
+    if not args.quiet:
+        print_summary(result, sys.stdout, color=None if not args.no_color else False)
+    return outcome.exit_code
+
+
+def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
+            ) -> ScanOutcome:
+    """Everything ``auditor scan`` does before writing reports (shared with ``auditor run``).
+
+    ``extra`` goes into the JSON report's ``run`` object; ``args.framework_defaults``
+    (optional, ``{framework: {param: value}}``) sets framework parameters that
+    ``--param`` may still override. Raises :class:`ScanInterrupted` when a signal stops
+    it before anything was scanned.
+    """
+    _check_targets(args.targets)
     as_of = parse_date(args.as_of)
     try:
         fail_on = None if args.fail_on == "never" else Severity.parse(args.fail_on)
@@ -206,7 +375,11 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         raise ConfigError(f"--param: no loaded pack has a parameter named {unknown[0]!r}")
     packs = tuple(p.with_parameters(params) for p in packs)
-    frameworks = tuple(f.with_parameters(framework_params.get(f.id, {})) for f in frameworks)
+    defaults: Mapping[str, Mapping[str, Any]] = getattr(args, "framework_defaults", None) or {}
+    frameworks = tuple(f.with_parameters({**{k: v for k, v in defaults.get(f.id, {}).items()
+                                              if k in f.parameters},
+                                           **framework_params.get(f.id, {})})
+                       for f in frameworks)
     gate = Gate.load(as_of, args.suppressions, args.baseline)
     attestations = load_attestations(args.attestations) if args.attestations else None
     plan = load_plan(args.remediation_plan) if args.remediation_plan else None
@@ -218,40 +391,53 @@ def run(args: argparse.Namespace) -> int:
     options = replace(options, params=check_scanner_options(scanners, _scanner_params(args),
                                                             options))
     ignore = (*DEFAULT_IGNORES, *args.ignore)
-    targets, pre = discover(args.targets, scanners,
-                            DiscoveryOptions(ignore=ignore, max_size=args.max_size or None))
-    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
-    engine = Engine(scanners, packs, frameworks, params)
-    with _progress(len(targets), sys.stderr.isatty() and not args.quiet) as step:
-        result = engine.scan(targets, options, pre_results=pre, jobs=jobs, fail_on=fail_on,
-                             lang=args.lang, progress=step, finding_filters=gate.filters(),
-                             extra={"settings": _settings(scanners, options.params)})
-    result = gate.finish(result, sys.stderr)
+    partial = bool(args.since or args.changed_only)
+    only = changed_files(args.targets, args.since) if partial else None
+    with interruptible():
+        try:
+            targets, pre = discover(args.targets, scanners, DiscoveryOptions(
+                ignore=ignore, max_size=args.max_size or None, gitignore=not args.no_gitignore,
+                exclude_paths=_own_paths(args, out_dir), only=only,
+                follow_symlinks=args.follow_symlinks))
+        except Interrupted:  # NOTE: nothing scanned yet: nothing worth a report
+            raise ScanInterrupted from None
+        if args.verbose:
+            for t in pre:
+                sys.stderr.write(f"auditor: {t.status}: {t.uri}: {t.error}\n")
+        jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
+        engine = Engine(scanners, packs, frameworks, params)
+        extra = {**_paths_extra(args.targets), **(extra or {}),
+                 "settings": _settings(scanners, options.params)}
+        if only is not None:
+            extra["changed_only"] = {"since": args.since, "files": len(only)}
+        if args.verbose:
+            sys.stderr.write(f"auditor: scanning {len(targets)} targets with {jobs} "
+                             f"job(s)\n")
+            sys.stderr.flush()
+        with _progress(targets, sys.stderr.isatty() and not args.quiet,
+                       verbose=bool(args.verbose)) as step:
+            result = engine.scan(targets, options, pre_results=pre, jobs=jobs, fail_on=fail_on,
+                                 lang=args.lang, progress=step,
+                                 finding_filters=gate.filters(), extra=extra)
+    interrupted = "incomplete" in result.extra
+    result = gate.finish(result, sys.stderr, unused=not partial and not interrupted)
     if attestations is not None:
         result = apply_attestations(result, attestations, args.attestations, sys.stderr)
     result = apply_document(result, document)
     if plan is not None:
         result = replace(result, extra={**result.extra, "remediation_plan": plan})
-    if args.evidence and signing_key is not None:
+    if args.evidence and signing_key is not None and not interrupted:
         result = replace(result, extra={**result.extra, "evidence": {
             "dir": args.evidence, "key_id": key_id(signing_key.public_key()),
             "manifest": "manifest.json"}})
-        write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate)
+    if interrupted:
+        sys.stderr.write(f"auditor: interrupted: writing the finished work, marked incomplete "
+                         f"({_not_scanned(result)} targets not scanned)\n")
+    elif args.evidence and signing_key is not None:
+        write_bundle(result, args.evidence, reporters, formats, signing_key, gate=gate,
+                     render=render_options(packs, args.lang))
     for t in result.targets:
-        if t.status == "error":
-            sys.stderr.write(f"auditor: {t.uri}: {t.error}\n")
-    if out_file is not None:
-        reporter = reporters[formats[0]]
-        if reporter.binary:
-            atomic_write(out_file, reporter.render_bytes(result, RenderOptions(lang=args.lang)))
-        else:
-            write_atomic(out_file, render_text(reporter, result, RenderOptions(lang=args.lang)))
-    elif out_dir is not None:
-        write_reports(result, reporters, formats, out_dir, RenderOptions(lang=args.lang))
-    elif formats:
-        sys.stdout.write(render_text(reporters[formats[0]], result,
-                                     RenderOptions(lang=args.lang)))
-        return result.exit_code()
-    if not args.quiet:
-        print_summary(result, sys.stdout)
-    return result.exit_code()
+        if t.status == "error" and not (interrupted and t.error == NOT_SCANNED):
+            sys.stderr.write(f"auditor: {term_safe(t.uri)}: {term_safe(t.error or '')}\n")
+    return ScanOutcome(result, reporters, formats, out_dir, render_options(packs, args.lang),
+                       interrupted=interrupted, out_file=out_file)

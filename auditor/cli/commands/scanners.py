@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
+from auditor.cli.terminal import console as terminal_console
 from auditor.errors import ExitCode
 from auditor.pipeline.options import declared_options
 from auditor.pipeline.plugins import load_scanners
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     scanners = load_scanners()
     for name, scanner in scanners.items():
         table.add_row(name, scanner.description, ", ".join(scanner.emits))
-    console = Console(width=160)
+    console = terminal_console(sys.stdout, no_color=getattr(args, "no_color", False))
     console.print(table)
     options = Table(title="scanner options (--option PREFIX.NAME=VALUE)")
     for col in ("option", "read by", "type, default: meaning"):

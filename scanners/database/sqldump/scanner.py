@@ -22,8 +22,9 @@ from auditor.scanner import Candidate, Claim, Scanner, ScanOptions
 
 from ..classify import ColumnClassifier, pii_classifier
 from ..columns import ColumnAccumulator
+from ..comments import dump_comment, inline_comments
 from ..introspect import family_of
-from ..observe import column_observation
+from ..observe import table_observations
 from ..options import DATABASE_OPTIONS, Budget, DbSettings, settings_from
 from ..sampling import BINARY_PREFIX, BinaryCell
 from . import statements as st
@@ -74,7 +75,8 @@ class SqlDumpScanner(Scanner):
 
     name = "sqldump"
     description = "SQL dump files: personal data in rows, passwords, roles and grants"
-    emits = ("pii.column", "db.password_column", "db.account", "db.grant")
+    emits = ("pii.column", "db.password_column", "db.credential_column", "db.account",
+             "db.grant")
 
     options = DATABASE_OPTIONS
     option_prefix = "database"
@@ -87,11 +89,24 @@ class SqlDumpScanner(Scanner):
             return Claim("pg_dump-custom", 100)  # NOTE: claimed to say why it is not read
         head = candidate.text_head()
         if head is None:
-            return None
+            return self._claim_binary(candidate)
         if _PG_SIGNATURE.search(head) or _MY_SIGNATURE.search(head):
             return Claim("sqldump", 90)
         if _GENERIC.search(head):
             return Claim("sqldump", 60 if candidate.suffix == ".sql" else 45)
+        return None
+
+    @staticmethod
+    def _claim_binary(candidate: Candidate) -> Claim | None:
+        """A head that is not clean text: mysqldump writes BLOB bytes raw (NUL, ``\xff``)
+        into its INSERTs, so a real dump can look binary within its first 8 KiB. It is
+        claimed when it *starts* as a dump — the dump tool's header in the text before the
+        first binary byte — never for dump-like text somewhere inside a binary file."""
+        text = candidate.head.decode("utf-8", errors="surrogateescape")
+        clean = re.match(r"[^\x00-\x08\x0e-\x1f\udc80-\udcff]*", text)
+        prefix = clean.group(0)[:512] if clean else ""  # NOTE: the header opens the file
+        if _PG_SIGNATURE.search(prefix) or _MY_SIGNATURE.search(prefix):
+            return Claim("sqldump", 90)
         return None
 
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
@@ -133,6 +148,7 @@ class _DumpRun:
         self.backslash = dialect == "mysql"
         self.schema = database or ("public" if dialect == "postgresql" else "main")
         self.definitions: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        self.comments: dict[tuple[str, str], dict[str, str]] = {}
         self.open: dict[str, _Table] = {}
         self.done: set[str] = set()
         self.pii_tables: dict[str, list[str]] = {}
@@ -188,6 +204,11 @@ class _DumpRun:
             yield from self._copy_start(stmt)
         elif kind == "CREATE TABLE":
             yield from self._create(stmt)
+        elif kind == "COMMENT" or stmt.text.lstrip()[:7].upper() == "COMMENT":
+            said = dump_comment(stmt.text)
+            if said is not None:
+                schema, table, column, comment = said
+                self.comments.setdefault((schema or self.schema, table), {})[column] = comment
         elif kind in {"CREATE ROLE", "ALTER ROLE", "CREATE USER", "ALTER USER", "SET PASSWORD"}:
             yield from self._role(stmt)
         elif kind == "GRANT":
@@ -211,6 +232,9 @@ class _DumpRun:
             return
         schema, name, columns = parsed
         self.definitions[(schema or self.schema, name)] = columns
+        inline = inline_comments(stmt.text)
+        if inline:
+            self.comments.setdefault((schema or self.schema, name), {}).update(inline)
 
     def _table(self, schema: str | None, name: str, columns: list[str] | None,
                line: int) -> _Table | None:
@@ -311,18 +335,15 @@ class _DumpRun:
         self.open.pop(table.qualified, None)
         self.done.add(table.qualified)
         estimate = table.seen if table.counted else None
-        for acc in table.accumulators:
-            for result in acc.finish():
-                obs = column_observation(self.uri, table.qualified, result,
-                                         row_estimate=estimate, rows_read=table.taken,
-                                         line=table.line,
-                                         sampling="full" if self.settings.full
-                                         else "first-rows")
-                if obs is None:
-                    continue
-                if obs.kind == "pii.column" and not obs.attributes.get("protected"):
-                    self.pii_tables.setdefault(table.qualified, []).extend(obs.entities)
-                yield obs
+        results = [result for acc in table.accumulators for result in acc.finish()]
+        for obs in table_observations(self.uri, table.qualified, results,
+                                      row_estimate=estimate, rows_read=table.taken,
+                                      line=table.line,
+                                      sampling="full" if self.settings.full else "first-rows",
+                                      comments=self.comments.get((table.schema, table.name))):
+            if obs.kind == "pii.column" and not obs.attributes.get("protected"):
+                self.pii_tables.setdefault(table.qualified, []).extend(obs.entities)
+            yield obs
 
     def _finish_all(self) -> Iterator[Observation | Problem]:
         for table in list(self.open.values()):

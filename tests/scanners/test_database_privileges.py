@@ -1,0 +1,118 @@
+"""A database account that cannot read the tables (issue 17, item 3): "permission denied"
+on every table is a target error (exit 3), never an "ok" target whose requirements pass.
+Real PostgreSQL and MariaDB roles without grants, no mocks."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from auditor.scanners.database import DatabaseScanner
+from auditor.scanners.database.urls import parse_url
+
+from auditor.cli import main
+from tests.scanners.dbsupport import MY_URL, PG_URL, no_pii, run
+
+ROWS = [(i, f"Nguyễn Văn {chr(65 + i % 26)}", f"0010990{i:05d}", f"{i:032x}")
+        for i in range(1, 60)]
+DB_KINDS = ("core.db.",)
+
+
+def _name() -> str:
+    return "auditor_hard_a_" + secrets.token_hex(4)
+
+
+@contextmanager
+def pg_without_grants() -> Iterator[tuple[str, str]]:
+    """(admin URL, URL of a LOGIN role with no SELECT on any table) of a fresh database."""
+    psycopg = pytest.importorskip("psycopg")
+    base = parse_url(PG_URL)
+    try:
+        admin = psycopg.connect(host=base.host, port=base.port or 5432, user=base.user,
+                                password=base.password, dbname=base.database or "postgres",
+                                autocommit=True, connect_timeout=5)
+    except psycopg.Error as exc:
+        pytest.skip(f"PostgreSQL not reachable: {type(exc).__name__}")
+    name, role = _name(), _name()
+    admin.execute(f'CREATE DATABASE "{name}"')
+    admin.execute(f"CREATE ROLE {role} LOGIN")
+    conn = psycopg.connect(host=base.host, port=base.port or 5432, user=base.user,
+                           password=base.password, dbname=name, autocommit=True)
+    try:
+        conn.execute("CREATE TABLE cong_dan (id int, ho_ten text, cccd text, password text)")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO cong_dan VALUES (%s, %s, %s, %s)", ROWS)
+        conn.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC")
+        admin_url = PG_URL.rsplit("/", 1)[0] + "/" + name
+        yield admin_url, admin_url.replace(f"://{base.user}@", f"://{role}@")
+    finally:
+        conn.close()
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f"DROP ROLE IF EXISTS {role}")
+        admin.close()
+
+
+@contextmanager
+def mysql_without_grants() -> Iterator[tuple[str, str]]:
+    pymysql = pytest.importorskip("pymysql")
+    base = parse_url(MY_URL)
+    try:
+        admin = pymysql.connect(host=base.host, port=base.port or 3306, user=base.user,
+                                password=base.password or "", autocommit=True,
+                                connect_timeout=5, charset="utf8mb4")
+    except pymysql.Error as exc:
+        pytest.skip(f"MySQL/MariaDB not reachable: {type(exc).__name__}")
+    name, user = _name(), _name()[:32]
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        cur.execute(f"CREATE TABLE `{name}`.cong_dan (id INT, ho_ten TEXT, cccd TEXT, "
+                    "password TEXT)")
+        cur.executemany(f"INSERT INTO `{name}`.cong_dan VALUES (%s, %s, %s, %s)", ROWS)
+        cur.execute(f"CREATE USER '{user}'@'%'")
+        # NOTE: it may see the table exists (SHOW VIEW-less metadata) but not read it
+        cur.execute(f"GRANT SHOW VIEW ON `{name}`.* TO '{user}'@'%'")
+    admin_url = MY_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield admin_url, admin_url.replace(f"://{base.user}@", f"://{user}@")
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            cur.execute(f"DROP USER IF EXISTS '{user}'@'%'")
+        admin.close()
+
+
+SOURCES = [pytest.param(pg_without_grants, marks=pytest.mark.postgres, id="postgresql"),
+           pytest.param(mysql_without_grants, marks=pytest.mark.mysql, id="mariadb")]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_no_select_on_tables_is_a_target_error(source: Any) -> None:
+    with source() as (admin_url, limited_url):
+        full = run(DatabaseScanner(no_pii), admin_url)
+        limited = run(DatabaseScanner(no_pii), limited_url)
+    assert full.error is None
+    assert full.kind("db.password_column"), "the admin sees the plaintext password column"
+    assert limited.error is not None
+    assert "1 of 1 tables could not be read" in str(limited.error)
+    assert "denied" in str(limited.error).lower()
+    assert not limited.kind("db.password_column")
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_no_select_scan_exits_3_and_never_passes(
+        source: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with source() as (_, limited_url):
+        code = main(["scan", limited_url, "--format", "json", "-o", str(tmp_path), "-q",
+                     "--framework", "vn-pdpl-2025", "--jobs", "1", "--fail-on", "never"])
+    assert code == 3, capsys.readouterr().err
+    doc = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    (target,) = doc["targets"]
+    assert target["status"] == "error"
+    db_reqs = [c for c in doc["compliance"]
+               if any(r.startswith(DB_KINDS) for r in c["rules"])]
+    assert db_reqs and "pass" not in {c["status"] for c in db_reqs}
