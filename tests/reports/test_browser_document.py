@@ -69,7 +69,8 @@ def test_collapse_sort_filter(browser: Any, report: Path) -> None:
     assert narrowed >= 1  # some framework covers only part of the findings
     page.select_option("select[name=framework]", "")
     page.select_option("select[name=rule]", "core.db.pii-cleartext-sensitive")
-    assert len(_visible_rows(page)) == 12
+    group = page.locator("details.rule-group[data-rule='core.db.pii-cleartext-sensitive']")
+    assert len(_visible_rows(page)) == int(group.get_attribute("data-count") or 0) > 0
     assert page.locator("details.rule-group:not([hidden])").count() == 1
     # references are links
     assert page.locator("a.ref[href^='https://']").count() > 0
