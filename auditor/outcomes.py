@@ -9,6 +9,8 @@ A requirement's **outcome** says what this run established about it:
   (``--param FRAMEWORK.NAME=VALUE``, e.g. ``vn-pdpl-2025.system_types=none``);
 - ``needs_scoping``: the requirement applies only to some systems (cloud, big data,
   cardholder data...) and the scope was not declared; never a fail;
+- ``attested``: a manual requirement the assessor recorded as passed (``--attestations``,
+  valid on ``--as-of``); JSON status ``pass``;
 - ``manual``: for the auditor (guidance and procedure; ``review`` when findings point to
   where the check applies);
 - ``not_assessed``: no scanner looked at what the automated checks need.
@@ -27,13 +29,14 @@ from collections.abc import Mapping
 __all__ = ["COVERAGES", "OUTCOMES", "STATUS_OF", "outcome_from_status"]
 
 #: outcomes in display order (most urgent first)
-OUTCOMES: tuple[str, ...] = ("fail", "needs_scoping", "manual", "no_finding", "not_assessed",
-                             "not_applicable")
+OUTCOMES: tuple[str, ...] = ("fail", "needs_scoping", "manual", "attested", "no_finding",
+                             "not_assessed", "not_applicable")
 COVERAGES: tuple[str, ...] = ("automated", "partial", "manual")
 
 #: outcome -> the JSON contract's status
 STATUS_OF: Mapping[str, str] = {
-    "fail": "fail", "no_finding": "pass", "manual": "manual", "not_assessed": "not_assessed",
+    "fail": "fail", "no_finding": "pass", "attested": "pass", "manual": "manual",
+    "not_assessed": "not_assessed",
     "not_applicable": "not_assessed", "needs_scoping": "not_assessed",
 }
 

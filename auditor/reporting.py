@@ -58,6 +58,17 @@ class Reporter(ABC):
     #: machine-readable formats may go to stdout without ``-o`` (DESIGN.md "CLI"); a
     #: document format (HTML) needs ``-o``
     machine: ClassVar[bool] = True
+    #: a binary document (DOCX): written with :meth:`render_bytes`, never to a text stream
+    binary: ClassVar[bool] = False
+
+    def render_bytes(self, result: ScanResult,
+                     options: RenderOptions = DEFAULT_RENDER) -> bytes:
+        """The report as bytes: binary formats override this; text formats give their
+        text in UTF-8."""
+        import io
+        buf = io.StringIO()
+        self.render(result, buf, options)
+        return buf.getvalue().encode("utf-8")
 
     @abstractmethod
     def render(self, result: ScanResult, out: TextIO,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditor.errors import ExitCode
+from auditor.inventory import InventoryEntry
 from auditor.models import JSONValue, Location, Problem, Severity
 from auditor.outcomes import OUTCOMES, outcome_from_status
 
@@ -229,6 +230,8 @@ class ComplianceItem:
     penalty: str = ""
     penalty_vi: str = ""
     confidence: str = "high"
+    #: the manual check recorded for it (``--attestations``; auditor.policy.attestations)
+    attestation: Mapping[str, JSONValue] | None = None
 
     @property
     def result(self) -> str:
@@ -236,7 +239,7 @@ class ComplianceItem:
         return self.outcome or outcome_from_status(self.status)
 
     def to_dict(self) -> dict[str, JSONValue]:
-        return {
+        out: dict[str, JSONValue] = {
             "framework": self.framework, "requirement": self.requirement,
             "status": self.status, "outcome": self.result,
             "coverage": self.coverage, "checked": self.checked,
@@ -253,6 +256,9 @@ class ComplianceItem:
             "crossrefs": list(self.crossrefs), "penalty": self.penalty,
             "penalty_vi": self.penalty_vi, "confidence": self.confidence,
         }
+        if self.attestation is not None:
+            out["attestation"] = dict(self.attestation)
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ComplianceItem:
@@ -274,6 +280,8 @@ class ComplianceItem:
             remediation=text("remediation"), remediation_vi=text("remediation_vi"),
             crossrefs=tuple(data.get("crossrefs") or ()), penalty=text("penalty"),
             penalty_vi=text("penalty_vi"), confidence=text("confidence") or "high",
+            attestation=dict(data["attestation"])
+            if isinstance(data.get("attestation"), Mapping) else None,
         )
 
 
@@ -313,6 +321,8 @@ class ScanResult:
     fail_on: Severity | None = Severity.LOW
     lang: str = "en"
     extra: Mapping[str, JSONValue] = field(default_factory=dict)
+    #: the personal-data inventory (:mod:`auditor.inventory`), top-level ``inventory``
+    inventory: tuple[InventoryEntry, ...] = ()
 
     # ---- derived views -------------------------------------------------------------
     @property
@@ -373,6 +383,7 @@ class ScanResult:
             "targets": [t.to_dict() for t in self.targets],
             "findings": [f.to_dict() for f in self.findings],
             "compliance": [c.to_dict() for c in self.compliance],
+            "inventory": [e.to_dict() for e in self.inventory],
             "summary": self.summary(),
         }
 
@@ -403,6 +414,8 @@ class ScanResult:
             fail_on=None if fail_on == "never" else Severity.parse(str(fail_on)),
             lang=str(run.get("lang") or "en"),
             extra={k: v for k, v in run.items() if k not in known},
+            inventory=tuple(InventoryEntry.from_dict(e) for e in doc.get("inventory") or ()
+                            if isinstance(e, Mapping)),
         )
 
 

@@ -41,6 +41,7 @@ from auditor.views import (
     severities,
 )
 
+from .auditdoc import annex_views, cover_rows, inventory_stats
 from .messages import (
     Messages,
     MessageTranslator,
@@ -57,7 +58,8 @@ SEVERITY_COLORS: Mapping[str, str] = {
     "info": "#4b5563"}
 STATUS_COLORS: Mapping[str, str] = {
     "fail": "#b91c1c", "pass": "#0e7490", "no_finding": "#0e7490", "not_assessed": "#9ca3af",
-    "manual": "#6d28d9", "not_applicable": "#6b7280", "needs_scoping": "#a16207"}
+    "manual": "#6d28d9", "not_applicable": "#6b7280", "needs_scoping": "#a16207",
+    "attested": "#166534"}
 VN_TZ_NAME = "Asia/Ho_Chi_Minh"
 
 
@@ -283,7 +285,18 @@ def build_context(result: ScanResult, script: str,
         "baseline_run": _run_section(result, "baseline"),
         "script_hash": base64.b64encode(hashlib.sha256(script.encode()).digest()).decode(),
         "severity_colors": SEVERITY_COLORS, "status_colors": STATUS_COLORS,
+        **_document_context(result),
     }
+
+
+def _document_context(result: ScanResult) -> dict[str, Any]:
+    info, cover = cover_rows(result)
+    expired = _run_section(result, "attestations").get("expired")
+    return {"document": info, "cover": cover if not info.is_empty() else (),
+            "attestations_expired": [e for e in expired if isinstance(e, Mapping)]
+            if isinstance(expired, list) else [],
+            "inventory": result.inventory, "inventory_stats": inventory_stats(result.inventory),
+            "annex": annex_views(result.inventory)}
 
 
 class HtmlReporter(Reporter):

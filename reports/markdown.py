@@ -81,12 +81,14 @@ class MarkdownReporter(Reporter):
         statuses = framework_statuses(result)
         if statuses:
             out.write("### Compliance\n\n| framework | fail | no finding (automated) | "
-                      "manual | needs scoping | not applicable | not assessed |\n")
-            out.write("|---|---|---|---|---|---|---|\n")
+                      "manual | attested (manual check) | needs scoping | not applicable | "
+                      "not assessed |\n")
+            out.write("|---|---|---|---|---|---|---|---|\n")
             for fs in statuses:
                 c = fs.counts
                 out.write(f"| {_cell(fs.display_title(result.lang))} | {c['fail']} | "
-                          f"{c['no_finding']} | {c['manual']} | {c['needs_scoping']} | "
+                          f"{c['no_finding']} | {c['manual']} | {c['attested']} | "
+                          f"{c['needs_scoping']} | "
                           f"{c['not_applicable']} | {c['not_assessed']} |\n")
             out.write("\n")
         out.write(f"<sub>auditor {result.tool_version} · as of {result.as_of.isoformat()} · "

@@ -118,15 +118,25 @@ def _observation(f: Finding, run_id: str, collected: str) -> dict[str, JSONValue
     return obs
 
 
+def _attested_text(item: ComplianceItem) -> str:
+    a = item.attestation or {}
+    return (f" Manual check recorded: {a.get('result')} by {a.get('assessor')} on "
+            f"{a.get('date')}, valid until {a.get('expires')}; evidence: {a.get('evidence')}.")
+
+
 def _finding(item: ComplianceItem, run_id: str, observed: set[str]) -> dict[str, JSONValue]:
-    satisfied = item.result == "no_finding"
+    satisfied = item.result in ("no_finding", "attested")
     checked = f" Checked: {item.checked}" if item.checked else ""
+    if item.attestation is not None and item.attestation.get("applied"):
+        checked += _attested_text(item)
     out: dict[str, JSONValue] = {
         "uuid": _uuid(run_id, "finding", item.framework, item.requirement),
         "title": _string(f"{item.framework} {item.requirement}: {item.title}"),
         "description": _string(
             f"Requirement {item.requirement} of {item.framework}: "
-            + ("no finding by the automated checks (coverage: "
+            + ("passed by the assessor's manual check (attestation)."
+               if item.result == "attested" else
+               "no finding by the automated checks (coverage: "
                f"{item.coverage or 'automated'}); this is not a statement of conformity."
                if satisfied else
                f"not met: {len(item.findings)} finding(s) of the rules that evidence it.")
@@ -138,7 +148,8 @@ def _finding(item: ComplianceItem, run_id: str, observed: set[str]) -> dict[str,
             "type": "objective-id",
             "target-id": objective_id(item.framework, item.requirement),
             "status": {"state": "satisfied" if satisfied else "not-satisfied",
-                       "reason": "no-finding" if satisfied else "fail"},
+                       "reason": ("attested" if item.result == "attested" else
+                                  "no-finding" if satisfied else "fail")},
         },
     }
     related: list[JSONValue] = [{"observation-uuid": _uuid(run_id, "observation", fp)}
@@ -150,8 +161,8 @@ def _finding(item: ComplianceItem, run_id: str, observed: set[str]) -> dict[str,
 
 def _selections(items: tuple[ComplianceItem, ...]) -> list[JSONValue]:
     groups = (
-        ("Requirements assessed by automated checks (fail or no finding).",
-         ("no_finding", "fail")),
+        ("Requirements assessed by automated checks (fail or no finding), or decided by a "
+         "recorded manual check.", ("no_finding", "fail", "attested")),
         ("Requirements not assessed: no scanner looked at what they need.", ("not_assessed",)),
         ("Requirements that need their scope declared (--param) before they can be "
          "assessed.", ("needs_scoping",)),
@@ -176,7 +187,7 @@ def build_document(result: ScanResult) -> dict[str, JSONValue]:
     observations: list[JSONValue] = [_observation(f, run_id, end) for f in result.findings]
     observed = {f.fingerprint for f in result.findings}
     findings: list[JSONValue] = [_finding(i, run_id, observed) for i in result.compliance
-                                 if i.result in ("no_finding", "fail")]
+                                 if i.result in ("no_finding", "fail", "attested")]
     frameworks = ", ".join(f.id for f in result.frameworks) or "none"
     scope = _uuid(run_id, "assessment-plan")
     res: dict[str, JSONValue] = {
@@ -235,10 +246,17 @@ def _attestations(items: tuple[ComplianceItem, ...], run_id: str,
     for i in items:
         if not i.guidance or i.result in ("not_applicable",):
             continue
+        a = i.attestation
+        status = "pending"
+        if a is not None:
+            status = str(a.get("result")) if a.get("valid") else "expired"
         props: list[JSONValue] = [
             _prop("framework", i.framework), _prop("requirement", i.requirement),
             _prop("control-id", control_id(i.framework, i.requirement)),
-            _prop("outcome", i.result), _prop("attestation-status", "pending")]
+            _prop("outcome", i.result), _prop("attestation-status", status)]
+        if a is not None:
+            props.extend(_prop(f"attestation-{k}", str(a.get(k) or "-"))
+                         for k in ("assessor", "date", "expires", "evidence"))
         if i.review:
             props.append(_prop("review-required", f"{len(i.pointers)} finding(s)"))
         parts.append({"uuid": _uuid(run_id, "attestation", i.framework, i.requirement),

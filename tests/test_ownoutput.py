@@ -18,12 +18,23 @@ from tests.reports.sample import sample_result
 REPORTERS = load_reporters()
 
 
-@pytest.mark.parametrize("fmt", sorted(REPORTERS))
+@pytest.mark.parametrize("fmt", sorted(f for f in REPORTERS if not REPORTERS[f].binary))
 def test_every_report_format_is_recognised(fmt: str) -> None:
     buf = io.StringIO()
     REPORTERS[fmt].render(sample_result(), buf)
     kind = own_output_kind(buf.getvalue().encode("utf-8")[:8192])
     assert kind is not None and kind.startswith("auditor ")
+
+
+@pytest.mark.parametrize("fmt", sorted(f for f in REPORTERS if REPORTERS[f].binary))
+def test_binary_documents_are_claimed_by_no_scanner(fmt: str, tmp_path: Path) -> None:
+    from auditor.pipeline.discovery import discover
+    from auditor.pipeline.plugins import load_scanners
+
+    path = tmp_path / REPORTERS[fmt].filename
+    path.write_bytes(REPORTERS[fmt].render_bytes(sample_result()))
+    targets, _ = discover([str(path)], load_scanners())
+    assert targets == []
 
 
 SUPPRESSIONS = """schema_version: 1

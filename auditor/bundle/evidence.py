@@ -157,8 +157,13 @@ def write_evidence(result: ScanResult, out_dir: str | Path, reporters: Iterable[
             if reporter.filename in (MANIFEST, SIGNATURE) or reporter.filename in names:
                 raise ConfigError(f"report file name {reporter.filename!r} of format "
                                   f"{reporter.name!r} clashes with another bundle file")
-            _atomic_write(out / reporter.filename,
-                          lambda fh, r=reporter: r.render(result, fh, render), text=True)
+            if reporter.binary:
+                blob = reporter.render_bytes(result, render)
+                _atomic_write(out / reporter.filename, lambda fh, b=blob: fh.write(b),
+                              text=False)
+            else:
+                _atomic_write(out / reporter.filename,
+                              lambda fh, r=reporter: r.render(result, fh, render), text=True)
             names.append(reporter.filename)
         files = [(name, *_sha256_file(out / name)) for name in names]
         manifest = build_manifest(result, files, pub, host or socket.gethostname(), inputs)

@@ -68,13 +68,14 @@ def print_summary(result: ScanResult, out: TextIO, *, color: bool | None = None)
     statuses = framework_statuses(result)
     if statuses:
         comp = Table(title="compliance")
-        for col in ("framework", "fail", "no finding", "manual", "needs scoping",
+        for col in ("framework", "fail", "no finding", "manual", "attested", "needs scoping",
                     "not applicable", "not assessed", "coverage"):
             comp.add_column(col)
         for fs in statuses:
             c = fs.counts
             comp.add_row(rich_safe(fs.display_title(result.lang)), str(c["fail"]),
-                         str(c["no_finding"]), str(c["manual"]), str(c["needs_scoping"]),
+                         str(c["no_finding"]), str(c["manual"]), str(c["attested"]),
+                         str(c["needs_scoping"]),
                          str(c["not_applicable"]), str(c["not_assessed"]),
                          f"{fs.coverage:.0%}")
         console.print(comp)

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from auditor import __version__
 from auditor.errors import ConfigError, TargetError
 from auditor.fileio import sha256_file
+from auditor.inventory import InventoryEntry, inventory_of, merge_entries
 from auditor.models import Observation, Problem, Severity, Target
 from auditor.names import clean_observation, clean_problem, escape_name
 from auditor.pipeline.interrupts import BudgetExceeded, Interrupted, after_interrupt, time_limit
@@ -75,6 +76,7 @@ class TaskOutcome:
     result: TargetResult
     findings: tuple[Finding, ...]
     kinds: tuple[str, ...] = ()
+    inventory: tuple[InventoryEntry, ...] = ()
 
 
 class Executor(Protocol):
@@ -158,7 +160,8 @@ def judge(task: ScanTask, collected: Collected, packs: Sequence[RulePack]) -> Ta
         observations=len(collected.observations), fingerprint=collected.fingerprint,
     )
     kinds = tuple(sorted({o.kind for o in collected.observations}))
-    return TaskOutcome(result, tuple(findings), kinds)
+    return TaskOutcome(result, tuple(findings), kinds,
+                       inventory_of(collected.observations, scanner=target.scanner))
 
 
 def execute(task: ScanTask, scanner: Scanner, packs: Sequence[RulePack]) -> TaskOutcome:
@@ -249,6 +252,7 @@ class Engine:
             packs=tuple(_pack_ref(p) for p in self.packs), targets=tuple(results),
             findings=ordered, frameworks=tuple(f.ref() for f in self.frameworks),
             compliance=compliance, fail_on=fail_on, lang=lang, extra=extra,
+            inventory=merge_entries(e for o in outcomes for e in o.inventory),
         )
 
     def _assessed_kinds(self, outcomes: Iterable[TaskOutcome]) -> set[str]:

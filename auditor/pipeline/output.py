@@ -109,10 +109,16 @@ def write_reports(result: ScanResult, reporters: Mapping[str, Reporter],
         for name in formats:
             reporter = reporters[name]
             tmp = stage / reporter.filename
-            with tmp.open("w", encoding="utf-8", newline="\n") as fh:
-                reporter.render(result, fh, options)
-                fh.flush()
-                os.fsync(fh.fileno())
+            if reporter.binary:
+                with tmp.open("wb") as bh:
+                    bh.write(reporter.render_bytes(result, options))
+                    bh.flush()
+                    os.fsync(bh.fileno())
+            else:
+                with tmp.open("w", encoding="utf-8", newline="\n") as fh:
+                    reporter.render(result, fh, options)
+                    fh.flush()
+                    os.fsync(fh.fileno())
             staged.append((tmp, out_dir / reporter.filename))
         new_names = {final.name for _, final in staged}
         with _locked(out_dir), _signals_held():

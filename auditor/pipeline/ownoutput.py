@@ -14,7 +14,7 @@ JSON report            ``"schema_version"`` and ``"tool": {"name": "auditor"`` a
 SARIF                  a ``runs`` document whose ``tool.driver.name`` is ``auditor``
 GitLab SAST report     ``"scanner": {"id": "auditor"`` in a ``vulnerabilities`` document
 OSCAL                  ``assessment-results`` titled ``auditor assessment results``
-CSV                    the exact header row of the CSV report
+CSV                    the exact header row of the CSV report (and of inventory.csv)
 JUnit XML              ``<testsuites name="auditor"``
 HTML                   ``<meta name="generator" content="auditor``
 Markdown               first line ``## auditor: `` followed by the severity table
@@ -22,6 +22,8 @@ suppression file       YAML with a top-level ``suppressions:`` list of approved 
 evidence bundle        a directory whose ``manifest.json`` has our manifest ``kind``
 virtual environment    a directory holding ``pyvenv.cfg`` (whatever it is called)
 =====================  ==============================================================
+
+The DOCX document is a ZIP archive that no scanner claims, so it is never judged.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ __all__ = ["OwnOutput", "own_output_dir", "own_output_kind"]
 #: the manifest ``kind`` of evidence bundles (auditor.bundle.evidence.MANIFEST_KIND)
 _MANIFEST_KIND = "auditor-evidence-manifest"
 _CSV_HEADER = b"fingerprint,severity,rule_id,pack,title,cwe,uri,line,key,table,column,"
+_INVENTORY_HEADER = (b"system,store,store_kind,table,column,flow,data,categories,"
+                     b"classification,protection,")
 
 _SIGNATURES: tuple[tuple[str, tuple[re.Pattern[bytes], ...]], ...] = (
     ("auditor JSON report", (
@@ -50,6 +54,8 @@ _SIGNATURES: tuple[tuple[str, tuple[re.Pattern[bytes], ...]], ...] = (
         re.compile(rb'\A\s*\{\s*"assessment-results"'),
         re.compile(rb'"title"\s*:\s*"auditor assessment results'))),
     ("auditor CSV report", (re.compile(rb"\A(?:\xef\xbb\xbf)?" + re.escape(_CSV_HEADER)),)),
+    ("auditor inventory CSV", (
+        re.compile(rb"\A(?:\xef\xbb\xbf)?" + re.escape(_INVENTORY_HEADER)),)),
     ("auditor JUnit report", (
         re.compile(rb"\A(?:<\?xml[^>]*\?>\s*)?<testsuites name=\"auditor\""),)),
     ("auditor HTML report", (

@@ -115,6 +115,9 @@ def test_demo_report_in_vietnamese(browser: Any, tmp_path: Path) -> None:
     assert failing.count() == summary["compliance"]["fail"]
     if summary["findings"]:
         assert failing.count() > 0 and failing.first.is_visible()
+        # groups are collapsed by default (issue 19): opening one shows its findings
+        assert not page.locator("tr.finding").first.is_visible()
+        page.locator("details.rule-group > summary").first.click()
         assert page.locator("tr.finding").first.is_visible()
     assert page.get_by_text("Tóm tắt dành cho lãnh đạo").is_visible()
     assert page.get_by_text("Thông báo vi phạm trong vòng 72 giờ kể từ khi phát hiện").is_visible()
@@ -131,6 +134,7 @@ def test_filters_hide_and_show_findings(browser: Any, tmp_path: Path) -> None:
     report.write_text(buf.getvalue(), encoding="utf-8")
     watched = Watched(browser)
     page = watched.open(report)
+    page.evaluate("document.querySelectorAll('details.rule-group').forEach(d => d.open = true)")
     rows = page.locator("tr.finding")
     visible = lambda: sum(1 for i in range(rows.count()) if rows.nth(i).is_visible())  # noqa: E731
     assert visible() == 5
@@ -158,6 +162,7 @@ def test_requirement_link_filters_its_findings(browser: Any, tmp_path: Path) -> 
     report.write_text(buf.getvalue(), encoding="utf-8")
     watched = Watched(browser)
     page = watched.open(report)
+    page.evaluate("document.querySelectorAll('details.rule-group').forEach(d => d.open = true)")
     rows = page.locator("tr.finding")
 
     def shown() -> list[str]:

@@ -6,6 +6,7 @@ real scanners are installed (skipped until a scanner claims the planted files)."
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,23 @@ def assert_clean(text: str, where: str) -> None:
             assert piece not in text, f"{piece!r} (from a planted value) leaked into {where}"
 
 
+def binary_text(data: bytes) -> str:
+    """The text of a binary document: every part of a ZIP container (DOCX) decoded, else
+    the bytes as Latin-1 (so any planted ASCII shows)."""
+    if data[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return "\n".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist())
+    return data.decode("latin-1")
+
+
+def read_any(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return binary_text(data)
+
+
 def all_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 
@@ -49,6 +67,9 @@ def test_fake_pipeline_all_formats(tmp_path: Path, capsys: pytest.CaptureFixture
     reporters = load_reporters()
     assert {"json", "sarif", "md", "html", "csv", "junit", "oscal"} <= set(reporters)
     for name, reporter in reporters.items():
+        if reporter.binary:
+            assert_clean(binary_text(reporter.render_bytes(result)), f"--format {name}")
+            continue
         buf = io.StringIO()
         reporter.render(result, buf)
         assert_clean(buf.getvalue(), f"--format {name}")
@@ -63,7 +84,7 @@ def test_fake_pipeline_all_formats(tmp_path: Path, capsys: pytest.CaptureFixture
     bundle = tmp_path / "evidence"
     write_evidence(result, bundle, list(reporters.values()), generate_key(), host="h")
     for path in all_files(bundle):
-        assert_clean(path.read_text(encoding="utf-8"), f"evidence {path.name}")
+        assert_clean(read_any(path), f"evidence {path.name}")
     assert_clean(repr(result), "repr(ScanResult)")
 
 
@@ -93,7 +114,7 @@ def test_real_scanners_all_formats(tmp_path: Path, capsys: pytest.CaptureFixture
     assert_clean(console.out + console.err, "console output")
     report = (out / "report.json").read_text(encoding="utf-8")
     for path in all_files(out):
-        assert_clean(path.read_text(encoding="utf-8"), path.name)
+        assert_clean(read_any(path), path.name)
     if '"rule_id"' not in report:
         pytest.skip("no installed scanner produced findings for the planted files yet")
     main(["diff", str(out / "report.json"), str(out / "report.json"), "--unchanged"])

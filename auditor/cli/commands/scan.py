@@ -26,26 +26,37 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from auditor.bundle.signing import key_id
 from auditor.cli.summary import print_summary
 from auditor.cli.terminal import console as terminal_console
+from auditor.document import COVER_FIELDS, apply_document, load_document, load_plan
 from auditor.errors import ConfigError
+from auditor.fileio import atomic_write
 from auditor.gate.gating import Gate, prepare_evidence, write_bundle
 from auditor.masking import load_hash_key
 from auditor.models import Severity, Target
 from auditor.pipeline.changes import changed_files
+from auditor.pipeline.destination import resolve_output
 from auditor.pipeline.discovery import DEFAULT_IGNORES, DiscoveryOptions, discover
 from auditor.pipeline.engine import NOT_SCANNED, Engine
 from auditor.pipeline.executors import LocalExecutor, add_executor_argument, executor_from
 from auditor.pipeline.gitignore import find_worktree
 from auditor.pipeline.interrupts import Interrupted, interruptible
 from auditor.pipeline.options import check_scanner_options
-from auditor.pipeline.output import parse_formats, render_options, render_text, write_reports
+from auditor.pipeline.output import (
+    parse_formats,
+    render_options,
+    render_text,
+    write_atomic,
+    write_reports,
+)
 from auditor.pipeline.plugins import catalogue_of, load_reporters, load_scanners
+from auditor.policy.attestations import apply_attestations, load_attestations
 from auditor.policy.frameworks import split_parameters
 from auditor.policy.loading import load_frameworks, load_packs, parse_assignments, parse_date
 from auditor.reporting import RenderOptions, Reporter
 from auditor.results import ScanResult, TargetResult
-from auditor.scanner import ScanOptions
+from auditor.scanner import Scanner, ScanOptions
 from auditor.textsafe import rich_safe, term_safe
 
 __all__ = ["ScanOutcome", "perform", "register", "run"]
@@ -90,7 +101,9 @@ def register(sub: Any) -> None:
                    help="framework to assess (repeatable; default: those in force --as-of)")
     p.add_argument("--format", action="append", default=[], metavar="F",
                    help="report format(s): json, sarif, md, ... (repeatable or comma-separated)")
-    p.add_argument("-o", "--output", metavar="DIR", help="write reports into DIR")
+    p.add_argument("-o", "--output", metavar="DIR|FILE",
+                   help="write reports into DIR, or one report to FILE when its name ends "
+                        "in a report extension (report.html, scan.sarif...)")
     p.add_argument("--fail-on", default="low", metavar="SEVERITY|never",
                    help="exit 1 when an unsuppressed finding is at or above this "
                         "severity (default: low)")
@@ -144,6 +157,20 @@ def register(sub: Any) -> None:
                    help="read defaults from FILE's `defaults:` section (default: "
                         "auditor.yaml at the root of the scanned git work tree)")
     add_executor_argument(p)
+    p.add_argument("--attestations", metavar="FILE",
+                   help="YAML of manual checks (requirement, result, evidence, assessor, "
+                        "date, expires): a valid one decides a manual requirement")
+    p.add_argument("--remediation-plan", metavar="FILE",
+                   help="YAML remediation plan (rule, owner, deadline, status) shown in the "
+                        "audit document; edit it and pass it again next run")
+    doc = p.add_argument_group("audit document (cover page; docs/reports.md)")
+    doc.add_argument("--document", metavar="FILE",
+                     help="YAML with the cover facts and systems (flags below override it)")
+    for flag, what in (("controller", "data controller"), ("processor", "data processor"),
+                       ("system", "system audited (names the inventory's entries)"),
+                       ("scope", "scope of the assessment"), ("period", "audit period"),
+                       ("assessor", "assessor who signs the document")):
+        doc.add_argument(f"--{flag}", metavar="TEXT", help=what)
     p.set_defaults(handler=run)
 
 
@@ -219,6 +246,19 @@ def _scanner_params(args: argparse.Namespace) -> dict[str, Any]:
     return params
 
 
+def _settings(scanners: Mapping[str, Scanner], params: Mapping[str, Any]) -> dict[str, Any]:
+    """The scanner options in effect (given or default) for the methodology section of the
+    audit document; ``secret`` options are never recorded."""
+    out: dict[str, Any] = {}
+    for prefix, scanner in sorted(scanners.items()):
+        for opt in getattr(scanner, "options", ()):
+            if opt.type == "secret":
+                continue
+            key = f"{prefix}.{opt.name}"
+            out[key] = params.get(key, opt.default)
+    return out
+
+
 def _check_targets(targets: Sequence[str]) -> None:
     """A path that does not exist is a usage error before anything runs (exit 2)."""
     for given in targets:
@@ -284,6 +324,7 @@ class ScanOutcome:
     out_dir: Path | None
     render: RenderOptions
     interrupted: bool = False
+    out_file: Path | None = None
 
     @property
     def exit_code(self) -> int:
@@ -301,7 +342,13 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write("auditor: interrupted before scanning\n")
         return EXIT_INTERRUPTED
     result, reporters, formats = outcome.result, outcome.reporters, outcome.formats
-    if outcome.out_dir is not None:
+    if outcome.out_file is not None:
+        reporter = reporters[formats[0]]
+        if reporter.binary:
+            atomic_write(outcome.out_file, reporter.render_bytes(result, outcome.render))
+        else:
+            write_atomic(outcome.out_file, render_text(reporter, result, outcome.render))
+    elif outcome.out_dir is not None:
         write_reports(result, reporters, formats, outcome.out_dir, outcome.render)
     elif formats:
         sys.stdout.write(render_text(reporters[formats[0]], result, outcome.render))
@@ -332,12 +379,14 @@ def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
     scanners = load_scanners()
     reporters = load_reporters()
     formats = parse_formats(args.format, reporters)
-    out_dir = Path(args.output) if args.output else None
-    if out_dir is None and len(formats) > 1:
+    destination = resolve_output(args.output, formats, reporters) if args.output else None
+    out_dir = destination.directory if destination else None
+    out_file = destination.file if destination else None
+    if destination is not None:
+        formats = list(destination.formats)
+    if destination is None and len(formats) > 1:
         raise ConfigError("several --format values need -o DIR (one file per format)")
-    if out_dir is not None and not formats:
-        formats = ["json"]
-    if out_dir is None and formats and not reporters[formats[0]].machine:
+    if destination is None and formats and not reporters[formats[0]].machine:
         raise ConfigError(f"--format {formats[0]} writes a document, not a stream: give -o DIR")
     packs = load_packs(args.pack, defaults=not args.no_default_packs,
                        catalogue=catalogue_of(scanners))
@@ -354,6 +403,10 @@ def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
                                            **framework_params.get(f.id, {})})
                        for f in frameworks)
     gate = Gate.load(as_of, args.suppressions, args.baseline)
+    attestations = load_attestations(args.attestations) if args.attestations else None
+    plan = load_plan(args.remediation_plan) if args.remediation_plan else None
+    document = load_document(args.document, {f: getattr(args, f) for f in COVER_FIELDS
+                                             if f != "date"}, as_of)
     signing_key = prepare_evidence(args.evidence, args.signing_key) if args.evidence else None
     options = ScanOptions(as_of=as_of, hash_key=load_hash_key(),
                           time_budget=args.time_budget)
@@ -375,7 +428,8 @@ def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
                 sys.stderr.write(f"auditor: {t.status}: {t.uri}: {t.error}\n")
         jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
         engine = Engine(scanners, packs, frameworks, params)
-        extra = {**_paths_extra(args.targets), **(extra or {})}
+        extra = {**_paths_extra(args.targets), **(extra or {}),
+                 "settings": _settings(scanners, options.params)}
         if only is not None:
             extra["changed_only"] = {"since": args.since, "files": len(only)}
         if args.verbose:
@@ -395,6 +449,15 @@ def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
                                  executor=None if local else executor)
     interrupted = "incomplete" in result.extra
     result = gate.finish(result, sys.stderr, unused=not partial and not interrupted)
+    if attestations is not None:
+        result = apply_attestations(result, attestations, args.attestations, sys.stderr)
+    result = apply_document(result, document)
+    if plan is not None:
+        result = replace(result, extra={**result.extra, "remediation_plan": plan})
+    if args.evidence and signing_key is not None and not interrupted:
+        result = replace(result, extra={**result.extra, "evidence": {
+            "dir": args.evidence, "key_id": key_id(signing_key.public_key()),
+            "manifest": "manifest.json"}})
     if interrupted:
         sys.stderr.write(f"auditor: interrupted: writing the finished work, marked incomplete "
                          f"({_not_scanned(result)} targets not scanned)\n")
@@ -405,4 +468,4 @@ def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
         if t.status == "error" and not (interrupted and t.error == NOT_SCANNED):
             sys.stderr.write(f"auditor: {term_safe(t.uri)}: {term_safe(t.error or '')}\n")
     return ScanOutcome(result, reporters, formats, out_dir, render_options(packs, args.lang),
-                       interrupted=interrupted)
+                       interrupted=interrupted, out_file=out_file)
