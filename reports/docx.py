@@ -23,7 +23,7 @@ from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import Finding, ScanResult
 from auditor.views import evidence_text, framework_statuses, location_label, severities
 
-from .auditdoc import annex_views, cover_rows, inventory_stats
+from .auditdoc import annex_views, cover_rows, inventory_stats, plan_view
 from .html import SEVERITY_COLORS, display_date
 from .messages import Messages, load_messages
 from .pngchart import bar_chart_png
@@ -233,27 +233,36 @@ class _Builder:
         return out
 
     def remediation(self) -> None:
+        from docx.shared import RGBColor
+
         t, doc = self.t, self.doc
         doc.add_heading(t("docx_remediation"), level=1)
         doc.add_paragraph(t("docx_remediation_intro"))
-        plan = {str(e.get("rule")): e for e in _extra(self.result, "remediation_plan")
-                .get("entries", []) if isinstance(e, Mapping)}
-        groups = self._groups()
-        rows = []
-        for rule_id, items in groups.items():
-            entry = plan.get(rule_id, {})
-            rows.append([f"{items[0].title} ({rule_id})", str(len(items)),
-                         str(entry.get("owner") or ""), self.date(entry.get("deadline")),
-                         str(entry.get("status") or "")])
+        plan = plan_view(self.result)
+        if not plan.file:
+            doc.add_paragraph(t("plan_none"))
+        if plan.overdue:
+            run = doc.add_paragraph().add_run(t("plan_overdue_summary", count=plan.overdue,
+                                                date=self.date(self.result.as_of.isoformat())))
+            run.bold = True
+            run.font.color.rgb = RGBColor(0x99, 0x1B, 0x1B)
         _table(doc, [t("col_group"), t("col_findings"), t("col_owner"), t("col_deadline"),
-                     t("col_plan_status")], rows)
-        gone = sorted(k for k in plan if k not in groups)
-        if gone:
+                     t("col_plan_status")],
+               [[f"{r.title} ({r.rule_id})", str(r.findings),
+                 r.owner if r.planned else t("plan_unplanned"), self.date(r.deadline),
+                 r.status + (f" — {t('plan_overdue')}" if r.overdue else "")]
+                for r in plan.rows])
+        table = doc.tables[-1]
+        for row, r in zip(table.rows[1:], plan.rows, strict=True):
+            if r.overdue:
+                for cell in row.cells[3:]:
+                    for run in cell.paragraphs[0].runs:
+                        run.bold = True
+                        run.font.color.rgb = RGBColor(0x99, 0x1B, 0x1B)
+        if plan.resolved:
             doc.add_paragraph(t("docx_plan_resolved"))
-            for rule_id in gone:
-                e = plan[rule_id]
-                doc.add_paragraph(f"{rule_id}: {e.get('owner') or ''} — "
-                                  f"{e.get('status') or ''}", style="List Bullet")
+            for r in plan.resolved:
+                doc.add_paragraph(f"{r.rule_id}: {r.owner} — {r.status}", style="List Bullet")
 
     def inventory(self) -> None:
         t, r, doc = self.t, self.result, self.doc
