@@ -108,12 +108,13 @@ def test_results_attestation_plan_inventory(demo: tuple[Any, dict[str, Any]]) ->
     rows = {row.cells[0].text: [c.text for c in row.cells] for t in document.tables
             for row in t.rows}
     plan_row = next(v for k, v in rows.items() if "core.db.pii-cleartext-sensitive" in k)
-    assert plan_row[2:] == ["Phòng CNTT", "2027-03-31", "in_progress"]
+    assert plan_row[2:] == ["Phòng CNTT", "2027-03-31", "in_progress", ""]
     assert "core.retired.rule: Tổ kỹ thuật — done" in text  # carried forward, now resolved
     # past its deadline on --as-of 2026-11-25 and not closed: overdue, in bold red
     late = next(row for t in document.tables for row in t.rows
                 if row.cells[0].text.endswith("(core.db.pii-cleartext)"))
-    assert [c.text for c in late.cells][2:] == ["Tổ phát triển", "2026-06-30", "open — Overdue"]
+    assert [c.text for c in late.cells][2:] == ["Tổ phát triển", "2026-06-30", "open — Overdue",
+                                                 ""]
     run = late.cells[4].paragraphs[0].runs[0]
     assert run.bold and str(run.font.color.rgb) == "991B1B"
     assert "1 finding group(s) past their deadline on 2026-11-25" in text
