@@ -78,6 +78,9 @@ def test_sections_in_order(demo: tuple[Any, dict[str, Any]]) -> None:
     level1 = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert level1 == HEADINGS
     assert document.paragraphs[0].style.name == "Title"
+    page = document.sections[0]  # A4, Decree 30/2020 margins (left 30 mm, right 15 mm)
+    assert (round(page.page_width.mm), round(page.page_height.mm)) == (210, 297)
+    assert (round(page.left_margin.mm), round(page.right_margin.mm)) == (30, 15)
 
 
 def test_cover(demo: tuple[Any, dict[str, Any]]) -> None:
