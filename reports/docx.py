@@ -204,7 +204,7 @@ class _Builder:
             for item in fs.items:
                 if item.result not in ("fail", "manual", "attested"):
                     continue
-                title = item.title_vi if t.lang == "vi" and item.title_vi else item.title
+                title = item.localized("title", t.lang)
                 note = ""
                 if item.attestation is not None:
                     a = item.attestation

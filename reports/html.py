@@ -198,17 +198,12 @@ def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
         # the engine's lower bound when it gave one, else the largest finding estimate
         counts = [item.subjects] if item.subjects is not None else [
             by_fp[fp].subjects for fp in item.findings if fp in by_fp]
+        words = {name: item.localized(name, t.lang) for name in (
+            "title", "note", "provision", "checked", "penalty", "rationale", "remediation")}
         rows.append(RequirementRow(
-            item=item, title=(item.title_vi if vi and item.title_vi else item.title),
-            guidance=(item.guidance_vi if vi and item.guidance_vi else item.guidance),
-            note=(item.note_vi if vi and item.note_vi else item.note),
-            subjects=max((c for c in counts if c is not None), default=None),
-            provision=(item.provision_vi if vi and item.provision_vi else item.provision),
-            checked=(item.checked_vi if vi and item.checked_vi else item.checked),
-            penalty=(item.penalty_vi if vi and item.penalty_vi else item.penalty),
-            rationale=(item.rationale_vi if vi and item.rationale_vi else item.rationale),
-            remediation=(item.remediation_vi if vi and item.remediation_vi
-                         else item.remediation)))
+            item=item, guidance=(item.guidance_vi if vi and item.guidance_vi
+                                 else item.guidance),
+            subjects=max((c for c in counts if c is not None), default=None), **words))
     bars = _bars([(s, t(f"status_{s}"), fs.counts[s], STATUS_COLORS[s])
                   for s in COMPLIANCE_STATUSES], 600.0)
     return FrameworkView(
