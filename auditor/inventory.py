@@ -4,7 +4,8 @@ Built by the engine from the scanners' observations (``pii.column``, ``db.passwo
 ``pii.text``, ``net.pii``) — not from findings, so protected columns that raise no finding
 are listed too. One entry per place (database/dump/CSV column, text file, capture flow):
 
-- ``data``: the entity types seen there (``VN_CCCD``, ``EMAIL_ADDRESS``...);
+- ``data``: the entity types seen there (``VN_CCCD``, ``EMAIL_ADDRESS``...), and what a
+  personal column no entity type describes holds, by its name (``BLOOD_GROUP``, ``GENDER``);
 - ``categories``: the sensitive categories (Decree 356 / Law 91: ``HEALTH``,
   ``BIOMETRIC``...); ``classification`` is ``sensitive`` when there is one, else ``basic``;
 - ``protection``: ``cleartext``, ``hashed``, ``encrypted``, ``mixed``, ``not-read`` (known
@@ -165,7 +166,8 @@ def _entry(obs: Observation, system: str, scanner: str) -> InventoryEntry | None
     names: list[str] = [*obs.entities, *_list(attrs.get("entities")),
                         *_list(attrs.get("categories"))]
     if obs.kind == "pii.column":
-        data, cats = _split(names)
+        # NOTE: ``personal_data``: personal data no entity type describes (BLOOD_GROUP)
+        data, cats = _split([*names, *_list(attrs.get("personal_data"))])
         protection, detail = _column_protection(attrs)
         kind = "file" if attrs.get("source") == "csv" else _STORE_KIND.get(scanner, "database")
         # NOTE: 0 distinct subjects from a column known by its name (no value matched an

@@ -25,6 +25,7 @@ __all__ = [
     "Finding",
     "FrameworkRef",
     "PackRef",
+    "RequirementText",
     "ScanResult",
     "Suppression",
     "TargetResult",
@@ -187,9 +188,69 @@ class TargetResult:
         )
 
 
+#: the fields of :class:`RequirementText` that have a Vietnamese twin (``<name>_vi``)
+_BILINGUAL = ("title", "provision", "note", "checked", "rationale", "remediation", "penalty")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequirementText:
+    """The words of one framework requirement, English and Vietnamese: the framework
+    file's (``auditor.policy.frameworks.Requirement``) and those each compliance item of a
+    report carries (:class:`ComplianceItem`) are this one record, so a new text field is
+    declared once. Keyword-only: the subclasses keep their own positional fields.
+
+    ``provision`` is the citation ("Decree 356/2025/ND-CP, Art. 7(2)"), ``provision_vi``
+    in Vietnamese citation order; ``checked`` what the automated checks cover;
+    ``rationale``, ``remediation``, ``penalty`` (Vietnam: the penalty provision);
+    ``crossrefs`` the same duty elsewhere (``framework:requirement``); ``confidence``
+    ``high`` (primary text read) or ``medium``.
+    """
+
+    title: str = ""
+    title_vi: str = ""
+    provision: str = ""
+    provision_vi: str = ""
+    note: str = ""
+    note_vi: str = ""
+    checked: str = ""
+    checked_vi: str = ""
+    rationale: str = ""
+    rationale_vi: str = ""
+    remediation: str = ""
+    remediation_vi: str = ""
+    penalty: str = ""
+    penalty_vi: str = ""
+    crossrefs: tuple[str, ...] = ()
+    confidence: str = "high"
+
+    def localized(self, name: str, lang: str) -> str:
+        """A bilingual field in ``lang``: the Vietnamese text in ``vi`` when there is one,
+        else the English."""
+        english = str(getattr(self, name))
+        return (str(getattr(self, f"{name}_vi")) or english) if lang == "vi" else english
+
+    def requirement_text(self) -> dict[str, Any]:
+        """The text fields as keyword arguments (to copy them onto another record)."""
+        return {name: getattr(self, name) for name in _TEXT_FIELDS}
+
+    @staticmethod
+    def text_from(data: Mapping[str, Any]) -> dict[str, Any]:
+        """The text fields of a JSON report's compliance item, as keyword arguments."""
+        out: dict[str, Any] = {}
+        for name in _BILINGUAL:
+            out[name] = str(data.get(name) or "")
+            out[f"{name}_vi"] = str(data.get(f"{name}_vi") or "")
+        out["crossrefs"] = tuple(data.get("crossrefs") or ())
+        out["confidence"] = str(data.get("confidence") or "high")
+        return out
+
+
+_TEXT_FIELDS = (*(n for b in _BILINGUAL for n in (b, f"{b}_vi")), "crossrefs", "confidence")
+
+
 @dataclass(frozen=True, slots=True)
-class ComplianceItem:
-    """Status of one framework requirement in this run.
+class ComplianceItem(RequirementText):
+    """Status of one framework requirement in this run (its words: :class:`RequirementText`).
 
     ``status`` is the JSON contract's coarse status (``pass|fail|not_assessed|manual``);
     ``outcome`` the finer one (:mod:`auditor.outcomes`): ``no_finding`` maps to ``pass``,
@@ -201,35 +262,19 @@ class ComplianceItem:
     framework: str
     requirement: str
     status: str  # pass | fail | not_assessed | manual
-    title: str = ""
     findings: tuple[str, ...] = ()  # fingerprints
     rules: tuple[str, ...] = ()
     guidance: str = ""
-    title_vi: str = ""
-    provision: str = ""
     guidance_vi: str = ""
-    note: str = ""
-    note_vi: str = ""
     #: data subjects affected, at least: the largest estimate among the failing findings
     subjects: int | None = None
     outcome: str = ""
     coverage: str = ""  # automated | partial | manual
-    checked: str = ""
-    checked_vi: str = ""
     pointers: tuple[str, ...] = ()
     #: manual item with pointers: the auditor must review where they point
     review: bool = False
     #: why not applicable / needs scoping ("system_types: cloud, big_data")
     scope: str = ""
-    provision_vi: str = ""
-    rationale: str = ""
-    rationale_vi: str = ""
-    remediation: str = ""
-    remediation_vi: str = ""
-    crossrefs: tuple[str, ...] = ()
-    penalty: str = ""
-    penalty_vi: str = ""
-    confidence: str = "high"
     #: the manual check recorded for it (``--attestations``; auditor.policy.attestations)
     attestation: Mapping[str, JSONValue] | None = None
 
@@ -266,20 +311,16 @@ class ComplianceItem:
             return str(data.get(key) or "")
 
         return cls(
+            **RequirementText.text_from(data),
             framework=str(data["framework"]), requirement=str(data["requirement"]),
-            status=str(data["status"]), title=text("title"),
+            status=str(data["status"]),
             findings=tuple(data.get("findings") or ()), rules=tuple(data.get("rules") or ()),
-            guidance=text("guidance"), title_vi=text("title_vi"), provision=text("provision"),
-            guidance_vi=text("guidance_vi"), note=text("note"), note_vi=text("note_vi"),
+            guidance=text("guidance"), guidance_vi=text("guidance_vi"),
             subjects=data.get("subjects"),
             outcome=text("outcome") or outcome_from_status(str(data["status"])),
-            coverage=text("coverage"), checked=text("checked"), checked_vi=text("checked_vi"),
+            coverage=text("coverage"),
             pointers=tuple(data.get("pointers") or ()), review=bool(data.get("review")),
-            scope=text("scope"), provision_vi=text("provision_vi"),
-            rationale=text("rationale"), rationale_vi=text("rationale_vi"),
-            remediation=text("remediation"), remediation_vi=text("remediation_vi"),
-            crossrefs=tuple(data.get("crossrefs") or ()), penalty=text("penalty"),
-            penalty_vi=text("penalty_vi"), confidence=text("confidence") or "high",
+            scope=text("scope"),
             attestation=dict(data["attestation"])
             if isinstance(data.get("attestation"), Mapping) else None,
         )

@@ -9,10 +9,13 @@ is already masked by the scanners.
 from __future__ import annotations
 
 import json
+import posixpath
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, metadata
+from pathlib import PurePosixPath
+from urllib.parse import quote
 
 from auditor.models import JSONValue, Location, Severity
 from auditor.outcomes import OUTCOMES
@@ -20,7 +23,10 @@ from auditor.results import ComplianceItem, FrameworkRef, ScanResult
 
 __all__ = [
     "COMPLIANCE_STATUSES",
+    "CodeLocation",
     "FrameworkStatus",
+    "SourceRoots",
+    "code_location",
     "compliance_verdict",
     "evidence_text",
     "framework_statuses",
@@ -42,6 +48,79 @@ def severities() -> tuple[Severity, ...]:
 def is_url(uri: str) -> bool:
     """True for a database URL (``postgresql://host/db``), false for a file path."""
     return "://" in uri and not uri.startswith("file://")
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRoots:
+    """Where relative report paths start (``cwd``: ``run.working_directory``) and what
+    code-scanning paths are relative to (``root``: ``run.source_root``, the git work tree
+    of the first scanned path). Reports saved before those fields keep paths as given."""
+
+    cwd: PurePosixPath | None = None
+    root: PurePosixPath | None = None
+
+    @classmethod
+    def of(cls, result: ScanResult) -> SourceRoots:
+        cwd, root = result.extra.get("working_directory"), result.extra.get("source_root")
+        if isinstance(cwd, str) and isinstance(root, str) and cwd.startswith("/") \
+                and root.startswith("/"):
+            return cls(PurePosixPath(cwd), PurePosixPath(root))
+        return cls()
+
+    def artifact(self, uri: str) -> dict[str, str]:
+        """A file as a SARIF ``artifactLocation``: URL-quoted, relative to ``%SRCROOT%``,
+        or an absolute ``file://`` URI for a file outside the root."""
+        path = PurePosixPath(uri)
+        if self.cwd is not None and self.root is not None:
+            full = PurePosixPath(posixpath.normpath(str(self.cwd / path)))
+            try:
+                rel = full.relative_to(self.root)
+            except ValueError:
+                return {"uri": "file://" + quote(str(full))}
+            return {"uri": quote(str(rel)), "uriBaseId": "%SRCROOT%"}
+        if path.is_absolute():
+            return {"uri": "file://" + quote(uri)}
+        return {"uri": quote(uri), "uriBaseId": "%SRCROOT%"}
+
+    def base_ids(self) -> dict[str, JSONValue]:
+        if self.root is None:
+            return {}
+        return {"%SRCROOT%": {"uri": "file://" + quote(str(self.root).rstrip("/") + "/")}}
+
+
+@dataclass(frozen=True, slots=True)
+class CodeLocation:
+    """A finding's location as code-scanning formats (SARIF, GitLab SAST) place it."""
+
+    #: the file as a SARIF ``artifactLocation`` (None for a database or service URL)
+    artifact: dict[str, str] | None
+    #: 1-based line in the file, when known
+    line: int | None
+    #: ``schema.table`` or ``schema.table.column`` inside a store, else ""
+    member: str
+    key: str
+    flow: str
+    packet: int | None
+    uri: str
+
+    @property
+    def file(self) -> str:
+        """The file path code scanners show (relative to the source root), or for a
+        store the URL with the member after ``#``."""
+        from urllib.parse import unquote
+
+        if self.artifact is None:
+            return self.uri + (f"#{self.member}" if self.member else "")
+        return unquote(self.artifact["uri"]).removeprefix("file://")
+
+
+def code_location(loc: Location, roots: SourceRoots) -> CodeLocation:
+    """Where a finding is, for SARIF and GitLab SAST (one mapping for both)."""
+    member = (loc.table + (f".{loc.column}" if loc.column else "")) if loc.table else ""
+    return CodeLocation(
+        artifact=None if is_url(loc.uri) else roots.artifact(loc.uri),
+        line=max(int(loc.line), 1) if loc.line is not None else None, member=member,
+        key=loc.key or "", flow=loc.flow or "", packet=loc.packet, uri=loc.uri)
 
 
 def location_label(loc: Location) -> str:

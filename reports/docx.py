@@ -23,7 +23,7 @@ from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import Finding, ScanResult
 from auditor.views import evidence_text, framework_statuses, location_label, severities
 
-from .auditdoc import annex_views, cover_rows, inventory_stats
+from .auditdoc import annex_views, cover_rows, inventory_stats, plan_view
 from .html import SEVERITY_COLORS, display_date
 from .messages import Messages, load_messages
 from .pngchart import bar_chart_png
@@ -34,9 +34,25 @@ MAX_ROWS = 15
 _PROTECTIONS = ("cleartext", "hashed", "encrypted", "mixed", "not-read", "cleartext-in-transit")
 
 
-def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+#: A4 with the margins of Vietnamese administrative documents (Decree 30/2020/ND-CP,
+#: Annex I: top and bottom 20-25 mm, left 30-35 mm, right 15-20 mm)
+PAGE_MM = (210, 297)
+MARGINS_MM = (20, 20, 30, 15)  # top, bottom, left, right
+TEXT_WIDTH_MM = PAGE_MM[0] - MARGINS_MM[2] - MARGINS_MM[3]
+TABLE_PT = 9
+
+
+def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[str]],
+           widths: Sequence[float] = ()) -> None:
+    """A grid table; ``widths``: the columns' shares of the text width."""
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
+    if widths:
+        from docx.shared import Mm
+
+        table.autofit = False
+        for column, share in zip(table.columns, widths, strict=True):
+            column.width = Mm(TEXT_WIDTH_MM * share)
     for cell, text in zip(table.rows[0].cells, header, strict=True):
         cell.text = text
         for run in cell.paragraphs[0].runs:
@@ -45,6 +61,16 @@ def _table(doc: Any, header: Sequence[str], rows: Sequence[Sequence[str]]) -> No
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=True):
             cell.text = text
+    from docx.shared import Pt
+
+    for row in table.rows:
+        for i, cell in enumerate(row.cells):
+            if widths:
+                # NOTE: Word reads the cell widths, LibreOffice the grid: both are set
+                cell.width = table.columns[i].width
+            for paragraph in cell.paragraphs:
+                for run in paragraph.runs:
+                    run.font.size = Pt(TABLE_PT)
 
 
 def _extra(result: ScanResult, name: str) -> Mapping[str, Any]:
@@ -63,6 +89,12 @@ class _Builder:
         self.result = result
         self.t = load_messages(result.lang if result.lang in ("en", "vi") else "en")
         self.doc = Document()
+        from docx.shared import Mm
+
+        for section in self.doc.sections:
+            section.page_width, section.page_height = Mm(PAGE_MM[0]), Mm(PAGE_MM[1])
+            (section.top_margin, section.bottom_margin, section.left_margin,
+             section.right_margin) = (Mm(m) for m in MARGINS_MM)
 
     def date(self, text: object) -> str:
         return display_date(text if isinstance(text, str) else None, self.t.lang)
@@ -82,7 +114,7 @@ class _Builder:
                                            s.security_level and
                                            f"{t('cover_level')}: {s.security_level}") if x)
             body.append([t("cover_systems"), s.name + (f" ({extra})" if extra else "")])
-        _table(self.doc, [t("cover_heading"), ""], body)
+        _table(self.doc, [t("cover_heading"), ""], body, widths=(0.34, 0.66))
         from docx.enum.text import WD_BREAK
 
         self.doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
@@ -172,7 +204,7 @@ class _Builder:
             for item in fs.items:
                 if item.result not in ("fail", "manual", "attested"):
                     continue
-                title = item.title_vi if t.lang == "vi" and item.title_vi else item.title
+                title = item.localized("title", t.lang)
                 note = ""
                 if item.attestation is not None:
                     a = item.attestation
@@ -186,7 +218,8 @@ class _Builder:
                              str(len(item.findings)) if item.findings else "", note])
             if rows:
                 _table(doc, [t("col_requirement"), t("col_title"), t("col_status"),
-                             t("col_findings"), t("attestation_label")], rows)
+                             t("col_findings"), t("attestation_label")], rows,
+                       widths=(0.17, 0.37, 0.13, 0.09, 0.24))
 
     def _groups(self) -> dict[str, list[Finding]]:
         groups: dict[str, list[Finding]] = {}
@@ -209,7 +242,7 @@ class _Builder:
             _table(doc, [t("col_location"), t("col_evidence"), t("col_subjects")],
                    [[location_label(f.location), evidence_text(f.evidence),
                      "" if f.subjects is None else str(f.subjects)]
-                    for f in items[:MAX_ROWS]])
+                    for f in items[:MAX_ROWS]], widths=(0.45, 0.43, 0.12))
             if len(items) > MAX_ROWS:
                 doc.add_paragraph(t("docx_more", count=len(items) - MAX_ROWS))
         doc.add_heading(t("docx_findings_by_system"), level=1)
@@ -233,27 +266,36 @@ class _Builder:
         return out
 
     def remediation(self) -> None:
+        from docx.shared import RGBColor
+
         t, doc = self.t, self.doc
         doc.add_heading(t("docx_remediation"), level=1)
         doc.add_paragraph(t("docx_remediation_intro"))
-        plan = {str(e.get("rule")): e for e in _extra(self.result, "remediation_plan")
-                .get("entries", []) if isinstance(e, Mapping)}
-        groups = self._groups()
-        rows = []
-        for rule_id, items in groups.items():
-            entry = plan.get(rule_id, {})
-            rows.append([f"{items[0].title} ({rule_id})", str(len(items)),
-                         str(entry.get("owner") or ""), self.date(entry.get("deadline")),
-                         str(entry.get("status") or "")])
+        plan = plan_view(self.result)
+        if not plan.file:
+            doc.add_paragraph(t("plan_none"))
+        if plan.overdue:
+            run = doc.add_paragraph().add_run(t("plan_overdue_summary", count=plan.overdue,
+                                                date=self.date(self.result.as_of.isoformat())))
+            run.bold = True
+            run.font.color.rgb = RGBColor(0x99, 0x1B, 0x1B)
         _table(doc, [t("col_group"), t("col_findings"), t("col_owner"), t("col_deadline"),
-                     t("col_plan_status")], rows)
-        gone = sorted(k for k in plan if k not in groups)
-        if gone:
+                     t("col_plan_status"), t("col_note")],
+               [[f"{r.title} ({r.rule_id})", str(r.findings),
+                 r.owner if r.planned else t("plan_unplanned"), self.date(r.deadline),
+                 r.status + (f" — {t('plan_overdue')}" if r.overdue else ""), r.note]
+                for r in plan.rows], widths=(0.3, 0.08, 0.15, 0.16, 0.15, 0.16))
+        table = doc.tables[-1]
+        for row, r in zip(table.rows[1:], plan.rows, strict=True):
+            if r.overdue:
+                for cell in row.cells[3:5]:
+                    for run in cell.paragraphs[0].runs:
+                        run.bold = True
+                        run.font.color.rgb = RGBColor(0x99, 0x1B, 0x1B)
+        if plan.resolved:
             doc.add_paragraph(t("docx_plan_resolved"))
-            for rule_id in gone:
-                e = plan[rule_id]
-                doc.add_paragraph(f"{rule_id}: {e.get('owner') or ''} — "
-                                  f"{e.get('status') or ''}", style="List Bullet")
+            for r in plan.resolved:
+                doc.add_paragraph(f"{r.rule_id}: {r.owner} — {r.status}", style="List Bullet")
 
     def inventory(self) -> None:
         t, r, doc = self.t, self.result, self.doc
@@ -265,7 +307,7 @@ class _Builder:
                      t("col_categories"), t("col_protection"), t("col_subjects")],
                [[e.system, e.store, e.place, ", ".join(e.data), ", ".join(e.categories),
                  _protection(t, e.protection), "" if e.subjects is None else str(e.subjects)]
-                for e in r.inventory])
+                for e in r.inventory], widths=(0.12, 0.2, 0.2, 0.16, 0.12, 0.12, 0.08))
         doc.add_paragraph(t("inventory_note"))
         doc.add_heading(t("annex_heading"), level=2)
         doc.add_paragraph(t("annex_intro"))
@@ -282,7 +324,7 @@ class _Builder:
                                                   for s, n in a.protection)],
                 *([t(k), fill] for k in ("annex_purpose", "annex_legal_basis",
                                          "annex_recipients", "annex_retention",
-                                         "annex_transfer"))])
+                                         "annex_transfer"))], widths=(0.36, 0.64))
             doc.add_paragraph("")
 
     def annexes(self) -> None:

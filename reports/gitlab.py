@@ -17,13 +17,10 @@ import datetime as dt
 import json
 import uuid
 from typing import Any, TextIO
-from urllib.parse import unquote
 
 from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import Finding, ScanResult
-from auditor.views import evidence_text, information_uri, is_url
-
-from .sarif import SourceRoots
+from auditor.views import SourceRoots, code_location, evidence_text, information_uri
 
 __all__ = ["GitlabSastReporter"]
 
@@ -54,19 +51,16 @@ def _identifiers(f: Finding) -> list[dict[str, str]]:
 
 
 def _location(f: Finding, roots: SourceRoots) -> dict[str, Any]:
-    loc = f.location
-    if is_url(loc.uri):
-        where = loc.uri + (f"#{loc.table}" if loc.table else "") + (
-            f".{loc.column}" if loc.column else "")
-        return {"file": where}
-    art = roots.artifact(loc.uri)
-    out: dict[str, Any] = {"file": unquote(art["uri"]).removeprefix("file://")}
-    if loc.line is not None:
-        out["start_line"] = max(int(loc.line), 1)
-    if loc.key:
-        out["method"] = loc.key
-    if loc.flow:
-        out["class"] = loc.flow
+    place = code_location(f.location, roots)
+    out: dict[str, Any] = {"file": place.file}
+    if place.artifact is None:
+        return out
+    if place.line is not None:
+        out["start_line"] = place.line
+    if place.key:
+        out["method"] = place.key
+    if place.flow:
+        out["class"] = place.flow
     return out
 
 

@@ -5,7 +5,8 @@ inline script for filtering (allowed by a Content-Security-Policy that permits n
 else: no network, no external fonts or images). Sections: executive summary (verdict,
 counts, charts), compliance by framework (each requirement with its provision, status,
 findings and data subjects affected, guidance for manual checks), findings grouped by
-rule (masked evidence, remediation, suppression state), targets, and run details.
+rule (masked evidence, remediation, suppression state), the remediation plan (owner,
+deadline, status per finding group; overdue against ``--as-of``), targets, and run details.
 
 All user-facing text comes from ``reports/i18n/<lang>.yaml`` (``ScanResult.lang``);
 requirement titles, guidance and notes use their Vietnamese versions in ``vi``, and rule
@@ -41,7 +42,7 @@ from auditor.views import (
     severities,
 )
 
-from .auditdoc import annex_views, cover_rows, inventory_stats
+from .auditdoc import annex_views, cover_rows, inventory_stats, plan_view
 from .messages import (
     Messages,
     MessageTranslator,
@@ -197,17 +198,12 @@ def _framework_view(fs: FrameworkStatus, result: ScanResult, t: Messages,
         # the engine's lower bound when it gave one, else the largest finding estimate
         counts = [item.subjects] if item.subjects is not None else [
             by_fp[fp].subjects for fp in item.findings if fp in by_fp]
+        words = {name: item.localized(name, t.lang) for name in (
+            "title", "note", "provision", "checked", "penalty", "rationale", "remediation")}
         rows.append(RequirementRow(
-            item=item, title=(item.title_vi if vi and item.title_vi else item.title),
-            guidance=(item.guidance_vi if vi and item.guidance_vi else item.guidance),
-            note=(item.note_vi if vi and item.note_vi else item.note),
-            subjects=max((c for c in counts if c is not None), default=None),
-            provision=(item.provision_vi if vi and item.provision_vi else item.provision),
-            checked=(item.checked_vi if vi and item.checked_vi else item.checked),
-            penalty=(item.penalty_vi if vi and item.penalty_vi else item.penalty),
-            rationale=(item.rationale_vi if vi and item.rationale_vi else item.rationale),
-            remediation=(item.remediation_vi if vi and item.remediation_vi
-                         else item.remediation)))
+            item=item, guidance=(item.guidance_vi if vi and item.guidance_vi
+                                 else item.guidance),
+            subjects=max((c for c in counts if c is not None), default=None), **words))
     bars = _bars([(s, t(f"status_{s}"), fs.counts[s], STATUS_COLORS[s])
                   for s in COMPLIANCE_STATUSES], 600.0)
     return FrameworkView(
@@ -268,12 +264,13 @@ def build_context(result: ScanResult, script: str,
     errors = sum(1 for x in result.targets if x.status == "error")
     active, failing, scoping = compliance_verdict(result)
     manual = sum(1 for c in result.compliance if c.result == "manual")
+    groups = _groups(result, t, rule_texts(options), message_translator(options))
     return {
         "t": t, "lang": t.lang, "result": result, "severity_bars": sev_bars,
         "as_of": display_date(result.as_of.isoformat(), t.lang),
         "date": lambda text: display_date(text, t.lang),
-        "frameworks": frameworks, "groups": _groups(result, t, rule_texts(options),
-                          message_translator(options)),
+        "frameworks": frameworks, "groups": groups,
+        "group_titles": {g.rule_id: g.title for g in groups},
         "active": active, "scoping": scoping, "manual": manual,
         "time": lambda text: display_time(text, t.lang),
         "statuses": COMPLIANCE_STATUSES,
@@ -296,7 +293,7 @@ def _document_context(result: ScanResult) -> dict[str, Any]:
             "attestations_expired": [e for e in expired if isinstance(e, Mapping)]
             if isinstance(expired, list) else [],
             "inventory": result.inventory, "inventory_stats": inventory_stats(result.inventory),
-            "annex": annex_views(result.inventory)}
+            "annex": annex_views(result.inventory), "plan": plan_view(result)}
 
 
 class HtmlReporter(Reporter):

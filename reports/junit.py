@@ -72,7 +72,7 @@ def _tally(suite: ET.Element) -> tuple[int, int, int]:
 
 def _requirement_case(suite: ET.Element, framework: str, item: ComplianceItem,
                       by_fp: dict[str, Finding], lang: str) -> None:
-    title = item.title_vi if lang == "vi" and item.title_vi else item.title
+    title = item.localized("title", lang)
     case = ET.SubElement(suite, "testcase", classname=_clean(framework),
                          name=_clean(f"{item.requirement} {title}".strip()))
     if item.status == "fail":

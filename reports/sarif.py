@@ -22,16 +22,12 @@ other SARIF consumers.
 from __future__ import annotations
 
 import json
-import posixpath
-from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any, TextIO
-from urllib.parse import quote
 
 from auditor.models import Severity
 from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import ComplianceItem, Finding, ScanResult
-from auditor.views import evidence_text, information_uri, is_url
+from auditor.views import SourceRoots, code_location, evidence_text, information_uri
 
 __all__ = ["SarifReporter", "SourceRoots"]
 
@@ -40,40 +36,6 @@ _LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "
           Severity.LOW: "note", Severity.INFO: "note"}
 _SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0",
                       Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
-
-
-@dataclass(frozen=True, slots=True)
-class SourceRoots:
-    """Where relative report paths start (``cwd``) and what SARIF paths are relative to."""
-
-    cwd: PurePosixPath | None = None
-    root: PurePosixPath | None = None
-
-    @classmethod
-    def of(cls, result: ScanResult) -> SourceRoots:
-        cwd, root = result.extra.get("working_directory"), result.extra.get("source_root")
-        if isinstance(cwd, str) and isinstance(root, str) and cwd.startswith("/") \
-                and root.startswith("/"):
-            return cls(PurePosixPath(cwd), PurePosixPath(root))
-        return cls()
-
-    def artifact(self, uri: str) -> dict[str, str]:
-        path = PurePosixPath(uri)
-        if self.cwd is not None and self.root is not None:
-            full = PurePosixPath(posixpath.normpath(str(self.cwd / path)))
-            try:
-                rel = full.relative_to(self.root)
-            except ValueError:
-                return {"uri": "file://" + quote(str(full))}
-            return {"uri": quote(str(rel)), "uriBaseId": "%SRCROOT%"}
-        if path.is_absolute():
-            return {"uri": "file://" + quote(uri)}
-        return {"uri": quote(uri), "uriBaseId": "%SRCROOT%"}
-
-    def base_ids(self) -> dict[str, Any]:
-        if self.root is None:
-            return {}
-        return {"%SRCROOT%": {"uri": "file://" + quote(str(self.root).rstrip("/") + "/")}}
 
 
 def _rule_descriptor(f: Finding) -> dict[str, Any]:
@@ -103,26 +65,27 @@ def _rule_descriptor(f: Finding) -> dict[str, Any]:
 
 
 def _location(f: Finding, roots: SourceRoots) -> dict[str, Any]:
-    loc = f.location
+    place = code_location(f.location, roots)
     out: dict[str, Any] = {}
     logical: list[dict[str, str]] = []
-    if not is_url(loc.uri):
-        physical: dict[str, Any] = {"artifactLocation": roots.artifact(loc.uri)}
-        if loc.line is not None:
-            physical["region"] = {"startLine": max(int(loc.line), 1)}
+    if place.artifact is not None:
+        physical: dict[str, Any] = {"artifactLocation": place.artifact}
+        if place.line is not None:
+            physical["region"] = {"startLine": place.line}
         out["physicalLocation"] = physical
-    if loc.table:
-        name = loc.table + (f".{loc.column}" if loc.column else "")
-        logical.append({"fullyQualifiedName": f"{loc.uri}#{name}", "name": name,
-                        "kind": "member" if loc.column else "type"})
-    if loc.key:
-        logical.append({"fullyQualifiedName": loc.key, "name": loc.key.rsplit(".", 1)[-1],
-                        "kind": "member"})
-    if loc.flow:
-        name = loc.flow + (f" #{loc.packet}" if loc.packet is not None else "")
-        logical.append({"fullyQualifiedName": name, "name": loc.flow, "kind": "object"})
+    if place.member:
+        logical.append({"fullyQualifiedName": f"{place.uri}#{place.member}",
+                        "name": place.member,
+                        "kind": "member" if f.location.column else "type"})
+    if place.key:
+        logical.append({"fullyQualifiedName": place.key,
+                        "name": place.key.rsplit(".", 1)[-1], "kind": "member"})
+    if place.flow:
+        name = place.flow + (f" #{place.packet}" if place.packet is not None else "")
+        logical.append({"fullyQualifiedName": name, "name": place.flow, "kind": "object"})
     if not out and not logical:
-        logical.append({"fullyQualifiedName": loc.uri, "name": loc.uri, "kind": "resource"})
+        logical.append({"fullyQualifiedName": place.uri, "name": place.uri,
+                        "kind": "resource"})
     if logical:
         out["logicalLocations"] = logical
     return out

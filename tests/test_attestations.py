@@ -89,8 +89,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     for name, day in (("valid", "2026-11-25"), ("expired", "2027-01-15")):
         target = root / name
         main(["scan", str(REPO / "fixtures" / "demo"), "--as-of", day, "-q", "-j", "2",
-              "--format", "json,html,oscal", "-o", str(target), "--attestations", str(att)])
+              "--format", "json,html,oscal,docx", "-o", str(target), "--attestations",
+              str(att)])
         doc = json.loads((target / "report.json").read_text(encoding="utf-8"))
+        doc["_docx"] = str(target / "report.docx")
         doc["_html"] = (target / "report.html").read_text(encoding="utf-8")
         doc["_oscal"] = json.loads((target / "report.oscal.json").read_text(encoding="utf-8"))
         out[name] = doc
@@ -156,3 +158,20 @@ def test_apply_warns_on_expired_and_unmatched(tmp_path: Path) -> None:
     warn = io.StringIO()
     apply_attestations(result, load_attestations(str(path)), str(path), warn)
     assert "name no requirement in force" in warn.getvalue()
+
+
+def test_docx_shows_the_check_then_its_expiry(runs: dict[str, Any]) -> None:
+    docx = pytest.importorskip("docx")
+
+    def art35(name: str) -> list[str]:
+        document = docx.Document(runs[name]["_docx"])
+        (row,) = [[c.text for c in r.cells] for t in document.tables for r in t.rows
+                  if r.cells[0].text == "Art35"]
+        return row
+
+    valid, expired = art35("valid"), art35("expired")
+    assert valid[2].startswith("Met according to a recorded manual check")
+    assert "DPIA dossier 12/2026" in valid[4] and "expired" not in valid[4]
+    assert expired[2] == "Manual check"
+    assert "DPIA dossier 12/2026" in expired[4]
+    assert expired[4].endswith("the requirement stays a manual check")

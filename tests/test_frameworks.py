@@ -305,3 +305,22 @@ def test_manual_guidance_shows_the_thresholds_in_force(tmp_path: Path,
     assert items["T11930-password-policy"]["guidance_vi"].endswith(
         "[with_mfa=10, without_mfa=14]")
     assert items["T11930-log-retention"]["guidance"].endswith("[months=3]")
+
+
+def test_requirement_and_compliance_item_share_one_text_record() -> None:
+    from auditor.results import ComplianceItem, RequirementText
+
+    fw = load_framework(builtin_frameworks_dir() / "vn-pdpl-2025.yaml")
+    items = {i.requirement: i for i in assess([fw], (), (), (), dt.date(2026, 11, 25))}
+    req = next(r for r in fw.requirements if r.penalty and r.title_vi and r.id in items)
+    item = items[req.id]
+    assert isinstance(req, RequirementText) and isinstance(item, RequirementText)
+    # every word of the framework file reaches the report's item (checked is computed)
+    copied = {k: v for k, v in req.requirement_text().items() if not k.startswith("checked")}
+    assert copied == {k: v for k, v in item.requirement_text().items()
+                      if not k.startswith("checked")}
+    assert item.localized("title", "vi") == req.title_vi != req.title
+    assert item.localized("title", "en") == req.title
+    english_only = dataclasses.replace(item, note="A note", note_vi="")
+    assert english_only.localized("note", "vi") == "A note"
+    assert ComplianceItem.from_dict(item.to_dict()) == item

@@ -102,10 +102,10 @@ def test_demo_html_cover_inventory_and_annex(demo: tuple[dict[str, Any], str]) -
 
 # Every sensitive column of the demo (fixtures/gen_db.py), in each of its three stores.
 SENSITIVE = {"dan_toc": "ETHNICITY", "ton_giao": "RELIGION", "van_tay": "BIOMETRIC"}
-# NOTE: nhom_mau (blood group, HEALTH) was listed until main's merge of 2026-12-07: the
-# database scanner no longer emits a pii.column for it. Kept as a strict xfail below so the
-# regression stays visible (reported to the lead).
-MISSING = {"nhom_mau": "HEALTH"}
+# Personal columns that are not sensitive, with their protection: blood group is basic
+# personal data (Decree 13 Art. 2(3), 2(4)(b); COMPLIANCE-REVIEW.md row 23), the CCCD number
+# is stored encrypted (Fernet) under a name that says so.
+BASIC = {"nhom_mau": (["BLOOD_GROUP"], "cleartext"), "cccd_ma_hoa": (["VN_CCCD"], "encrypted")}
 STORES = {"citizens.sqlite": "main.cong_dan", "citizens_pg.sql": "public.cong_dan",
           "citizens_mysql.sql.gz": "dan_cu.cong_dan"}
 
@@ -135,13 +135,19 @@ def test_demo_lists_every_sensitive_column(demo: tuple[dict[str, Any], str]) -> 
     assert kinds == {"database", "dump", "file", "capture"}
 
 
-@pytest.mark.xfail(strict=True, reason="main no longer reports the demo's nhom_mau column")
-def test_demo_lists_the_blood_group_column(demo: tuple[dict[str, Any], str]) -> None:
+def test_demo_lists_the_blood_group_and_the_encrypted_cccd(
+        demo: tuple[dict[str, Any], str]) -> None:
     doc, _ = demo
     for store, table in STORES.items():
-        assert [e for e in doc["inventory"] if e["store"].endswith(store)
-                and e["table"] == table and e["column"] == "nhom_mau"
-                and e["categories"] == ["HEALTH"]], store
+        for column, (data, protection) in BASIC.items():
+            rows = [e for e in doc["inventory"] if e["store"].endswith(store)
+                    and e["table"] == table and e["column"] == column]
+            assert len(rows) == 1, (store, column)
+            assert (rows[0]["data"], rows[0]["categories"], rows[0]["classification"],
+                    rows[0]["protection"]) == (data, [], "basic", protection), (store, column)
+    # neither is a finding: the CCCD is encrypted, no detector reads a blood group
+    assert not [f for f in doc["findings"]
+                if f["location"].get("column") in BASIC]
 
 
 def test_demo_inventory_csv_matches_json(demo: tuple[dict[str, Any], str]) -> None:
@@ -180,6 +186,59 @@ def test_inventory_of_a_real_database(tmp_path: Path) -> None:
     assert [(r["column"], r["data"], r["protection"], r["subjects"]) for r in rows] == [
         ("email", "EMAIL_ADDRESS", "cleartext", "30")]
     assert "docs19@example.vn" not in (out / "inventory.csv").read_text()
+
+
+def test_protected_and_typeless_columns_without_decoys(tmp_path: Path) -> None:
+    """A real SQLite database: ciphertext and hashes under personal names are listed with
+    their protection; ciphertext under other names, a reference list of blood groups and a
+    product's target gender are not personal data; no finding on any of them."""
+    import base64
+    import hashlib
+    import random
+
+    rng = random.Random(19)
+    db = tmp_path / "mixed.sqlite"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE benh_nhan (id integer, ho_ten text, nhom_mau text, "
+                "cccd_ma_hoa text, sdt_hash text, ghi_chu_ma_hoa text)")
+    con.executemany("INSERT INTO benh_nhan VALUES (?, ?, ?, ?, ?, ?)", [(
+        i, f"Nguyễn Văn {'ABCDEGHKLMNPQ'[i % 13]}{'aeiou'[i % 5]}nh", rng.choice(
+            ("A+", "B-", "O+", "AB+")),
+        "gAAAAA" + base64.urlsafe_b64encode(rng.randbytes(90)).decode(),
+        hashlib.sha256(f"09{i:08d}".encode()).hexdigest(),
+        "gAAAAA" + base64.urlsafe_b64encode(rng.randbytes(60)).decode())
+        for i in range(40)])
+    # decoys: a session store (tokens under names that say nothing personal), a reference
+    # list of blood groups, products with a target gender
+    con.execute("CREATE TABLE phien (id integer, du_lieu text, chu_ky text)")
+    con.executemany("INSERT INTO phien VALUES (?, ?, ?)", [
+        (i, "gAAAAA" + base64.urlsafe_b64encode(rng.randbytes(90)).decode(),
+         rng.randbytes(32).hex()) for i in range(40)])
+    con.execute("CREATE TABLE dm_nhom_mau (ma text, nhom_mau text)")
+    con.executemany("INSERT INTO dm_nhom_mau VALUES (?, ?)",
+                    [(f"NM{i}", g) for i, g in enumerate(("A+", "A-", "B+", "O+"))])
+    con.execute("CREATE TABLE san_pham (ma_sp text, ten_sp text, gioi_tinh text, gia integer)")
+    con.executemany("INSERT INTO san_pham VALUES (?, ?, ?, ?)", [
+        (f"SP{i:03d}", f"Áo thun mẫu {i}", rng.choice(("Nam", "Nữ", "Unisex")), 1000 * i)
+        for i in range(40)])
+    con.commit()
+    con.close()
+    out = tmp_path / "out"
+    main(["scan", str(db), "--format", "json,inventory-csv", "-o", str(out), "-q",
+          "--fail-on", "never"])
+    import json
+    doc = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    inv = {(e["table"], e["column"]): (e["data"], e["categories"], e["protection"])
+           for e in doc["inventory"]}
+    assert inv == {
+        ("main.benh_nhan", "ho_ten"): (["PERSON"], [], "cleartext"),
+        ("main.benh_nhan", "nhom_mau"): (["BLOOD_GROUP"], [], "cleartext"),
+        ("main.benh_nhan", "cccd_ma_hoa"): (["VN_CCCD"], [], "encrypted"),
+        ("main.benh_nhan", "sdt_hash"): (["VN_PHONE"], [], "hashed"),
+    }
+    flagged = {f["location"].get("column") for f in doc["findings"]
+               if f["rule_id"].startswith("core.db.pii")}
+    assert flagged == {"ho_ten"}
 
 
 def test_inventory_never_leaks_planted_values(tmp_path: Path) -> None:

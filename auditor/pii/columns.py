@@ -77,6 +77,8 @@ class NameSignal:
     entities: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     personal: bool = False
+    #: what a personal name without an entity type holds (``BLOOD_GROUP``, ``GENDER``)
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +114,7 @@ class ColumnVerdict:
 
 @lru_cache(maxsize=1)
 def _lexicon() -> tuple[tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...],
-                              tuple[str, ...], tuple[str, ...], bool], ...]:
+                              tuple[str, ...], tuple[str, ...], bool, tuple[str, ...]], ...]:
     raw = read_yaml("columns.yaml")
     entries = []
     for entry in raw["columns"]:
@@ -122,6 +124,7 @@ def _lexicon() -> tuple[tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...]
             tuple(entry.get("entities", ())),
             tuple(entry.get("categories", ())),
             bool(entry.get("personal", False) or entry.get("entities")),
+            tuple(entry.get("labels", ())),
         ))
     return tuple(entries)
 
@@ -173,7 +176,8 @@ def name_signal(column: str, table: str | None = None) -> NameSignal:
     entities: set[str] = set()
     categories: set[str] = set()
     personal = False
-    for terms, weak, ents, cats, is_personal in _lexicon():
+    labels: set[str] = set()
+    for terms, weak, ents, cats, is_personal, labs in _lexicon():
         hit = any(_contains(words, t) for t in terms)
         if not hit:
             for t in weak:
@@ -189,11 +193,13 @@ def name_signal(column: str, table: str | None = None) -> NameSignal:
             entities.update(ents)
             categories.update(cats)
             personal = personal or is_personal
+            labels.update(labs)
     # NOTE: categories are decided per column, never from the table's name (a facility
     # name in a health_records table is not health data).
     if categories and any(_contains(words, t) for t in _not_sensitive()):
         categories.clear()
-    return NameSignal(tuple(sorted(entities)), tuple(sorted(categories)), personal)
+    return NameSignal(tuple(sorted(entities)), tuple(sorted(categories)), personal,
+                      tuple(sorted(labels)))
 
 
 #: table-name words that describe people, not values: "hoc_sinh" (pupil) and "sinh_vien"

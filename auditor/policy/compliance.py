@@ -80,15 +80,8 @@ def finding_types(finding: Finding) -> frozenset[str]:
 
 def _static(fw: Framework, req: Requirement) -> dict[str, Any]:
     """The requirement's content copied onto its compliance item."""
-    return {
-        "framework": fw.id, "requirement": req.id, "title": req.title,
-        "title_vi": req.title_vi, "provision": req.provision,
-        "provision_vi": req.provision_vi, "note": req.note, "note_vi": req.note_vi,
-        "coverage": req.coverage, "rationale": req.rationale,
-        "rationale_vi": req.rationale_vi, "remediation": req.remediation,
-        "remediation_vi": req.remediation_vi, "crossrefs": req.crossrefs,
-        "penalty": req.penalty, "penalty_vi": req.penalty_vi, "confidence": req.confidence,
-    }
+    return {**req.requirement_text(), "framework": fw.id, "requirement": req.id,
+            "coverage": req.coverage}
 
 
 def _checked(req: Requirement) -> tuple[str, str]:

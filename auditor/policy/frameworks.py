@@ -26,7 +26,7 @@ from typing import Any
 
 from auditor.errors import ConfigError, RulePackError
 from auditor.policy.rules import Rule, _schema_errors, builtin_rules_dir, glob_match
-from auditor.results import FrameworkRef
+from auditor.results import FrameworkRef, RequirementText
 from auditor.yamlsource import load_yaml
 
 __all__ = [
@@ -56,15 +56,14 @@ def _date(value: Any) -> dt.date | None:
 
 
 @dataclass(frozen=True, slots=True)
-class Requirement:
+class Requirement(RequirementText):
+    """One requirement of a framework file: its words (:class:`RequirementText`: title,
+    provision, note, checked, rationale, remediation, penalty, cross-references,
+    confidence) and how findings are judged against it."""
+
     id: str
-    provision: str
-    title: str
-    title_vi: str = ""
     text: str = ""
     text_vi: str = ""
-    note: str = ""
-    note_vi: str = ""
     rules: tuple[str, ...] = ()
     cwe: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
@@ -75,22 +74,6 @@ class Requirement:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     #: when set, only findings carrying one of these PII entity types count
     entities: tuple[str, ...] = ()
-    #: the provision in Vietnamese citation order ("khoản 2 Điều 7 Nghị định ...")
-    provision_vi: str = ""
-    #: what the automated checks cover of the requirement (the ``no_finding`` caveat)
-    checked: str = ""
-    checked_vi: str = ""
-    rationale: str = ""
-    rationale_vi: str = ""
-    remediation: str = ""
-    remediation_vi: str = ""
-    #: the same duty in other frameworks, as ``framework-id:requirement-id``
-    crossrefs: tuple[str, ...] = ()
-    #: Vietnam: the matching penalty provision (Decree 330/2026), where known
-    penalty: str = ""
-    penalty_vi: str = ""
-    #: "high" (primary text read) or "medium" (secondary sources; see the note)
-    confidence: str = "high"
     #: scoping: ``{param: NAME, any_of: [...]}`` — the requirement applies only when the
     #: framework parameter NAME (declared with --param) names one of these values
     scope: Mapping[str, Any] = field(default_factory=dict)

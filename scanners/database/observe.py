@@ -10,7 +10,10 @@ plus ``table`` (``schema.table``; SQLite and dumps without schema: ``main.table`
 ``sampling`` (how rows were read: ``limit``, ``tablesample``, ``key-ranges``, ``full``,
 ``first-rows`` for dumps), ``protected`` (values are ciphertext or tokens) with
 ``protection`` (the shape: ``fernet``, ``base64-random``, ``random-bytes``...),
-``sensitive`` (a sensitive category was found), ``json_key`` for JSON columns and
+``sensitive`` (a sensitive category was found), ``personal_data`` (what a personal
+column with no entity type holds, by its name: ``BLOOD_GROUP``, ``GENDER``),
+``protected_by_name`` (ciphertext whose name or comment says what it protects),
+``json_key`` for JSON columns and
 ``field`` (the column, or ``column.json_key``),
 ``binary_format`` / ``binary_avg_length`` for binary columns.
 ``Observation.entities`` and ``subjects`` are set.
@@ -62,11 +65,16 @@ def column_observation(uri: str, table: str, result: ColumnResult, *,
                            evidence={"storage": storage, "formats": dict(counts)},
                            identity=f"{table}|{result.column}")
     facts = result.facts
-    if facts is None or not facts.is_personal:
+    labels = facts.attributes.get("personal_data") if facts is not None else None
+    if facts is None or not (facts.is_personal or labels):
         return None
-    if facts.sample_size > 0 and facts.hit_ratio == 0 and not facts.categories:
+    if facts.sample_size > 0 and facts.hit_ratio == 0 and not facts.categories \
+            and not labels and result.protection is None:
         # NOTE: a name the sampled values contradict (``email_template`` holding template
         # codes) does not make a column personal; an empty column keeps its name verdict.
+        # Ciphertext under a personal name (``cccd_ma_hoa``) and personal data without an
+        # entity type (``nhom_mau``: ``personal_data``) are decided by
+        # scanners/database/tablecontext.py.
         return None
     attrs = {
         **facts.attributes,

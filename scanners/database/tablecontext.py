@@ -162,9 +162,54 @@ def refine(table: str, results: Sequence[ColumnResult], *,
     has_person = any(r.facts is not None and "PERSON" in r.facts.entities for r in results)
     traces = _traces(results)
     comments = comments or {}
-    return [_refine(r, kind, has_person=has_person, today=today, traces=traces,
-                    comment=comments.get(r.column) if r.json_key is None else None)
-            for r in results]
+    refined = [_refine(r, kind, has_person=has_person, today=today, traces=traces,
+                       comment=comments.get(r.column) if r.json_key is None else None)
+               for r in results]
+    if kind is not None:
+        return refined
+    people = any(r.facts is not None and r.facts.entities and r.protection is None
+                 for r in refined)
+    return [_by_name_only(r, table, people=people,
+                          comment=comments.get(r.column) if r.json_key is None else None)
+            for r in refined]
+
+
+def _by_name_only(result: ColumnResult, table: str, *, people: bool,
+                  comment: str | None) -> ColumnResult:
+    """Personal data the values cannot show, said by the column's name or comment:
+
+    - **protected values**: a column whose values are ciphertext, tokens or hashes
+      (``result.protection``) and whose name or comment names an entity type
+      (``cccd_ma_hoa``, ``sdt_hash``) holds that data protected: it gets the entity types
+      (the observation says ``protected``, so no cleartext finding follows), so the
+      inventory lists it with its protection state;
+    - **personal data without an entity type** (``nhom_mau``, ``gioi_tinh``: the lexicon's
+      ``labels``) in a table that holds other personal data in cleartext: the labels go
+      to ``personal_data`` (no entity type, no category; values no detector recognises
+      do not make a cleartext finding, the inventory lists the column).
+    """
+    facts = result.facts
+    if facts is None or facts.entities or facts.categories or result.credentials \
+            or result.password_storage is not None:
+        return result
+    leaf = result.column if result.json_key is None else \
+        result.json_key.rsplit(".", 1)[-1].replace("[]", "")
+    signal = name_signal(leaf, table)
+    said = name_signal(comment) if comment else None
+    if result.protection is not None and facts.sample_size > 0:
+        entities = sorted({*signal.entities, *(said.entities if said else ())})
+        if entities:
+            return dataclasses.replace(result, facts=facts.revised(
+                entities, (), confidence=max(facts.confidence, 0.6),
+                extra={"basis": "name", "protected_by_name": True,
+                       **({"by_comment": True} if said and said.entities else {})}))
+        return result
+    labels = sorted({*signal.labels, *(said.labels if said else ())})
+    if labels and people and facts.sample_size > 0 and result.protection is None:
+        return dataclasses.replace(result, facts=facts.revised(
+            (), (), confidence=max(facts.confidence, 0.5),
+            extra={"basis": "name", "personal_data": list(labels)}))
+    return result
 
 
 @dataclasses.dataclass(slots=True)

@@ -21,12 +21,36 @@ pytestmark = pytest.mark.browser
 __all__ = ["browser"]
 
 
+# --as-of 2026-11-25: one entry past its deadline (overdue), one past its deadline but
+# closed (not overdue), one due later, one whose group has no finding any more
+PLAN = """plan:
+  - rule: core.db.pii-cleartext-sensitive
+    owner: Phòng CNTT
+    deadline: 2026-10-31
+    status: in_progress
+    note: mã hóa cột bằng khóa KMS
+  - rule: core.db.password-plaintext
+    owner: Tổ phát triển
+    deadline: 2026-09-30
+    status: done
+  - rule: core.db.pii-cleartext
+    owner: Phòng CNTT
+    deadline: 2027-03-31
+    status: open
+  - rule: core.retired.rule
+    owner: Tổ kỹ thuật
+    status: done
+"""
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("doc") / "report.html"
+    root = tmp_path_factory.mktemp("doc")
+    (root / "plan.yaml").write_text(PLAN, encoding="utf-8")
+    out = root / "report.html"
     main(["scan", str(REPO / "fixtures" / "demo"), "--as-of", "2026-11-25", "-q", "-j", "2",
           "-o", str(out), "--controller", "Sở Thông tin và Truyền thông",
-          "--system", "Cổng dịch vụ công"])
+          "--system", "Cổng dịch vụ công", "--remediation-plan", str(root / "plan.yaml")])
     return out
 
 
@@ -77,6 +101,42 @@ def test_collapse_sort_filter(browser: Any, report: Path) -> None:
     w.assert_offline_and_clean(report)
 
 
+def test_remediation_plan_with_overdue_groups(browser: Any, report: Path) -> None:
+    w = Watched(browser)
+    page = w.open(report)
+    page.click("nav a[href='#remediation']")
+    section = page.locator("section#remediation")
+    assert section.is_visible()
+    rows = section.locator("tr.plan-row")
+    groups = page.evaluate("""Array.from(document.querySelectorAll('details.rule-group'))
+        .map(g => g.getAttribute('data-rule'))""")
+    # one row per finding group, in the findings' order
+    assert page.evaluate("""Array.from(document.querySelectorAll('tr.plan-row'))
+        .map(r => r.getAttribute('data-rule'))""") == groups
+    overdue = section.locator("tr.plan-row[data-overdue='true']")
+    assert [overdue.nth(i).get_attribute("data-rule") for i in range(overdue.count())] == [
+        "core.db.pii-cleartext-sensitive"]
+    row = overdue.first
+    cells = row.locator("td").all_inner_texts()
+    assert cells[2:5] == ["Phòng CNTT", "2026-10-31 Overdue", "in_progress"]
+    assert "mã hóa cột bằng khóa KMS" in cells[5]
+    # highlighted by more than colour: a tinted row, a red edge and the word "Overdue"
+    shade = row.locator("td").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    plain = section.locator("tr.plan-row[data-rule='core.db.pii-cleartext'] td").first \
+        .evaluate("e => getComputedStyle(e).backgroundColor")
+    assert shade != plain
+    assert row.locator(".overdue-flag").is_visible()
+    closed = section.locator("tr.plan-row[data-rule='core.db.password-plaintext']")
+    assert closed.get_attribute("data-overdue") == "false"  # past its deadline but done
+    assert "1 finding group(s) past their deadline on 2026-11-25" in section.inner_text()
+    unplanned = section.locator("tr.plan-row.unplanned")
+    assert unplanned.count() == rows.count() - 3
+    assert unplanned.first.locator("td").nth(2).inner_text() == "No plan entry"
+    assert section.locator("tr.plan-resolved-row").all_inner_texts() == [
+        "core.retired.rule\tTổ kỹ thuật\t\tdone\t"]
+    w.assert_offline_and_clean(report)
+
+
 def test_prints_to_fewer_than_25_a4_pages_without_cut_columns(browser: Any, report: Path,
                                                               tmp_path: Path) -> None:
     if shutil.which("pdftotext") is None:
@@ -104,4 +164,11 @@ def test_prints_to_fewer_than_25_a4_pages_without_cut_columns(browser: Any, repo
                    "Personal", "Sensitive", "Protection", "subjects", "types"):
         assert header in text, header
     assert "Sở Thông tin và Truyền thông" in text  # the cover
+    # the remediation plan: its entries with every column, overdue marked, the groups
+    # without an entry named
+    plan = text[text.index("Remediation plan\n"):text.index("Plan entries with no finding")]
+    for header in ("Finding group", "Owner", "Deadline", "Status", "Note"):
+        assert header in plan, header
+    assert "Overdue" in plan and "mã hóa cột bằng khóa KMS" in plan
+    assert "core.mysql.skip-grant-tables" in plan  # a group without a plan entry
     assert "more finding(s) of this rule in the interactive report" in text

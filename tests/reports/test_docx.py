@@ -24,6 +24,10 @@ PLAN = """plan:
     owner: Phòng CNTT
     deadline: 2027-03-31
     status: in_progress
+  - rule: core.db.pii-cleartext
+    owner: Tổ phát triển
+    deadline: 2026-06-30
+    status: open
   - rule: core.retired.rule
     owner: Tổ kỹ thuật
     status: done
@@ -74,6 +78,9 @@ def test_sections_in_order(demo: tuple[Any, dict[str, Any]]) -> None:
     level1 = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert level1 == HEADINGS
     assert document.paragraphs[0].style.name == "Title"
+    page = document.sections[0]  # A4, Decree 30/2020 margins (left 30 mm, right 15 mm)
+    assert (round(page.page_width.mm), round(page.page_height.mm)) == (210, 297)
+    assert (round(page.left_margin.mm), round(page.right_margin.mm)) == (30, 15)
 
 
 def test_cover(demo: tuple[Any, dict[str, Any]]) -> None:
@@ -104,8 +111,17 @@ def test_results_attestation_plan_inventory(demo: tuple[Any, dict[str, Any]]) ->
     rows = {row.cells[0].text: [c.text for c in row.cells] for t in document.tables
             for row in t.rows}
     plan_row = next(v for k, v in rows.items() if "core.db.pii-cleartext-sensitive" in k)
-    assert plan_row[2:] == ["Phòng CNTT", "2027-03-31", "in_progress"]
+    assert plan_row[2:] == ["Phòng CNTT", "2027-03-31", "in_progress", ""]
     assert "core.retired.rule: Tổ kỹ thuật — done" in text  # carried forward, now resolved
+    # past its deadline on --as-of 2026-11-25 and not closed: overdue, in bold red
+    late = next(row for t in document.tables for row in t.rows
+                if row.cells[0].text.endswith("(core.db.pii-cleartext)"))
+    assert [c.text for c in late.cells][2:] == ["Tổ phát triển", "2026-06-30", "open — Overdue",
+                                                 ""]
+    run = late.cells[4].paragraphs[0].runs[0]
+    assert run.bold and str(run.font.color.rgb) == "991B1B"
+    assert "1 finding group(s) past their deadline on 2026-11-25" in text
+    assert "No plan entry" in text  # groups the plan does not name
     # the inventory names the system of each store from --document systems
     inv = [r for r in report["inventory"] if r["column"] == "van_tay"]
     assert {r["system"] for r in inv} == {"CSDL công dân"}

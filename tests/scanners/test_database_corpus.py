@@ -101,8 +101,13 @@ def test_categories_are_entities_and_per_column(scans: dict[str, ScanRun]) -> No
     (card,) = _obs(result, "benh_nhan_kham", "so_the_bhyt")
     assert card.entities == ("VN_HEALTH_INSURANCE",) and not card.attributes["sensitive"]
     assert not _obs(result, "benh_nhan_kham", "ten_co_so")
-    assert not _obs(result, "benh_nhan_kham", "nhom_mau")
+    # blood group: basic personal data without an entity type (not HEALTH): listed for the
+    # inventory, no cleartext finding (no detector recognises its values)
+    (blood,) = _obs(result, "benh_nhan_kham", "nhom_mau")
+    assert blood.entities == () and blood.attributes["personal_data"] == ["BLOOD_GROUP"]
+    assert not blood.attributes["sensitive"] and not blood.attributes["protected"]
     hits = result.rule_hits()
+    assert not {h for h in hits if h[2] == "nhom_mau"}
     assert ("core.db.pii-cleartext-sensitive", lab.location.table, "ket_qua_xet_nghiem") in hits
     assert ("core.db.pii-cleartext", card.location.table, "so_the_bhyt") in hits
 
