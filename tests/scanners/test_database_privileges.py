@@ -116,3 +116,41 @@ def test_no_select_scan_exits_3_and_never_passes(
     db_reqs = [c for c in doc["compliance"]
                if any(r.startswith(DB_KINDS) for r in c["rules"])]
     assert db_reqs and "pass" not in {c["status"] for c in db_reqs}
+
+
+@pytest.mark.postgres
+def test_unreadable_pg_hba_rules_leave_their_requirements_not_assessed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A role that may read the tables but not ``pg_hba_file_rules`` (superuser only): the
+    target is scanned ("ok"), the problem names the kind it left unchecked, and a
+    requirement that only the pg_hba rules could have assessed here is not "pass"."""
+    psycopg = pytest.importorskip("psycopg")
+    with pg_without_grants() as (admin_url, limited_url):
+        role = parse_url(limited_url).user
+        with psycopg.connect(admin_url.replace("postgresql://", "postgresql://", 1),
+                             autocommit=True) as conn:
+            conn.execute(f"GRANT SELECT ON cong_dan TO {role}")
+        code = main(["scan", limited_url, "--format", "json", "-o", str(tmp_path), "-q",
+                     "--jobs", "1", "--fail-on", "never"])
+        assert code == 0, capsys.readouterr().err
+        doc = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+        admin_dir = tmp_path / "admin"
+        assert main(["scan", admin_url, "--format", "json", "-o", str(admin_dir), "-q",
+                     "--jobs", "1", "--fail-on", "never"]) == 0
+        admin = json.loads((admin_dir / "report.json").read_text(encoding="utf-8"))
+    (target,) = doc["targets"]
+    assert target["status"] == "ok"
+    (problem,) = [p for p in target["problems"] if "pg_hba_file_rules" in p["message"]]
+    assert problem["unchecked"] == ["db.hba_rule"]
+    # requirements that no other database rule (core.db.*) assesses: the pg_hba rules
+    # were the only evidence a database scan could give for them
+    hba_only = [c for c in doc["compliance"]
+                if any(r.startswith("core.pg-hba.") for r in c["rules"])
+                and not any(r.startswith(DB_KINDS) for r in c["rules"])]
+    assert ("iso27001-2022", "A.8.20") in {(c["framework"], c["requirement"])
+                                           for c in hba_only}
+    for item in hba_only:
+        assert item["status"] != "pass", (item["framework"], item["requirement"])
+    # the superuser's scan read the rules: the same requirements are assessed there
+    by_req = {(c["framework"], c["requirement"]): c["status"] for c in admin["compliance"]}
+    assert any(by_req[(c["framework"], c["requirement"])] != "not_assessed" for c in hba_only)
