@@ -153,7 +153,12 @@ class Observation:
 @dataclass(frozen=True, slots=True)
 class Problem:
     """A partial failure inside a target (a table that could not be read, a corrupt
-    packet...): the rest of the target was scanned. The message must not leak data."""
+    packet...): the rest of the target was scanned. The message must not leak data.
+
+    ``unchecked`` names the observation kinds the failure left unread (a database's
+    ``pg_hba`` rules that needed superuser: ``("db.hba_rule",)``): a requirement resting
+    only on them is ``not_assessed`` in this run, never ``pass``."""
 
     message: str
     location: Location | None = None
+    unchecked: tuple[str, ...] = ()

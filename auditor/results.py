@@ -164,11 +164,7 @@ class TargetResult:
             "observations": self.observations,
         }
         if self.problems:
-            out["problems"] = [
-                {"message": p.message,
-                 "location": p.location.to_dict() if p.location else None}
-                for p in self.problems
-            ]
+            out["problems"] = [_problem_dict(p) for p in self.problems]
         if self.fingerprint:
             out["schema_fingerprint"] = self.fingerprint
         return out
@@ -463,3 +459,12 @@ class ScanResult:
 def sorted_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     """The canonical report order: severity, rule, location, fingerprint."""
     return tuple(sorted(findings, key=Finding.sort_key))
+
+
+def _problem_dict(problem: Problem) -> dict[str, JSONValue]:
+    out: dict[str, JSONValue] = {
+        "message": problem.message,
+        "location": problem.location.to_dict() if problem.location else None}
+    if problem.unchecked:
+        out["unchecked"] = list(problem.unchecked)
+    return out

@@ -271,9 +271,10 @@ class Engine:
         them is not assessed, never ``pass`` (what was not read was not checked). A target
         that failed before any scanner claimed it (a directory that cannot be listed, an
         unreadable file, an unknown URL scheme) blocks every scanner that takes that kind
-        of input."""
+        of input. A problem inside a scanned target names the kinds it left unchecked."""
         unread: set[str] = set()
         for r in results:
+            unread.update(k for p in r.problems for k in p.unchecked)
             if r.status != "error":
                 continue
             scanner = self.scanners.get(r.scanner or "")

@@ -266,9 +266,10 @@ class _Run:
         self.server = "mariadb" if session.is_mariadb else "mysql"
 
     def _read(self, what: str, fn: Callable[[Connection], list[T]],
-              location: Location | None = None, *, streaming: bool = False
-              ) -> tuple[list[T], Problem | None]:
-        """Run ``fn`` in its own read-only transaction; a failure becomes a Problem."""
+              location: Location | None = None, *, streaming: bool = False,
+              unchecked: tuple[str, ...] = ()) -> tuple[list[T], Problem | None]:
+        """Run ``fn`` in its own read-only transaction; a failure becomes a Problem naming
+        the observation kinds it left ``unchecked``."""
         try:
             with self.session.read(streaming=streaming) as conn:
                 return fn(conn), None
@@ -276,7 +277,7 @@ class _Run:
             if self.budget.expired():
                 raise self._budget_error(what) from None
             message = f"{what}: {describe_error(exc, self.session.dburl)}"
-            return [], Problem(message, location or Location(self.uri))
+            return [], Problem(message, location or Location(self.uri), unchecked)
 
     def _budget_error(self, where: str) -> TargetError:
         return TargetError(f"time budget of {self.budget.seconds:g} s exhausted at {where}; "
@@ -284,26 +285,31 @@ class _Run:
 
     def _posture(self) -> Iterator[Observation | Problem]:
         uri = self.uri
-        checks: list[tuple[str, Callable[[Connection], list[Observation]]]] = []
+        # NOTE: each check names the kind it produces: a check that fails leaves that
+        # kind unchecked, so the requirements resting on it are not assessed, not passed
+        checks: list[tuple[str, str, Callable[[Connection], list[Observation]]]] = []
         if self.dialect == "postgresql":
             superuser = self._is_pg_superuser()
             checks = [
-                ("settings", lambda c: list(posture_pg.settings(c, uri))),
-                ("roles", lambda c: list(posture_pg.accounts(c, uri,
-                                                             passwords_readable=superuser))),
+                ("settings", "db.setting", lambda c: list(posture_pg.settings(c, uri))),
+                ("roles", "db.account", lambda c: list(posture_pg.accounts(
+                    c, uri, passwords_readable=superuser))),
             ]
             if superuser:
-                checks.append(("pg_hba_file_rules", lambda c: list(posture_pg.hba_rules(c, uri))))
+                checks.append(("pg_hba_file_rules", "db.hba_rule",
+                               lambda c: list(posture_pg.hba_rules(c, uri))))
             else:
                 yield Problem("pg_hba_file_rules not checked: reading it needs superuser",
-                              Location(uri))
+                              Location(uri), ("db.hba_rule",))
         elif self.dialect == "mysql":
             checks = [
-                ("global variables", lambda c: list(posture_mysql.settings(c, uri, self.server))),
-                ("accounts", lambda c: list(posture_mysql.accounts(c, uri, self.server))),
+                ("global variables", "db.setting",
+                 lambda c: list(posture_mysql.settings(c, uri, self.server))),
+                ("accounts", "db.account",
+                 lambda c: list(posture_mysql.accounts(c, uri, self.server))),
             ]
-        for what, fn in checks:
-            found, problem = self._read(what, fn)
+        for what, kind, fn in checks:
+            found, problem = self._read(what, fn, unchecked=(kind,))
             yield from found
             if problem:
                 yield problem
@@ -386,7 +392,7 @@ class _Run:
                                                      entities))
         if fn is None:
             return
-        found, problem = self._read("grants", fn)
+        found, problem = self._read("grants", fn, unchecked=("db.grant",))
         yield from found
         if problem:
             yield problem

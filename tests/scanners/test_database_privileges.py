@@ -16,74 +16,53 @@ from auditor.scanners.database import DatabaseScanner
 from auditor.scanners.database.urls import parse_url
 
 from auditor.cli import main
-from tests.scanners.dbsupport import MY_URL, PG_URL, no_pii, run
+from tests.scanners.dbsupport import my_scratch, no_pii, pg_scratch, run
 
 ROWS = [(i, f"Nguyễn Văn {chr(65 + i % 26)}", f"0010990{i:05d}", f"{i:032x}")
         for i in range(1, 60)]
 DB_KINDS = ("core.db.",)
 
 
-def _name() -> str:
+def _role() -> str:
     return "auditor_hard_a_" + secrets.token_hex(4)
 
 
 @contextmanager
 def pg_without_grants() -> Iterator[tuple[str, str]]:
     """(admin URL, URL of a LOGIN role with no SELECT on any table) of a fresh database."""
-    psycopg = pytest.importorskip("psycopg")
-    base = parse_url(PG_URL)
-    try:
-        admin = psycopg.connect(host=base.host, port=base.port or 5432, user=base.user,
-                                password=base.password, dbname=base.database or "postgres",
-                                autocommit=True, connect_timeout=5)
-    except psycopg.Error as exc:
-        pytest.skip(f"PostgreSQL not reachable: {type(exc).__name__}")
-    name, role = _name(), _name()
-    admin.execute(f'CREATE DATABASE "{name}"')
-    admin.execute(f"CREATE ROLE {role} LOGIN")
-    conn = psycopg.connect(host=base.host, port=base.port or 5432, user=base.user,
-                           password=base.password, dbname=name, autocommit=True)
-    try:
-        conn.execute("CREATE TABLE cong_dan (id int, ho_ten text, cccd text, password text)")
-        with conn.cursor() as cur:
-            cur.executemany("INSERT INTO cong_dan VALUES (%s, %s, %s, %s)", ROWS)
-        conn.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC")
-        admin_url = PG_URL.rsplit("/", 1)[0] + "/" + name
-        yield admin_url, admin_url.replace(f"://{base.user}@", f"://{role}@")
-    finally:
-        conn.close()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f"DROP ROLE IF EXISTS {role}")
-        admin.close()
+    with pg_scratch() as (admin_url, conn):
+        role = _role()
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        try:
+            conn.execute("CREATE TABLE cong_dan (id int, ho_ten text, cccd text, password text)")
+            with conn.cursor() as cur:
+                cur.executemany("INSERT INTO cong_dan VALUES (%s, %s, %s, %s)", ROWS)
+            conn.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC")
+            user = parse_url(admin_url).user
+            yield admin_url, admin_url.replace(f"://{user}@", f"://{role}@")
+        finally:
+            conn.execute(f"DROP OWNED BY {role}")
+            # NOTE: the role outlives nothing: the scratch database is dropped next
+            conn.execute(f"DROP ROLE IF EXISTS {role}")
 
 
 @contextmanager
 def mysql_without_grants() -> Iterator[tuple[str, str]]:
-    pymysql = pytest.importorskip("pymysql")
-    base = parse_url(MY_URL)
-    try:
-        admin = pymysql.connect(host=base.host, port=base.port or 3306, user=base.user,
-                                password=base.password or "", autocommit=True,
-                                connect_timeout=5, charset="utf8mb4")
-    except pymysql.Error as exc:
-        pytest.skip(f"MySQL/MariaDB not reachable: {type(exc).__name__}")
-    name, user = _name(), _name()[:32]
-    with admin.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        cur.execute(f"CREATE TABLE `{name}`.cong_dan (id INT, ho_ten TEXT, cccd TEXT, "
-                    "password TEXT)")
-        cur.executemany(f"INSERT INTO `{name}`.cong_dan VALUES (%s, %s, %s, %s)", ROWS)
-        cur.execute(f"CREATE USER '{user}'@'%'")
-        # NOTE: it may see the table exists (SHOW VIEW-less metadata) but not read it
-        cur.execute(f"GRANT SHOW VIEW ON `{name}`.* TO '{user}'@'%'")
-    admin_url = MY_URL.rsplit("/", 1)[0] + "/" + name
-    try:
-        yield admin_url, admin_url.replace(f"://{base.user}@", f"://{user}@")
-    finally:
+    with my_scratch() as (admin_url, admin):
+        user = _role()[:32]
         with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-            cur.execute(f"DROP USER IF EXISTS '{user}'@'%'")
-        admin.close()
+            cur.execute("CREATE TABLE cong_dan (id INT, ho_ten TEXT, cccd TEXT, password TEXT)")
+            cur.executemany("INSERT INTO cong_dan VALUES (%s, %s, %s, %s)", ROWS)
+            cur.execute(f"CREATE USER '{user}'@'%'")
+            # NOTE: it may see the table exists (SHOW VIEW-less metadata) but not read it
+            name = admin_url.rsplit("/", 1)[1]
+            cur.execute(f"GRANT SHOW VIEW ON `{name}`.* TO '{user}'@'%'")
+        try:
+            base_user = parse_url(admin_url).user
+            yield admin_url, admin_url.replace(f"://{base_user}@", f"://{user}@")
+        finally:
+            with admin.cursor() as cur:
+                cur.execute(f"DROP USER IF EXISTS '{user}'@'%'")
 
 
 SOURCES = [pytest.param(pg_without_grants, marks=pytest.mark.postgres, id="postgresql"),
@@ -116,3 +95,40 @@ def test_no_select_scan_exits_3_and_never_passes(
     db_reqs = [c for c in doc["compliance"]
                if any(r.startswith(DB_KINDS) for r in c["rules"])]
     assert db_reqs and "pass" not in {c["status"] for c in db_reqs}
+
+
+@pytest.mark.postgres
+def test_unreadable_pg_hba_rules_leave_their_requirements_not_assessed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A role that may read the tables but not ``pg_hba_file_rules`` (superuser only): the
+    target is scanned ("ok"), the problem names the kind it left unchecked, and a
+    requirement that only the pg_hba rules could have assessed here is not "pass"."""
+    psycopg = pytest.importorskip("psycopg")
+    with pg_without_grants() as (admin_url, limited_url):
+        role = parse_url(limited_url).user
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f"GRANT SELECT ON cong_dan TO {role}")
+        code = main(["scan", limited_url, "--format", "json", "-o", str(tmp_path), "-q",
+                     "--jobs", "1", "--fail-on", "never"])
+        assert code == 0, capsys.readouterr().err
+        doc = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+        admin_dir = tmp_path / "admin"
+        assert main(["scan", admin_url, "--format", "json", "-o", str(admin_dir), "-q",
+                     "--jobs", "1", "--fail-on", "never"]) == 0
+        admin = json.loads((admin_dir / "report.json").read_text(encoding="utf-8"))
+    (target,) = doc["targets"]
+    assert target["status"] == "ok"
+    (problem,) = [p for p in target["problems"] if "pg_hba_file_rules" in p["message"]]
+    assert problem["unchecked"] == ["db.hba_rule"]
+    # requirements that no other database rule (core.db.*) assesses: the pg_hba rules
+    # were the only evidence a database scan could give for them
+    hba_only = [c for c in doc["compliance"]
+                if any(r.startswith("core.pg-hba.") for r in c["rules"])
+                and not any(r.startswith(DB_KINDS) for r in c["rules"])]
+    assert ("iso27001-2022", "A.8.20") in {(c["framework"], c["requirement"])
+                                           for c in hba_only}
+    for item in hba_only:
+        assert item["status"] != "pass", (item["framework"], item["requirement"])
+    # the superuser's scan read the rules: the same requirements are assessed there
+    by_req = {(c["framework"], c["requirement"]): c["status"] for c in admin["compliance"]}
+    assert any(by_req[(c["framework"], c["requirement"])] != "not_assessed" for c in hba_only)
