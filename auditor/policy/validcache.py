@@ -8,6 +8,8 @@ and ``repr`` of the loaded data (which keeps types apart: the date ``2025-01-01`
 the string ``"2025-01-01"`` do not collide). Any change to a pack, a schema or the
 validator gives a new key, so a stale entry can never pass an invalid document; only
 "valid" is remembered (an invalid document is validated again, for its precise error).
+The shipped schemas use no ``format`` that needs an optional library (only ``date``,
+which jsonschema checks itself), so installing one cannot change a verdict.
 
 Entries are empty files named by the key under ``$AUDITOR_CACHE_DIR`` (set empty to turn
 the cache off), else ``$XDG_CACHE_HOME/auditor``, else ``~/.cache/auditor``, in
