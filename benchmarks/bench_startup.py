@@ -20,14 +20,19 @@ version. Printed per command and version: median CPU time (user + sys of the chi
 ``os.wait4``: the machine is shared, so CPU is the figure to compare), median wall time,
 peak RSS, and the before/after CPU ratio; also the load average at the start and end.
 
-Usage: ``python benchmarks/bench_startup.py [--before REF] [--runs N]`` (default: ``main``,
-5 runs). ``main(argv) -> int``.
+``--callgrind``: instead, run each command once per version under ``valgrind
+--tool=callgrind`` and print the instructions executed (a count that other processes on
+the machine do not change: the repeatable figure on a loaded machine; about 50x slower).
+
+Usage: ``python benchmarks/bench_startup.py [--before REF] [--runs N] [--callgrind]``
+(default: ``main``, 5 runs). ``main(argv) -> int``.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -88,6 +93,18 @@ def _run(site: Path, args: list[str], env: dict[str, str], cwd: Path
     return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss, proc.returncode
 
 
+def _instructions(site: Path, args: list[str], env: dict[str, str], cwd: Path) -> int:
+    """Instructions one ``auditor`` process executes, counted by callgrind."""
+    proc = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={cwd}/cg.out",
+                           sys.executable, "-c", ENTRY, *args],
+                          env={**env, "PYTHONPATH": str(site)}, cwd=cwd, text=True,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    found = re.search(r"Collected : (\d+)", proc.stderr)
+    if found is None:
+        raise RuntimeError(f"callgrind printed no count: {proc.stderr[-500:]}")
+    return int(found.group(1))
+
+
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -96,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", default="main", help="git ref to compare (default: main)")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per command and version")
+    parser.add_argument("--callgrind", action="store_true",
+                        help="count instructions under valgrind instead of timing")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as name:
         tmp = Path(name)
@@ -110,6 +129,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands = _commands(tmp)
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
               f"load average at start: {_load()}")
+        if args.callgrind:
+            print(f"{'command':<18} {'before':>15} {'after':>15}   instructions before/after")
+            for label, cmd in commands.items():
+                for site in sites.values():  # NOTE: warm-up: fills the schema-verdict cache
+                    _run(site, cmd, env, tmp)
+                counts = {v: _instructions(site, cmd, env, tmp) for v, site in sites.items()}
+                print(f"{label:<18} {counts['before']:>15,} {counts['after']:>15,}   "
+                      f"{counts['before'] / counts['after']:.1f}x", flush=True)
+            print(f"load average at end: {_load()}")
+            return 0
         print(f"{'command':<18} {'version':<7} {'CPU s':>7} {'wall s':>7} {'RSS MiB':>8} "
               f"{'exit':>4}   CPU before/after")
         for label, cmd in commands.items():
