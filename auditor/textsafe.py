@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import unicodedata
 
-from rich.markup import escape as _rich_escape
-
 __all__ = ["md_code", "md_safe", "rich_safe", "term_safe"]
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -48,7 +46,9 @@ def term_safe(text: object) -> str:
 
 def rich_safe(text: object) -> str:
     """:func:`term_safe`, then Rich markup escaped (for Console.print and Table cells)."""
-    return _rich_escape(term_safe(text))
+    from rich.markup import escape  # NOTE: here, so plain-text commands never load rich
+
+    return escape(term_safe(text))
 
 
 #: CommonMark/GFM punctuation that can start inline syntax inside a table cell (emphasis,

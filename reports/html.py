@@ -28,8 +28,6 @@ from pathlib import Path
 from typing import Any, ClassVar, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jinja2
-
 from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter, RuleText
 from auditor.results import ComplianceItem, Finding, ScanResult
 from auditor.views import (
@@ -304,6 +302,8 @@ class HtmlReporter(Reporter):
 
     def render(self, result: ScanResult, out: TextIO,
                options: RenderOptions = DEFAULT_RENDER) -> None:
+        import jinja2  # NOTE: here: every scan loads this plugin, few render HTML
+
         result = options.apply(result)
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(_TEMPLATES), autoescape=True,

@@ -4,6 +4,11 @@ Each module in :mod:`auditor.cli.commands` listed in :data:`COMMANDS` exposes
 ``register(subparsers)``, which adds its parser and sets ``handler`` (a function
 ``(args) -> int``). Exit codes follow DESIGN.md: 0 clean, 1 findings at or above
 ``--fail-on``, 2 usage or configuration error, 3 incomplete scan.
+
+Start-up (docs/internals.md, "Start-up"): only the module of the command being run is
+imported; the other commands get a placeholder parser carrying their one-line help from
+:data:`COMMANDS`, which is all ``auditor --help`` and an unknown command's error show.
+tests/test_startup.py checks that the placeholders say what the modules register.
 """
 
 from __future__ import annotations
@@ -23,10 +28,26 @@ from auditor.textsafe import term_safe
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-#: subcommand modules under auditor.cli.commands, in help order
-COMMANDS: tuple[str, ...] = ("scan", "scanners", "packs", "detect", "report", "diff", "keygen",
-                             "verify", "ciphers", "run", "history", "trend", "schedule",
-                             "serve", "dashboard")
+#: subcommand modules under auditor.cli.commands, in help order, with the one-line help
+#: each module's ``register`` gives its parser (shown by ``auditor --help`` without
+#: importing the module)
+COMMANDS: dict[str, str] = {
+    "scan": "scan files, directories and databases",
+    "scanners": "list the installed scanner plugins",
+    "packs": "list, show and validate rule packs and frameworks",
+    "detect": "detect personal data in text, one line per record (JSON Lines)",
+    "report": "re-render a saved JSON report in other formats",
+    "diff": "compare two JSON reports: new, fixed, unchanged findings",
+    "keygen": "create an Ed25519 key pair for signing evidence bundles",
+    "verify": "verify a signed evidence bundle",
+    "ciphers": "expand an OpenSSL cipher string and grade it against the TLS profiles",
+    "run": "scan the systems of auditor.yaml and record the runs",
+    "history": "runs recorded in the results store",
+    "trend": "findings and compliance over the recorded runs",
+    "schedule": "print systemd, cron or Kubernetes scheduling",
+    "serve": "web dashboard over the results store (read-only)",
+    "dashboard": "static offline snapshot of the dashboard",
+}
 
 EXIT_USAGE = ExitCode.USAGE
 EXIT_BROKEN_PIPE = 141  # NOTE: 128 + SIGPIPE, what a shell tool killed by the pipe returns
@@ -39,7 +60,18 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` runs, if it names one: the top-level parser has only
+    ``--help`` and ``--version``, neither taking a value, so it is the first word."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None, *, every: bool = True) -> argparse.ArgumentParser:
+    """The parser; with ``every=False`` only the command ``only`` is fully built (its
+    module imported), the others are placeholders that know their one-line help."""
     parser = _Parser(prog="auditor", description=(
         "Offline auditor for personal-data protection and security compliance: scans "
         "databases, config files and network captures, judged by YAML rule packs."),
@@ -48,8 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"auditor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
-        importlib.import_module(f"auditor.cli.commands.{name}").register(sub)
+    for name, summary in COMMANDS.items():
+        if every or name == only:
+            importlib.import_module(f"auditor.cli.commands.{name}").register(sub)
+        else:
+            sub.add_parser(name, help=summary)
     for child in sub.choices.values():
         add_common_flags(child)
     return parser
@@ -95,9 +130,10 @@ def _quiet_stdout() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(command_of(words), every=False)
     try:
-        args = _parse(parser, argv)
+        args = _parse(parser, words)
     except SystemExit as exc:  # argparse exits 0 for --help/--version, 2 for errors
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     except BrokenPipeError:  # `auditor --help | head -1`

@@ -39,8 +39,6 @@ from pathlib import Path
 from typing import Any
 
 from auditor.errors import ConfigError
-from auditor.pipeline.gitignore import find_worktree
-from auditor.yamlsource import load_yaml
 
 __all__ = ["CONFIG_NAME", "ENV_PREFIX", "config_defaults", "env_defaults", "env_name",
            "find_config", "layered_defaults"]
@@ -139,6 +137,8 @@ def env_defaults(parser: argparse.ArgumentParser, environ: Mapping[str, str]
 
 def find_config(paths: Sequence[str], cwd: Path) -> Path | None:
     """``auditor.yaml`` at the root of the work tree of the first local path (or cwd)."""
+    from auditor.pipeline.gitignore import find_worktree  # NOTE: only `scan` needs it
+
     local = [Path(p) for p in paths if "://" not in p and Path(p).exists()]
     start = local[0] if local else cwd
     start = start if start.is_dir() else start.parent
@@ -151,6 +151,8 @@ def find_config(paths: Sequence[str], cwd: Path) -> Path | None:
 
 def config_defaults(path: Path) -> dict[str, Any]:
     """``auditor scan`` defaults from the ``defaults:`` section of ``path``."""
+    from auditor.yamlsource import load_yaml  # NOTE: YAML only when there is a file to read
+
     doc = load_yaml(path)
     data = doc.data
     if data is None:

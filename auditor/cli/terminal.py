@@ -44,6 +44,8 @@ _ENV = """environment:
   AUDITOR_SIGNING_KEY   private key for --evidence (AUDITOR_SIGNING_KEY_PASSWORD)
   AUDITOR_VERIFY_KEY    trusted public key for verify
   AUDITOR_DEBUG=1       same as --debug
+  AUDITOR_CACHE_DIR     where verdicts on valid rule packs are kept (default
+                        ~/.cache/auditor; empty: no cache)
   NO_COLOR              no colour in terminal output (same as --no-color)
   COLUMNS               terminal width for tables"""
 

@@ -14,16 +14,8 @@ import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from auditor.bundle.evidence import check_evidence_dir, write_evidence
-from auditor.bundle.signing import (
-    DEFAULT_PRIVATE_KEY,
-    ENV_SIGNING_KEY,
-    Ed25519PrivateKey,
-    load_private_key,
-    resolve_key_path,
-)
 from auditor.errors import ConfigError
 from auditor.gate.baseline import Baseline, apply_baseline, load_baseline
 from auditor.gate.suppressions import (
@@ -35,6 +27,9 @@ from auditor.gate.suppressions import (
 from auditor.reporting import DEFAULT_RENDER, RenderOptions, Reporter
 from auditor.results import Finding, ScanResult
 from auditor.textsafe import term_safe
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 __all__ = ["Gate", "evidence_reporters", "load_signing_key", "prepare_evidence", "write_bundle"]
 
@@ -99,11 +94,21 @@ class Gate:
 
 def prepare_evidence(out_dir: str, option: str | None) -> Ed25519PrivateKey:
     """Check the bundle directory and load the signing key before scanning."""
+    # NOTE: the bundle modules (and cryptography) are imported only with --evidence
+    from auditor.bundle.evidence import check_evidence_dir
+
     check_evidence_dir(out_dir)
     return load_signing_key(option)
 
 
 def load_signing_key(option: str | None) -> Ed25519PrivateKey:
+    from auditor.bundle.signing import (
+        DEFAULT_PRIVATE_KEY,
+        ENV_SIGNING_KEY,
+        load_private_key,
+        resolve_key_path,
+    )
+
     path = resolve_key_path(option, ENV_SIGNING_KEY, default=DEFAULT_PRIVATE_KEY)
     if path is None:
         raise ConfigError(f"--evidence needs a signing key: pass --signing-key, set "
@@ -122,6 +127,8 @@ def evidence_reporters(reporters: Mapping[str, Reporter],
 def write_bundle(result: ScanResult, out_dir: str, reporters: Mapping[str, Reporter],
                  formats: Sequence[str], key: Ed25519PrivateKey, *, gate: Gate | None = None,
                  render: RenderOptions = DEFAULT_RENDER) -> Path:
+    from auditor.bundle.evidence import write_evidence
+
     inputs: dict[str, str | Path] = {}
     if gate is not None and gate.suppressions_source:
         inputs["suppressions"] = gate.suppressions_source

@@ -33,7 +33,6 @@ from auditor.models import Observation, Problem, Severity, Target
 from auditor.names import clean_observation, clean_problem, escape_name
 from auditor.pipeline.interrupts import BudgetExceeded, Interrupted, after_interrupt, time_limit
 from auditor.pipeline.plugins import load_scanners
-from auditor.pipeline.workers import run_tasks
 from auditor.policy.compliance import (
     assess,
     controls_by_rule,
@@ -303,6 +302,8 @@ class Engine:
                 after_interrupt()
                 return outcomes, _signame(exc)
             return outcomes, None
+        from auditor.pipeline.workers import run_tasks  # NOTE: the process pool, only here
+
         try:
             for outcome in run_tasks(run_task, tasks, jobs, _lost_worker):
                 outcomes.append(outcome)

@@ -30,14 +30,15 @@ __all__ = ["assess", "controls_by_rule", "finding_controls", "finding_types",
 def controls_by_rule(frameworks: Iterable[Framework], rules: Iterable[Rule],
                      as_of: dt.date) -> dict[str, tuple[Control, ...]]:
     """For each rule id, the requirements (in force on ``as_of``, in scope) it evidences."""
-    frameworks = tuple(frameworks)
+    # NOTE: which requirements can be evidenced at all does not depend on the rule:
+    # decided once, not once per rule (this runs at every scan's start)
+    eligible = [(fw.id, req) for fw in frameworks for req in fw.requirements
+                if not req.is_manual and req.in_force(as_of) and fw.applies(req)
+                and scope_outcome(req.scope, fw.parameters)[0] is None]
     out: dict[str, tuple[Control, ...]] = {}
     for rule in rules:
-        controls = [Control(fw.id, req.id) for fw in frameworks for req in fw.requirements
-                    if not req.is_manual and req.in_force(as_of) and fw.applies(req)
-                    and scope_outcome(req.scope, fw.parameters)[0] is None
-                    and req.selects(rule)]
-        out[rule.id] = tuple(sorted(set(controls)))
+        controls = {Control(fw_id, req.id) for fw_id, req in eligible if req.selects(rule)}
+        out[rule.id] = tuple(sorted(controls))
     return out
 
 

@@ -24,9 +24,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from auditor.errors import RulePackError
 from auditor.models import Location, Observation, Severity
@@ -37,8 +35,12 @@ from auditor.policy.predicates import (
     is_missing,
     resolve_field,
 )
+from auditor.policy.validcache import known_valid, remember_valid, valid_key
 from auditor.reporting import RuleText
 from auditor.yamlsource import YamlDocument, load_yaml
+
+if TYPE_CHECKING:
+    import jsonschema
 
 __all__ = [
     "FieldRef",
@@ -66,10 +68,16 @@ def builtin_rules_dir() -> Path:
 
 
 @functools.cache
+def _schema_bytes(schema_name: str) -> bytes:
+    return (builtin_rules_dir() / "schema" / f"{schema_name}.schema.json").read_bytes()
+
+
+@functools.cache
 def validator_for(schema_name: str) -> jsonschema.Draft7Validator:
     """A validator for one of the shipped schemas (``rules``, ``framework``, ...)."""
-    path = builtin_rules_dir() / "schema" / f"{schema_name}.schema.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
+    import jsonschema  # NOTE: here: with remembered verdicts a scan never needs it
+
+    schema = json.loads(_schema_bytes(schema_name).decode("utf-8"))
     jsonschema.Draft7Validator.check_schema(schema)
     return jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
 
@@ -213,9 +221,15 @@ def resolve_pack(spec: str) -> Path:
 
 
 def _schema_errors(doc: YamlDocument, schema: str) -> None:
+    """Raise RulePackError for the first schema error of ``doc`` (by line); a verdict
+    "valid" is remembered in the user's cache (:mod:`auditor.policy.validcache`)."""
+    key = valid_key(schema, _schema_bytes(schema), doc.data)
+    if known_valid(key):
+        return
     errors = sorted(validator_for(schema).iter_errors(doc.data),
                     key=lambda e: (doc.line_of(list(e.absolute_path)) or 0, str(e.message)))
     if not errors:
+        remember_valid(key)
         return
     err = errors[0]
     # NOTE: "not valid under any of the given schemas" says nothing; show the sub-error

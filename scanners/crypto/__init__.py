@@ -50,14 +50,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
-from cryptography.utils import CryptographyDeprecationWarning
-
 from auditor.errors import TargetError
 from auditor.models import Observation, Problem, Target
 from auditor.reading import read_bounded
 from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
-
-from .observe import FileFacts, observe_der, observe_pem, observe_ssh_public
 
 __all__ = ["CryptoScanner"]
 
@@ -96,6 +92,11 @@ class CryptoScanner(Scanner):
         return None
 
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
+        # NOTE: cryptography is imported by the first crypto target, not by every start-up
+        from cryptography.utils import CryptographyDeprecationWarning
+
+        from .observe import FileFacts, observe_der, observe_pem, observe_ssh_public
+
         data = read_bounded(Path(target.locator), target.uri, limit=MAX_BYTES,
                             what="certificate or key file")
         password = options.get("crypto.key_password")

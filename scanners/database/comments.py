@@ -12,8 +12,10 @@ birth when the values are dates. Comments are never reported (they could quote d
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, text
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 __all__ = ["dump_comment", "inline_comments", "read_comments"]
 
@@ -42,6 +44,8 @@ _PART = re.compile(r'"(?:[^"]|"")+"|[\w$]+')
 
 def read_comments(conn: Connection, dialect: str) -> dict[tuple[str, str], str]:
     """``(schema.table, column) -> comment`` from the catalog (empty for SQLite)."""
+    from sqlalchemy import text  # NOTE: here: the dump scanner imports this module too
+
     query = _PG if dialect == "postgresql" else _MY if dialect == "mysql" else None
     if query is None:
         return {}

@@ -13,9 +13,10 @@ import re
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, bindparam, text
-from sqlalchemy.exc import SQLAlchemyError
+if TYPE_CHECKING:  # NOTE: SQLAlchemy is imported by the functions that read a database
+    from sqlalchemy import Connection
 
 __all__ = ["SYSTEM_SCHEMAS", "ColumnInfo", "TableInfo", "family_of", "list_tables"]
 
@@ -136,6 +137,8 @@ def _assemble(tables: Iterable[Sequence[object]],
 
 
 def _mysql_schemas(conn: Connection, database: str | None) -> tuple[str, ...]:
+    from sqlalchemy import text
+
     if database and database not in SYSTEM_SCHEMAS:
         return (database,)
     rows = conn.execute(text("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA "
@@ -144,6 +147,8 @@ def _mysql_schemas(conn: Connection, database: str | None) -> tuple[str, ...]:
 
 
 def _sqlite_tables(conn: Connection) -> list[TableInfo]:
+    from sqlalchemy.exc import SQLAlchemyError
+
     rows = conn.exec_driver_sql(
         "SELECT name, sql FROM sqlite_schema WHERE type = 'table' "
         "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").all()
@@ -173,6 +178,8 @@ def _sqlite_tables(conn: Connection) -> list[TableInfo]:
 
 def list_tables(conn: Connection, dialect: str, database: str | None) -> list[TableInfo]:
     """All user tables of the connected database, sorted by schema and name."""
+    from sqlalchemy import bindparam, text
+
     if dialect == "postgresql":
         return _assemble(conn.execute(text(_PG_TABLES)).all(),
                          conn.execute(text(_PG_COLUMNS)).all())

@@ -34,7 +34,6 @@ from functools import lru_cache
 from auditor.knowledge.secrets import text_secrets, value_secrets
 from auditor.knowledge.values import is_secret_key
 from auditor.pii.lexicon import admin_vocabulary, read_yaml
-from auditor.pii.recognizers.vn_ids import valid_tax_code
 from auditor.pii.text import fold_lower
 
 __all__ = ["ValueProfile", "birth_date_shape", "category_vocabulary"]
@@ -119,8 +118,13 @@ class ValueProfile:
         self.distinct.add(hash(text))
         if len(text) <= 40 and text[:1].isdigit():
             self._date(text)
-            if _TAX_SHAPE.match(text) and valid_tax_code(text):
-                self.tax_codes += 1
+            if _TAX_SHAPE.match(text):
+                # NOTE: imported here: auditor.pii.recognizers loads Presidio, which every
+                # `auditor` start-up would pay for (the database scanner is always loaded)
+                from auditor.pii.recognizers.vn_ids import valid_tax_code
+
+                if valid_tax_code(text):
+                    self.tax_codes += 1
         if self.secret_named or "://" in text or "=" in text or len(text) >= 20:
             self._credentials(text)
         folded = fold_lower(text)

@@ -23,11 +23,12 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection
+if TYPE_CHECKING:  # NOTE: annotations only: SQLAlchemy loads when a database is read
+    from sqlalchemy import Connection
 
-from .introspect import ColumnInfo, TableInfo
+    from .introspect import ColumnInfo, TableInfo
 
 __all__ = ["BinaryCell", "SampleInfo", "read_rows", "select_list"]
 

@@ -19,26 +19,28 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit
-
-from sqlalchemy import Connection
-from sqlalchemy.exc import SQLAlchemyError
 
 from auditor.errors import ConfigError, TargetError
 from auditor.models import JSONValue, Location, Observation, Problem, Target, canonical_json
 from auditor.scanner import Candidate, Claim, ScanContext, Scanner, ScanOptions
 
-from . import posture_mysql, posture_pg
 from .classify import ColumnClassifier, pii_classifier
 from .columns import ColumnAccumulator
-from .comments import read_comments
-from .introspect import TableInfo, list_tables
 from .observe import table_observations
 from .options import DATABASE_OPTIONS, Budget, DbSettings, settings_from
-from .sampling import SampleInfo, read_rows
-from .session import Session, describe_error
 from .urls import DIALECTS, DbUrl, is_database_url, parse_url, redact_url
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from .introspect import TableInfo
+    from .session import Session
+
+# NOTE: the modules that use SQLAlchemy (session, introspect, sampling, comments,
+# posture_*) are imported where a database is read, not here: this module is loaded at
+# every `auditor` start-up (plugin discovery) and SQLAlchemy alone costs ~0.15 s of CPU.
 
 __all__ = ["DatabaseScanner", "scan_table"]
 
@@ -67,6 +69,8 @@ def scan_table(conn: Connection, dialect: str, table: TableInfo, *, settings: Db
         for c in table.columns
     ]
     rows = 0
+    from .sampling import SampleInfo, read_rows
+
     info = SampleInfo()
     for row in read_rows(conn, dialect, table, sample_size=settings.sample_size,
                          seed=settings.seed, full=settings.full, info=info):
@@ -144,6 +148,9 @@ class DatabaseScanner(Scanner):
         budget = Budget(settings.time_budget, settings.clock)
         raw = options.get("database.batch_rows", 50_000)
         batch_rows = int(raw) if isinstance(raw, int | float | str) else 50_000
+        from .introspect import list_tables
+        from .session import Session
+
         with Session(dburl, settings, budget) as session:
             run = _Run(session, settings, budget, classify=self._classifier(b""),
                        uri=target.uri, hash_key=b"")
@@ -204,6 +211,8 @@ class DatabaseScanner(Scanner):
         part = _Part.of(options)
         budget = Budget(settings.time_budget, settings.clock)
         classify = self._classifier(options.hash_key)
+        from .session import Session
+
         with Session(dburl, settings, budget) as session:
             # NOTE: defence in depth: query parameters may carry secrets (?password=...)
             uri = redact_url(target.uri) if "?" in target.uri else target.uri
@@ -270,6 +279,10 @@ class _Run:
               unchecked: tuple[str, ...] = ()) -> tuple[list[T], Problem | None]:
         """Run ``fn`` in its own read-only transaction; a failure becomes a Problem naming
         the observation kinds it left ``unchecked``."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from .session import describe_error
+
         try:
             with self.session.read(streaming=streaming) as conn:
                 return fn(conn), None
@@ -284,6 +297,8 @@ class _Run:
                            "the rest of the database was not scanned")
 
     def _posture(self) -> Iterator[Observation | Problem]:
+        from . import posture_mysql, posture_pg
+
         uri = self.uri
         # NOTE: each check names the kind it produces: a check that fails leaves that
         # kind unchecked, so the requirements resting on it are not assessed, not passed
@@ -323,6 +338,9 @@ class _Run:
     def run(self, part: _Part | None = None) -> Iterator[Observation | Problem]:
         """The whole scan, or one part of a planned one (see ``DatabaseScanner.plan``:
         ``head`` = posture and schema, ``tables`` = some tables, ``tail`` = grants)."""
+        from .comments import read_comments
+        from .introspect import list_tables
+
         part = part or _Part("whole")
         if part.stage == "tail":
             yield from self._grants(part.pii)
@@ -382,6 +400,8 @@ class _Run:
             _fail_unread(len(unread), len(selected), unread[0].message if unread else "")
 
     def _grants(self, pii_tables: dict[str, list[str]]) -> Iterator[Observation | Problem]:
+        from . import posture_mysql, posture_pg
+
         entities = {t: sorted(set(e)) for t, e in pii_tables.items()}
         fn: Callable[[Connection], list[Observation]] | None = None
         if self.dialect == "postgresql":

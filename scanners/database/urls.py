@@ -13,9 +13,11 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
-from sqlalchemy.engine import URL
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 __all__ = ["DIALECTS", "DbUrl", "is_database_url", "parse_url", "redact_url", "scrub"]
 
@@ -74,6 +76,8 @@ class DbUrl:
 
     def sqlalchemy_url(self) -> URL:
         """The SQLAlchemy URL (holds the password; never print it)."""
+        from sqlalchemy.engine import URL  # NOTE: SQLAlchemy only once a database is opened
+
         if self.dialect == "sqlite":
             # NOTE: read-only by construction: the sqlite3 URI form with mode=ro.
             path = os.path.abspath(self.database or "")

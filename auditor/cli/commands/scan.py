@@ -12,22 +12,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-
-from auditor.bundle.signing import key_id
-from auditor.cli.summary import print_summary
 from auditor.cli.terminal import console as terminal_console
 from auditor.document import COVER_FIELDS, apply_document, load_document, load_plan
 from auditor.errors import ConfigError
@@ -58,6 +44,9 @@ from auditor.reporting import RenderOptions, Reporter
 from auditor.results import ScanResult, TargetResult
 from auditor.scanner import Scanner, ScanOptions
 from auditor.textsafe import rich_safe, term_safe
+
+if TYPE_CHECKING:
+    from rich.progress import ProgressColumn
 
 __all__ = ["ScanOutcome", "perform", "register", "run"]
 
@@ -188,6 +177,18 @@ def _progress(targets: Sequence[Target], enabled: bool, verbose: bool = False
     if not enabled or not targets:
         yield None
         return
+    # NOTE: rich is imported only when a bar is shown (start-up of `scan -q` and CI runs)
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     sizes: dict[tuple[str, str | None], int] = {(t.uri, t.scanner): (t.size or 0)
                                                  for t in targets}
     total_bytes = sum(sizes.values())
@@ -215,6 +216,8 @@ def _cluster_progress(enabled: bool) -> Iterator[Callable[[int, int, int], None]
     if not enabled:
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(TextColumn("scanning on the cluster"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("tasks"), TimeElapsedColumn(), TextColumn("{task.description}"),
                   transient=True) as bar:
@@ -354,6 +357,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render_text(reporters[formats[0]], result, outcome.render))
         return outcome.exit_code
     if not args.quiet:
+        from auditor.cli.summary import print_summary  # NOTE: rich, only when printed
+
         print_summary(result, sys.stdout, color=None if not args.no_color else False)
     return outcome.exit_code
 
@@ -455,6 +460,8 @@ def perform(args: argparse.Namespace, *, extra: Mapping[str, Any] | None = None
     if plan is not None:
         result = replace(result, extra={**result.extra, "remediation_plan": plan})
     if args.evidence and signing_key is not None and not interrupted:
+        from auditor.bundle.signing import key_id  # NOTE: cryptography, only for --evidence
+
         result = replace(result, extra={**result.extra, "evidence": {
             "dir": args.evidence, "key_id": key_id(signing_key.public_key()),
             "manifest": "manifest.json"}})
