@@ -2,12 +2,15 @@
 charts render, filters change what is shown, markup in a scanned file name stays inert
 text, the English toggle works, nothing is loaded from elsewhere and no console error
 occurs; the static snapshot renders offline from files. Screenshots of the overview and
-a system page are written to docs/ (``docs/dashboard-*.png``).
+a system page are taken; with ``AUDITOR_DOC_PICTURES=1`` they replace the pictures in
+docs/ (``docs/dashboard-*.png``), otherwise they go to the test's temporary folder (a test
+run never changes tracked files).
 
 Needs /usr/bin/chromium and the ``playwright`` package (no browser download)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +30,11 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 DOCS = REPO / "docs"
+
+
+def _pictures(tmp_path: Path) -> Path:
+    """Where screenshots go: docs/ when asked to refresh the documentation's pictures."""
+    return DOCS if os.environ.get("AUDITOR_DOC_PICTURES") == "1" else tmp_path
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +85,7 @@ class Watched:
         assert self.dialogs == []
 
 
-def test_overview_renders_charts_and_filters(browser: Any, live: Live) -> None:
+def test_overview_renders_charts_and_filters(browser: Any, live: Live, tmp_path: Path) -> None:
     w = Watched(browser, live.base)
     page = w.open(live.base + "/")
     assert page.locator("h1").inner_text() == "Tổng quan"
@@ -93,8 +101,7 @@ def test_overview_renders_charts_and_filters(browser: Any, live: Live) -> None:
     # table view of a chart: the same numbers
     page.locator("#open-over-time details summary").click()
     assert page.locator("#open-over-time details table tbody tr").count() >= 2
-    DOCS.mkdir(exist_ok=True)
-    page.screenshot(path=str(DOCS / "dashboard-overview.png"), full_page=True)
+    page.screenshot(path=str(_pictures(tmp_path) / "dashboard-overview.png"), full_page=True)
     # filter by owner through the form
     owner = page.locator("#f-owner option").nth(1).get_attribute("value")
     page.select_option("#f-owner", owner)
@@ -112,13 +119,13 @@ def test_overview_renders_charts_and_filters(browser: Any, live: Live) -> None:
     w.clean()
 
 
-def test_system_page_and_english_toggle(browser: Any, live: Live) -> None:
+def test_system_page_and_english_toggle(browser: Any, live: Live, tmp_path: Path) -> None:
     w = Watched(browser, live.base)
     page = w.open(live.base + "/system?name=he-thong-01")
     assert page.locator("#system-name").inner_text() == "he-thong-01"
     assert w.charts() == {"open": "5", "newfixed": "2", "requirements": "2"}
     assert page.locator("#runs tbody tr").count() > 0
-    page.screenshot(path=str(DOCS / "dashboard-system.png"), full_page=True)
+    page.screenshot(path=str(_pictures(tmp_path) / "dashboard-system.png"), full_page=True)
     page.click("#lang-toggle")
     page.wait_for_load_state("load")
     assert "lang=en" in page.url
