@@ -46,7 +46,9 @@ from tests.scanners import dbsupport
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "fixtures" / "demo"
 AS_OF = "2026-11-25"
-HASH_KEY = "auditor-dask-test-key"
+#: the scan's hash key; the cluster's workers hold it in their own environment, and the
+#: tests check that it is in none of the bytes the client sends (a canary)
+HASH_KEY = "CANARY-hash-key-dask-" + secrets.token_hex(6)
 
 
 # ---- choosing an executor (no cluster) ---------------------------------------------------
@@ -371,7 +373,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("the dask command is not installed")
     port = _free_port()
     env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",
-           "PYTHONWARNINGS": "ignore"}
+           "PYTHONWARNINGS": "ignore", "AUDITOR_HASH_KEY": HASH_KEY}
     env.pop("AUDITOR_DB_PASSWORD", None)
     log = tmp_path_factory.mktemp("dask") / "cluster.log"
     procs: list[subprocess.Popen[bytes]] = []
@@ -463,7 +465,7 @@ def test_mixed_scan_on_the_cluster_equals_local(cluster: str, tmp_path: Path, ha
     # one plan + posture + per-table parts + grants for each database, and file batches
     assert len(sent) > 20
     assert not [b for b in sent if canary.encode() in b]
-    assert any(HASH_KEY.encode() in b for b in sent)  # the options travel (see docs)
+    assert not [b for b in sent if HASH_KEY.encode() in b]  # workers hold their own key
 
 
 @pytest.mark.mysql
@@ -505,6 +507,136 @@ def test_worker_killed_mid_task_is_retried_elsewhere(cluster: str, tmp_path: Pat
     assert _comparable(remote) == _comparable(local[1])
 
 
+def _record_sent(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every task and scattered object the client sends from now on, pickled."""
+    import cloudpickle
+    from distributed import Client
+    sent: list[bytes] = []
+    real_submit, real_scatter = Client.submit, Client.scatter
+
+    def submit(self: Any, fn: Any, *args: Any, **kw: Any) -> Any:
+        sent.append(cloudpickle.dumps((fn, args)))
+        return real_submit(self, fn, *args, **kw)
+
+    def scatter(self: Any, data: Any, **kw: Any) -> Any:
+        sent.append(cloudpickle.dumps(data))
+        return real_scatter(self, data, **kw)
+
+    monkeypatch.setattr(Client, "submit", submit)
+    monkeypatch.setattr(Client, "scatter", scatter)
+    return sent
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", _KINDS)
+def test_key_ranges_on_the_cluster_equal_local(cluster: str, tmp_path: Path, hash_key: None,
+                                               kind: str, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    """``--full`` on a large table: on the cluster it is read in at least 3 key ranges
+    (a task each) and the JSON report equals the local one key by key (apart from the
+    run's id and times); the hash key is in none of the bytes sent to the cluster."""
+    with _big_database(kind, tmp_path) as where:
+        code, local = _scan(tmp_path / "local", [where], "--jobs", "1")
+        sent = _record_sent(monkeypatch)
+        dcode, remote = _scan(tmp_path / "dask", [where], "--executor", cluster,
+                              "-O", f"database.batch_rows={BIG_BATCH}")
+    assert (dcode, code) == (1, 1)
+    assert _comparable(remote) == _comparable(local)
+    assert any(f.get("subjects", 0) > 20_000 for f in local["findings"])
+    ranges = [b for b in sent if b"database._range" in b]
+    assert len(ranges) >= 3
+    assert not [b for b in sent if HASH_KEY.encode() in b]
+
+
+@pytest.mark.slow
+def test_worker_without_the_hash_key_exits_2_before_any_task(
+        cluster: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The client's key differs from the workers': exit 2 naming a worker, nothing
+    submitted, and neither key printed."""
+    other = "CANARY-other-key-" + secrets.token_hex(6)
+    monkeypatch.setenv("AUDITOR_HASH_KEY", other)
+    submitted: list[Any] = []
+    from distributed import Client
+    monkeypatch.setattr(Client, "submit", lambda *a, **k: submitted.append(a))
+    code = main(["scan", str(DEMO / "exports"), "-q", "--executor", cluster])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--executor: worker tcp://127.0.0.1:" in err
+    assert "has another keyed-hash key than this client (worker: key id " in err
+    assert other not in err and HASH_KEY not in err
+    assert not submitted
+
+
+@pytest.mark.mysql
+@pytest.mark.slow
+def test_worker_killed_during_key_ranges_completes_identically(
+        cluster: str, tmp_path: Path, hash_key: None) -> None:
+    """The range reads of a large table block on a table lock held by the test; one
+    worker running a range is killed; its range is rescheduled and the report equals
+    the local one."""
+    from distributed import Client
+    pymysql = pytest.importorskip("pymysql")
+    with _big_database("mysql", tmp_path) as url:
+        local = _scan(tmp_path / "local", [url], "--jobs", "1")
+        base = dbsupport.parse_url(url)
+        lock = pymysql.connect(host=base.host, port=base.port or 3306, user=base.user,
+                               password=base.password or "", database=base.database)
+        with lock.cursor() as cur:
+            cur.execute("LOCK TABLES khach_hang WRITE")
+        result: dict[str, Any] = {}
+        thread = threading.Thread(target=lambda: result.update(doc=_scan(
+            tmp_path / "dask", [url], "--executor", cluster,
+            "-O", f"database.batch_rows={BIG_BATCH}")))
+        thread.start()
+        try:
+            address = cluster.replace("dask://", "tcp://")
+            with Client(address, timeout=30, set_as_default=False) as client:
+                victim = _wait_for_blocked_worker(client, lock, base.database or "",
+                                                  several=True)
+                os.kill(client.run(os.getpid)[victim], signal.SIGKILL)
+                _wait(lambda: victim not in client.scheduler_info()["workers"])
+        finally:
+            with lock.cursor() as cur:
+                cur.execute("UNLOCK TABLES")
+            lock.close()
+            thread.join(timeout=600)
+        with Client(cluster.replace("dask://", "tcp://"), timeout=30) as client:
+            client.wait_for_workers(2, timeout=120)
+    code, remote = result["doc"]
+    assert code == local[0] == 1
+    assert _comparable(remote) == _comparable(local[1])
+
+
+@pytest.mark.slow
+def test_key_range_failing_twice_is_a_target_error(cluster: str, engine: Engine,
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """One key range's task crashes every time on the cluster: the database target is
+    ``error`` naming the table and the range, the scan completes, exit 3."""
+    real = executors.with_params
+
+    def poisoned(task: ScanTask, overlay: Any) -> ScanTask:
+        out = real(task, overlay)
+        key_range = overlay.get("database._range")
+        if key_range and key_range[0] == 1:
+            return ScanTask(_Poisoned("x", "x", "x", "x", True), out.options, out.packs)
+        return out
+
+    monkeypatch.setattr(executors, "with_params", poisoned)
+    with _big_database("sqlite", tmp_path) as path:
+        target = _discover([path])[0]
+        options = _options(**{"database.full": True, "database.batch_rows": int(BIG_BATCH)})
+        result = engine.scan([target], options, fail_on=None,
+                             executor=DaskExecutor(cluster.replace("dask://", "tcp://")))
+    (res,) = result.targets
+    assert res.status == "error"
+    assert res.error is not None
+    assert res.error.startswith("table main.khach_hang, key range 2 of ")
+    assert res.error.endswith(": task failed twice on the Dask cluster (AttributeError)")
+    assert result.exit_code() == 3
+
+
 def _wait(condition: Any, attempts: int = 600) -> None:
     import time
     for _ in range(attempts):
@@ -514,9 +646,11 @@ def _wait(condition: Any, attempts: int = 600) -> None:
     raise AssertionError("condition not reached")
 
 
-def _wait_for_blocked_worker(client: Any, lock: Any, database: str) -> str:
+def _wait_for_blocked_worker(client: Any, lock: Any, database: str, *,
+                             several: bool = False) -> str:
     """The worker whose task waits on the test's lock: MariaDB names the waiting
-    connection's client port, psutil the process that owns it."""
+    connection's client port, psutil the process that owns it (``several``: every
+    worker may be waiting; the first one by name)."""
     import psutil
     ports: list[int] = []
 
@@ -530,9 +664,9 @@ def _wait_for_blocked_worker(client: Any, lock: Any, database: str) -> str:
     owners = {c.pid for c in psutil.net_connections("tcp")
               if c.laddr and c.laddr.port in ports and c.pid}
     by_pid = {pid: worker for worker, pid in client.run(os.getpid).items()}
-    victims = [by_pid[p] for p in owners if p in by_pid]
-    assert len(victims) == 1, (owners, by_pid)
-    return str(victims[0])
+    victims = sorted(str(by_pid[p]) for p in owners if p in by_pid)
+    assert victims and (several or len(victims) == 1), (owners, by_pid)
+    return victims[0]
 
 
 _ATTEMPTS: Path | None = None
