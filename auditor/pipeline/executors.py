@@ -8,15 +8,17 @@ On a cluster:
 
 - **What travels.** Each task carries its target (a file *path*: workers must see files at
   the same path; a database URL *without a password*: a URL with one is refused, workers
-  read passwords from their own environment), the scan options (including the keyed-hash
-  key, so counts and fingerprints match a local scan: protect the link with TLS) and the
-  rule packs themselves (scattered once to every worker; workers need no copy of the
-  user's packs). Frameworks never leave the client: compliance is assessed there.
+  read passwords from their own environment), the scan options *without* the keyed-hash
+  key (workers read it from their own environment too; the client compares key ids
+  before any task, so counts and fingerprints match a local scan) and the rule packs
+  themselves (scattered once to every worker; workers need no copy of the user's
+  packs). Frameworks never leave the client: compliance is assessed there.
 - **Finer tasks.** A target whose scanner can :meth:`~auditor.scanner.Scanner.plan` (a
   database) is planned on a worker and scanned in parts (posture, batches of tables,
   grants); the parts' observations come back in order and the client judges them as one
   target, so fingerprints and occurrence counts are exactly a local scan's. Other targets
-  (files) travel in batches of files.
+  (files) travel in batches of files. In full mode a large table is cut into key ranges
+  whose column states the client merges (:meth:`~auditor.scanner.Scanner.combine`).
 - **Faults.** A task that raises is retried once (``retries=1``); a worker that dies
   mid-task has its task rescheduled by the scheduler (``distributed.scheduler.
   allowed-failures``: auditor expects 1, so a task that kills two workers fails). A task
