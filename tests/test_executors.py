@@ -322,6 +322,45 @@ _KINDS = [pytest.param("postgresql", marks=pytest.mark.postgres),
           pytest.param("mysql", marks=pytest.mark.mysql), "sqlite"]
 
 
+@pytest.mark.parametrize("kind", [pytest.param("postgresql", marks=pytest.mark.postgres),
+                                  pytest.param("mysql", marks=pytest.mark.mysql)])
+def test_range_key_is_the_primary_key_else_a_unique_not_null_integer(kind: str) -> None:
+    """Which column a large table is cut on: an integer primary key; else a single
+    unique not-null integer column; never a nullable, composite or partial one."""
+    from auditor.scanners.database.introspect import list_tables
+    from auditor.scanners.database.options import Budget, DbSettings
+    from auditor.scanners.database.session import Session
+    from auditor.scanners.database.urls import parse_url
+    ddl = [
+        "CREATE TABLE a (id int PRIMARY KEY, x text)",
+        "CREATE TABLE b (code varchar(10) PRIMARY KEY, n bigint NOT NULL UNIQUE, m int UNIQUE)",
+        "CREATE TABLE c (n int UNIQUE, x text)",
+        "CREATE TABLE d (p int, q int, r int NOT NULL UNIQUE, PRIMARY KEY (p, q))",
+        "CREATE TABLE e (r int NOT NULL, s int NOT NULL, UNIQUE (r, s))",
+    ]
+    name = "auditor_dask_" + secrets.token_hex(4)
+    with mock.patch.object(dbsupport, "_scratch_name", return_value=name), \
+            (dbsupport.pg_scratch() if kind == "postgresql" else dbsupport.my_scratch()) \
+            as (url, conn):
+        if kind == "postgresql":
+            ddl.append("CREATE TABLE f (r int NOT NULL, x text)")
+            ddl.append("CREATE UNIQUE INDEX f_r ON f (r) WHERE r > 0")
+            for statement in ddl:
+                conn.execute(statement)
+        else:
+            with conn.cursor() as cur:
+                for statement in ddl:
+                    cur.execute(statement)
+        dburl = parse_url(url)
+        with Session(dburl, DbSettings(), Budget(None)) as session, session.read() as c:
+            keys = {t.name: t.int_key for t in list_tables(c, session.dialect,
+                                                           dburl.database)}
+    expected = {"a": "id", "b": "n", "c": None, "d": "r", "e": None}
+    if kind == "postgresql":
+        expected["f"] = None
+    assert keys == expected
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", _KINDS)
 def test_key_ranges_equal_the_whole_full_scan(engine: Engine, kind: str,

@@ -1,9 +1,10 @@
 """Large tables in full mode: blocks of keys, and key ranges that can run anywhere.
 
 A full scan (``database.full=true``) of a table with an integer key (a single-column
-integer primary key; ``rowid`` on SQLite) and more than :data:`BLOCK_MIN_ROWS` rows reads
-it in key order and accumulates it in **blocks** of keys: block ``b`` holds the rows with
-``b * width <= key < (b + 1) * width``, the width a power of two chosen from the exact row
+integer primary key, else a unique not-null integer column; ``rowid`` on SQLite) and
+more than :data:`BLOCK_MIN_ROWS` rows reads it in key order and accumulates it in
+**blocks** of keys: block ``b`` holds the rows with ``b * width <= key < (b + 1) *
+width``, the width a power of two chosen from the exact row
 count and key bounds so that a block holds about :data:`~.columns.FULL_BATCH` rows on
 average. Each block is accumulated on its own (its early look, its detection batches,
 whether it settled) and the blocks' :class:`~.columns.ColumnState` are merged in block
