@@ -21,6 +21,7 @@ from pathlib import Path
 
 __all__ = [
     "MASK_CHAR",
+    "key_id",
     "keyed_hash",
     "load_hash_key",
     "mask",
@@ -32,8 +33,9 @@ __all__ = [
 MASK_CHAR = "•"
 
 
-def load_hash_key(env: dict[str, str] | None = None) -> bytes:
-    """Resolve the keyed-hash key (see module docstring)."""
+def load_hash_key(env: dict[str, str] | None = None, *, create: bool = True) -> bytes:
+    """Resolve the keyed-hash key (see module docstring); with ``create`` False, a
+    missing per-user key file is not created and the key is empty."""
     environ = os.environ if env is None else env
     value = environ.get("AUDITOR_HASH_KEY")
     if value:
@@ -46,13 +48,20 @@ def load_hash_key(env: dict[str, str] | None = None) -> bytes:
     try:
         return path.read_bytes().strip()
     except FileNotFoundError:
-        pass
+        if not create:
+            return b""
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32).encode("ascii")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(key)
     return key
+
+
+def key_id(key: bytes) -> str:
+    """A short public name of a hash key (HMAC of a fixed label, never the key): equal
+    keys have equal ids, so two machines can compare keys without sending them."""
+    return hmac.new(key, b"auditor hash-key id v1", hashlib.sha256).hexdigest()[:16]
 
 
 def keyed_hash(value: str | bytes, key: bytes, *, length: int = 16) -> str:

@@ -178,6 +178,7 @@ class ScanContext(ScanOptions):
     """
 
     _records: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _states: list[object] = field(default_factory=list, repr=False, compare=False)
     #: the clock of time budgets (seconds, monotonic); tests pass a fake one
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
 
@@ -200,6 +201,15 @@ class ScanContext(ScanOptions):
     @property
     def fingerprint(self) -> str | None:
         return self._records.get("fingerprint")
+
+    def record_state(self, state: object) -> None:
+        """Hand a part's mergeable state (picklable, never a raw value) to the client,
+        which passes it to :meth:`Scanner.combine`; for parts of a :meth:`Scanner.plan`."""
+        self._states.append(state)
+
+    @property
+    def states(self) -> tuple[object, ...]:
+        return tuple(self._states)
 
 
 class Scanner(ABC):
@@ -249,8 +259,23 @@ class Scanner(ABC):
         observations and problems of every part, concatenated in part order, are exactly
         those of one whole scan. The last part runs after all the others, with
         :meth:`carry` of their observations added to its overlay. Runs where the target
-        is reachable (a worker), so it may open the target."""
+        is reachable (a worker), so it may open the target. A part may also record
+        mergeable state (:meth:`ScanContext.record_state`, e.g. one key range of a large
+        table) that :meth:`combine` turns into observations on the client."""
         return None
+
+    def combine(self, observations: Sequence[Observation], states: Sequence[object]
+                ) -> list[Observation]:
+        """Client side of a :meth:`plan`: the parts' observations (in part order) and the
+        states they recorded (:meth:`ScanContext.record_state`) as the whole scan's
+        observations; called before :meth:`carry` and before judging. Default: the
+        observations as they are (a scanner whose parts record no state)."""
+        return list(observations)
+
+    def part_label(self, part: Mapping[str, JSONValue]) -> str:
+        """A few words naming a part of a :meth:`plan` in an error (``table hr.staff,
+        key range 2 of 5``); empty = the part's number only."""
+        return ""
 
     def carry(self, observations: Sequence[Observation],
               problems: Sequence[Problem] = ()) -> Mapping[str, JSONValue]:

@@ -14,9 +14,14 @@ cost is printed separately). For every run it prints wall time, CPU seconds (the
 plus every worker process: trust this figure on a shared machine) and the speed-up, and
 checks that every cluster report equals the local one (findings, fingerprints, order).
 
+With ``--big-rows N`` it also scans, with ``database.full=true``, a PostgreSQL table of N
+rows of dense personal data, which the cluster reads in key ranges of
+``--big-batch-rows`` rows (a task each); ``--only-big`` runs that case alone.
+
 Usage::
 
     python benchmarks/bench_dask.py [--tables 120] [--rows 300] [--files 240]
+    python benchmarks/bench_dask.py --only-big --big-rows 1000000
 
 Needs ``pip install 'auditor[distributed]'``. Exit status 0, or 1 when a cluster report
 differs from the local one.
@@ -107,6 +112,82 @@ def comparable(result: ScanResult) -> list[tuple[Any, ...]]:
             for f in result.findings]
 
 
+def make_big_table(url: str, rows: int) -> str:
+    """A PostgreSQL database ``auditor_bench_dask_big`` (re-created) with one table of
+    ``rows`` rows of dense personal data (name, phone, ID number, e-mail) and a decoy
+    column; returns its URL."""
+    import psycopg
+    name = "auditor_bench_dask_big"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    big = url.rsplit("/", 1)[0] + "/" + name
+    rng = random.Random(17)
+    with psycopg.connect(big, autocommit=True) as conn:
+        conn.execute("CREATE TABLE cong_dan (id bigint PRIMARY KEY, ho_ten text, "
+                     "so_dien_thoai text, so_cccd text, email text, ma_don text)")
+        with conn.cursor() as cur, cur.copy("COPY cong_dan FROM STDIN") as copy:
+            for i in range(1, rows + 1):
+                copy.write_row((*_person(rng, i), f"DH-{rng.randrange(10**7):07d}"))
+        conn.execute("ANALYZE cong_dan")
+    return big
+
+
+def run_case(title: str, engine: Engine, targets: list[Any], options: ScanOptions,
+             noop_tasks: int) -> int:
+    """The local reference, then 1 and 2 workers; prints the table rows; 1 = differs."""
+    from distributed import Client, LocalCluster
+    print(f"== {title}")
+    _warm_pii()  # NOTE: the workers are warmed too: compare the scans, not the start-ups
+    t0, c0 = time.perf_counter(), _cpu_self()
+    local = engine.scan(targets, options, jobs=1)
+    wall_local, cpu_local = time.perf_counter() - t0, _cpu_self() - c0
+    print(f"local --jobs 1 (in-process)   wall {wall_local:7.1f} s   CPU {cpu_local:7.1f} s")
+    rows: dict[int, tuple[float, float, int, float]] = {}
+    status = 0
+    for n in (1, 2):
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster, \
+                Client(cluster, set_as_default=False) as client:
+            w0 = time.perf_counter()
+            client.run(_warm_pii)
+            warm = time.perf_counter() - w0
+            tasks: list[int] = []
+            executor = DaskExecutor(cluster.scheduler_address, batch_files=16,
+                                    on_tasks=lambda d, t, b, seen=tasks: seen.append(t))
+            cw0, c0, t0 = _worker_cpu(client), _cpu_self(), time.perf_counter()
+            remote = engine.scan(targets, options, executor=executor)
+            wall = time.perf_counter() - t0
+            client_cpu = _cpu_self() - c0
+            per_worker = {w: c - cw0.get(w, 0.0) for w, c in _worker_cpu(client).items()}
+            cpu = client_cpu + sum(per_worker.values())
+            same = comparable(remote) == comparable(local)
+            status |= 0 if same else 1
+            rows[n] = (wall, cpu, tasks[-1], max(per_worker.values()))
+            print(f"dask {n} worker(s)             wall {wall:7.1f} s   CPU {cpu:7.1f} s"
+                  f" (client+scheduler {client_cpu:.1f}, workers "
+                  f"{', '.join(f'{v:.1f}' for v in sorted(per_worker.values()))})"
+                  f"   tasks {tasks[-1]}   warm-up {warm:5.1f} s   "
+                  f"report {'identical' if same else 'DIFFERS'}")
+            if n == 2 and noop_tasks:
+                # NOTE: an empty batch: the pure round trip of a task
+                t0 = time.perf_counter()
+                futures = [client.submit(remote_batch, [], None, pure=False)
+                           for _ in range(noop_tasks)]
+                client.gather(futures)
+                per_task = (time.perf_counter() - t0) / noop_tasks
+                print(f"per-task overhead (no-op round trip, {noop_tasks} tasks, "
+                      f"2 workers): {per_task * 1000:.1f} ms")
+    speed_wall = rows[1][0] / rows[2][0]
+    print(f"speed-up 2 vs 1 worker: wall {speed_wall:.2f}x; "
+          f"CPU-bound (busiest worker's CPU, 1 vs 2 workers) "
+          f"{rows[1][3] / rows[2][3]:.2f}x; total CPU 2 workers / 1 worker "
+          f"{rows[2][1] / rows[1][1]:.2f}; CPU of the cluster (1 worker) / local "
+          f"{rows[1][1] / cpu_local:.2f}, i.e. "
+          f"{(rows[1][1] - cpu_local) / max(1, rows[1][2]) * 1000:.0f} ms per task")
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tables", type=int, default=120)
@@ -115,70 +196,55 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--noop-tasks", type=int, default=200)
     ap.add_argument("--batch-rows", type=int, default=2000,
                     help="database.batch_rows: rows read per database task")
+    ap.add_argument("--big-rows", type=int, default=0,
+                    help="also scan, in --full mode, one PostgreSQL table of this many "
+                         "rows split into key ranges (0: skip)")
+    ap.add_argument("--big-batch-rows", type=int, default=50_000,
+                    help="database.batch_rows of the large-table case (rows per range)")
+    ap.add_argument("--big-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
+                    help="PostgreSQL server of the large-table case")
+    ap.add_argument("--only-big", action="store_true",
+                    help="skip the many-tables-and-files case")
     args = ap.parse_args(argv)
+    import os
+
     import dask
-    from distributed import Client, LocalCluster
     dask.config.set({"distributed.scheduler.allowed-failures": 1,
                      "distributed.logging.distributed": "error"})
+    # NOTE: workers read the hash key from their own environment (inherited here)
+    os.environ["AUDITOR_HASH_KEY"] = "bench-dask-key"
     scanners = load_scanners()
     packs = load_packs([], catalogue=catalogue_of(scanners))
     engine = Engine(scanners, packs)
-    with tempfile.TemporaryDirectory(prefix="auditor-bench-dask-") as tmp:
-        db, tree = make_data(Path(tmp), args.tables, args.rows, args.files)
-        targets, _ = discover([str(db), str(tree)], scanners, DiscoveryOptions())
-        targets = list(targets)
-        base = ScanOptions(as_of=dt.date(2026, 11, 25), hash_key=b"bench-dask-key")
+    base = ScanOptions(as_of=dt.date(2026, 11, 25), hash_key=b"bench-dask-key")
+    status = 0
+    print(f"machine shared with other work: read CPU seconds as well as wall time; "
+          f"load average {os.getloadavg()[0]:.1f} at start")
+    if not args.only_big:
+        with tempfile.TemporaryDirectory(prefix="auditor-bench-dask-") as tmp:
+            db, tree = make_data(Path(tmp), args.tables, args.rows, args.files)
+            targets, _ = discover([str(db), str(tree)], scanners, DiscoveryOptions())
+            options = ScanOptions(base.as_of, base.hash_key, check_scanner_options(
+                scanners, {"database.batch_rows": str(args.batch_rows)}, base))
+            status |= run_case(
+                f"{args.tables} tables x {args.rows} rows (SQLite), "
+                f"{len(list(targets)) - 1} files", engine, list(targets), options,
+                args.noop_tasks)
+    if args.big_rows:
+        t0 = time.perf_counter()
+        url = make_big_table(args.big_url, args.big_rows)
+        print(f"(loaded {args.big_rows} rows in {time.perf_counter() - t0:.0f} s)")
+        targets, _ = discover([url], scanners, DiscoveryOptions())
         options = ScanOptions(base.as_of, base.hash_key, check_scanner_options(
-            scanners, {"database.batch_rows": str(args.batch_rows)}, base))
-        print(f"data: {args.tables} tables x {args.rows} rows (SQLite), "
-              f"{len(targets) - 1} files; machine shared with other work: "
-              "read CPU seconds as well as wall time")
-        t0, c0 = time.perf_counter(), _cpu_self()
-        local = engine.scan(targets, options, jobs=1)
-        wall_local, cpu_local = time.perf_counter() - t0, _cpu_self() - c0
-        print(f"local --jobs 1 (in-process)   wall {wall_local:7.1f} s   CPU {cpu_local:7.1f} s")
-        rows: dict[int, tuple[float, float, int, float]] = {}
-        status = 0
-        for n in (1, 2):
-            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cluster, \
-                    Client(cluster, set_as_default=False) as client:
-                w0 = time.perf_counter()
-                engine.scan(targets[-1:], options,
-                            executor=DaskExecutor(cluster.scheduler_address, batch_files=1))
-                client.run(_warm_pii)
-                warm = time.perf_counter() - w0
-                tasks: list[int] = []
-                executor = DaskExecutor(cluster.scheduler_address, batch_files=16,
-                                        on_tasks=lambda d, t, b, seen=tasks: seen.append(t))
-                cw0, c0, t0 = _worker_cpu(client), _cpu_self(), time.perf_counter()
-                remote = engine.scan(targets, options, executor=executor)
-                wall = time.perf_counter() - t0
-                client_cpu = _cpu_self() - c0
-                per_worker = {w: c - cw0.get(w, 0.0) for w, c in _worker_cpu(client).items()}
-                cpu = client_cpu + sum(per_worker.values())
-                same = comparable(remote) == comparable(local)
-                status |= 0 if same else 1
-                rows[n] = (wall, cpu, tasks[-1], max(per_worker.values()))
-                print(f"dask {n} worker(s)             wall {wall:7.1f} s   CPU {cpu:7.1f} s"
-                      f" (client+scheduler {client_cpu:.1f}, workers "
-                      f"{', '.join(f'{v:.1f}' for v in sorted(per_worker.values()))})"
-                      f"   tasks {tasks[-1]}   warm-up {warm:5.1f} s   "
-                      f"report {'identical' if same else 'DIFFERS'}")
-                if n == 2:
-                    # NOTE: an empty batch: the pure round trip of a task
-                    t0 = time.perf_counter()
-                    futures = [client.submit(remote_batch, [], None, pure=False)
-                               for _ in range(args.noop_tasks)]
-                    client.gather(futures)
-                    per_task = (time.perf_counter() - t0) / args.noop_tasks
-                    print(f"per-task overhead (no-op round trip, {args.noop_tasks} tasks, "
-                          f"2 workers): {per_task * 1000:.1f} ms")
-        speed_wall = rows[1][0] / rows[2][0]
-        print(f"speed-up 2 vs 1 worker: wall {speed_wall:.2f}x; "
-              f"CPU-bound (busiest worker's CPU, 1 vs 2 workers) "
-              f"{rows[1][3] / rows[2][3]:.2f}x; total CPU 2 workers / 1 worker "
-              f"{rows[2][1] / rows[1][1]:.2f}")
+            scanners, {"database.full": "true",
+                       "database.batch_rows": str(args.big_batch_rows)}, base))
+        status |= run_case(f"--full, one PostgreSQL table of {args.big_rows} rows, "
+                           f"key ranges of {args.big_batch_rows} rows", engine,
+                           list(targets), options, args.noop_tasks)
+        import psycopg
+        with psycopg.connect(args.big_url, autocommit=True) as admin:
+            admin.execute('DROP DATABASE IF EXISTS "auditor_bench_dask_big" WITH (FORCE)')
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
     return status
 
 

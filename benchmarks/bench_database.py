@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 from auditor.models import Target  # noqa: E402
-from auditor.scanner import ScanOptions  # noqa: E402
+from auditor.scanner import ScanContext  # noqa: E402
 
 __all__ = ["main"]
 
@@ -84,7 +84,7 @@ def _rss_mb() -> float:
 def _scan(scanner: Any, locator: str, *, is_file: bool, **params: Any) -> tuple[float, list[Any]]:
     target = Target(uri=locator, locator=locator, kind="bench", scanner=scanner.name,
                     is_file=is_file)
-    options = ScanOptions(as_of=dt.date.today(), hash_key=b"bench-key",
+    options = ScanContext(as_of=dt.date.today(), hash_key=b"bench-key",
                           params={f"database.{k}": v for k, v in params.items()})
     t0 = time.perf_counter()
     out = list(scanner.scan(target, options))

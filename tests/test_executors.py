@@ -46,7 +46,9 @@ from tests.scanners import dbsupport
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "fixtures" / "demo"
 AS_OF = "2026-11-25"
-HASH_KEY = "auditor-dask-test-key"
+#: the scan's hash key; the cluster's workers hold it in their own environment, and the
+#: tests check that it is in none of the bytes the client sends (a canary)
+HASH_KEY = "CANARY-hash-key-dask-" + secrets.token_hex(6)
 
 
 # ---- choosing an executor (no cluster) ---------------------------------------------------
@@ -123,16 +125,18 @@ def _engine() -> Engine:
 
 
 def _planned(engine: Engine, task: ScanTask) -> tuple[int, Any]:
-    """Plan, parts and carry in this process, as the Dask executor runs them."""
-    plan = remote_plan(task)
-    assert plan.error is None and plan.parts
-    parts = [remote_part(with_params(task, p)) for p in plan.parts[:-1]]
-    scanner = engine.scanners[task.target.scanner]
-    earlier = merge(parts)
-    carry = scanner.carry(earlier.observations, earlier.problems)
-    parts.append(remote_part(with_params(task, {**plan.parts[-1], **carry})))
+    """Plan, parts and carry in this process, as the Dask executor runs them (the
+    worker's own hash key: the scan's, as the executor checks before any task)."""
+    with mock.patch.object(executors, "_worker_key", return_value=task.options.hash_key):
+        plan = remote_plan(task)
+        assert plan.error is None and plan.parts
+        parts = [remote_part(with_params(task, p)) for p in plan.parts[:-1]]
+        scanner = engine.scanners[task.target.scanner]
+        earlier = merge(parts, scanner)
+        carry = scanner.carry(earlier.observations, earlier.problems)
+        parts.append(remote_part(with_params(task, {**plan.parts[-1], **carry})))
     from auditor.pipeline.executors import judge
-    return len(plan.parts), judge(task, merge(parts), engine.packs)
+    return len(plan.parts), judge(task, merge(parts, scanner), engine.packs)
 
 
 def _db_target(url: str) -> Target:
@@ -232,6 +236,165 @@ def test_small_tables_share_a_part(engine: Engine) -> None:
     assert [p["database._part"] for p in plan.parts] == ["head", "tables", "tail"]
 
 
+# ---- a large table in full mode: key ranges (no cluster) ---------------------------------
+#: rows of the large table: more than ranges.BLOCK_MIN_ROWS, so it is read in key blocks
+BIG_ROWS = 24_000
+#: rows per task: the large table becomes at least 3 key ranges
+BIG_BATCH = "6000"
+
+
+def _big_rows(n: int) -> list[tuple[Any, ...]]:
+    """Dense personal data (names, phones, e-mails), free text that is seldom personal,
+    a JSON column, a mostly empty column, and binary values; keys with a gap (a skewed
+    key space: ranges on block boundaries are uneven)."""
+    import random
+    rng = random.Random(13)
+    family = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng"]
+    given = ["Văn An", "Thị Bình", "Minh Châu", "Quốc Dũng", "Thu Hà", "Đức Huy"]
+    out = []
+    for i in range(1, n + 1):
+        key = i if i <= n // 2 else i + 40_000  # NOTE: a gap of 40,000 keys
+        phone = "09" + "".join(rng.choice("0123456789") for _ in range(8))
+        note = (f"gọi lại số {phone}" if i % 97 == 0 else
+                f"đơn hàng SP-{rng.randrange(10**5):05d} đã giao")
+        extra = json.dumps({"sdt": phone, "tinh": rng.choice(["Hà Nội", "Huế"])},
+                           ensure_ascii=False) if i % 3 == 0 else None
+        sparse = f"{rng.choice(family)} {rng.choice(given)}" if i % 1000 == 0 else None
+        blob = bytes([0xFF, 0xD8, 0xFF, 0xE0]) + bytes(rng.randrange(256) for _ in range(40)) \
+            if i % 50 == 0 else None
+        out.append((key, f"{rng.choice(family)} {rng.choice(given)}", phone,
+                    f"khach{i}.{rng.randrange(10**6)}@example.vn", note, extra, sparse, blob))
+    return out
+
+
+_BIG_COLUMNS = "(id, ho_ten, so_dien_thoai, email, ghi_chu, thong_tin, nguoi_giam_ho, anh)"
+
+
+@contextmanager
+def _big_database(kind: str, tmp: Path) -> Iterator[str]:
+    """A database (PostgreSQL, MariaDB or SQLite) with the large table and a small one."""
+    rows = _big_rows(BIG_ROWS)
+    small = [(i, r[1]) for i, r in enumerate(rows[:40], 1)]
+    if kind == "sqlite":
+        import sqlite3
+        path = tmp / "big.sqlite"
+        conn = sqlite3.connect(path)
+        conn.execute("CREATE TABLE khach_hang (id INTEGER PRIMARY KEY, ho_ten TEXT, "
+                     "so_dien_thoai TEXT, email TEXT, ghi_chu TEXT, thong_tin TEXT, "
+                     "nguoi_giam_ho TEXT, anh BLOB)")
+        conn.executemany(f"INSERT INTO khach_hang {_BIG_COLUMNS} VALUES (?,?,?,?,?,?,?,?)", rows)
+        conn.execute("CREATE TABLE nhan_vien (id INTEGER PRIMARY KEY, ho_ten TEXT)")
+        conn.executemany("INSERT INTO nhan_vien VALUES (?, ?)", small)
+        conn.commit()
+        conn.close()
+        yield str(path)
+        return
+    name = "auditor_dask_" + secrets.token_hex(4)
+    with mock.patch.object(dbsupport, "_scratch_name", return_value=name):
+        if kind == "postgresql":
+            with dbsupport.pg_scratch() as (url, conn):
+                conn.execute("CREATE TABLE khach_hang (id bigint PRIMARY KEY, ho_ten text, "
+                             "so_dien_thoai text, email text, ghi_chu text, thong_tin jsonb, "
+                             "nguoi_giam_ho text, anh bytea)")
+                with conn.cursor() as cur:
+                    cur.executemany(f"INSERT INTO khach_hang {_BIG_COLUMNS} VALUES "
+                                    "(%s,%s,%s,%s,%s,%s,%s,%s)", rows)
+                    cur.execute("CREATE TABLE nhan_vien (id int PRIMARY KEY, ho_ten text)")
+                    cur.executemany("INSERT INTO nhan_vien VALUES (%s, %s)", small)
+                conn.execute("ANALYZE")
+                yield url
+        else:
+            with dbsupport.my_scratch() as (url, conn), conn.cursor() as cur:
+                cur.execute("CREATE TABLE khach_hang (id BIGINT PRIMARY KEY, "
+                            "ho_ten VARCHAR(100), so_dien_thoai VARCHAR(20), "
+                            "email VARCHAR(100), ghi_chu TEXT, thong_tin JSON, "
+                            "nguoi_giam_ho VARCHAR(100), anh BLOB)")
+                cur.executemany(f"INSERT INTO khach_hang {_BIG_COLUMNS} VALUES "
+                                "(%s,%s,%s,%s,%s,%s,%s,%s)", rows)
+                cur.execute("CREATE TABLE nhan_vien (id INT PRIMARY KEY, ho_ten VARCHAR(100))")
+                cur.executemany("INSERT INTO nhan_vien VALUES (%s, %s)", small)
+                cur.execute("ANALYZE TABLE khach_hang, nhan_vien")
+                cur.fetchall()
+                yield url
+
+
+_KINDS = [pytest.param("postgresql", marks=pytest.mark.postgres),
+          pytest.param("mysql", marks=pytest.mark.mysql), "sqlite"]
+
+
+@pytest.mark.parametrize("kind", [pytest.param("postgresql", marks=pytest.mark.postgres),
+                                  pytest.param("mysql", marks=pytest.mark.mysql)])
+def test_range_key_is_the_primary_key_else_a_unique_not_null_integer(kind: str) -> None:
+    """Which column a large table is cut on: an integer primary key; else a single
+    unique not-null integer column; never a nullable, composite or partial one."""
+    from auditor.scanners.database.introspect import list_tables
+    from auditor.scanners.database.options import Budget, DbSettings
+    from auditor.scanners.database.session import Session
+    from auditor.scanners.database.urls import parse_url
+    ddl = [
+        "CREATE TABLE a (id int PRIMARY KEY, x text)",
+        "CREATE TABLE b (code varchar(10) PRIMARY KEY, n bigint NOT NULL UNIQUE, m int UNIQUE)",
+        "CREATE TABLE c (n int UNIQUE, x text)",
+        "CREATE TABLE d (p int, q int, r int NOT NULL UNIQUE, PRIMARY KEY (p, q))",
+        "CREATE TABLE e (r int NOT NULL, s int NOT NULL, UNIQUE (r, s))",
+    ]
+    name = "auditor_dask_" + secrets.token_hex(4)
+    with mock.patch.object(dbsupport, "_scratch_name", return_value=name), \
+            (dbsupport.pg_scratch() if kind == "postgresql" else dbsupport.my_scratch()) \
+            as (url, conn):
+        if kind == "postgresql":
+            ddl.append("CREATE TABLE f (r int NOT NULL, x text)")
+            ddl.append("CREATE UNIQUE INDEX f_r ON f (r) WHERE r > 0")
+            for statement in ddl:
+                conn.execute(statement)
+        else:
+            with conn.cursor() as cur:
+                for statement in ddl:
+                    cur.execute(statement)
+        dburl = parse_url(url)
+        with Session(dburl, DbSettings(), Budget(None)) as session, session.read() as c:
+            keys = {t.name: t.int_key for t in list_tables(c, session.dialect,
+                                                           dburl.database)}
+    expected = {"a": "id", "b": "n", "c": None, "d": "r", "e": None}
+    if kind == "postgresql":
+        expected["f"] = None
+    assert keys == expected
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", _KINDS)
+def test_key_ranges_equal_the_whole_full_scan(engine: Engine, kind: str,
+                                              tmp_path: Path) -> None:
+    """A large table in full mode, planned into key ranges (a task each) and merged on
+    the client, gives exactly the whole scan's findings, fingerprints, order and
+    data-subject counts; and another grouping of the same blocks gives them too."""
+    with _big_database(kind, tmp_path) as where:
+        target = _db_target(where) if kind != "sqlite" else _discover([where])[0]
+        task = ScanTask(target, _options(**{"database.full": True,
+                                            "database.batch_rows": int(BIG_BATCH)}), ())
+        whole = execute(task, engine.scanners["database"], engine.packs)
+        plan = remote_plan(task)
+        _n, planned = _planned(engine, task)
+        coarser = with_params(task, {"database.batch_rows": 2 * int(BIG_BATCH)})
+        _n, regrouped = _planned(engine, coarser)
+        coarse_plan = remote_plan(coarser)
+    assert plan.parts is not None and coarse_plan.parts is not None
+    ranges = [p["database._range"] for p in plan.parts if p["database._part"] == "range"]
+    assert len(ranges) >= 3
+    assert len(ranges) > len([p for p in coarse_plan.parts if p["database._part"] == "range"])
+    assert whole.result.status == "ok", whole.result.error
+    assert planned.result == whole.result == regrouped.result
+    assert [f.to_dict() for f in planned.findings] == [f.to_dict() for f in whole.findings]
+    assert [f.to_dict() for f in regrouped.findings] == [f.to_dict() for f in whole.findings]
+    assert planned.inventory == whole.inventory
+    big = [f for f in whole.findings if f.location.table and "khach_hang" in f.location.table]
+    columns = {f.location.column for f in big}
+    assert {"ho_ten", "so_dien_thoai", "email"} <= columns
+    # counted over every row, not over a batch: ~24,000 distinct phone numbers (sketch)
+    phones = [f.subjects for f in big if f.location.column == "so_dien_thoai"]
+    assert phones and all(s is not None and 22_000 < s < 26_000 for s in phones)
+
+
 # ---- a real cluster ------------------------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as s:
@@ -249,7 +412,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip("the dask command is not installed")
     port = _free_port()
     env = {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",
-           "PYTHONWARNINGS": "ignore"}
+           "PYTHONWARNINGS": "ignore", "AUDITOR_HASH_KEY": HASH_KEY}
     env.pop("AUDITOR_DB_PASSWORD", None)
     log = tmp_path_factory.mktemp("dask") / "cluster.log"
     procs: list[subprocess.Popen[bytes]] = []
@@ -341,7 +504,7 @@ def test_mixed_scan_on_the_cluster_equals_local(cluster: str, tmp_path: Path, ha
     # one plan + posture + per-table parts + grants for each database, and file batches
     assert len(sent) > 20
     assert not [b for b in sent if canary.encode() in b]
-    assert any(HASH_KEY.encode() in b for b in sent)  # the options travel (see docs)
+    assert not [b for b in sent if HASH_KEY.encode() in b]  # workers hold their own key
 
 
 @pytest.mark.mysql
@@ -383,6 +546,136 @@ def test_worker_killed_mid_task_is_retried_elsewhere(cluster: str, tmp_path: Pat
     assert _comparable(remote) == _comparable(local[1])
 
 
+def _record_sent(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """Every task and scattered object the client sends from now on, pickled."""
+    import cloudpickle
+    from distributed import Client
+    sent: list[bytes] = []
+    real_submit, real_scatter = Client.submit, Client.scatter
+
+    def submit(self: Any, fn: Any, *args: Any, **kw: Any) -> Any:
+        sent.append(cloudpickle.dumps((fn, args)))
+        return real_submit(self, fn, *args, **kw)
+
+    def scatter(self: Any, data: Any, **kw: Any) -> Any:
+        sent.append(cloudpickle.dumps(data))
+        return real_scatter(self, data, **kw)
+
+    monkeypatch.setattr(Client, "submit", submit)
+    monkeypatch.setattr(Client, "scatter", scatter)
+    return sent
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", _KINDS)
+def test_key_ranges_on_the_cluster_equal_local(cluster: str, tmp_path: Path, hash_key: None,
+                                               kind: str, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    """``--full`` on a large table: on the cluster it is read in at least 3 key ranges
+    (a task each) and the JSON report equals the local one key by key (apart from the
+    run's id and times); the hash key is in none of the bytes sent to the cluster."""
+    with _big_database(kind, tmp_path) as where:
+        code, local = _scan(tmp_path / "local", [where], "--jobs", "1")
+        sent = _record_sent(monkeypatch)
+        dcode, remote = _scan(tmp_path / "dask", [where], "--executor", cluster,
+                              "-O", f"database.batch_rows={BIG_BATCH}")
+    assert (dcode, code) == (1, 1)
+    assert _comparable(remote) == _comparable(local)
+    assert any(f.get("subjects", 0) > 20_000 for f in local["findings"])
+    ranges = [b for b in sent if b"database._range" in b]
+    assert len(ranges) >= 3
+    assert not [b for b in sent if HASH_KEY.encode() in b]
+
+
+@pytest.mark.slow
+def test_worker_without_the_hash_key_exits_2_before_any_task(
+        cluster: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The client's key differs from the workers': exit 2 naming a worker, nothing
+    submitted, and neither key printed."""
+    other = "CANARY-other-key-" + secrets.token_hex(6)
+    monkeypatch.setenv("AUDITOR_HASH_KEY", other)
+    submitted: list[Any] = []
+    from distributed import Client
+    monkeypatch.setattr(Client, "submit", lambda *a, **k: submitted.append(a))
+    code = main(["scan", str(DEMO / "exports"), "-q", "--executor", cluster])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "--executor: worker tcp://127.0.0.1:" in err
+    assert "has another keyed-hash key than this client (worker: key id " in err
+    assert other not in err and HASH_KEY not in err
+    assert not submitted
+
+
+@pytest.mark.mysql
+@pytest.mark.slow
+def test_worker_killed_during_key_ranges_completes_identically(
+        cluster: str, tmp_path: Path, hash_key: None) -> None:
+    """The range reads of a large table block on a table lock held by the test; one
+    worker running a range is killed; its range is rescheduled and the report equals
+    the local one."""
+    from distributed import Client
+    pymysql = pytest.importorskip("pymysql")
+    with _big_database("mysql", tmp_path) as url:
+        local = _scan(tmp_path / "local", [url], "--jobs", "1")
+        base = dbsupport.parse_url(url)
+        lock = pymysql.connect(host=base.host, port=base.port or 3306, user=base.user,
+                               password=base.password or "", database=base.database)
+        with lock.cursor() as cur:
+            cur.execute("LOCK TABLES khach_hang WRITE")
+        result: dict[str, Any] = {}
+        thread = threading.Thread(target=lambda: result.update(doc=_scan(
+            tmp_path / "dask", [url], "--executor", cluster,
+            "-O", f"database.batch_rows={BIG_BATCH}")))
+        thread.start()
+        try:
+            address = cluster.replace("dask://", "tcp://")
+            with Client(address, timeout=30, set_as_default=False) as client:
+                victim = _wait_for_blocked_worker(client, lock, base.database or "",
+                                                  several=True)
+                os.kill(client.run(os.getpid)[victim], signal.SIGKILL)
+                _wait(lambda: victim not in client.scheduler_info()["workers"])
+        finally:
+            with lock.cursor() as cur:
+                cur.execute("UNLOCK TABLES")
+            lock.close()
+            thread.join(timeout=600)
+        with Client(cluster.replace("dask://", "tcp://"), timeout=30) as client:
+            client.wait_for_workers(2, timeout=120)
+    code, remote = result["doc"]
+    assert code == local[0] == 1
+    assert _comparable(remote) == _comparable(local[1])
+
+
+@pytest.mark.slow
+def test_key_range_failing_twice_is_a_target_error(cluster: str, engine: Engine,
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """One key range's task crashes every time on the cluster: the database target is
+    ``error`` naming the table and the range, the scan completes, exit 3."""
+    real = executors.with_params
+
+    def poisoned(task: ScanTask, overlay: Any) -> ScanTask:
+        out = real(task, overlay)
+        key_range = overlay.get("database._range")
+        if key_range and key_range[0] == 1:
+            return ScanTask(_Poisoned("x", "x", "x", "x", True), out.options, out.packs)
+        return out
+
+    monkeypatch.setattr(executors, "with_params", poisoned)
+    with _big_database("sqlite", tmp_path) as path:
+        target = _discover([path])[0]
+        options = _options(**{"database.full": True, "database.batch_rows": int(BIG_BATCH)})
+        result = engine.scan([target], options, fail_on=None,
+                             executor=DaskExecutor(cluster.replace("dask://", "tcp://")))
+    (res,) = result.targets
+    assert res.status == "error"
+    assert res.error is not None
+    assert res.error.startswith("table main.khach_hang, key range 2 of ")
+    assert res.error.endswith(": task failed twice on the Dask cluster (AttributeError)")
+    assert result.exit_code() == 3
+
+
 def _wait(condition: Any, attempts: int = 600) -> None:
     import time
     for _ in range(attempts):
@@ -392,9 +685,11 @@ def _wait(condition: Any, attempts: int = 600) -> None:
     raise AssertionError("condition not reached")
 
 
-def _wait_for_blocked_worker(client: Any, lock: Any, database: str) -> str:
+def _wait_for_blocked_worker(client: Any, lock: Any, database: str, *,
+                             several: bool = False) -> str:
     """The worker whose task waits on the test's lock: MariaDB names the waiting
-    connection's client port, psutil the process that owns it."""
+    connection's client port, psutil the process that owns it (``several``: every
+    worker may be waiting; the first one by name)."""
     import psutil
     ports: list[int] = []
 
@@ -408,9 +703,9 @@ def _wait_for_blocked_worker(client: Any, lock: Any, database: str) -> str:
     owners = {c.pid for c in psutil.net_connections("tcp")
               if c.laddr and c.laddr.port in ports and c.pid}
     by_pid = {pid: worker for worker, pid in client.run(os.getpid).items()}
-    victims = [by_pid[p] for p in owners if p in by_pid]
-    assert len(victims) == 1, (owners, by_pid)
-    return str(victims[0])
+    victims = sorted(str(by_pid[p]) for p in owners if p in by_pid)
+    assert victims and (several or len(victims) == 1), (owners, by_pid)
+    return victims[0]
 
 
 _ATTEMPTS: Path | None = None

@@ -111,6 +111,8 @@ class Collected:
     error: str | None = None
     fingerprint: str | None = None
     sha256: str | None = None
+    #: mergeable states recorded by a part (ScanContext.record_state; Scanner.combine)
+    states: tuple[object, ...] = ()
 
 
 def collect(task: ScanTask, scanner: Scanner) -> Collected:
@@ -146,7 +148,7 @@ def collect(task: ScanTask, scanner: Scanner) -> Collected:
         if os.environ.get("AUDITOR_DEBUG") == "1":
             traceback.print_exc(file=sys.stderr)
     return Collected(tuple(observations), tuple(problems), status, error, ctx.fingerprint,
-                     _file_sha256(target.locator) if target.is_file else None)
+                     _file_sha256(target.locator) if target.is_file else None, ctx.states)
 
 
 def judge(task: ScanTask, collected: Collected, packs: Sequence[RulePack]) -> TaskOutcome:

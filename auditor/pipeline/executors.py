@@ -8,15 +8,17 @@ On a cluster:
 
 - **What travels.** Each task carries its target (a file *path*: workers must see files at
   the same path; a database URL *without a password*: a URL with one is refused, workers
-  read passwords from their own environment), the scan options (including the keyed-hash
-  key, so counts and fingerprints match a local scan: protect the link with TLS) and the
-  rule packs themselves (scattered once to every worker; workers need no copy of the
-  user's packs). Frameworks never leave the client: compliance is assessed there.
+  read passwords from their own environment), the scan options *without* the keyed-hash
+  key (workers read it from their own environment too; the client compares key ids
+  before any task, so counts and fingerprints match a local scan) and the rule packs
+  themselves (scattered once to every worker; workers need no copy of the user's
+  packs). Frameworks never leave the client: compliance is assessed there.
 - **Finer tasks.** A target whose scanner can :meth:`~auditor.scanner.Scanner.plan` (a
   database) is planned on a worker and scanned in parts (posture, batches of tables,
   grants); the parts' observations come back in order and the client judges them as one
   target, so fingerprints and occurrence counts are exactly a local scan's. Other targets
-  (files) travel in batches of files.
+  (files) travel in batches of files. In full mode a large table is cut into key ranges
+  whose column states the client merges (:meth:`~auditor.scanner.Scanner.combine`).
 - **Faults.** A task that raises is retried once (``retries=1``); a worker that dies
   mid-task has its task rescheduled by the scheduler (``distributed.scheduler.
   allowed-failures``: auditor expects 1, so a task that kills two workers fails). A task
@@ -64,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ENV",
     "DaskExecutor",
+    "KeyMismatchError",
     "LocalExecutor",
     "TaskProgress",
     "VersionMismatchError",
@@ -82,6 +85,10 @@ _SECRET_QUERY = frozenset({"password", "pass", "pwd", "sslpassword"})
 
 class VersionMismatchError(ConfigError):
     """Workers run another auditor (version, code or scanners) than the client (exit 2)."""
+
+
+class KeyMismatchError(ConfigError):
+    """A worker holds another keyed-hash key than the client (exit 2)."""
 
 
 # ---- choosing an executor ----------------------------------------------------------------
@@ -158,6 +165,29 @@ def _worker_identity() -> dict[str, Any]:
     return identity()
 
 
+@functools.cache
+def _worker_key() -> bytes:
+    """This worker's keyed-hash key, from its own environment (``AUDITOR_HASH_KEY``,
+    ``AUDITOR_HASH_KEY_FILE`` or its user's key file): never sent by the client."""
+    from auditor.masking import load_hash_key
+    return load_hash_key(create=False)
+
+
+def _worker_key_id() -> str:
+    """Run on every worker by the client's key probe: the key's id, never the key."""
+    from auditor.masking import key_id
+    try:
+        key = _worker_key()
+    except OSError as exc:
+        return f"unreadable AUDITOR_HASH_KEY_FILE ({exc.strerror or type(exc).__name__})"
+    return f"key id {key_id(key)}" if key else "no key: AUDITOR_HASH_KEY is not set"
+
+
+def _keyed(task: ScanTask) -> ScanTask:
+    """The task with this worker's hash key (tasks travel without one)."""
+    return replace(task, options=replace(task.options, hash_key=_worker_key()))
+
+
 @dataclass(frozen=True, slots=True)
 class _Packs:
     """The rule packs, scattered once to every worker."""
@@ -186,7 +216,7 @@ def _scanner_for(task: ScanTask) -> Scanner | str:
 def remote_batch(tasks: Sequence[ScanTask], packs: _Packs) -> list[TaskOutcome]:
     """Worker: scan and judge a batch of whole targets."""
     out = []
-    for task in tasks:
+    for task in map(_keyed, tasks):
         scanner = _scanner_for(task)
         problem = scanner if isinstance(scanner, str) else _missing(task.target)
         if problem is not None or isinstance(scanner, str):
@@ -205,6 +235,7 @@ class _Plan:
 def remote_plan(task: ScanTask) -> _Plan:
     """Worker: the parts of a target (None: scan it whole)."""
     from auditor.errors import TargetError
+    task = _keyed(task)
     scanner = _scanner_for(task)
     if isinstance(scanner, str):
         return _Plan(None, scanner)
@@ -224,6 +255,7 @@ def remote_plan(task: ScanTask) -> _Plan:
 
 def remote_part(task: ScanTask) -> Collected:
     """Worker: scan one part of a planned target (the client judges the merged parts)."""
+    task = _keyed(task)
     scanner = _scanner_for(task)
     if isinstance(scanner, str):
         return _error(task, scanner)
@@ -231,18 +263,23 @@ def remote_part(task: ScanTask) -> Collected:
     return _error(task, missing) if missing else collect(task, scanner)
 
 
-def merge(parts: Sequence[Collected]) -> Collected:
+def merge(parts: Sequence[Collected], scanner: Scanner | None = None) -> Collected:
     """Parts in order as one target's collection; a failed part ends it (as a
-    TargetError ends a whole scan: what came before is kept)."""
+    TargetError ends a whole scan: what came before is kept). ``scanner`` combines the
+    states the parts recorded (:meth:`~auditor.scanner.Scanner.combine`)."""
     observations: list[Observation] = []
     problems: list[Problem] = []
+    states: list[object] = []
     status, error = "ok", None
     for part in parts:
         observations.extend(part.observations)
         problems.extend(part.problems)
+        states.extend(part.states)
         if part.status != "ok":
             status, error = part.status, part.error
             break
+    if scanner is not None:
+        observations = scanner.combine(observations, states)
     return Collected(tuple(observations), tuple(problems), status, error,
                      next((p.fingerprint for p in parts if p.fingerprint), None),
                      parts[0].sha256 if parts else None)
@@ -312,6 +349,7 @@ class DaskExecutor:
         self.client = client
         try:
             self._check_workers(client)
+            self._check_keys(client, tasks)
             return _Run(self, engine, client, progress).run(tasks)
         finally:
             self.client = None
@@ -339,6 +377,22 @@ class DaskExecutor:
             sys.stderr.write(
                 f"auditor: note: the scheduler reschedules a task after {allowed} worker "
                 "deaths (distributed.scheduler.allowed-failures); auditor expects 1\n")
+
+
+    def _check_keys(self, client: Any, tasks: Sequence[ScanTask]) -> None:
+        """Every worker must hold the scan's keyed-hash key (compared by key id)."""
+        from auditor.masking import key_id
+        if not tasks:
+            return
+        mine = f"key id {key_id(tasks[0].options.hash_key)}"
+        theirs: dict[str, str] = client.run(_worker_key_id)
+        for worker, ident in sorted(theirs.items()):
+            if ident != mine:
+                raise KeyMismatchError(
+                    f"--executor: worker {worker} has another keyed-hash key than this "
+                    f"client (worker: {ident}; client: {mine}): fingerprints and data-subject "
+                    "counts would not match; set the same AUDITOR_HASH_KEY (or "
+                    "AUDITOR_HASH_KEY_FILE) on the client and on every worker")
 
 
 def _failure(exc: BaseException) -> str:
@@ -379,7 +433,9 @@ class _Run:
     def run(self, tasks: Sequence[ScanTask]) -> tuple[list[TaskOutcome], str | None]:
         """The finished outcomes; on an interrupt (Ctrl-C, SIGTERM) the cluster's tasks
         are cancelled and the signal's name is returned with what had finished."""
-        bare = [replace(t, packs=()) for t in tasks]  # NOTE: packs travel as objects
+        # NOTE: packs travel as objects; the hash key never: workers hold their own
+        bare = [replace(t, packs=(), options=replace(t.options, hash_key=b""))
+                for t in tasks]
         self.packs = self.client.scatter(_Packs(tuple(self.engine.packs)), broadcast=True,
                                          hash=False)
         whole: list[ScanTask] = []
@@ -465,17 +521,20 @@ class _Run:
         overlay = state.overlays[index]
         last = len(state.parts) - 1
         if index == last and last > 0:
-            earlier = merge([p for p in state.parts[:last] if p is not None])
+            earlier = merge([p for p in state.parts[:last] if p is not None], state.scanner)
             overlay = {**overlay, **state.scanner.carry(earlier.observations,
                                                         earlier.problems)}
 
         def then(collected: Collected | None, exc: BaseException | None) -> None:
-            state.parts[index] = collected or _error(state.task,
-                                                     _failure(exc or RuntimeError()))
+            if collected is None:
+                label = state.scanner.part_label(state.overlays[index]) or \
+                    f"part {index + 1} of {last + 1}"
+                collected = _error(state.task, f"{label}: {_failure(exc or RuntimeError())}")
+            state.parts[index] = collected
             waiting = [i for i, p in enumerate(state.parts) if p is None]
             if waiting == [last] and index != last:
                 self._part(state, last)
             elif not waiting:
-                merged = merge([p for p in state.parts if p is not None])
+                merged = merge([p for p in state.parts if p is not None], state.scanner)
                 self.finish(judge(state.task, merged, self.engine.packs))
         self.submit(remote_part, with_params(state.task, overlay), then=then)

@@ -42,8 +42,8 @@ from .sampling import BinaryCell
 from .shapes import dominant, hash_format, protected_shape
 from .sketch import DistinctSketch
 
-__all__ = ["BIOMETRIC_FORMATS", "ColumnAccumulator", "ColumnResult", "binary_format",
-           "is_password_column"]
+__all__ = ["BIOMETRIC_FORMATS", "ColumnAccumulator", "ColumnResult", "ColumnState",
+           "binary_format", "is_password_column"]
 
 MAX_JSON_KEYS = 64
 #: values looked at before deciding whether a column needs its whole sample
@@ -143,7 +143,7 @@ class ColumnAccumulator:
     def __init__(self, table: str, column: str, data_type: str, family: str,
                  classify: ColumnClassifier, *, sample_size: int, full: bool,
                  json_key: str | None = None, source_column: str | None = None,
-                 subject_key: bytes = b"") -> None:
+                 subject_key: bytes = b"", sketch: DistinctSketch | None = None) -> None:
         self.table, self.column, self.data_type, self.family = table, column, data_type, family
         self.source = source_column or column  # the real column (JSON keys: the parent)
         self.classify = classify
@@ -161,7 +161,9 @@ class ColumnAccumulator:
         self.subject_key = subject_key
         self.decided = False  # judged personal with a high hit ratio: no more detection
         self.looked = False  # the early look at the first EARLY values was taken
-        self.sketch = DistinctSketch(subject_key) if full and subject_key else None
+        # NOTE: a key range's blocks share one sketch per column (order does not matter)
+        self.sketch = sketch if sketch is not None else (
+            DistinctSketch(subject_key) if full and subject_key else None)
         self.profile = ValueProfile(column, sample_size)
 
     # ---- feeding ----------------------------------------------------------------------
@@ -255,6 +257,89 @@ class ColumnAccumulator:
     # ---- results ----------------------------------------------------------------------
     def finish(self) -> Iterator[ColumnResult]:
         """The column's results: itself (when it held text or binary) and its JSON keys."""
+        return self.partial().finish()
+
+    def partial(self) -> ColumnState:
+        """Everything this accumulator knows, as mergeable state (see :class:`ColumnState`);
+        classifies what is still buffered, so nothing raw is left in it."""
+        name_facts: ColumnFacts | None = None
+        if not self.password and (self.binary or (
+                not self.texts and not self.children and self.json_key is None)):
+            name_facts = facts_of(self.classify(self.column, [], self.table))
+        facts: list[ColumnFacts] = []
+        decided: list[bool] = []
+        if self.texts and not self.password:
+            if self.values or self.facts is None:
+                self._flush()
+            if self.facts is not None:
+                facts.append(self.facts)
+            decided.append(self.decided)
+        return ColumnState(
+            source=self.source, data_type=self.data_type, json_key=self.json_key,
+            password=self.password, non_null=self.non_null, texts=self.texts,
+            shapes=Counter(self.shapes), binary=Counter(self.binary),
+            binary_bytes=self.binary_bytes, facts=facts, decided=decided,
+            name_facts=name_facts, sketch=self.sketch,
+            profile=self.profile if self.texts and not self.password else None,
+            children={path: self.children[path].partial() for path in self.children})
+
+
+@dataclass(slots=True)
+class ColumnState:
+    """What one column's accumulator knew at the end of a block of rows, mergeable with
+    the next blocks' (a large table read in key ranges, possibly on several machines):
+    counts and format counters add up, the per-block verdicts are kept in block order
+    and merged once at the end, the distinct-subject sketches merge exactly, the value
+    profile is the first block's that held text, JSON key paths keep their first-seen
+    order up to 64. :meth:`merge` in block order, then :meth:`finish`, gives the same
+    results however the blocks were grouped. Holds no raw value except the dates of the
+    value profile (which a local scan holds too)."""
+
+    source: str
+    data_type: str
+    json_key: str | None
+    password: bool
+    non_null: int = 0
+    texts: int = 0
+    shapes: Counter[str | None] = field(default_factory=Counter)
+    binary: Counter[str] = field(default_factory=Counter)
+    binary_bytes: int = 0
+    #: the verdict of every block that held text, in block order
+    facts: list[ColumnFacts] = field(default_factory=list)
+    #: per block that held text: settled on its first values (no further detection)
+    decided: list[bool] = field(default_factory=list)
+    #: the verdict by the column's name alone (binary and empty columns)
+    name_facts: ColumnFacts | None = None
+    sketch: DistinctSketch | None = None
+    profile: ValueProfile | None = None
+    children: dict[str, ColumnState] = field(default_factory=dict)
+
+    def merge(self, later: ColumnState) -> None:
+        """Add the state of the next block(s) of the same column."""
+        self.non_null += later.non_null
+        self.texts += later.texts
+        self.shapes.update(later.shapes)
+        self.binary.update(later.binary)
+        self.binary_bytes += later.binary_bytes
+        self.facts.extend(later.facts)
+        self.decided.extend(later.decided)
+        self.name_facts = self.name_facts or later.name_facts
+        if later.sketch is not None and later.sketch is not self.sketch:
+            if self.sketch is None:
+                self.sketch = later.sketch
+            else:
+                self.sketch.merge(later.sketch)
+        if self.profile is None:
+            self.profile = later.profile
+        for path, child in later.children.items():
+            mine = self.children.get(path)
+            if mine is not None:
+                mine.merge(child)
+            elif len(self.children) < MAX_JSON_KEYS:
+                self.children[path] = child
+
+    def finish(self) -> Iterator[ColumnResult]:
+        """The column's results (itself and its JSON keys), as one accumulator's."""
         if self.password:
             storage, _share = dominant(self.shapes, threshold=0.5)
             if self.non_null:
@@ -265,7 +350,7 @@ class ColumnAccumulator:
             return
         if self.binary:
             fmt, _share = dominant(self.binary, threshold=0.5)
-            facts = facts_of(self.classify(self.column, [], self.table))
+            facts = self.name_facts or ColumnFacts()
             if fmt in BIOMETRIC_FORMATS:
                 facts = facts.with_categories(["BIOMETRIC"])
             yield ColumnResult(self.source, self.data_type, facts, self.non_null,
@@ -274,18 +359,19 @@ class ColumnAccumulator:
                                binary_length=self.binary_bytes // max(1, sum(
                                    self.binary.values())))
         if self.texts:
-            if self.values or self.facts is None:
-                self._flush()
-            if self.sketch is not None and self.decided and self.facts is not None:
-                self.facts = self.facts.with_subjects(self.sketch.estimate())
+            merged: ColumnFacts | None = None
+            for facts in self.facts:
+                merged = facts if merged is None else merged.merge(facts)
+            if self.sketch is not None and self.decided and all(self.decided) and \
+                    merged is not None:
+                merged = merged.with_subjects(self.sketch.estimate())
             shape, _share = dominant(self.shapes, threshold=0.8)
-            yield ColumnResult(self.source, self.data_type, self.facts,
+            yield ColumnResult(self.source, self.data_type, merged,
                                self.texts, json_key=self.json_key,
                                protection=shape, profile=self.profile)
-        elif not self.binary and not self.children and self.json_key is None:
+        elif not self.binary and not self.children and self.json_key is None and \
+                self.name_facts is not None and self.name_facts.is_personal:
             # NOTE: an empty column can still be personal by its name alone.
-            facts = facts_of(self.classify(self.column, [], self.table))
-            if facts.is_personal:
-                yield ColumnResult(self.source, self.data_type, facts, 0)
+            yield ColumnResult(self.source, self.data_type, self.name_facts, 0)
         for path in sorted(self.children):
             yield from self.children[path].finish()

@@ -60,7 +60,8 @@ class TableInfo:
     columns: tuple[ColumnInfo, ...]
     row_estimate: int | None = None
     size_bytes: int | None = None
-    #: a single-column integer key usable for range reads (``rowid`` on SQLite)
+    #: a single-column integer key usable for range reads: the primary key, else a
+    #: unique not-null column (PostgreSQL, MySQL/MariaDB); ``rowid`` on SQLite
     int_key: str | None = None
 
     @property
@@ -74,8 +75,11 @@ SELECT n.nspname, c.relname,
        pg_relation_size(c.oid),
        (SELECT a.attname FROM pg_index i JOIN pg_attribute a
             ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-         WHERE i.indrelid = c.oid AND i.indisprimary AND i.indnatts = 1
-           AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype))
+         WHERE i.indrelid = c.oid AND i.indnatts = 1
+           AND (i.indisprimary OR (i.indisunique AND a.attnotnull AND i.indimmediate
+                                   AND i.indpred IS NULL AND i.indexprs IS NULL))
+           AND a.atttypid IN ('int2'::regtype, 'int4'::regtype, 'int8'::regtype)
+         ORDER BY i.indisprimary DESC, a.attnum LIMIT 1)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'm') AND NOT c.relispartition
   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
@@ -95,16 +99,17 @@ ORDER BY 1, 2, a.attnum
 
 _MY_TABLES = """
 SELECT t.TABLE_SCHEMA, t.TABLE_NAME, t.TABLE_ROWS, t.DATA_LENGTH,
-       (SELECT MIN(k.COLUMN_NAME) FROM information_schema.KEY_COLUMN_USAGE k
-         JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = k.TABLE_SCHEMA
-          AND c.TABLE_NAME = k.TABLE_NAME AND c.COLUMN_NAME = k.COLUMN_NAME
-         WHERE k.TABLE_SCHEMA = t.TABLE_SCHEMA AND k.TABLE_NAME = t.TABLE_NAME
-           AND k.CONSTRAINT_NAME = 'PRIMARY'
+       (SELECT s.COLUMN_NAME FROM information_schema.STATISTICS s
+         JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA
+          AND c.TABLE_NAME = s.TABLE_NAME AND c.COLUMN_NAME = s.COLUMN_NAME
+         WHERE s.TABLE_SCHEMA = t.TABLE_SCHEMA AND s.TABLE_NAME = t.TABLE_NAME
+           AND s.NON_UNIQUE = 0 AND s.SUB_PART IS NULL AND c.IS_NULLABLE = 'NO'
            AND c.DATA_TYPE IN ('tinyint', 'smallint', 'mediumint', 'int', 'bigint')
-         HAVING COUNT(*) = 1
-           AND (SELECT COUNT(*) FROM information_schema.KEY_COLUMN_USAGE k2
-                 WHERE k2.TABLE_SCHEMA = t.TABLE_SCHEMA AND k2.TABLE_NAME = t.TABLE_NAME
-                   AND k2.CONSTRAINT_NAME = 'PRIMARY') = 1)
+           AND NOT EXISTS (SELECT 1 FROM information_schema.STATISTICS s2
+                            WHERE s2.TABLE_SCHEMA = s.TABLE_SCHEMA
+                              AND s2.TABLE_NAME = s.TABLE_NAME
+                              AND s2.INDEX_NAME = s.INDEX_NAME AND s2.SEQ_IN_INDEX > 1)
+         ORDER BY s.INDEX_NAME = 'PRIMARY' DESC, c.ORDINAL_POSITION LIMIT 1)
 FROM information_schema.TABLES t
 WHERE t.TABLE_TYPE = 'BASE TABLE' AND t.TABLE_SCHEMA IN :schemas
 ORDER BY 1, 2

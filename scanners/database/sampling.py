@@ -30,7 +30,8 @@ if TYPE_CHECKING:  # NOTE: annotations only: SQLAlchemy loads when a database is
 
     from .introspect import ColumnInfo, TableInfo
 
-__all__ = ["BinaryCell", "SampleInfo", "read_rows", "select_list"]
+__all__ = ["BinaryCell", "SampleInfo", "key_expr", "key_stats", "read_keyed", "read_rows",
+           "select_list"]
 
 TEXT_LIMIT = 2048
 JSON_LIMIT = 65536
@@ -222,3 +223,34 @@ def _range_sample(conn: Connection, dialect: str, table: TableInfo, *, exprs: st
                 f"SELECT {key}, {exprs} FROM {source} WHERE {key} < {marker} "
                 f"ORDER BY {key} LIMIT {n - taken}", (first,)):
             yield _decode(row, widths, 1)
+
+
+def key_expr(conn: Connection, dialect: str, table: TableInfo) -> str:
+    """The table's integer key as SQL (``rowid`` on SQLite rowid tables)."""
+    if table.int_key == "rowid" and dialect == "sqlite":
+        return "rowid"
+    return conn.dialect.identifier_preparer.quote(table.int_key or "")
+
+
+def key_stats(conn: Connection, dialect: str, table: TableInfo) -> tuple[int, int, int] | None:
+    """Exact row count and key bounds of a table with an integer key (None when empty)."""
+    key = key_expr(conn, dialect, table)
+    count, low, high = conn.exec_driver_sql(
+        f"SELECT COUNT(*), MIN({key}), MAX({key}) FROM {_from(conn, table)}").one()
+    if not count or low is None or high is None:
+        return None
+    return int(count), int(low), int(high)
+
+
+def read_keyed(conn: Connection, dialect: str, table: TableInfo, *, low: int | None = None,
+               high: int | None = None) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Every row with ``low <= key < high`` (either bound may be open) in key order, as
+    ``(key, cells)``, streamed like a full read."""
+    exprs, widths = select_list(conn, dialect, table)
+    key = key_expr(conn, dialect, table)
+    where = [f"{key} >= {int(low)}"] if low is not None else []
+    where += [f"{key} < {int(high)}"] if high is not None else []
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    for row in _stream(conn, f"SELECT {key}, {exprs} FROM {_from(conn, table)}{clause} "
+                             f"ORDER BY {key}"):
+        yield int(row[0]), _decode(row, widths, 1)

@@ -40,6 +40,35 @@ class DistinctSketch:
             self._members.discard(evicted)
             self._members.add(h)
 
+    def merge(self, other: DistinctSketch) -> None:
+        """Add another sketch of the same key: afterwards this sketch is exactly the
+        sketch of both streams together (the k smallest distinct hashes of the union),
+        so sketches of key ranges merge into the sketch of the whole table."""
+        if other._k != self._k:
+            raise ValueError("sketches of different sizes cannot be merged")
+        for h in other._members:
+            if h in self._members:
+                continue
+            if len(self._heap) < self._k:
+                heapq.heappush(self._heap, -h)
+                self._members.add(h)
+            elif h < -self._heap[0]:
+                evicted = -heapq.heapreplace(self._heap, -h)
+                self._members.discard(evicted)
+                self._members.add(h)
+
+    def __getstate__(self) -> tuple[int, list[int]]:
+        # NOTE: travels between processes as the hashes only, never the key: a sketch
+        # that travelled can be merged and estimated, not fed (its key is empty)
+        return self._k, sorted(self._members)
+
+    def __setstate__(self, state: tuple[int, list[int]]) -> None:
+        self._k, members = state
+        self._key = b""
+        self._members = set(members)
+        self._heap = [-h for h in members]
+        heapq.heapify(self._heap)
+
     def estimate(self) -> int:
         if len(self._heap) < self._k:
             return len(self._heap)

@@ -19,7 +19,7 @@ from auditor.scanners.database.urls import parse_url
 
 from auditor.errors import TargetError
 from auditor.models import Observation, Problem, Target
-from auditor.scanner import ScanOptions
+from auditor.scanner import ScanContext
 from tests.scanners.dbsupport import (
     HASH_KEY,
     REPO,
@@ -299,7 +299,7 @@ def test_table_dropped_mid_scan_is_a_problem(pg: tuple[str, Any]) -> None:
                  "CREATE TABLE b_dropped (id int, password text);"
                  "INSERT INTO b_dropped VALUES (1, 'plain');")
     scanner = DatabaseScanner(no_pii)
-    options = ScanOptions(as_of=dt.date(2026, 1, 1), hash_key=HASH_KEY)
+    options = ScanContext(as_of=dt.date(2026, 1, 1), hash_key=HASH_KEY)
     seen: list[Observation | Problem] = []
     with pytest.raises(TargetError, match=r"1 of [0-9]+ tables could not be read"):
         for item in scanner.scan(Target(url, url, "postgresql", "database", is_file=False),

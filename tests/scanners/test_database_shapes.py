@@ -131,3 +131,27 @@ def test_distinct_sketch(distinct: int) -> None:
         assert estimate == distinct
     else:
         assert abs(estimate - distinct) / distinct < 0.05
+
+
+@pytest.mark.parametrize("distinct", [3000, 50_000])
+def test_sketches_of_key_ranges_merge_into_the_whole_tables(distinct: int) -> None:
+    """Sketches of three overlapping ranges, merged after travelling (pickled: the hashes
+    only, never the key), estimate exactly what one sketch of every value does."""
+    import pickle
+
+    from auditor.scanners.database.sketch import DistinctSketch
+
+    key = b"CANARY-sketch-key"
+    whole = DistinctSketch(key)
+    parts = [DistinctSketch(key) for _ in range(3)]
+    for i in range(distinct * 2):
+        value = f"value-{(i * 7919) % distinct}"
+        whole.add(value)
+        parts[i * 3 // (distinct * 2)].add(value)
+    shipped = [pickle.dumps(p) for p in parts]
+    assert not [b for b in shipped if key in b]
+    merged, *rest = [pickle.loads(b) for b in shipped]
+    for other in rest:
+        merged.merge(other)
+    assert merged.estimate() == whole.estimate()
+    assert (whole.estimate() == distinct) == (distinct < 4096)
