@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / ".data"
 AS_OF = "2026-11-25"
 BASE_MB = 150.0
+AUDITOR = shutil.which("auditor", path=str(Path(sys.executable).parent)) or "auditor"
 TSHARK_FIELDS = ("ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "tcp.srcport", "tcp.dstport",
                  "udp.srcport", "udp.dstport", "http.authorization", "ftp.request.command",
                  "pop.request.command", "snmp.community", "tls.handshake.type",
@@ -55,7 +56,7 @@ Findings = set[tuple[str, str]]  # (category, server endpoint)
 def capture(megabytes: float) -> Path:
     """Generate (or reuse) a capture of about ``megabytes`` MB."""
     DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"mixed-{megabytes:g}MB.pcap"
+    path = DATA / f"portal-{megabytes:g}MB.pcap"
     truth = path.with_suffix(".truth.json")
     if not (path.exists() and truth.exists()):
         subprocess.run([sys.executable, str(ROOT / "fixtures" / "gen_pcap.py"), "--out",
@@ -98,7 +99,8 @@ def measure(argv: list[str], stdout: int | None = subprocess.DEVNULL,
 
 
 def run_auditor(path: Path, out: Path, *, pii: bool = True) -> Run:
-    cli = [sys.executable, "-m", "auditor.cli", "scan", str(path), "--format", "json", "-o",
+    # NOTE: the installed console script, as a user runs it (start-up included)
+    cli = [AUDITOR, "scan", str(path), "--format", "json", "-o",
            str(out), "--as-of", AS_OF, "--jobs", "1", "--quiet", "--fail-on", "never"]
     if not pii:
         cli += ["--option", "pcap.pii=false"]
