@@ -135,6 +135,14 @@ def test_small_compressed_and_csv_files_are_not_split(tmp_path: Path,
 def test_cli_jobs_2_report_equals_jobs_1(log: Path, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(files_module, "MIN_CHUNK", 4096)
+    split: list[int] = []
+    real = files_module._scan_ranges
+
+    def counted(target: Target, ranges: list[tuple[int, int]], *args: object) -> object:
+        split.append(len(ranges))
+        return real(target, ranges, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(files_module, "_scan_ranges", counted)
     reports = []
     for jobs in ("1", "2"):
         out = tmp_path / f"out{jobs}"
@@ -147,3 +155,5 @@ def test_cli_jobs_2_report_equals_jobs_1(log: Path, tmp_path: Path,
                         [(t["uri"], t["status"], t.get("problems")) for t in doc["targets"]]))
     assert reports[0][0]
     assert reports[1] == reports[0]
+    # NOTE: --jobs 1 read the log in one pass; --jobs 2 gave the lone target two processes
+    assert len(split) == 1 and split[0] >= 8
