@@ -162,6 +162,10 @@ class ScanOptions:
     params: Mapping[str, JSONValue] = field(default_factory=dict)
     time_budget: float | None = None
     reveal: bool = False  # NOTE: never True at default settings; tests assert masking
+    #: processes this target's scan may use for its own parts (a large log split into
+    #: byte ranges, a capture's payload detection): the local executor gives its
+    #: ``--jobs`` to a target scanned alone; 1 = this process only. Never changes results.
+    workers: int = 1
 
     def get(self, name: str, default: JSONValue = None) -> JSONValue:
         return self.params.get(name, default)
@@ -186,7 +190,8 @@ class ScanContext(ScanOptions):
     def of(cls, options: ScanOptions) -> ScanContext:
         """A fresh context (nothing recorded yet) with these options."""
         return cls(options.as_of, options.hash_key, options.params, options.time_budget,
-                   options.reveal, clock=getattr(options, "clock", time.monotonic))
+                   options.reveal, options.workers,
+                   clock=getattr(options, "clock", time.monotonic))
 
     def pii(self) -> PiiDetector:
         """The PII detector of this worker process (built on first use, then shared)."""

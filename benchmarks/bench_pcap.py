@@ -4,12 +4,16 @@
     python benchmarks/bench_pcap.py --scale 0.1     # quick: 15 MB (and 1.5 MB)
 
 One run generates (once, cached in ``benchmarks/.data/``) a mixed capture of
-``150 MB x scale`` with fixtures/gen_pcap.py and a second one ten times smaller, then
+``150 MB x scale`` with fixtures/gen_pcap.py (bulk HTTPS/HTTP downloads, logins, legacy
+TLS, DNS, and after every bulk session one cleartext portal, SMTP or FTP session with
+personal data: forms, JSON records, profile pages, notification mails, CSV exports; about
+half of the TCP connections) and a second one ten times smaller, then
 measures on the same files, each tool in its own process:
 
 - ``auditor``: ``auditor scan CAPTURE --format json`` (the real CLI, rules included),
   once with ``--option pcap.pii=false`` (the work comparable to tshark's field extraction)
-  and once with personal-data detection (loading the PII engine costs a few seconds);
+  and with personal-data detection, ``--jobs 1`` and ``--jobs 2`` (detection in a worker
+  process while the main one parses);
 - ``tshark``: the comparable field extraction (``-T fields``: HTTP Authorization, FTP and
   POP commands, SNMP community, TLS handshake type/version/cipher suite);
 - ``scapy``: ``PcapReader`` full dissection of every packet (TLS and HTTP layers loaded).
@@ -42,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "benchmarks" / ".data"
 AS_OF = "2026-11-25"
 BASE_MB = 150.0
+AUDITOR = shutil.which("auditor", path=str(Path(sys.executable).parent)) or "auditor"
 TSHARK_FIELDS = ("ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "tcp.srcport", "tcp.dstport",
                  "udp.srcport", "udp.dstport", "http.authorization", "ftp.request.command",
                  "pop.request.command", "snmp.community", "tls.handshake.type",
@@ -55,7 +60,7 @@ Findings = set[tuple[str, str]]  # (category, server endpoint)
 def capture(megabytes: float) -> Path:
     """Generate (or reuse) a capture of about ``megabytes`` MB."""
     DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"mixed-{megabytes:g}MB.pcap"
+    path = DATA / f"portal-{megabytes:g}MB.pcap"
     truth = path.with_suffix(".truth.json")
     if not (path.exists() and truth.exists()):
         subprocess.run([sys.executable, str(ROOT / "fixtures" / "gen_pcap.py"), "--out",
@@ -97,9 +102,10 @@ def measure(argv: list[str], stdout: int | None = subprocess.DEVNULL,
     return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, data
 
 
-def run_auditor(path: Path, out: Path, *, pii: bool = True) -> Run:
-    cli = [sys.executable, "-m", "auditor.cli", "scan", str(path), "--format", "json", "-o",
-           str(out), "--as-of", AS_OF, "--jobs", "1", "--quiet", "--fail-on", "never"]
+def run_auditor(path: Path, out: Path, *, pii: bool = True, jobs: int = 1) -> Run:
+    # NOTE: the installed console script, as a user runs it (start-up included)
+    cli = [AUDITOR, "scan", str(path), "--format", "json", "-o",
+           str(out), "--as-of", AS_OF, "--jobs", str(jobs), "--quiet", "--fail-on", "never"]
     if not pii:
         cli += ["--option", "pcap.pii=false"]
     wall, cpu, rss, _ = measure(cli)
@@ -167,6 +173,42 @@ def run_scapy(path: Path) -> Run:
     return Run(wall, cpu, rss, set())
 
 
+def scanner_cpu(path: Path, repeat: int) -> tuple[float, float, float]:
+    """CPU seconds of the capture scanner alone (in this process, PII engine already
+    loaded): without detection, detecting every text as it comes (no cache, batches of
+    one: the scanner before the cache), and as shipped (cache and batches)."""
+    import datetime as dt
+
+    from auditor.scanners.pcap import PcapScanner
+    from auditor.scanners.pcap import pii as pii_module
+
+    from auditor.models import Target
+    from auditor.pii import get_detector
+    from auditor.scanner import ScanOptions
+
+    get_detector()
+    target = Target(uri=path.name, locator=str(path), kind="pcap", scanner="pcap")
+    shipped = (pii_module.CACHE_ENTRIES, pii_module.BATCH_TEXTS)
+
+    def once(params: dict[str, object], cache: int, batch: int) -> float:
+        pii_module.CACHE_ENTRIES, pii_module.BATCH_TEXTS = cache, batch
+        options = ScanOptions(dt.date.fromisoformat(AS_OF), b"bench", params)  # type: ignore[arg-type]
+        start = time.process_time()
+        for _ in PcapScanner().scan(target, options):
+            pass
+        return time.process_time() - start
+
+    times: list[list[float]] = [[], [], []]
+    try:
+        for _ in range(repeat):
+            times[0].append(once({"pcap.pii": False}, *shipped))
+            times[1].append(once({}, 0, 1))
+            times[2].append(once({}, *shipped))
+    finally:
+        pii_module.CACHE_ENTRIES, pii_module.BATCH_TEXTS = shipped
+    return min(times[0]), min(times[1]), min(times[2])
+
+
 def truth_findings(path: Path) -> Findings:
     doc = json.loads(path.with_suffix(".truth.json").read_text())
     names = {"core.net.cleartext-credentials": "cleartext-credentials",
@@ -192,13 +234,16 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for path in (small, big):
             mb = path.stat().st_size / 1e6
-            runs: dict[str, list[Run]] = {"ours": [], "full": [], "shark": []}
+            runs: dict[str, list[Run]] = {"ours": [], "full": [], "jobs2": [], "shark": []}
             for _ in range(repeat):
                 runs["ours"].append(run_auditor(path, Path(tmp), pii=False))
                 runs["shark"].append(run_tshark(path))
                 runs["full"].append(run_auditor(path, Path(tmp)))
+                runs["jobs2"].append(run_auditor(path, Path(tmp), jobs=2))
             rows.append((mb, {"auditor (no PII)": best(runs["ours"]),
-                              "auditor": best(runs["full"]), "tshark": best(runs["shark"]),
+                              "auditor": best(runs["full"]),
+                              "auditor --jobs 2": best(runs["jobs2"]),
+                              "tshark": best(runs["shark"]),
                               **({} if args.no_scapy else {"scapy": run_scapy(path)})}))
     print(f"{'capture':>9} {'tool':>16} {'wall s':>7} {'MB/s':>6} {'CPU s':>7} "
           f"{'MB/CPU-s':>8} {'peak RSS MB':>11}")
@@ -208,20 +253,28 @@ def main(argv: list[str] | None = None) -> int:
                   f"{mb / r.cpu:8.1f} {r.rss:11.1f}")
     (mb_small, small_r), (mb, big_r) = rows
     ours, full, shark = big_r["auditor (no PII)"], big_r["auditor"], big_r["tshark"]
+    jobs2 = big_r["auditor --jobs 2"]
     truth = truth_findings(big)
     print(f"\nspeed vs tshark on {mb:.0f} MB (wall / CPU): "
           f"{shark.wall / ours.wall:.2f}x / {shark.cpu / ours.cpu:.2f}x comparable extraction "
-          f"(pcap.pii=false); {shark.wall / full.wall:.2f}x / {shark.cpu / full.cpu:.2f}x "
-          "with personal-data detection")
-    print(f"peak RSS auditor, {mb_small:.0f} MB -> {mb:.0f} MB capture: "
+          f"(pcap.pii=false)")
+    print(f"detection-on ratio vs tshark (wall / CPU): {shark.wall / full.wall:.2f}x / "
+          f"{shark.cpu / full.cpu:.2f}x with --jobs 1; {shark.wall / jobs2.wall:.2f}x / "
+          f"{shark.cpu / jobs2.cpu:.2f}x with --jobs 2 (goal: 1.5x)")
+    growth = full.rss / small_r["auditor"].rss - 1
+    print(f"peak RSS auditor, {mb_small:.0f} MB (1x) -> {mb:.0f} MB (10x) capture: "
           f"{small_r['auditor (no PII)'].rss:.1f} -> {ours.rss:.1f} MB (no PII), "
-          f"{small_r['auditor'].rss:.1f} -> {full.rss:.1f} MB (with PII); tshark "
-          f"{small_r['tshark'].rss:.1f} -> {shark.rss:.1f} MB")
-    if full.found != ours.found:
-        print("  findings differ with and without PII detection!")
+          f"{small_r['auditor'].rss:.1f} -> {full.rss:.1f} MB (with PII, {growth:+.1%}; "
+          f"goal within 10 %); tshark {small_r['tshark'].rss:.1f} -> {shark.rss:.1f} MB")
+    if full.found != ours.found or jobs2.found != ours.found:
+        print("  findings differ with and without PII detection or between --jobs!")
     print(f"findings (category, server): auditor {len(ours.found)}, tshark {len(shark.found)}, "
           f"truth {len(truth)}; auditor == tshark: {ours.found == shark.found}; "
           f"auditor == truth: {ours.found == truth}")
+    off, single, shipped = scanner_cpu(big, repeat)
+    print(f"capture scanner alone on {mb:.0f} MB (CPU s, PII engine loaded): no PII {off:.2f}; "
+          f"with PII, one text at a time {single:.2f}, cached and batched {shipped:.2f} "
+          f"(detection {single - off:.2f} -> {shipped - off:.2f})")
     for name, diff in (("only auditor", ours.found - shark.found),
                        ("only tshark", shark.found - ours.found)):
         if diff:

@@ -23,6 +23,16 @@ first ``files.sample_rows`` rows, default 2,000). Location ``table`` is the file
 
 Options: ``files.sample_rows`` (CSV rows sampled per column), ``files.max_line`` (longer
 lines are cut, default 10,000 characters).
+
+A large log or text file (plain, at least two :data:`MIN_CHUNK`) scanned with
+``workers > 1`` (``--jobs N`` given to a target scanned alone) is split into byte ranges
+cut just after a newline (``\\n`` never occurs inside a UTF-8 character, and ``\\r\\n``
+stays whole), scanned in ``workers`` processes, and the partial tallies are merged in
+file order with each range's line offset: counts, line numbers, masked examples, the
+distinct-subject count (first 200,000 distinct hashes in file order) and the cut-line
+problem are exactly those of one sequential pass (detection is per line, so a line never
+sees its neighbours). CSV exports are not split: only their first ``files.sample_rows``
+rows are read, whatever the file's size.
 """
 
 from __future__ import annotations
@@ -30,8 +40,12 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import re
+import signal
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, ClassVar, cast
@@ -69,19 +83,42 @@ class _Tally:
     first_line: int
     count: int = 0
     lines: list[int] = field(default_factory=list)
-    hashes: set[str] = field(default_factory=set)
+    #: distinct keyed hashes in order of first appearance (a range's tally is merged in
+    #: file order, so the first MAX_SUBJECTS are those of a sequential pass)
+    hashes: dict[str, None] = field(default_factory=dict)
     examples: list[str] = field(default_factory=list)
 
     def add(self, entity: str, line: int, value: str, key: bytes) -> None:
         self.count += 1
+        self._line(line)
+        if len(self.hashes) < MAX_SUBJECTS:
+            self.hashes[keyed_hash(value, key)] = None
+        if len(self.examples) < 3:
+            self._example(mask_entity(entity, value))
+
+    def _line(self, line: int) -> None:
         if len(self.lines) < MAX_LINES_SHOWN and (not self.lines or self.lines[-1] != line):
             self.lines.append(line)
-        if len(self.hashes) < MAX_SUBJECTS:
-            self.hashes.add(keyed_hash(value, key))
-        if len(self.examples) < 3:
-            shown = mask_entity(entity, value)
-            if shown not in self.examples:
-                self.examples.append(shown)
+
+    def _example(self, shown: str) -> None:
+        if len(self.examples) < 3 and shown not in self.examples:
+            self.examples.append(shown)
+
+    def merge(self, later: _Tally, offset: int) -> None:
+        """Fold in the tally of a later byte range whose first line is ``offset + 1``."""
+        self.count += later.count
+        for line in later.lines:
+            self._line(line + offset)
+        for digest in later.hashes:
+            if len(self.hashes) >= MAX_SUBJECTS:
+                break
+            self.hashes[digest] = None
+        for shown in later.examples:
+            self._example(shown)
+
+    def shifted(self, offset: int) -> _Tally:
+        return _Tally(self.first_line + offset, self.count,
+                      [line + offset for line in self.lines], self.hashes, self.examples)
 
 
 class FilesScanner(Scanner):
@@ -110,39 +147,21 @@ class FilesScanner(Scanner):
 
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
         max_line = _int_option(options, "files.max_line", 10_000)
+        workers = getattr(options, "workers", 1)
+        if target.kind != "csv" and workers > 1:
+            ranges = _split(Path(target.locator), workers)
+            if len(ranges) > 1:
+                tallies, cuts = _scan_ranges(target, ranges, workers, max_line,
+                                             options.hash_key)
+                yield from _text_observations(target, tallies, cuts, max_line)
+                return
         with _open_text(target) as fh:
             if target.kind == "csv":
                 rows = _int_option(options, "files.sample_rows", 2000)
                 yield from self._scan_csv(target, fh, rows, options.hash_key)
             else:
-                yield from self._scan_lines(target, fh, max_line, options.hash_key)
-
-    def _scan_lines(self, target: Target, fh: IO[str], max_line: int,
-                    key: bytes) -> Iterator[Observation | Problem]:
-        detector = get_detector()
-        tallies: dict[str, _Tally] = {}
-        cuts = _Cuts()
-        for chunk in _chunks(fh, max_line, cuts):
-            found = detector.detect_many(text for _, text in chunk)
-            for (lineno, text), entities in zip(chunk, found, strict=True):
-                for ent in entities:
-                    tally = tallies.setdefault(ent.type, _Tally(first_line=lineno))
-                    tally.add(ent.type, lineno, text[ent.start:ent.end], key)
-        file_kind = "log" if target.kind == "log" else "text"
-        for entity in sorted(tallies):
-            t = tallies[entity]
-            attributes: dict[str, JSONValue] = {
-                "file_kind": file_kind, "entity": entity, "count": t.count,
-                "lines": list(t.lines), "sensitive": entity in IDENTIFIERS,
-                "examples": list(t.examples),
-            }
-            yield Observation(
-                "pii.text", Location(target.uri, line=t.first_line), attributes,
-                evidence={"entity": entity, "count": t.count, "examples": list(t.examples)},
-                identity=f"{file_kind}|{entity}", entities=(entity,), subjects=len(t.hashes))
-        cut = cuts.problem(target.uri, max_line, "files.max_line")
-        if cut is not None:
-            yield cut
+                tallies, cuts, _ = _tally_lines(fh, max_line, options.hash_key)
+                yield from _text_observations(target, tallies, cuts, max_line)
 
     def _scan_csv(self, target: Target, fh: IO[str], rows: int,
                   key: bytes) -> Iterator[Observation | Problem]:
@@ -276,6 +295,155 @@ def _chunks(fh: IO[str], max_line: int, cuts: _Cuts,
             chunk = []
     if chunk:
         yield chunk
+
+
+def _tally_lines(fh: IO[str], max_line: int, key: bytes
+                 ) -> tuple[dict[str, _Tally], _Cuts, int]:
+    """Tallies per entity type of the lines of ``fh``, the cut lines, the line count."""
+    detector = get_detector()
+    tallies: dict[str, _Tally] = {}
+    cuts = _Cuts()
+    lines = 0
+    for chunk in _chunks(fh, max_line, cuts):
+        found = detector.detect_many(text for _, text in chunk)
+        for (lineno, text), entities in zip(chunk, found, strict=True):
+            for ent in entities:
+                tally = tallies.setdefault(ent.type, _Tally(first_line=lineno))
+                tally.add(ent.type, lineno, text[ent.start:ent.end], key)
+        lines = chunk[-1][0]
+    return tallies, cuts, lines
+
+
+def _text_observations(target: Target, tallies: dict[str, _Tally], cuts: _Cuts,
+                       max_line: int) -> Iterator[Observation | Problem]:
+    file_kind = "log" if target.kind == "log" else "text"
+    for entity in sorted(tallies):
+        t = tallies[entity]
+        attributes: dict[str, JSONValue] = {
+            "file_kind": file_kind, "entity": entity, "count": t.count,
+            "lines": list(t.lines), "sensitive": entity in IDENTIFIERS,
+            "examples": list(t.examples),
+        }
+        yield Observation(
+            "pii.text", Location(target.uri, line=t.first_line), attributes,
+            evidence={"entity": entity, "count": t.count, "examples": list(t.examples)},
+            identity=f"{file_kind}|{entity}", entities=(entity,), subjects=len(t.hashes))
+    cut = cuts.problem(target.uri, max_line, "files.max_line")
+    if cut is not None:
+        yield cut
+
+
+# ---- large logs in byte ranges ---------------------------------------------------------
+#: smallest byte range worth a process of its own (a file splits from twice this size)
+MIN_CHUNK = 8 << 20
+#: ranges per worker (smaller ranges balance the load, larger ones cost less merging)
+RANGES_PER_WORKER = 4
+_NEWLINE_WINDOW = 1 << 16
+
+
+def _split(path: Path, workers: int) -> list[tuple[int, int]]:
+    """Byte ranges of a plain file, each starting right after a newline; one range when
+    the file is small, compressed or has no newline to cut at."""
+    try:
+        size = path.stat().st_size
+        if size < 2 * MIN_CHUNK or _is_gzip(path):
+            return [(0, size)]
+    except OSError:
+        return [(0, 0)]
+    step = max(MIN_CHUNK, -(-size // (workers * RANGES_PER_WORKER)))
+    cuts = [0]
+    with path.open("rb") as fh:
+        pos = step
+        while pos < size:
+            fh.seek(pos)
+            cut = -1
+            while cut < 0:
+                window = fh.read(_NEWLINE_WINDOW)
+                if not window:
+                    break
+                nl = window.find(b"\n")
+                if nl >= 0:
+                    cut = fh.tell() - len(window) + nl + 1
+            if cut < 0 or cut >= size:
+                break
+            cuts.append(cut)
+            pos = cut + step
+    cuts.append(size)
+    return [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+
+
+class _Slice(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of a file, as a stream."""
+
+    def __init__(self, path: str, start: int, end: int) -> None:
+        self._fh = open(path, "rb")  # noqa: SIM115 - closed with the slice
+        self._fh.seek(start)
+        self._left = end - start
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._left <= 0:
+            return 0
+        view = memoryview(buffer)[:self._left]
+        n = self._fh.readinto(view)
+        self._left -= n
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def _range_tallies(job: tuple[str, int, int, int, bytes]
+                   ) -> tuple[dict[str, _Tally], _Cuts, int]:
+    """Worker: the tallies of one byte range (line numbers from 1 within the range)."""
+    path, start, end, max_line, key = job
+    raw = io.BufferedReader(_Slice(path, start, end))
+    with io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="") as fh:
+        return _tally_lines(fh, max_line, key)
+
+
+def _worker_init() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # NOTE: the parent handles Ctrl-C
+
+
+def _scan_ranges(target: Target, ranges: list[tuple[int, int]], workers: int,
+                 max_line: int, key: bytes) -> tuple[dict[str, _Tally], _Cuts]:
+    """Scan byte ranges in ``workers`` processes; merge in file order."""
+    get_detector()  # NOTE: built once here, inherited by the forked workers
+    tallies: dict[str, _Tally] = {}
+    cuts = _Cuts()
+    offset = 0
+    jobs = deque((target.locator, a, b, max_line, key) for a, b in ranges)
+    flight: deque[Future[tuple[dict[str, _Tally], _Cuts, int]]] = deque()
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
+    try:
+        while jobs or flight:
+            while jobs and len(flight) < 2 * workers:
+                flight.append(pool.submit(_range_tallies, jobs.popleft()))
+            part, part_cuts, lines = flight.popleft().result()
+            for entity, later in part.items():
+                if entity in tallies:
+                    tallies[entity].merge(later, offset)
+                else:
+                    tallies[entity] = later.shifted(offset)
+            if part_cuts.lines:
+                cuts.first = cuts.first or part_cuts.first + offset
+                cuts.lines += part_cuts.lines
+                cuts.chars += part_cuts.chars
+            offset += lines
+    except BaseException:
+        # NOTE: interrupted or failed: stop the workers now, do not wait for them
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return tallies, cuts
+
+
 
 
 def _int_option(options: ScanOptions, name: str, default: int) -> int:

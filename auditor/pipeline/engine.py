@@ -293,6 +293,11 @@ class Engine:
              ) -> tuple[list[TaskOutcome], str | None]:
         """Outcomes of the finished tasks, and the signal name if the run was interrupted."""
         outcomes: list[TaskOutcome] = []
+        if jobs > 1 and len(tasks) == 1:
+            # NOTE: a target scanned alone gets the workers for its own parts (a large
+            # log in byte ranges, a capture's payload detection) instead of one core
+            task = tasks[0]
+            tasks = [replace(task, options=replace(task.options, workers=jobs))]
         if jobs <= 1 or len(tasks) <= 1:
             try:
                 for task in tasks:

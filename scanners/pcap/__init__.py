@@ -72,6 +72,7 @@ Options (``--option pcap.NAME=VALUE``): ``max_flows`` (65536), ``idle_timeout`` 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from auditor.errors import ConfigError, TargetError
 from auditor.models import Observation, Problem, Target
@@ -80,7 +81,7 @@ from auditor.scanner import Candidate, Claim, Option, Scanner, ScanOptions
 from .dispatch import CaptureSession
 from .events import Recorder
 from .flows import Limits
-from .pii import pii_finder
+from .pii import pii_detection
 from .reader import PCAP_MAGICS, PCAPNG_MAGIC, CaptureError, open_capture, read_frames
 
 __all__ = ["PcapScanner"]
@@ -117,6 +118,14 @@ def _limits(options: ScanOptions) -> Limits:
 
 
 _DEFAULT_LIMITS = Limits()
+
+
+@contextmanager
+def _closing(recorder: Recorder) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        recorder.close()
 
 
 class PcapScanner(Scanner):
@@ -157,14 +166,15 @@ class PcapScanner(Scanner):
             limits = _limits(options)
         except ValueError as exc:
             raise TargetError(str(exc)) from None
-        recorder = Recorder(target.uri, options.hash_key, options.as_of, pii_finder(options))
-        session = CaptureSession(recorder, limits)
         try:
             stream = open_capture(target.locator)
         except OSError as exc:
             raise TargetError(f"{target.uri}: cannot open capture ({exc.strerror})") from None
+        recorder = Recorder(target.uri, options.hash_key, options.as_of,
+                            pii_detection(options))
+        session = CaptureSession(recorder, limits)
         failure: CaptureError | None = None
-        with stream:
+        with stream, _closing(recorder):
             try:
                 for frame in read_frames(stream):
                     session.frame(frame)

@@ -21,24 +21,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from auditor.masking import keyed_hash, mask, mask_entity, mask_secret
 from auditor.models import JSONValue, Location, Observation, Problem
 
 from .facts import Clock, Fact, family, iso_time
 
-__all__ = ["FlowContext", "PiiFinder", "Recorder"]
+if TYPE_CHECKING:
+    from .pii import Found, PiiDetection
 
-#: ``(entity type, raw value)`` pairs found in a text
-PiiFinder = Callable[[str], list[tuple[str, str]]]
+__all__ = ["FlowContext", "Recorder"]
 
 MAX_SEEN = 200_000  # NOTE: bounds the de-duplication sets on hostile captures
 MAX_SUBJECTS = 100_000
 MAX_PII_TEXT = 1 << 20  # per flow and direction, characters handed to the PII engine
 MAX_EXAMPLES = 3
 MAX_AGGREGATES = 100_000  # servers x protocols folded into end-of-capture observations
+#: a payload text's (server, protocol, flow, packet, capture time, place)
+_Text = tuple[str, str, str, int, float, str]
 
 
 @dataclass(slots=True)
@@ -100,7 +103,7 @@ class Recorder:
     """Collects the facts of one capture; :meth:`finish` builds the observations."""
 
     def __init__(self, uri: str, hash_key: bytes, as_of: dt.date,
-                 pii: PiiFinder | None = None) -> None:
+                 pii: PiiDetection | None = None) -> None:
         self.uri = uri
         self.as_of = as_of
         self.clock = Clock()
@@ -197,19 +200,28 @@ class Recorder:
             return
         text = text[:room]
         ctx.pii_chars[side] += len(text)
-        found = self._pii(text)
-        if not found:
-            return
-        key = (ctx.server, ctx.protocol or "unknown")
+        # NOTE: the verdict may come later (batches, worker processes); everything the
+        # aggregate needs is taken now, and verdicts are applied in the order of the texts
+        self._pii.put((ctx.server, ctx.protocol or "unknown", ctx.flow, packet,
+                       self.clock.time(packet), where), text)
+        self._personal_data(self._pii.ready())
+
+    def _personal_data(self, verdicts: Iterator[tuple[_Text, Found]]) -> None:
+        for text, found in verdicts:
+            if found:
+                self._personal_datum(text, found)
+
+    def _personal_datum(self, text: _Text, found: Found) -> None:
+        server, protocol, flow, packet, time, where = text
+        key = (server, protocol)
         agg = self._personal.get(key)
-        time = self.clock.time(packet)
         if agg is None:
             if len(self._personal) >= MAX_AGGREGATES:
                 self._dropped += 1
                 return
-            agg = self._personal[key] = _Aggregate(ctx.flow, packet, time)
+            agg = self._personal[key] = _Aggregate(flow, packet, time)
         elif packet < agg.packet:
-            agg.flow, agg.packet, agg.time = ctx.flow, packet, time
+            agg.flow, agg.packet, agg.time = flow, packet, time
         if packet >= agg.last_packet:
             agg.last_packet, agg.last_time = packet, time
         agg.flows += 1
@@ -335,8 +347,15 @@ class Recorder:
         agg.count += ctx.client_bytes + ctx.server_bytes
 
     # ---- end of capture ---------------------------------------------------------------
+    def close(self) -> None:
+        """Release the PII workers (also when the scan stops early)."""
+        if self._pii is not None:
+            self._pii.close()
+
     def finish(self) -> list[Observation | Problem]:
         """Every observation, in order of first frame; then what ``drain()`` held."""
+        if self._pii is not None:
+            self._personal_data(self._pii.finish())
         ready: list[tuple[int, Observation]] = []
         sensitive: set[tuple[str, str]] = set()  # (server, protocol family)
         for fact in self._facts.values():

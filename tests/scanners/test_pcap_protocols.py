@@ -244,8 +244,13 @@ def test_http_gzip_body_reaches_the_pii_engine(tmp_path: Path) -> None:
         ("s", _http(f"HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Encoding: "
                     f"gzip\nContent-Length: {len(body)}\n\n", body))])
     del Target
-    recorder = Recorder("c.pcap", KEY, AS_OF, lambda text: seen.append(text) or [
-        ("VN_CCCD", "001203012345")])
+    from auditor.scanners.pcap.pii import PiiDetection
+
+    def find(texts: list[str]) -> list[list[tuple[str, str]]]:
+        seen.extend(texts)
+        return [[("VN_CCCD", "001203012345")] for _ in texts]
+
+    recorder = Recorder("c.pcap", KEY, AS_OF, PiiDetection(find=find))
     session = CaptureSession(recorder)
     with open_capture(str(path)) as stream:
         for frame in read_frames(stream):
