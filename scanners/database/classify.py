@@ -13,6 +13,7 @@ distinct subjects are summed (an upper bound: the same person in two batches cou
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -122,15 +123,23 @@ class ColumnFacts:
                 confidence: float | None = None, hit_ratio: float | None = None,
                 extra: dict[str, JSONValue] | None = None) -> ColumnFacts:
         """The facts with other entity types and categories (a decision taken with the
-        whole table in view), the attributes kept in step."""
+        whole table in view), the attributes kept in step. Left with no entity type (a
+        religion column whose "Cao Đài" the detector took for a name), the column holds no
+        identifier: its subject count and its masked examples, which were the dropped
+        type's, go too."""
         ents, cats = tuple(sorted(set(entities))), tuple(sorted(set(categories)))
         conf = self.confidence if confidence is None else confidence
         ratio = self.hit_ratio if hit_ratio is None else round(hit_ratio, 4)
-        return ColumnFacts(**{**_fields(self), "entities": ents, "categories": cats,
-                              "confidence": conf, "hit_ratio": ratio,
-                              "attributes": {**self.attributes, **(extra or {}),
-                                             "entities": list(ents), "categories": list(cats),
-                                             "confidence": conf, "hit_ratio": ratio}})
+        attributes = {**self.attributes, **(extra or {}), "entities": list(ents),
+                      "categories": list(cats), "confidence": conf, "hit_ratio": ratio}
+        facts = ColumnFacts(**{**_fields(self), "entities": ents, "categories": cats,
+                               "confidence": conf, "hit_ratio": ratio,
+                               "attributes": attributes})
+        if ents or not self.entities:
+            return facts
+        attributes.pop("distinct_subjects", None)
+        attributes.pop("examples", None)
+        return dataclasses.replace(facts, distinct_subjects=None, examples=())
 
     def with_categories(self, extra: Sequence[str]) -> ColumnFacts:
         categories = _union(self.categories, tuple(extra))

@@ -358,3 +358,27 @@ def test_misleading_names_with_contradicting_values_are_not_personal(tmp_path: P
     assert result.error is None and not result.problems
     assert result.kind("pii.column") == []
     assert result.findings() == []
+
+
+def test_a_category_column_whose_values_look_like_names_counts_no_subjects(
+        tmp_path: Path) -> None:
+    """"Cao Đài" (a religion) reads like a surname and a given name: the table's context
+    drops PERSON from the religion column, and with it the subject count and the masked
+    name examples; the real name column keeps both."""
+    db = tmp_path / "dan_cu.sqlite"
+    faiths = ["Cao Đài", "Phật giáo", "Công giáo", "Không", "Tin Lành"]
+    people = ["Nguyễn Văn An", "Trần Thị Bích", "Lê Hoàng Cường", "Phạm Minh Đức",
+              "Hoàng Thị Giang", "Vũ Quốc Huy", "Đặng Thu Hà", "Bùi Anh Khoa"]
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE cong_dan (id INTEGER PRIMARY KEY, ho_ten TEXT, ton_giao TEXT)")
+        conn.executemany("INSERT INTO cong_dan (ho_ten, ton_giao) VALUES (?, ?)",
+                         [(f"{people[i % 8]} {chr(65 + i % 26)}", faiths[i % 5])
+                          for i in range(200)])
+    result = run(DatabaseScanner(real_pii()), str(db), is_file=True)
+    columns = {o.location.column: o for o in result.kind("pii.column")}
+    religion = columns["ton_giao"]
+    assert religion.attributes["categories"] == ["RELIGION"]
+    assert "PERSON" not in religion.entities
+    assert religion.subjects is None
+    assert "examples" not in religion.evidence
+    assert columns["ho_ten"].subjects and columns["ho_ten"].subjects > 1
