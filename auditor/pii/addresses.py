@@ -26,12 +26,10 @@ A lower-case unit word without diacritics before an accented name is another wor
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from presidio_analyzer import LocalRecognizer, RecognizerResult
+from collections.abc import Sequence
 
 from auditor.pii.lexicon import admin_vocabulary, context_words
-from auditor.pii.recognizers.base import make_result
+from auditor.pii.recognizers.base import BuiltinRecognizer, Candidate, make_result
 from auditor.pii.text import fold
 
 __all__ = ["AddressRecognizer"]
@@ -63,7 +61,7 @@ def _title_variants(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-class AddressRecognizer(LocalRecognizer):
+class AddressRecognizer(BuiltinRecognizer):
     """Addresses from the Vietnamese administrative and street vocabulary."""
 
     def __init__(self) -> None:
@@ -87,15 +85,11 @@ class AddressRecognizer(LocalRecognizer):
         )
         self._english = re.compile(
             rf"(?<![\w/])\d+[A-Za-z]?\s+{_CAP}(?:\s{_CAP}){{0,2}}\s+(?i:{english})\b\.?")
-        super().__init__(supported_entities=["ADDRESS"], name="VnAddressRecognizer",
-                         supported_language="en",
-                         context=list(context_words().get("ADDRESS", ())))
+        self.name = "VnAddressRecognizer"
+        self.supported_entities = ("ADDRESS",)
+        self.context = tuple(context_words().get("ADDRESS", ()))
 
-    def load(self) -> None:
-        """Vocabulary loads lazily and is cached per process."""
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
-                ) -> list[RecognizerResult]:
+    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
         folded = fold(text)
         chunks: list[tuple[int, int, str]] = []
         for regex in self._admin:
@@ -119,7 +113,7 @@ class AddressRecognizer(LocalRecognizer):
                 continue
             kept.append(chunk)
         chunks = kept
-        results: list[RecognizerResult] = []
+        results: list[Candidate] = []
         group: list[tuple[int, int, str]] = [chunks[0]]
         for chunk in chunks[1:]:
             end = max(c[1] for c in group)
@@ -147,7 +141,7 @@ class AddressRecognizer(LocalRecognizer):
         return (m is not None and fold(m.group(1)).lower() in _PROVINCE_UNITS) or \
             fold(text[chunk[0]:chunk[1]]).lower().startswith("thanh pho ")
 
-    def _result(self, group: list[tuple[int, int, str]], text: str) -> list[RecognizerResult]:
+    def _result(self, group: list[tuple[int, int, str]], text: str) -> list[Candidate]:
         while group and group[0][2] == "name":
             group = group[1:]
         while group and group[-1][2] == "name":

@@ -18,13 +18,12 @@ whose few preceding words hold a *negative* context word (``mã số thuế``, `
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
 
 import phonenumbers
-from presidio_analyzer import LocalRecognizer, RecognizerResult
 
 from auditor.pii.lexicon import context_words, negative_context_words
-from auditor.pii.recognizers.base import make_result
+from auditor.pii.recognizers.base import BuiltinRecognizer, Candidate, make_result
 from auditor.pii.text import fold_lower
 
 __all__ = ["AuditorPhoneRecognizer"]
@@ -45,20 +44,18 @@ _NOT_PERSONAL = frozenset({phonenumbers.PhoneNumberType.TOLL_FREE,
                            phonenumbers.PhoneNumberType.UAN})
 
 
-class AuditorPhoneRecognizer(LocalRecognizer):
+class AuditorPhoneRecognizer(BuiltinRecognizer):
     """VN_PHONE and PHONE_NUMBER through libphonenumber's matcher."""
 
+    name = "AuditorPhoneRecognizer"
+    supported_entities = ("VN_PHONE", "PHONE_NUMBER")
+
     def __init__(self) -> None:
-        words = list(dict.fromkeys(
+        words = tuple(dict.fromkeys(
             [*context_words().get("VN_PHONE", ()), *context_words().get("PHONE_NUMBER", ())]))
-        super().__init__(supported_entities=["VN_PHONE", "PHONE_NUMBER"],
-                         name="AuditorPhoneRecognizer", supported_language="en",
-                         context=words)
+        self.context = words
         self._positive = frozenset(words)
         self._negative = negative_context_words().get("VN_PHONE", frozenset())
-
-    def load(self) -> None:
-        """Nothing to load: libphonenumber metadata loads lazily."""
 
     def _negative_context(self, lowered: str, start: int, end: int) -> bool:
         """A negative word among the 4 words before (with no other number in between) or
@@ -80,9 +77,8 @@ class AuditorPhoneRecognizer(LocalRecognizer):
             return False
         return any(w in self._negative for w in _WORDS.findall(tail)[:2])
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
-                ) -> list[RecognizerResult]:
-        results: list[RecognizerResult] = []
+    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+        results: list[Candidate] = []
         lowered: str | None = None
         matcher = phonenumbers.PhoneNumberMatcher(
             text, "VN", leniency=phonenumbers.Leniency.VALID)
