@@ -157,9 +157,9 @@ class Prefilter:
         if (not words.isdisjoint(_PASSWORD_WORDS) and _PASSWORD.search(folded)) or (
                 "://" in folded and "@" in folded):
             found.add("PASSWORD")
-        if has_digit and "DATE_OF_BIRTH" in self._types and _DATE.search(folded) and (
+        if has_digit and "DATE_OF_BIRTH" in self._types and (
                 not words.isdisjoint(self._birth_words)
-                or not self._birth_words.isdisjoint(context)):
+                or not self._birth_words.isdisjoint(context)) and _DATE.search(folded):
             found.add("DATE_OF_BIRTH")
         return found & self._types
 

@@ -39,6 +39,7 @@ from auditor.pii.text import fold_lower
 __all__ = ["BuiltinEngine", "remove_contained"]
 
 _TOKEN = re.compile(r"[^\W_]+|\S")
+_NO_CONTEXT: dict[str, int] = {}
 _PREFIX_WORDS = 5
 _SUFFIX_WORDS = 1
 
@@ -103,15 +104,24 @@ class BuiltinEngine:
                 for m in _TOKEN.finditer(text):
                     starts.append(m.start())
                     ends.append(m.end())
-                lemmas = [None] * len(ends)
                 if not ends:
                     return
+                lowered = fold_lower(text)
+                if len(lowered) == len(text):
+                    # NOTE: folding keeps offsets; lower() too unless a character
+                    # lower-cases to two (then each token is lower-cased alone).
+                    lemmas = [lowered[a:b] for a, b in zip(starts, ends, strict=True)]
+                else:
+                    lemmas = [None] * len(ends)
             index = bisect.bisect_right(ends, r.start)
             if index == len(ends):
                 continue
-            words = set(explicit)
+            rank = r.context
+            best = -1
+            word = ""
             # NOTE: the token the match starts in counts on both sides (so a context
-            # word glued to the value, ``CCCD:079…``, is seen), as in Presidio.
+            # word glued to the value, ``CCCD:079…``, is seen), as in Presidio; the
+            # context word reported is the recognizer's first one present.
             for step, limit in ((-1, _PREFIX_WORDS + 1), (1, _SUFFIX_WORDS + 1)):
                 i, count = index, limit
                 while 0 <= i < len(ends) and count > 0:
@@ -119,14 +129,18 @@ class BuiltinEngine:
                     if lemma is None:
                         lemma = lemmas[i] = fold_lower(text[starts[i]:ends[i]])
                     if lemma != "be" and (len(lemma) != 1 or lemma.isalnum()):
-                        words.add(lemma)
                         count -= 1
+                        k = rank.get(lemma)
+                        if k is not None and (best < 0 or k < best):
+                            best, word = k, lemma
                     i += step
-            for word in r.context:
-                if word in words:
-                    r.score = min(max(r.score + self._boost, 0.0), 1.0)
-                    r.context_word = word
-                    break
+            for lemma in explicit:
+                k = rank.get(lemma)
+                if k is not None and (best < 0 or k < best):
+                    best, word = k, lemma
+            if best >= 0:
+                r.score = min(max(r.score + self._boost, 0.0), 1.0)
+                r.context_word = word
 
     def _from_presidio(self, text: str, wanted: frozenset[str], context: Sequence[str],
                        score_threshold: float) -> list[Candidate]:
@@ -139,7 +153,7 @@ class BuiltinEngine:
             explanation = r.analysis_explanation
             candidate = Candidate(r.entity_type, r.start, r.end, r.score,
                                   recognizer=getattr(explanation, "recognizer", "") or "",
-                                  context=())
+                                  context=_NO_CONTEXT)
             word = explanation.supportive_context_word if explanation is not None else ""
             candidate.context_word = word or ""
             out.append(candidate)

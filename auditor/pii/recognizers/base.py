@@ -21,7 +21,7 @@ Presidio's ``EntityRecognizer`` interface remains the way to *add* a recognizer
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from auditor.pii.lexicon import context_words
 
@@ -34,6 +34,7 @@ Check = Callable[["re.Match[str]", str], "float | None"]
 class Candidate:
     """One detection before context scoring and overlap resolution.
 
+    ``context`` maps the recognizer's context words to their priority (0 first);
     ``context_word`` is the supporting context word once the engine found one
     (``""``: none)."""
 
@@ -41,7 +42,7 @@ class Candidate:
                  "start")
 
     def __init__(self, entity_type: str, start: int, end: int, score: float, *,
-                 recognizer: str, context: tuple[str, ...]) -> None:
+                 recognizer: str, context: Mapping[str, int]) -> None:
         self.entity_type = entity_type
         self.start = start
         self.end = end
@@ -62,6 +63,17 @@ class BuiltinRecognizer:
     supported_entities: tuple[str, ...] = ()
     context: tuple[str, ...] = ()
 
+    @property
+    def context_rank(self) -> Mapping[str, int]:
+        """Context word -> priority (its first position in ``context``), built once."""
+        rank: dict[str, int] | None = self.__dict__.get("_context_rank")
+        if rank is None:
+            rank = {}
+            for i, word in enumerate(self.context):
+                rank.setdefault(word, i)
+            self.__dict__["_context_rank"] = rank
+        return rank
+
     def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
         raise NotImplementedError
 
@@ -70,7 +82,7 @@ def make_result(recognizer: BuiltinRecognizer, entity: str, start: int, end: int
                 score: float) -> Candidate:
     """A candidate from ``recognizer`` (carries its name and context words)."""
     return Candidate(entity, start, end, score, recognizer=recognizer.name,
-                     context=recognizer.context)
+                     context=recognizer.context_rank)
 
 
 class CheckedRecognizer(BuiltinRecognizer):
@@ -90,6 +102,7 @@ class CheckedRecognizer(BuiltinRecognizer):
     def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
         entity = self.supported_entities[0]
         results: list[Candidate] = []
+        rank = self.context_rank
         seen: set[tuple[int, int]] = set()
         for regex in self._regexes:
             for match in regex.finditer(text):
@@ -101,5 +114,5 @@ class CheckedRecognizer(BuiltinRecognizer):
                     continue
                 seen.add(span)
                 results.append(Candidate(entity, span[0], span[1], score,
-                                         recognizer=self.name, context=self.context))
+                                         recognizer=self.name, context=rank))
         return results

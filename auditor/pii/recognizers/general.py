@@ -130,7 +130,7 @@ class EmailRecognizer(BuiltinRecognizer):
             if 0 <= cut < len(local) - 1:
                 start += cut + 1
             results.append(Candidate("EMAIL_ADDRESS", start, end, 1.0, recognizer=self.name,
-                                     context=self.context))
+                                     context=self.context_rank))
         return results
 
 
@@ -165,7 +165,7 @@ class CardRecognizer(BuiltinRecognizer):
 
     def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
         return [Candidate("CREDIT_CARD", m.start(), m.end(), 1.0, recognizer=self.name,
-                          context=self.context)
+                          context=self.context_rank)
                 for m in _CARD.finditer(text) if card_ok(m.group(0))]
 
 
@@ -237,7 +237,7 @@ class IbanRecognizer(BuiltinRecognizer):
                 end = m.end(group) if m.end(group) > 0 else m.end()
                 if end > start and iban_ok(text[start:end]):
                     results.append(Candidate("IBAN_CODE", start, end, 1.0, recognizer=self.name,
-                                             context=self.context))
+                                             context=self.context_rank))
                     break
         return results
 
@@ -291,7 +291,7 @@ class IpRecognizer(BuiltinRecognizer):
             for m in regex.finditer(text):
                 if m.end() > m.start() and _ip_ok(m.group(0)):
                     results.append(Candidate("IP_ADDRESS", m.start(), m.end(), score,
-                                             recognizer=self.name, context=self.context))
+                                             recognizer=self.name, context=self.context_rank))
         return results
 
 

@@ -1,13 +1,23 @@
 """Phone numbers: ``VN_PHONE`` (Vietnamese, every written form) and ``PHONE_NUMBER``
 (any other country).
 
-Candidates and validity come from libphonenumber (``phonenumbers``) with Vietnam as the
+Candidates come from libphonenumber's matcher (``phonenumbers``) with Vietnam as the
 default region and ``Leniency.VALID``: ``0912345678``, ``0912 345 678``, ``0912.345.678``,
 ``+84 912-345-678``, ``84912345678`` and landlines ``(028) 3822 1234`` are VN_PHONE;
 ``+44 20 7946 0958`` is PHONE_NUMBER. Numbers that are not valid for their region
 (``0112345678``), timestamps and 12-digit IDs are rejected by the library; service
 numbers (``1800 …`` free-phone, ``1900 …`` shared-cost, premium rate) are not personal
 and are skipped, and so is a dotted quad (``203.113.131.5`` is an IPv4 address).
+
+Speed: for a candidate written with digits, spaces, dots, dashes and brackets only (and
+``+84`` in front, or a trunk ``0``, or neither), the verdict of the library's parse and
+validity check is computed directly from libphonenumber's Vietnam metadata (the number
+type patterns and lengths): the trunk ``0`` / ``+84`` is removed and the national number
+must match one of the types. That is what ``parse`` + ``is_valid_number`` compute for such
+a candidate, without their per-character normalisation; everything else (``00``
+international prefix, ``84…`` without ``+``, other countries, extensions, letters) goes
+through the library unchanged. ``tests/pii/test_phones.py`` checks both give the same
+matches.
 
 Scores: VN_PHONE 0.6; PHONE_NUMBER 0.6 when written with ``+``/``00``, else 0.4. A match
 whose few preceding words hold a *negative* context word (``mã số thuế``, ``CCCD``,
@@ -19,8 +29,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import phonenumbers
+from phonenumbers import PhoneMetadata, PhoneNumber, PhoneNumberMatch, PhoneNumberMatcher
+from phonenumbers import phonenumbermatcher as _matcher_module
 
 from auditor.pii.lexicon import context_words, negative_context_words
 from auditor.pii.recognizers.base import BuiltinRecognizer, Candidate, make_result
@@ -42,6 +55,159 @@ _NOT_PERSONAL = frozenset({phonenumbers.PhoneNumberType.TOLL_FREE,
                            phonenumbers.PhoneNumberType.SHARED_COST,
                            phonenumbers.PhoneNumberType.PREMIUM_RATE,
                            phonenumbers.PhoneNumberType.UAN})
+
+
+_FAST_CHARS = frozenset("0123456789 .-()")
+_NOT_DIGITS = str.maketrans("", "", " .-()")
+_VN_CODE = 84
+_TYPE_ORDER = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager",
+               "uan", "voicemail")
+_TYPES = phonenumbers.PhoneNumberType
+_TYPE_OF = {"premium_rate": _TYPES.PREMIUM_RATE, "toll_free": _TYPES.TOLL_FREE,
+            "shared_cost": _TYPES.SHARED_COST, "voip": _TYPES.VOIP,
+            "personal_number": _TYPES.PERSONAL_NUMBER, "pager": _TYPES.PAGER,
+            "uan": _TYPES.UAN, "voicemail": _TYPES.VOICEMAIL}
+_Desc = tuple[frozenset[int], "re.Pattern[str]"]
+
+
+class _VnTypes:
+    """libphonenumber's number-type decision for Vietnamese national numbers, from its
+    own metadata (patterns compiled once)."""
+
+    def __init__(self) -> None:
+        meta = PhoneMetadata.metadata_for_region("VN")
+        if meta is None:  # pragma: no cover - the library always ships VN
+            raise RuntimeError("libphonenumber has no metadata for VN")
+
+        def desc(name: str) -> _Desc | None:
+            d = getattr(meta, name, None)
+            if d is None or not d.national_number_pattern:
+                return None
+            return (frozenset(d.possible_length or ()),
+                    re.compile(f"(?:{d.national_number_pattern})"))
+
+        self._general = desc("general_desc")
+        self._special = [(_TYPE_OF[n], d) for n in _TYPE_ORDER if (d := desc(n)) is not None]
+        self._fixed = desc("fixed_line")
+        self._mobile = desc("mobile")
+        self._same = bool(meta.same_mobile_and_fixed_line_pattern)
+
+    @staticmethod
+    def _matches(number: str, desc: _Desc | None) -> bool:
+        if desc is None:
+            return False
+        lengths, pattern = desc
+        if lengths and len(number) not in lengths:
+            return False
+        return pattern.fullmatch(number) is not None
+
+    def type_of(self, number: str) -> int:
+        """The PhoneNumberType of a national significant number of Vietnam."""
+        if not self._matches(number, self._general):
+            return _TYPES.UNKNOWN
+        for kind, desc in self._special:
+            if self._matches(number, desc):
+                return kind
+        if self._matches(number, self._fixed):
+            if self._same or self._matches(number, self._mobile):
+                return _TYPES.FIXED_LINE_OR_MOBILE
+            return _TYPES.FIXED_LINE
+        if not self._same and self._matches(number, self._mobile):
+            return _TYPES.MOBILE
+        return _TYPES.UNKNOWN
+
+
+_VN_TYPES: list[_VnTypes] = []
+
+
+def _vn_types() -> _VnTypes:
+    if not _VN_TYPES:
+        _VN_TYPES.append(_VnTypes())
+    return _VN_TYPES[0]
+
+
+def vn_national_number(candidate: str) -> str | None:
+    """The national significant number libphonenumber's ``parse(candidate, "VN")`` gives
+    for a plainly written candidate (digits, spaces, dots, dashes, brackets; ``+84`` or a
+    trunk ``0`` or neither), or ``None`` when the candidate is not that plain (the library
+    then decides)."""
+    plus = candidate.find("+")
+    if plus != -1:
+        if candidate[:plus].strip("(") or "+" in candidate[plus + 1:]:
+            return None
+        rest = candidate[plus + 1:]
+    else:
+        rest = candidate
+    if not _FAST_CHARS.issuperset(rest):
+        return None
+    digits = rest.translate(_NOT_DIGITS)
+    if plus != -1:
+        # NOTE: +84 then a trunk 0 (``+84 (0) 912…``): the library strips it under
+        # conditions of its own; leave that case to it.
+        return digits[2:] if digits.startswith("84") and digits[2:3] not in ("", "0") \
+            else None
+    if digits.startswith("00"):
+        return None   # international prefix
+    if digits.startswith("84"):
+        # NOTE: a country code without "+": the library decides, unless the run is too
+        # short for any Vietnamese number with or without it (7 digits at least).
+        return "" if len(digits) < 7 else None
+    return digits[1:] if digits[:1] == "0" else digits
+
+
+# NOTE: the matcher's own checks before its parse (bracket pairs, publication pages,
+# the character before and after); without them (another library version) every
+# candidate goes through the library.
+_BRACKETS: Any = getattr(_matcher_module, "_MATCHING_BRACKETS", None)
+_PUB_PAGES: Any = getattr(_matcher_module, "_PUB_PAGES", None)
+_LEAD: Any = getattr(_matcher_module, "_LEAD_PATTERN", None)
+_FAST = all(p is not None for p in (_BRACKETS, _PUB_PAGES, _LEAD))
+
+
+class _Matcher(PhoneNumberMatcher):
+    """libphonenumber's matcher, with plainly written Vietnamese candidates verified from
+    the metadata directly (same verdicts, see ``vn_national_number``)."""
+
+    def _extract_match(self, candidate: str, offset: int) -> Any:
+        if _FAST and candidate.isascii():
+            if candidate.isdigit():
+                # NOTE: digits only: no date, time-stamp or inner candidate can be cut
+                # from it; the whole run is the only candidate.
+                return self._parse_and_verify(candidate, offset) if len(candidate) >= 7 \
+                    else None
+            if _FAST_CHARS.issuperset(candidate):
+                digits = candidate.translate(_NOT_DIGITS)
+                if len(digits) < 7 and not digits.startswith("00"):
+                    return None   # too few digits for any number, whole or in part
+        return super()._extract_match(candidate, offset)
+
+    def _parse_and_verify(self, candidate: str, offset: int) -> Any:
+        national = vn_national_number(candidate) if _FAST and candidate.isascii() else None
+        if national is None:
+            return super()._parse_and_verify(candidate, offset)
+        if _BRACKETS.fullmatch(candidate) is None or _PUB_PAGES.search(candidate):
+            return None
+        text = self.text
+        if offset > 0 and not _LEAD.match(candidate):
+            before = text[offset - 1]
+            if self._is_invalid_punctuation_symbol(before) or self._is_latin_letter(before):
+                return None
+        after_index = offset + len(candidate)
+        if after_index < len(text):
+            after = text[after_index]
+            if self._is_invalid_punctuation_symbol(after) or self._is_latin_letter(after):
+                return None
+        if _vn_types().type_of(national) == _TYPES.UNKNOWN:
+            return None
+        return PhoneNumberMatch(offset, candidate,
+                                PhoneNumber(country_code=_VN_CODE,
+                                            national_number=int(national)))
+
+
+def _number_type(number: PhoneNumber) -> int:
+    if number.country_code == _VN_CODE and not number.italian_leading_zero:
+        return _vn_types().type_of(str(number.national_number))
+    return int(phonenumbers.number_type(number))
 
 
 class AuditorPhoneRecognizer(BuiltinRecognizer):
@@ -80,13 +246,13 @@ class AuditorPhoneRecognizer(BuiltinRecognizer):
     def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
         results: list[Candidate] = []
         lowered: str | None = None
-        matcher = phonenumbers.PhoneNumberMatcher(
-            text, "VN", leniency=phonenumbers.Leniency.VALID)
+        matcher = _Matcher(text, "VN", leniency=phonenumbers.Leniency.VALID)
         for match in matcher:
-            if phonenumbers.number_type(match.number) in _NOT_PERSONAL or \
+            if _number_type(match.number) in _NOT_PERSONAL or \
                     _DOTTED_QUAD.match(match.raw_string) or _GLUED.match(text, match.end):
                 continue
-            region = phonenumbers.region_code_for_number(match.number)
+            region = ("VN" if match.number.country_code == _VN_CODE
+                      else phonenumbers.region_code_for_number(match.number))
             if region == "VN":
                 # NOTE: without its trunk 0 a number needs context (a ``so_dien_thoai``
                 # column stored as an integer): 0.2 + the context boost.
