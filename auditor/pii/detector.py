@@ -183,6 +183,16 @@ def _word_before(lowered: str, start: int, words: frozenset[str]) -> bool:
 
 
 def _resolve(results: list[Candidate], wanted: frozenset[str], text: str) -> list[Entity]:
+    candidates = sorted((r for r in results if r.entity_type in wanted),
+                        key=lambda r: (r.start, -r.end))
+    if all(a.end <= b.start for a, b in itertools.pairwise(candidates)):
+        # NOTE: no two detections overlap (the common case): all of them are kept.
+        return [Entity(type=r.entity_type, start=r.start, end=r.end,
+                       score=round(min(r.score, 1.0), 2)) for r in candidates]
+    return _resolve_overlaps(candidates, text)
+
+
+def _resolve_overlaps(candidates: list[Candidate], text: str) -> list[Entity]:
     lowered: str | None = None
 
     def supported(r: Candidate) -> bool:
@@ -201,8 +211,6 @@ def _resolve(results: list[Candidate], wanted: frozenset[str], text: str) -> lis
                                               lowered[max(0, r.start - 80):r.start])]
         return (80 - found[-1]) if found else 1000
 
-    candidates = sorted((r for r in results if r.entity_type in wanted),
-                        key=lambda r: (r.start, -r.end))
     # NOTE: a detection inside a longer one (a street named after a person inside an
     # address, a phone-like run inside a card number) is part of the longer one.
     outer: list[Candidate] = []

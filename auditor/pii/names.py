@@ -95,7 +95,8 @@ class NameRecognizer(BuiltinRecognizer):
         i = 0
         while i < len(words):
             start = words[i][0]
-            if not self._is_surname_at(text, folded, words, i):
+            # NOTE: a surname starts with a capital (checked first: most words do not)
+            if not text[start].isupper() or not self._is_surname_at(text, folded, words, i):
                 i += 1
                 continue
             j = i + 1

@@ -28,8 +28,10 @@ from auditor.pii.lexicon import admin_vocabulary, context_words, surnames
 __all__ = ["Prefilter"]
 
 _RUN = re.compile(r"(?<![\w.\-])\+?\(?\d[\d .\-()]*\d(?![\w]|[.\-]\w)")
-_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?Z?)?"
-                       r"|\b\d{2}:\d{2}(?::\d{2})?\b")
+# NOTE: ``\d{4}-\d{2}-\d{2}(…)?|\b\d{2}:\d{2}(…)?\b`` with the first digit taken out
+# of the alternation, so the regex engine skips ahead to digits.
+_ISO_TIME = re.compile(r"\d(?:\d{3}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?Z?)?"
+                       r"|(?<!\w\d)\d:\d{2}(?::\d{2})?\b)")
 _IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 _IPV6 = re.compile(r"(?:[0-9A-Fa-f]{1,4}:){3,}")
 _MIXED = re.compile(r"[A-Z]\s?\d|\d[ \-]?[A-Z]")

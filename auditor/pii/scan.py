@@ -39,6 +39,7 @@ from auditor.pii.text import fold_lower
 __all__ = ["BuiltinEngine", "remove_contained"]
 
 _TOKEN = re.compile(r"[^\W_]+|\S")
+_TOKEN_WORD = re.compile(r"([^\W_]+)|\S")
 _NO_CONTEXT: dict[str, int] = {}
 _PREFIX_WORDS = 5
 _SUFFIX_WORDS = 1
@@ -60,6 +61,8 @@ class BuiltinEngine:
     def __init__(self, config: DetectorConfig) -> None:
         self._boost = config.context_boost
         self._recognizers = builtin_recognizers(config)
+        self._context_words = frozenset(
+            w for r in self._recognizers for w in r.context_rank)
         self._selection: dict[frozenset[str], tuple[BuiltinRecognizer, ...]] = {}
         self._presidio: Any = None
         self._presidio_types: frozenset[str] = frozenset()
@@ -93,47 +96,34 @@ class BuiltinEngine:
         return results
 
     def _enhance(self, text: str, results: list[Candidate], context: Sequence[str]) -> None:
-        explicit = frozenset(w.lower() for w in context)
-        starts: list[int] = []
-        ends: list[int] = []
-        lemmas: list[str | None] = []
+        explicit = [w.lower() for w in context]
+        line: _Tokens | None = None
         for r in results:
-            if not r.context:
-                continue
-            if not ends:
-                for m in _TOKEN.finditer(text):
-                    starts.append(m.start())
-                    ends.append(m.end())
-                if not ends:
-                    return
-                lowered = fold_lower(text)
-                if len(lowered) == len(text):
-                    # NOTE: folding keeps offsets; lower() too unless a character
-                    # lower-cases to two (then each token is lower-cased alone).
-                    lemmas = [lowered[a:b] for a, b in zip(starts, ends, strict=True)]
-                else:
-                    lemmas = [None] * len(ends)
-            index = bisect.bisect_right(ends, r.start)
-            if index == len(ends):
-                continue
             rank = r.context
+            if not rank:
+                continue
+            if line is None:
+                line = _Tokens(text, self._context_words)
+                if not line.ends:
+                    return
+            if not line.hits and not explicit:
+                continue   # no context word anywhere in the text
+            index = bisect.bisect_right(line.ends, r.start)
+            if index == len(line.ends):
+                continue
+            # NOTE: the window, as in Presidio: the token the match starts in, then the
+            # five keywords before it (six keywords up to it) and the one after it (two
+            # from it); the context word reported is the recognizer's first one present.
+            keys = line.keys
+            before = bisect.bisect_right(keys, index)
+            after = bisect.bisect_left(keys, index)
             best = -1
             word = ""
-            # NOTE: the token the match starts in counts on both sides (so a context
-            # word glued to the value, ``CCCD:079…``, is seen), as in Presidio; the
-            # context word reported is the recognizer's first one present.
-            for step, limit in ((-1, _PREFIX_WORDS + 1), (1, _SUFFIX_WORDS + 1)):
-                i, count = index, limit
-                while 0 <= i < len(ends) and count > 0:
-                    lemma = lemmas[i]
-                    if lemma is None:
-                        lemma = lemmas[i] = fold_lower(text[starts[i]:ends[i]])
-                    if lemma != "be" and (len(lemma) != 1 or lemma.isalnum()):
-                        count -= 1
-                        k = rank.get(lemma)
-                        if k is not None and (best < 0 or k < best):
-                            best, word = k, lemma
-                    i += step
+            for j, lemma in line.hits:
+                if before - _PREFIX_WORDS - 1 <= j < before or after <= j <= after + _SUFFIX_WORDS:
+                    k = rank.get(lemma)
+                    if k is not None and (best < 0 or k < best):
+                        best, word = k, lemma
             for lemma in explicit:
                 k = rank.get(lemma)
                 if k is not None and (best < 0 or k < best):
@@ -160,11 +150,50 @@ class BuiltinEngine:
         return out
 
 
+class _Tokens:
+    """Tokens of one text for the context step: end offsets, the token indices of the
+    keywords (words other than punctuation and "be", as Presidio counts them) and the
+    keywords that are context words of some recognizer, by keyword position."""
+
+    __slots__ = ("ends", "hits", "keys")
+
+    def __init__(self, text: str, context_words: frozenset[str]) -> None:
+        ends: list[int] = []
+        keys: list[int] = []
+        hits: list[tuple[int, str]] = []
+        lowered = fold_lower(text)
+        if len(lowered) == len(text):
+            # NOTE: folding keeps offsets and letters stay letters, so the tokens of the
+            # folded lower-case text are those of the text and their text is the lemma
+            # (unless a character lower-cases to two: then token by token).
+            for m in _TOKEN_WORD.finditer(lowered):
+                word = m.group(1)
+                if word is not None and word != "be":
+                    if word in context_words:
+                        hits.append((len(keys), word))
+                    keys.append(len(ends))
+                ends.append(m.end())
+        else:
+            for m in _TOKEN.finditer(text):
+                lemma = fold_lower(m.group(0))
+                if lemma != "be" and (len(lemma) != 1 or lemma.isalnum()):
+                    if lemma in context_words:
+                        hits.append((len(keys), lemma))
+                    keys.append(len(ends))
+                ends.append(m.end())
+        self.ends = ends
+        self.keys = keys
+        self.hits = hits
+
+
 def remove_contained(results: list[Candidate]) -> list[Candidate]:
     """Drop zero scores, exact duplicates, and a candidate inside another of the same type
     that scores at least as high."""
     if len(results) < 2:
         return [r for r in results if r.score != 0]
+    ordered = sorted(results, key=lambda r: (r.start, -r.end))
+    if all(a.end <= b.start for a, b in itertools.pairwise(ordered)):
+        return [r for r in ordered if r.score != 0]   # nothing inside anything
     unique = {(r.entity_type, r.start, r.end, r.score): r for r in reversed(results)}
     ordered = sorted(unique.values(),
                      key=lambda r: (r.entity_type, r.start, r.start - r.end, -r.score))

@@ -85,7 +85,8 @@ def test_same_matches_as_the_library_on_generated_numbers(seed: int) -> None:
     ("(028) 3822 1234", "2838221234"),
     ("+84 912-345-678", "912345678"),
     ("912345678", "912345678"),
-    ("84912345678", None),          # country code without "+": the library decides
+    ("84912345678", "912345678"),   # country code without "+", too long without it
+    ("84912345", None),             # 84 and 6 digits: the library decides
     ("0084 912 345 678", None),     # international prefix
     ("+84 (0) 912 345 678", None),  # +84 then a trunk 0
     ("+44 20 7946 0958", None),     # another country

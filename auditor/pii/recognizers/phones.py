@@ -149,8 +149,11 @@ def vn_national_number(candidate: str) -> str | None:
     if digits.startswith("00"):
         return None   # international prefix
     if digits.startswith("84"):
-        # NOTE: a country code without "+": the library decides, unless the run is too
-        # short for any Vietnamese number with or without it (7 digits at least).
+        # NOTE: a country code without "+". 11 digits or more are too long for a
+        # national number, so the library takes 84 as the country code; shorter runs
+        # depend on more of its rules (it decides), under 7 digits nothing is valid.
+        if len(digits) >= 11 and digits[2] != "0":
+            return digits[2:]
         return "" if len(digits) < 7 else None
     return digits[1:] if digits[:1] == "0" else digits
 
