@@ -67,6 +67,9 @@ class PiiDetector:
         self._negative = {t: w for t, w in negative_context_words().items()
                           if t != "VN_PHONE" and t in self._types}
         self._veto = {t: w for t, w in veto_context_words().items() if t in self._types}
+        self._veto_or_negative = {t: self._veto.get(t, frozenset())
+                                  | self._negative.get(t, frozenset())
+                                  for t in {*self._veto, *self._negative}}
 
     def __repr__(self) -> str:
         return f"PiiDetector({self.config!r})"
@@ -128,10 +131,8 @@ class PiiDetector:
         lowered = fold(nfc).lower()
         kept = []
         for r in results:
-            supported = bool(r.context_word)
-            words = self._veto.get(r.entity_type, frozenset())
-            if not supported:
-                words = words | self._negative.get(r.entity_type, frozenset())
+            words = (self._veto if r.context_word else self._veto_or_negative).get(
+                r.entity_type)
             if words and _word_before(lowered, r.start, words):
                 continue
             kept.append(r)

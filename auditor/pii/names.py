@@ -36,6 +36,9 @@ __all__ = ["HonorificNameRecognizer", "NameRecognizer", "is_syllable"]
 # "ba" are other words).
 _ADDRESS_FORMS = frozenset({"anh", "chị", "em", "ông", "bà", "cô", "chú", "bác", "cậu", "dì",
                             "thím", "mợ", "bạn", "cháu"})
+# A form of address as a whole word, any case (the necessary condition for
+# ``word.lower() in _ADDRESS_FORMS``, which decides).
+_FORM_WORD = re.compile(r"(?<![^\W\d_])(?i:" + "|".join(sorted(_ADDRESS_FORMS)) + r")(?![^\W\d_])")
 _SYLLABLE = re.compile(
     r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
     r"(?:[aeiouy]{1,3})(?:ch|ng|nh|[cmnpt])?$")
@@ -128,6 +131,8 @@ class NameRecognizer(BuiltinRecognizer):
                      found: list[Candidate]) -> list[Candidate]:
         """Given names after a Vietnamese form of address: ``chị Hương``, ``anh Tú``,
         ``cô Lan Anh`` (1-2 capitalised syllables, not a place)."""
+        if _FORM_WORD.search(text) is None:
+            return []   # no form of address in the text
         taken = [(r.start, r.end) for r in found]
         out: list[Candidate] = []
         for i in range(len(words) - 1):

@@ -40,6 +40,9 @@ _UNIT_NEXT = re.compile(r"(?<!\w)([A-Za-z]+)\.?[ \t]*(?=[A-Z0-9])")
 _CAPSEQ = re.compile(r"(?<!\w)[A-Z][A-Za-z]*(?:[ \-]+[A-Z][A-Za-z]*)*")
 _SPLIT = re.compile(r"[ \-]+")
 _DIGIT = re.compile(r"\d")
+# NOTE: a digit run holds digits and ". - ( ) +" only (``_RUN``): deleting those counts
+# its digits.
+_NOT_DIGIT = str.maketrans("", "", ".-()+ ")
 _CAPITAL = re.compile(r"[A-Z][a-z]")
 _PAIR = re.compile(r"(?<!\w)([A-Z][A-Za-z]*)[ \u00a0](?=[A-Z])")
 
@@ -70,8 +73,8 @@ def _numeric_types(run: str) -> set[str]:
     (``079203012345 0912345678`` is an ID and a phone, not a 22-digit number)."""
     parts = run.split(" ")
     if len(parts) == 1:
-        return _count_types(run, sum(ch.isdigit() for ch in run))
-    counts = [sum(ch.isdigit() for ch in p) for p in parts]
+        return _count_types(run, len(run.translate(_NOT_DIGIT)))
+    counts = [len(p.translate(_NOT_DIGIT)) for p in parts]
     found: set[str] = set()
     for i in range(len(parts)):
         total = 0

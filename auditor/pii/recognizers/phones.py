@@ -59,6 +59,9 @@ _NOT_PERSONAL = frozenset({phonenumbers.PhoneNumberType.TOLL_FREE,
 
 _FAST_CHARS = frozenset("0123456789 .-()")
 _NOT_DIGITS = str.maketrans("", "", " .-()")
+_DIGITS = str.maketrans("", "", "0123456789")
+_ASCII_NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128)
+                                                  if not chr(c).isdigit()))
 _VN_CODE = 84
 _TYPE_ORDER = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager",
                "uan", "voicemail")
@@ -105,8 +108,9 @@ class _VnTypes:
         """The PhoneNumberType of a national significant number of Vietnam."""
         if not self._matches(number, self._general):
             return _TYPES.UNKNOWN
-        for kind, desc in self._special:
-            if self._matches(number, desc):
+        size = len(number)
+        for kind, (lengths, pattern) in self._special:
+            if (not lengths or size in lengths) and pattern.fullmatch(number) is not None:
                 return kind
         if self._matches(number, self._fixed):
             if self._same or self._matches(number, self._mobile):
@@ -178,10 +182,14 @@ class _Matcher(PhoneNumberMatcher):
                 # from it; the whole run is the only candidate.
                 return self._parse_and_verify(candidate, offset) if len(candidate) >= 7 \
                     else None
-            if _FAST_CHARS.issuperset(candidate):
-                digits = candidate.translate(_NOT_DIGITS)
-                if len(digits) < 7 and not digits.startswith("00"):
-                    return None   # too few digits for any number, whole or in part
+            others = candidate.translate(_DIGITS)
+            if "+" not in others and not any(ch.isalpha() for ch in others) and \
+                    len(candidate) - len(others) < 7 and \
+                    not candidate.translate(_ASCII_NON_DIGITS).startswith("00"):
+                # NOTE: no "+", no letters (no vanity number, no extension word), fewer
+                # than 7 digits: a Vietnamese number at most, and none is that short,
+                # whole or in part.
+                return None
         return super()._extract_match(candidate, offset)
 
     def _parse_and_verify(self, candidate: str, offset: int) -> Any:
