@@ -58,8 +58,8 @@ def test_added_presidio_recognizer_runs_beside_the_builtin_ones() -> None:
     found = [(e.type, text[e.start:e.end]) for e in detector.detect(text)]
     assert found == [("VN_PHONE", "0912 345 678")]   # 0.3 and no context word: below 0.5
     text = "employee NV-123456, SĐT 0912 345 678"
-    found = [(e.type, text[e.start:e.end], e.score) for e in detector.detect(text)]
-    assert found == [("EMPLOYEE_ID", "NV-123456", 0.75), ("VN_PHONE", "0912 345 678", 1.0)]
+    scored = [(e.type, text[e.start:e.end], e.score) for e in detector.detect(text)]
+    assert scored == [("EMPLOYEE_ID", "NV-123456", 0.75), ("VN_PHONE", "0912 345 678", 1.0)]
     assert [e.type for e in detector.detect("NV-654321", context=["nhanvien"])] == [
         "EMPLOYEE_ID"]
     assert [e.type for e in detector.detect(text, types=["EMPLOYEE_ID"])] == ["EMPLOYEE_ID"]

@@ -18,14 +18,14 @@ from auditor.pii.recognizers.phones import _Matcher, _number_type, vn_national_n
 from tests.pii.conftest import load_corpus
 
 
-def _library(text: str) -> list[tuple[int, int, int, int, int]]:
+def _library(text: str) -> list[tuple[int, int, int | None, int | None, int]]:
     return [(m.start, m.end, m.number.country_code, m.number.national_number,
              int(phonenumbers.number_type(m.number)))
             for m in phonenumbers.PhoneNumberMatcher(text, "VN",
                                                      leniency=phonenumbers.Leniency.VALID)]
 
 
-def _ours(text: str) -> list[tuple[int, int, int, int, int]]:
+def _ours(text: str) -> list[tuple[int, int, int | None, int | None, int]]:
     return [(m.start, m.end, m.number.country_code, m.number.national_number,
              _number_type(m.number))
             for m in _Matcher(text, "VN", leniency=phonenumbers.Leniency.VALID)]
