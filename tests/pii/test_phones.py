@@ -1,7 +1,8 @@
 """The phone recognizer's fast verdicts equal libphonenumber's own matcher, match by match.
 
-``auditor.pii.recognizers.phones`` decides plainly written Vietnamese candidates from the
-library's metadata instead of ``parse`` + ``is_valid_number``; these tests run the
+``auditor.pii.recognizers.phones.find_phones`` decides plainly written Vietnamese
+candidates from the library's metadata instead of ``parse`` + ``is_valid_number`` (and
+digit-only candidates without the matcher's object machinery); these tests run the
 library's unmodified matcher beside it on the labelled corpus and on generated
 phone-shaped text (valid and invalid numbers, every separator and prefix, glued letters,
 dates, IDs), and require the same spans and numbers.
@@ -14,7 +15,7 @@ import random
 import phonenumbers
 import pytest
 
-from auditor.pii.recognizers.phones import _Matcher, _number_type, vn_national_number
+from auditor.pii.recognizers.phones import find_phones, vn_national_number
 from tests.pii.conftest import load_corpus
 
 
@@ -26,9 +27,9 @@ def _library(text: str) -> list[tuple[int, int, int | None, int | None, int]]:
 
 
 def _ours(text: str) -> list[tuple[int, int, int | None, int | None, int]]:
-    return [(m.start, m.end, m.number.country_code, m.number.national_number,
-             _number_type(m.number))
-            for m in _Matcher(text, "VN", leniency=phonenumbers.Leniency.VALID)]
+    return [(start, end, number.country_code, number.national_number, int(kind))
+            for start, end, raw, number, kind in find_phones(text)
+            if raw == text[start:end]]
 
 
 def _generated(seed: int, n: int) -> list[str]:

@@ -168,7 +168,9 @@ def vn_national_number(candidate: str) -> str | None:
 _BRACKETS: Any = getattr(_matcher_module, "_MATCHING_BRACKETS", None)
 _PUB_PAGES: Any = getattr(_matcher_module, "_PUB_PAGES", None)
 _LEAD: Any = getattr(_matcher_module, "_LEAD_PATTERN", None)
-_FAST = all(p is not None for p in (_BRACKETS, _PUB_PAGES, _LEAD))
+_CANDIDATE: Any = getattr(_matcher_module, "_PATTERN", None)
+_SECOND_NUMBER: Any = getattr(_matcher_module, "_SECOND_NUMBER_START_PATTERN", None)
+_FAST = all(p is not None for p in (_BRACKETS, _PUB_PAGES, _LEAD, _CANDIDATE, _SECOND_NUMBER))
 
 
 class _Matcher(PhoneNumberMatcher):
@@ -215,6 +217,66 @@ class _Matcher(PhoneNumberMatcher):
                                             national_number=int(national)))
 
 
+#: One phone found: start, end, the text as written, the number, its type.
+_Found = tuple[int, int, str, PhoneNumber, int]
+
+
+def find_phones(text: str) -> list[_Found]:
+    """The matches of libphonenumber's matcher (region VN, leniency VALID) in ``text``.
+
+    The same search as the library's matcher (its candidate pattern, trimming and
+    search positions); a candidate made of digits only is decided here (no date, time
+    stamp or inner candidate can be cut from it), every other candidate goes to
+    :class:`_Matcher` (the library's logic, with the fast verdicts above)."""
+    found: list[_Found] = []
+    if not _FAST:
+        return [(m.start, m.end, m.raw_string, m.number, _number_type(m.number))
+                for m in _Matcher(text, "VN", leniency=phonenumbers.Leniency.VALID)]
+    matcher: _Matcher | None = None
+    index = 0
+    size = len(text)
+    while True:
+        m = _CANDIDATE.search(text, index)
+        if m is None:
+            return found
+        start = m.start()
+        candidate = text[start:m.end()]
+        cut = _SECOND_NUMBER.search(candidate)
+        if cut is not None:
+            candidate = candidate[:cut.start()]
+        end = start + len(candidate)
+        if candidate.isdigit() and candidate.isascii():
+            national = vn_national_number(candidate) if len(candidate) >= 7 else ""
+            if national is not None:
+                kind = _vn_types().type_of(national) if national else _TYPES.UNKNOWN
+                if kind != _TYPES.UNKNOWN and not (
+                        start > 0 and _bad_neighbour(text[start - 1])) and not (
+                        end < size and _bad_neighbour(text[end])):
+                    found.append((start, end, candidate,
+                                  PhoneNumber(country_code=_VN_CODE,
+                                              national_number=int(national)), kind))
+                    index = end
+                else:
+                    index = end
+                continue
+        if matcher is None:
+            matcher = _Matcher(text, "VN", leniency=phonenumbers.Leniency.VALID)
+        match = matcher._extract_match(candidate, start) if candidate else None
+        if match is not None:
+            found.append((match.start, match.end, match.raw_string, match.number,
+                          _number_type(match.number)))
+            index = match.end
+        else:
+            index = end
+
+
+def _bad_neighbour(ch: str) -> bool:
+    """A Latin letter or an invalid punctuation symbol (``%``, currency) next to a number
+    makes it no phone number (the matcher's rule)."""
+    return bool(PhoneNumberMatcher._is_invalid_punctuation_symbol(ch)
+                or PhoneNumberMatcher._is_latin_letter(ch))
+
+
 def _number_type(number: PhoneNumber) -> int:
     if number.country_code == _VN_CODE and not number.italian_leading_zero:
         return _vn_types().type_of(str(number.national_number))
@@ -257,26 +319,23 @@ class AuditorPhoneRecognizer(BuiltinRecognizer):
     def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
         results: list[Candidate] = []
         lowered: str | None = None
-        matcher = _Matcher(text, "VN", leniency=phonenumbers.Leniency.VALID)
-        for match in matcher:
-            if _number_type(match.number) in _NOT_PERSONAL or \
-                    _DOTTED_QUAD.match(match.raw_string) or _GLUED.match(text, match.end):
+        for start, end, raw, number, kind in find_phones(text):
+            if kind in _NOT_PERSONAL or _DOTTED_QUAD.match(raw) or _GLUED.match(text, end):
                 continue
-            region = ("VN" if match.number.country_code == _VN_CODE
-                      else phonenumbers.region_code_for_number(match.number))
+            region = ("VN" if number.country_code == _VN_CODE
+                      else phonenumbers.region_code_for_number(number))
             if region == "VN":
                 # NOTE: without its trunk 0 a number needs context (a ``so_dien_thoai``
                 # column stored as an integer): 0.2 + the context boost.
                 entity = "VN_PHONE"
-                score = 0.6 if _VN_WRITTEN.match(match.raw_string) else 0.2
+                score = 0.6 if _VN_WRITTEN.match(raw) else 0.2
             else:
-                raw = match.raw_string.lstrip("( ")
                 entity = "PHONE_NUMBER"
-                score = 0.6 if raw.startswith(("+", "00")) else 0.4
+                score = 0.6 if raw.lstrip("( ").startswith(("+", "00")) else 0.4
             if lowered is None:
                 lowered = fold_lower(text)
-            if self._negative_context(lowered, match.start, match.end):
+            if self._negative_context(lowered, start, end):
                 score = 0.2
             if entity in entities:
-                results.append(make_result(self, entity, match.start, match.end, score))
+                results.append(make_result(self, entity, start, end, score))
         return results
