@@ -38,8 +38,7 @@ from auditor.pii.text import fold_lower
 
 __all__ = ["BuiltinEngine", "remove_contained"]
 
-_TOKEN = re.compile(r"[^\W_]+|\S")
-_TOKEN_WORD = re.compile(r"([^\W_]+)|\S")
+_WORD_TOKEN = re.compile(r"[^\W_]+")
 _NO_CONTEXT: dict[str, int] = {}
 _PREFIX_WORDS = 5
 _SUFFIX_WORDS = 1
@@ -104,19 +103,12 @@ class BuiltinEngine:
                 continue
             if line is None:
                 line = _Tokens(text, self._context_words)
-                if not line.ends:
-                    return
             if not line.hits and not explicit:
                 continue   # no context word anywhere in the text
-            index = bisect.bisect_right(line.ends, r.start)
-            if index == len(line.ends):
+            window = line.window(text, r.start)
+            if window is None:
                 continue
-            # NOTE: the window, as in Presidio: the token the match starts in, then the
-            # five keywords before it (six keywords up to it) and the one after it (two
-            # from it); the context word reported is the recognizer's first one present.
-            keys = line.keys
-            before = bisect.bisect_right(keys, index)
-            after = bisect.bisect_left(keys, index)
+            before, after = window
             best = -1
             word = ""
             for j, lemma in line.hits:
@@ -151,39 +143,62 @@ class BuiltinEngine:
 
 
 class _Tokens:
-    """Tokens of one text for the context step: end offsets, the token indices of the
-    keywords (words other than punctuation and "be", as Presidio counts them) and the
-    keywords that are context words of some recognizer, by keyword position."""
+    """The words of one text for the context step.
 
-    __slots__ = ("ends", "hits", "keys")
+    Presidio counts context over tokens (words and single punctuation marks) and skips
+    punctuation and "be" when it collects the words around a match; only words can be
+    context words. So only words are kept here: their offsets, how many keywords (words
+    other than "be") come before each, and the keywords that are context words of some
+    recognizer, by keyword position. :meth:`window` then gives a match's window in
+    keyword positions, as Presidio's token walk would."""
+
+    __slots__ = ("ends", "hits", "keys_before", "keyword", "starts")
 
     def __init__(self, text: str, context_words: frozenset[str]) -> None:
+        starts: list[int] = []
         ends: list[int] = []
-        keys: list[int] = []
+        keys_before: list[int] = []
+        keyword: list[bool] = []
         hits: list[tuple[int, str]] = []
         lowered = fold_lower(text)
-        if len(lowered) == len(text):
-            # NOTE: folding keeps offsets and letters stay letters, so the tokens of the
-            # folded lower-case text are those of the text and their text is the lemma
-            # (unless a character lower-cases to two: then token by token).
-            for m in _TOKEN_WORD.finditer(lowered):
-                word = m.group(1)
-                if word is not None and word != "be":
-                    if word in context_words:
-                        hits.append((len(keys), word))
-                    keys.append(len(ends))
-                ends.append(m.end())
-        else:
-            for m in _TOKEN.finditer(text):
-                lemma = fold_lower(m.group(0))
-                if lemma != "be" and (len(lemma) != 1 or lemma.isalnum()):
-                    if lemma in context_words:
-                        hits.append((len(keys), lemma))
-                    keys.append(len(ends))
-                ends.append(m.end())
+        # NOTE: folding keeps offsets and letters stay letters, so the words of the folded
+        # lower-case text are those of the text and their text is the lemma (unless a
+        # character lower-cases to two: then word by word).
+        same = len(lowered) == len(text)
+        count = 0
+        for m in _WORD_TOKEN.finditer(lowered if same else text):
+            lemma = m.group(0) if same else fold_lower(m.group(0))
+            starts.append(m.start())
+            ends.append(m.end())
+            keys_before.append(count)
+            is_key = lemma != "be"
+            keyword.append(is_key)
+            if is_key:
+                if lemma in context_words:
+                    hits.append((count, lemma))
+                count += 1
+        self.starts = starts
         self.ends = ends
-        self.keys = keys
+        self.keys_before = keys_before
+        self.keyword = keyword
         self.hits = hits
+
+    def window(self, text: str, start: int) -> tuple[int, int] | None:
+        """``(before, after)`` for a match at ``start``: keyword positions
+        ``before - 6 .. before - 1`` are the six up to the token the match starts in,
+        ``after, after + 1`` the two from it. None: no token at or after ``start``."""
+        i = bisect.bisect_right(self.ends, start)    # first word ending after start
+        if i == len(self.ends):
+            if not text[start:].strip():
+                return None
+            total = (self.keys_before[-1] + self.keyword[-1]) if self.ends else 0
+            return total, total    # the match starts in a punctuation token at the end
+        before = after = self.keys_before[i]
+        # NOTE: the token the match starts in is this word unless a punctuation mark
+        # comes first (``(028)…``, ``+84…``).
+        if not text[start:self.starts[i]].strip() and self.keyword[i]:
+            before += 1
+        return before, after
 
 
 def remove_contained(results: list[Candidate]) -> list[Candidate]:
