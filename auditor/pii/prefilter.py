@@ -2,8 +2,8 @@
 
 Every type has a trigger that each true detection of that type must set off (triggers
 are looser than the recognizers, never stricter). Text with no trigger never reaches
-Presidio, and text with triggers is analysed only by the recognizers of the triggered
-types. Triggers run on the folded text (diacritics removed, same length) and are built
+the recognizers, and text with triggers is analysed only by the recognizers of the
+triggered types. Triggers run on the folded text (diacritics removed, same length) and are built
 to cost a few regex scans per text:
 
 - numbers: one scan for digit runs (digits with spaces, dots, dashes, brackets, a leading

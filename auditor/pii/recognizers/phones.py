@@ -9,15 +9,18 @@ default region and ``Leniency.VALID``: ``0912345678``, ``0912 345 678``, ``0912.
 numbers (``1800 …`` free-phone, ``1900 …`` shared-cost, premium rate) are not personal
 and are skipped, and so is a dotted quad (``203.113.131.5`` is an IPv4 address).
 
-Speed: for a candidate written with digits, spaces, dots, dashes and brackets only (and
-``+84`` in front, or a trunk ``0``, or neither), the verdict of the library's parse and
-validity check is computed directly from libphonenumber's Vietnam metadata (the number
-type patterns and lengths): the trunk ``0`` / ``+84`` is removed and the national number
-must match one of the types. That is what ``parse`` + ``is_valid_number`` compute for such
-a candidate, without their per-character normalisation; everything else (``00``
-international prefix, ``84…`` without ``+``, other countries, extensions, letters) goes
-through the library unchanged. ``tests/pii/test_phones.py`` checks both give the same
-matches.
+Speed (``find_phones``): the library's candidate search is run here; a candidate of
+digits only is decided without the matcher's objects (no date, time stamp or inner
+candidate can be cut from it), and one with fewer than 7 digits and no ``+`` or letter is
+no number. For a candidate written with digits, spaces, dots, dashes and brackets only
+(``+84`` in front, a trunk ``0``, ``84`` on a run of 11 digits or more, or none of them),
+the verdict of the library's parse and validity check is computed directly from
+libphonenumber's Vietnam metadata (number-type patterns and lengths): the prefix is
+removed and the national number must match one of the types, which is what ``parse`` +
+``is_valid_number`` compute for such a candidate without their per-character
+normalisation. Everything else (``00`` international prefix, other countries,
+extensions, letters, ``/`` dates, inner candidates) goes through the library's own logic.
+``tests/pii/test_phones.py`` checks that the matches equal the library matcher's.
 
 Scores: VN_PHONE 0.6; PHONE_NUMBER 0.6 when written with ``+``/``00``, else 0.4. A match
 whose few preceding words hold a *negative* context word (``mã số thuế``, ``CCCD``,
