@@ -26,12 +26,10 @@ A lower-case unit word without diacritics before an accented name is another wor
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from presidio_analyzer import LocalRecognizer, RecognizerResult
+from collections.abc import Sequence
 
 from auditor.pii.lexicon import admin_vocabulary, context_words
-from auditor.pii.recognizers.base import make_result
+from auditor.pii.recognizers.base import BuiltinRecognizer, Candidate, make_result
 from auditor.pii.text import fold
 
 __all__ = ["AddressRecognizer"]
@@ -63,7 +61,27 @@ def _title_variants(words: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-class AddressRecognizer(LocalRecognizer):
+_LETTERS = re.compile(r"[^\W\d_]+")
+_DIGIT = re.compile(r"\d")
+
+
+def _first_words(entries: tuple[str, ...]) -> frozenset[str] | None:
+    """The first words of vocabulary entries (folded, lower case), or None when an entry
+    does not start with a whole word of letters (no gate possible)."""
+    out: set[str] = set()
+    for entry in entries:
+        m = _LETTERS.match(entry)
+        if m is None or (m.end() < len(entry) and entry[m.end()].isalnum()):
+            return None
+        out.add(m.group(0))
+    return frozenset(out)
+
+
+def _absent(gate: frozenset[str] | None, words: frozenset[str]) -> bool:
+    return gate is not None and gate.isdisjoint(words)
+
+
+class AddressRecognizer(BuiltinRecognizer):
     """Addresses from the Vietnamese administrative and street vocabulary."""
 
     def __init__(self) -> None:
@@ -87,26 +105,36 @@ class AddressRecognizer(LocalRecognizer):
         )
         self._english = re.compile(
             rf"(?<![\w/])\d+[A-Za-z]?\s+{_CAP}(?:\s{_CAP}){{0,2}}\s+(?i:{english})\b\.?")
-        super().__init__(supported_entities=["ADDRESS"], name="VnAddressRecognizer",
-                         supported_language="en",
-                         context=list(context_words().get("ADDRESS", ())))
+        # NOTE: the street (2nd), "số" (3rd), province and English-street regexes only
+        # match their vocabulary word as a whole word: text without one of those words
+        # (folded, lower case) skips the regex. None: a word no gate can stand for.
+        self._street_gate = _first_words(vocab["streets"])
+        self._province_gate = _first_words(vocab["provinces"])
+        self._english_gate = _first_words(vocab["english_streets"])
+        self.name = "VnAddressRecognizer"
+        self.supported_entities = ("ADDRESS",)
+        self.context = tuple(context_words().get("ADDRESS", ()))
 
-    def load(self) -> None:
-        """Vocabulary loads lazily and is cached per process."""
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
-                ) -> list[RecognizerResult]:
+    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
         folded = fold(text)
+        words = frozenset(_LETTERS.findall(folded.lower()))
         chunks: list[tuple[int, int, str]] = []
         for regex in self._admin:
             chunks.extend((m.start(), m.end(), "admin") for m in regex.finditer(folded)
                           if not self._plain_word(text, m.start(), m.end()))
-        for regex in self._street:
+        has_digit = _DIGIT.search(folded) is not None
+        for k, regex in enumerate(self._street):
+            if (k == 0 and not has_digit) or (k == 1 and _absent(self._street_gate, words)) \
+                    or (k == 2 and "so" not in words):
+                continue
             chunks.extend((m.start() + len(m.group(0)) - len(m.group(0).lstrip()), m.end(),
                            "street") for m in regex.finditer(folded))
-        chunks.extend((m.start(), m.end(), "province")
-                      for m in self._province.finditer(folded))
-        chunks.extend((m.start(), m.end(), "english") for m in self._english.finditer(folded))
+        if not _absent(self._province_gate, words):
+            chunks.extend((m.start(), m.end(), "province")
+                          for m in self._province.finditer(folded))
+        if has_digit and not _absent(self._english_gate, words):
+            chunks.extend((m.start(), m.end(), "english")
+                          for m in self._english.finditer(folded))
         chunks.extend((m.start(), m.end(), "name") for m in _NAMES.finditer(folded))
         if not chunks:
             return []
@@ -119,7 +147,7 @@ class AddressRecognizer(LocalRecognizer):
                 continue
             kept.append(chunk)
         chunks = kept
-        results: list[RecognizerResult] = []
+        results: list[Candidate] = []
         group: list[tuple[int, int, str]] = [chunks[0]]
         for chunk in chunks[1:]:
             end = max(c[1] for c in group)
@@ -147,7 +175,7 @@ class AddressRecognizer(LocalRecognizer):
         return (m is not None and fold(m.group(1)).lower() in _PROVINCE_UNITS) or \
             fold(text[chunk[0]:chunk[1]]).lower().startswith("thanh pho ")
 
-    def _result(self, group: list[tuple[int, int, str]], text: str) -> list[RecognizerResult]:
+    def _result(self, group: list[tuple[int, int, str]], text: str) -> list[Candidate]:
         while group and group[0][2] == "name":
             group = group[1:]
         while group and group[-1][2] == "name":

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from auditor.errors import ConfigError
 
@@ -78,6 +79,10 @@ class DetectorConfig:
       recognizers (turn off only to measure it).
     - ``context_boost``: score added when a context word is near a match (or passed as
       ``context=``).
+    - ``recognizers``: extra Presidio recognizers (``EntityRecognizer`` /
+      ``PatternRecognizer`` instances) run through Presidio next to the built-in ones;
+      their entity types may be new names. Presidio (and spaCy) are imported only when
+      this is set or ``use_spacy_model`` is.
     """
 
     score_threshold: float = 0.5
@@ -87,12 +92,22 @@ class DetectorConfig:
     batch_size: int = 512
     prefilter: bool = True
     context_boost: float = 0.45
+    recognizers: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.score_threshold <= 1.0:
             raise ConfigError(f"score_threshold must be within 0..1, not {self.score_threshold}")
+        if not isinstance(self.recognizers, tuple):
+            object.__setattr__(self, "recognizers", tuple(self.recognizers))
+        for recognizer in self.recognizers:
+            entities = getattr(recognizer, "supported_entities", None)
+            if not entities or not all(isinstance(e, str) for e in entities) or \
+                    not callable(getattr(recognizer, "analyze", None)):
+                raise ConfigError(
+                    f"recognizers: {type(recognizer).__name__} is not a Presidio "
+                    "EntityRecognizer (it needs supported_entities and analyze())")
         if self.types is not None:
-            unknown = sorted(set(self.types) - set(ALL_TYPES))
+            unknown = sorted(set(self.types) - set(ALL_TYPES) - set(self.extra_types))
             if unknown:
                 raise ConfigError(
                     f"unknown entity type(s) {', '.join(unknown)} "
@@ -101,6 +116,22 @@ class DetectorConfig:
             raise ConfigError("n_process and batch_size must be at least 1")
 
     @property
+    def extra_types(self) -> tuple[str, ...]:
+        """Entity types of the added recognizers that are not built-in types."""
+        return tuple(dict.fromkeys(
+            e for r in self.recognizers for e in r.supported_entities if e not in ALL_TYPES))
+
+    @property
+    def presidio_types(self) -> tuple[str, ...]:
+        """Types analysed through Presidio: the added recognizers' (and PERSON/ADDRESS
+        with a spaCy model)."""
+        types = [e for r in self.recognizers for e in r.supported_entities]
+        if self.use_spacy_model:
+            types += ["PERSON", "ADDRESS"]
+        enabled = set(self.enabled_types)
+        return tuple(t for t in dict.fromkeys(types) if t in enabled)
+
+    @property
     def enabled_types(self) -> tuple[str, ...]:
-        return ALL_TYPES if self.types is None else tuple(
-            t for t in ALL_TYPES if t in self.types)
+        every = ALL_TYPES + self.extra_types
+        return every if self.types is None else tuple(t for t in every if t in self.types)

@@ -4,9 +4,11 @@ Pipeline for one text:
 
 1. normalise to NFC (offsets are mapped back to the caller's string);
 2. the trigger prefilter (``auditor.pii.prefilter``) names the types the text could hold;
-   clean text stops here and never reaches Presidio;
-3. Presidio (offline, ``auditor.pii.engine``) runs only the recognizers of those types,
+   clean text stops here;
+3. the built-in engine (``auditor.pii.scan``) runs only the recognizers of those types,
    with context words from the text and from ``context=`` (column names, config keys);
+   recognizers added through ``DetectorConfig.recognizers`` run through Presidio
+   (``auditor.pii.engine``, imported only then);
 4. a detection without context right after a *negative* context word (``SKU``, ``STK``,
    ``version``... ``lexicons/context.yaml``) is dropped;
 5. overlapping detections are resolved: a detection inside a longer one is dropped; of
@@ -17,7 +19,7 @@ Pipeline for one text:
 
 ``detect_many`` streams: with ``n_process > 1`` texts go to a process pool in batches of
 ``batch_size``, results come back in input order. ``get_detector(config)`` returns a
-per-process cached detector, so the start-up cost (≈1 s) is paid once per process.
+per-process cached detector, so the start-up cost is paid once per process.
 """
 
 from __future__ import annotations
@@ -28,12 +30,12 @@ import multiprocessing
 import re
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import Any
 
 from auditor.errors import AuditorError, ConfigError
 from auditor.pii.config import ALL_TYPES, DetectorConfig, Entity
 from auditor.pii.lexicon import negative_context_words, veto_context_words
 from auditor.pii.prefilter import Prefilter
+from auditor.pii.recognizers.base import Candidate
 from auditor.pii.text import fold, name_tokens, to_nfc
 
 __all__ = ["PiiDetector", "PiiEngineError", "get_detector"]
@@ -44,7 +46,6 @@ class PiiEngineError(AuditorError):
 
 
 _PRIORITY = {t: i for i, t in enumerate(ALL_TYPES)}
-_KNOWN = frozenset(ALL_TYPES)
 _WORDS = re.compile(r"[a-z0-9]+")
 
 
@@ -52,17 +53,23 @@ class PiiDetector:
     """Vietnamese-first PII detection on short texts (values, lines, messages)."""
 
     def __init__(self, config: DetectorConfig | None = None) -> None:
-        from auditor.pii.engine import build_analyzer  # NOTE: heavy import, deferred
+        from auditor.pii.scan import BuiltinEngine  # NOTE: recognizers built on first use
 
         self.config = config or DetectorConfig()
         self._types = frozenset(self.config.enabled_types)
-        self._analyzer = build_analyzer(self.config)
+        self._known = frozenset(ALL_TYPES + self.config.extra_types)
+        # NOTE: the added recognizers' types have no trigger: they always pass.
+        self._untriggered = frozenset(self.config.extra_types)
+        self._analyzer = BuiltinEngine(self.config)
         self._prefilter = Prefilter(self._types, ner=bool(self.config.use_spacy_model))
         # NOTE: the phone recognizer applies its own negative context (it also looks at
         # a bracketed remark after the number).
         self._negative = {t: w for t, w in negative_context_words().items()
                           if t != "VN_PHONE" and t in self._types}
         self._veto = {t: w for t, w in veto_context_words().items() if t in self._types}
+        self._veto_or_negative = {t: self._veto.get(t, frozenset())
+                                  | self._negative.get(t, frozenset())
+                                  for t in {*self._veto, *self._negative}}
 
     def __repr__(self) -> str:
         return f"PiiDetector({self.config!r})"
@@ -72,8 +79,8 @@ class PiiDetector:
         """Entities in ``text``, sorted by offset. ``context``: words or identifiers
         (``so_dien_thoai``, ``customer.phone``) that describe the text; ``types``: restrict
         to these entity types."""
-        if types is not None and not _KNOWN.issuperset(types):
-            unknown = ", ".join(sorted(set(types) - _KNOWN))
+        if types is not None and not self._known.issuperset(types):
+            unknown = ", ".join(sorted(set(types) - self._known))
             raise ConfigError(f"unknown entity type(s) {unknown}")
         if not text:
             return []
@@ -85,8 +92,8 @@ class PiiDetector:
         if len(nfc) <= WINDOW:
             found = self._detect_nfc(nfc, wanted, words)
         else:
-            # NOTE: Presidio's context step costs (results x tokens); long texts are
-            # analysed in overlapping windows so time stays linear in the length.
+            # NOTE: the context step costs (results x tokens); long texts are analysed
+            # in overlapping windows so time stays linear in the length.
             found = []
             for base, chunk in _windows(nfc):
                 found.extend(Entity(e.type, e.start + base, e.end + base, e.score)
@@ -99,7 +106,8 @@ class PiiDetector:
     def _detect_nfc(self, nfc: str, wanted: frozenset[str], words: tuple[str, ...]
                     ) -> list[Entity]:
         if self.config.prefilter:
-            wanted = wanted & self._prefilter.candidates(fold(nfc), words)
+            wanted = wanted & (self._prefilter.candidates(fold(nfc), words)
+                               | self._untriggered)
             if not wanted:
                 return []
         try:
@@ -107,7 +115,8 @@ class PiiDetector:
                 text=nfc, language="en", entities=sorted(wanted), context=list(words),
                 score_threshold=self.config.score_threshold, return_decision_process=True)
         except Exception as exc:
-            # NOTE: Presidio's messages can quote the matched text; never pass them on.
+            # NOTE: messages (Presidio's, a recognizer's) can quote the matched text;
+            # never pass them on.
             raise PiiEngineError(
                 f"PII analysis failed on a text of {len(nfc)} characters "
                 f"({type(exc).__name__})") from None
@@ -115,18 +124,15 @@ class PiiDetector:
             results = self._drop_negative(nfc, results)
         return _resolve(results, wanted, nfc)
 
-    def _drop_negative(self, nfc: str, results: list[Any]) -> list[Any]:
+    def _drop_negative(self, nfc: str, results: list[Candidate]) -> list[Candidate]:
         """Drop context-less detections right after a word that says the value is
         something else (``SKU 51G-12345``, ``STK 19036912345678``, ``version 1.2.3.4``),
         and any PERSON right after an organisation word (``Công ty TNHH Nguyễn Kim``)."""
         lowered = fold(nfc).lower()
         kept = []
         for r in results:
-            explanation = r.analysis_explanation
-            supported = bool(explanation and explanation.supportive_context_word)
-            words = self._veto.get(r.entity_type, frozenset())
-            if not supported:
-                words = words | self._negative.get(r.entity_type, frozenset())
+            words = (self._veto if r.context_word else self._veto_or_negative).get(
+                r.entity_type)
             if words and _word_before(lowered, r.start, words):
                 continue
             kept.append(r)
@@ -177,14 +183,23 @@ def _word_before(lowered: str, start: int, words: frozenset[str]) -> bool:
                                        for ch in before[hit.end():])
 
 
-def _resolve(results: list[Any], wanted: frozenset[str], text: str) -> list[Entity]:
+def _resolve(results: list[Candidate], wanted: frozenset[str], text: str) -> list[Entity]:
+    candidates = sorted((r for r in results if r.entity_type in wanted),
+                        key=lambda r: (r.start, -r.end))
+    if all(a.end <= b.start for a, b in itertools.pairwise(candidates)):
+        # NOTE: no two detections overlap (the common case): all of them are kept.
+        return [Entity(type=r.entity_type, start=r.start, end=r.end,
+                       score=round(min(r.score, 1.0), 2)) for r in candidates]
+    return _resolve_overlaps(candidates, text)
+
+
+def _resolve_overlaps(candidates: list[Candidate], text: str) -> list[Entity]:
     lowered: str | None = None
 
-    def supported(r: Any) -> bool:
-        explanation = r.analysis_explanation
-        return bool(explanation is not None and explanation.supportive_context_word)
+    def supported(r: Candidate) -> bool:
+        return bool(r.context_word)
 
-    def distance(r: Any) -> int:
+    def distance(r: Candidate) -> int:
         """Characters between the match and its context word (closer context wins:
         ``"phone": "+849…", "tax_code": "0314409058"``); explicit context counts as far."""
         nonlocal lowered
@@ -192,17 +207,15 @@ def _resolve(results: list[Any], wanted: frozenset[str], text: str) -> list[Enti
             return 0
         if lowered is None:
             lowered = fold(text).lower()
-        word = r.analysis_explanation.supportive_context_word
+        word = r.context_word
         found = [m.end() for m in re.finditer(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])",
                                               lowered[max(0, r.start - 80):r.start])]
         return (80 - found[-1]) if found else 1000
 
-    candidates = sorted((r for r in results if r.entity_type in wanted),
-                        key=lambda r: (r.start, -r.end))
     # NOTE: a detection inside a longer one (a street named after a person inside an
     # address, a phone-like run inside a card number) is part of the longer one.
-    outer: list[Any] = []
-    widest: Any = None   # the span reaching furthest right so far
+    outer: list[Candidate] = []
+    widest: Candidate | None = None   # the span reaching furthest right so far
     for r in candidates:
         if widest is not None and r.end <= widest.end and \
                 r.end - r.start < widest.end - widest.start:

@@ -1,4 +1,8 @@
-"""Presidio, offline.
+"""Presidio, offline, for the recognizers a user adds (and the spaCy NER option).
+
+The built-in recognizers do not run through Presidio (``auditor.pii.scan``); this module
+is imported only when ``DetectorConfig.recognizers`` or ``use_spacy_model`` is set, so
+the default detector never imports Presidio or spaCy.
 
 ``build_analyzer(config)`` returns a Presidio ``AnalyzerEngine`` that never touches the
 network:
@@ -20,16 +24,14 @@ network:
   configuration error: it is never downloaded. ``OfflineSpacyNlpEngine(None)`` is the
   blank-pipeline engine (used by the benchmark for plain Presidio).
 
-Recognizers: ours (``auditor.pii.recognizers``, ``names``, ``addresses``) plus Presidio's
-e-mail, credit-card, IBAN and IP recognizers. The US/UK/AU/... country recognizers, URL,
-date, crypto-wallet and Presidio's 8-region phone recognizer are not loaded: they are noisy
-on Vietnamese data (US_DRIVER_LICENSE, US_BANK_NUMBER and UK_NHS fire on digit runs; URL
-fires inside every e-mail address).
+Recognizers: only the user's and the spaCy NER recognizer; Presidio's predefined
+recognizers are not loaded (the built-in engine covers e-mail, cards, IBAN, IP and phones;
+the US/UK/AU/... country recognizers, URL and date recognizers are noisy on Vietnamese
+data).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -50,25 +52,14 @@ from presidio_analyzer.nlp_engine import (
     NlpEngine,
     SpacyNlpEngine,
 )
-from presidio_analyzer.predefined_recognizers import (
-    CreditCardRecognizer,
-    EmailRecognizer,
-    IbanRecognizer,
-    IpRecognizer,
-    SpacyRecognizer,
-)
+from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 from spacy.util import compile_infix_regex
 
 from auditor.errors import ConfigError
-from auditor.pii.addresses import AddressRecognizer
 from auditor.pii.config import DetectorConfig
-from auditor.pii.lexicon import context_words
-from auditor.pii.names import HonorificNameRecognizer, NameRecognizer
-from auditor.pii.recognizers import auditor_recognizers
 from auditor.pii.text import fold_lower
 
-__all__ = ["AuditorCreditCardRecognizer", "AuditorEmailRecognizer", "AuditorIpRecognizer",
-           "OfflineSpacyNlpEngine", "TokenNlpEngine", "build_analyzer", "build_recognizers"]
+__all__ = ["OfflineSpacyNlpEngine", "TokenNlpEngine", "build_analyzer", "build_recognizers"]
 
 if tldextract.tldextract.TLD_EXTRACTOR.suffix_list_urls:  # pragma: no cover
     # Imported by someone else before us, with the network default: use the snapshot.
@@ -123,51 +114,6 @@ class OfflineSpacyNlpEngine(SpacyNlpEngine):
                             nlp_engine=self, language=language, scores=artifacts.scores)
 
 
-class AuditorEmailRecognizer(EmailRecognizer):
-    """Presidio's e-mail recognizer, with ``key=`` / ``mailto:`` prefixes and cell
-    separators cut off the local part (``user=bob@example.com`` and ``Bob|bob@example.com``
-    are the address ``bob@example.com``)."""
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None,
-                regex_flags: int | None = None) -> list[Any]:
-        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
-        for r in results:
-            local = text[r.start:r.end].split("@", 1)[0]
-            # NOTE: a CSV or log cell separator glued to the address (``Dat|dat@x.vn``)
-            cut = max(local.rfind(ch) for ch in "=:|;,\t'\"(<[{")
-            if 0 <= cut < len(local) - 1:
-                r.start += cut + 1
-        return results
-
-
-_CARD_GROUPS = frozenset({(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 2),
-                          (4, 4, 4, 3), (4, 4, 4, 4, 2), (4, 4, 4, 4, 1)})
-_CARD_SPLIT = re.compile(r"[ \-]+")
-
-
-class AuditorCreditCardRecognizer(CreditCardRecognizer):
-    """Presidio's card recognizer, without numbers grouped unlike any card
-    (``0100233488-001`` is a tax code with its branch suffix, whatever Luhn says)."""
-
-    def validate_result(self, pattern_text: str) -> bool:
-        parts = tuple(len(p) for p in _CARD_SPLIT.split(pattern_text.strip()) if p)
-        if len(parts) > 1 and parts not in _CARD_GROUPS:
-            return False
-        return bool(super().validate_result(pattern_text))
-
-
-class AuditorIpRecognizer(IpRecognizer):
-    """Presidio's IP recognizer without addresses that identify no one: unspecified
-    (``0.0.0.0``, ``::``), loopback, multicast and the limited broadcast address."""
-
-    def invalidate_result(self, pattern_text: str) -> bool:
-        if super().invalidate_result(pattern_text):
-            return True
-        address = ipaddress.ip_interface(pattern_text).ip
-        return bool(address.is_unspecified or address.is_loopback or address.is_multicast
-                    or str(address) == "255.255.255.255")
-
-
 _TOKEN = re.compile(r"[^\W_]+|\S")
 
 
@@ -209,22 +155,10 @@ class TokenNlpEngine(NlpEngine):
         return ["en"]
 
 
-def _ctx(entity: str) -> list[str]:
-    return list(context_words().get(entity, ()))
-
-
 def build_recognizers(config: DetectorConfig) -> list[EntityRecognizer]:
-    """Fresh recognizer instances for the enabled types."""
-    recognizers: list[EntityRecognizer] = [
-        *auditor_recognizers(),
-        NameRecognizer(),
-        HonorificNameRecognizer(),
-        AddressRecognizer(),
-        AuditorEmailRecognizer(),
-        AuditorCreditCardRecognizer(context=[*_ctx("CREDIT_CARD"), "credit", "card"]),
-        IbanRecognizer(context=[*_ctx("IBAN_CODE"), "iban"]),
-        AuditorIpRecognizer(),
-    ]
+    """The recognizers that run through Presidio: the user's (``config.recognizers``)
+    and, with a spaCy model, its NER recognizer."""
+    recognizers: list[EntityRecognizer] = list(config.recognizers)
     if config.use_spacy_model:
         recognizers.append(SpacyRecognizer(supported_entities=["PERSON", "ADDRESS"]))
     enabled = set(config.enabled_types)
@@ -232,7 +166,7 @@ def build_recognizers(config: DetectorConfig) -> list[EntityRecognizer]:
 
 
 def build_analyzer(config: DetectorConfig) -> AnalyzerEngine:
-    """An offline AnalyzerEngine with auditor's recognizers (see module docstring)."""
+    """An offline AnalyzerEngine with the recognizers of :func:`build_recognizers`."""
     nlp_engine: NlpEngine = (OfflineSpacyNlpEngine(config.use_spacy_model)
                              if config.use_spacy_model else TokenNlpEngine())
     nlp_engine.load()

@@ -24,12 +24,10 @@ English names without a model: only after an honorific (``Mr John Smith``,
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from presidio_analyzer import LocalRecognizer, RecognizerResult
+from collections.abc import Sequence
 
 from auditor.pii.lexicon import admin_vocabulary, context_words, read_lines, surnames
-from auditor.pii.recognizers.base import make_result
+from auditor.pii.recognizers.base import BuiltinRecognizer, Candidate, make_result
 from auditor.pii.text import fold, fold_lower
 
 __all__ = ["HonorificNameRecognizer", "NameRecognizer", "is_syllable"]
@@ -38,6 +36,9 @@ __all__ = ["HonorificNameRecognizer", "NameRecognizer", "is_syllable"]
 # "ba" are other words).
 _ADDRESS_FORMS = frozenset({"anh", "chị", "em", "ông", "bà", "cô", "chú", "bác", "cậu", "dì",
                             "thím", "mợ", "bạn", "cháu"})
+# A form of address as a whole word, any case (the necessary condition for
+# ``word.lower() in _ADDRESS_FORMS``, which decides).
+_FORM_WORD = re.compile(r"(?<![^\W\d_])(?i:" + "|".join(sorted(_ADDRESS_FORMS)) + r")(?![^\W\d_])")
 _SYLLABLE = re.compile(
     r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
     r"(?:[aeiouy]{1,3})(?:ch|ng|nh|[cmnpt])?$")
@@ -72,7 +73,7 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper() and (word[1:].islower() or word[1:].isupper() or len(word) == 1)
 
 
-class NameRecognizer(LocalRecognizer):
+class NameRecognizer(BuiltinRecognizer):
     """Vietnamese full names: surname + 1-3 capitalised syllables."""
 
     def __init__(self) -> None:
@@ -86,22 +87,19 @@ class NameRecognizer(LocalRecognizer):
             w for w in (*vocab["units"], *vocab["streets"], *vocab["abbreviations"])
             if " " not in w) | {"so", "duong", "pho", "tp", "tinh", "thanh"}
         self._places = frozenset((*vocab["provinces"], *vocab["not_names"]))
-        super().__init__(supported_entities=["PERSON"], name="VnNameRecognizer",
-                         supported_language="en",
-                         context=list(context_words().get("PERSON", ())))
+        self.name = "VnNameRecognizer"
+        self.supported_entities = ("PERSON",)
+        self.context = tuple(context_words().get("PERSON", ()))
 
-    def load(self) -> None:
-        """Lexicons load lazily and are cached per process."""
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
-                ) -> list[RecognizerResult]:
+    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
         words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
         folded = fold(text)
-        results: list[RecognizerResult] = []
+        results: list[Candidate] = []
         i = 0
         while i < len(words):
             start = words[i][0]
-            if not self._is_surname_at(text, folded, words, i):
+            # NOTE: a surname starts with a capital (checked first: most words do not)
+            if not text[start].isupper() or not self._is_surname_at(text, folded, words, i):
                 i += 1
                 continue
             j = i + 1
@@ -130,11 +128,13 @@ class NameRecognizer(LocalRecognizer):
         return results
 
     def _given_names(self, text: str, folded: str, words: list[tuple[int, int]],
-                     found: list[RecognizerResult]) -> list[RecognizerResult]:
+                     found: list[Candidate]) -> list[Candidate]:
         """Given names after a Vietnamese form of address: ``chị Hương``, ``anh Tú``,
         ``cô Lan Anh`` (1-2 capitalised syllables, not a place)."""
+        if _FORM_WORD.search(text) is None:
+            return []   # no form of address in the text
         taken = [(r.start, r.end) for r in found]
-        out: list[RecognizerResult] = []
+        out: list[Candidate] = []
         for i in range(len(words) - 1):
             word = text[words[i][0]:words[i][1]]
             if word.lower() not in _ADDRESS_FORMS:
@@ -192,19 +192,15 @@ _TITLES = frozenset({"president", "chairman", "chairwoman", "director", "speaker
                      "manager", "customer", "client", "user", "admin", "nobody", "right"})
 
 
-class HonorificNameRecognizer(LocalRecognizer):
+class HonorificNameRecognizer(BuiltinRecognizer):
     """English (and other Latin-script) names after an honorific."""
 
     def __init__(self) -> None:
-        super().__init__(supported_entities=["PERSON"], name="HonorificNameRecognizer",
-                         supported_language="en",
-                         context=list(context_words().get("PERSON", ())))
+        self.name = "HonorificNameRecognizer"
+        self.supported_entities = ("PERSON",)
+        self.context = tuple(context_words().get("PERSON", ()))
 
-    def load(self) -> None:
-        """Nothing to load."""
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
-                ) -> list[RecognizerResult]:
+    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
         return [make_result(self, "PERSON", m.start(1), m.end(1), 0.6)
                 for m in _HONORIFIC.finditer(text)
                 if m.group(1).split(" ")[0].lower() not in _TITLES]

@@ -31,9 +31,21 @@ def _fold_table() -> dict[int, str]:
     return table
 
 
+# NOTE: the detector, the prefilter and several recognizers fold the same text one
+# after another: the last (text, folded) pair is kept, one entry, replaced as a whole
+# (a single reference assignment, so threads never see a mixed pair).
+_last_fold: tuple[str, str] = ("", "")
+
+
 def fold(text: str) -> str:
     """Remove diacritics, keeping the length (one character in, one character out)."""
-    return text.translate(_fold_table())
+    global _last_fold  # noqa: PLW0603 - the one-entry cache above
+    last = _last_fold
+    if text is last[0]:
+        return last[1]
+    folded = text.translate(_fold_table())
+    _last_fold = (text, folded)
+    return folded
 
 
 def fold_lower(text: str) -> str:

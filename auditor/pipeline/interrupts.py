@@ -19,6 +19,7 @@ still checks the budget between the items a scanner yields. :class:`BudgetExceed
 
 from __future__ import annotations
 
+import atexit
 import gc
 import os
 import signal
@@ -55,6 +56,7 @@ def _raise(signum: int, frame: FrameType | None) -> None:
 
 
 _AGAIN = [0]
+_QUIET_EXIT = [False]
 
 
 def _again(signum: int, frame: FrameType | None) -> None:
@@ -80,7 +82,19 @@ def interruptible() -> Iterator[None]:
         yield
     finally:
         for s, handler in old.items():
-            signal.signal(s, handler)
+            # NOTE: after an interrupt (``after_interrupt``) the "already stopping"
+            # handlers stay: the finished work is written after this block, and a second
+            # press then must be acknowledged, not kill the write (a third still exits).
+            if signal.getsignal(s) is not _again:
+                signal.signal(s, handler)
+
+
+def _quiet_exit() -> None:
+    # NOTE: at exit Python puts the default handlers back, and a second press arriving
+    # then (a fast stop finishes within the moment between two presses) would kill the
+    # process and turn exit 130 into "killed by SIGINT": it is exiting already.
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, signal.SIG_IGN)
 
 
 def after_interrupt() -> None:
@@ -89,6 +103,9 @@ def after_interrupt() -> None:
         _AGAIN[0] = 0
         for s in (signal.SIGINT, signal.SIGTERM):
             signal.signal(s, _again)
+        if not _QUIET_EXIT[0]:
+            _QUIET_EXIT[0] = True
+            atexit.register(_quiet_exit)
 
 
 def worker_init() -> None:

@@ -1,57 +1,91 @@
-"""Base class for the auditor recognizers: pattern + validator + context.
+"""Base classes of the built-in recognizers: pattern + validator + context, no Presidio.
 
-A :class:`CheckedRecognizer` is a Presidio ``LocalRecognizer`` given one or more compiled
-regular expressions and a ``check`` function. ``check(match)`` returns the base score of
-a candidate (it has passed validation) or ``None`` (rejected: bad check digit, unknown
-province code, future birth year...). Presidio's context enhancer then raises the score
-when a context word from ``auditor/pii/lexicons/context.yaml`` is near the match.
+The built-in recognizers run in one pass of :class:`~auditor.pii.scan.BuiltinEngine`
+over a text, outside Presidio's per-call machinery (registry look-up, NLP artifacts,
+result and explanation objects, deep copies). Each one has:
+
+- ``name``, ``supported_entities`` and ``context`` (folded lower-case context words, in
+  priority order: the first one found near a match is the one reported);
+- ``analyze(text, entities)`` returning :class:`Candidate` records.
+
+A :class:`CheckedRecognizer` is given compiled regular expressions and a ``check``
+function. ``check(match, text)`` returns the base score of a candidate (it has passed
+validation) or ``None`` (rejected: bad check digit, unknown province code, future birth
+year...). The engine then raises the score when a context word from
+``auditor/pii/lexicons/context.yaml`` is near the match.
+
+Presidio's ``EntityRecognizer`` interface remains the way to *add* a recognizer
+(``DetectorConfig(recognizers=...)``); those run through Presidio (``auditor.pii.engine``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from typing import Any
-
-from presidio_analyzer import AnalysisExplanation, LocalRecognizer, RecognizerResult
+from collections.abc import Callable, Mapping, Sequence
 
 from auditor.pii.lexicon import context_words
 
-__all__ = ["Check", "CheckedRecognizer", "FreshResult", "make_result"]
+__all__ = ["BuiltinRecognizer", "Candidate", "Check", "CheckedRecognizer", "make_result"]
 
 #: A validator: given the match (and the whole text), the base score or None to reject.
 Check = Callable[["re.Match[str]", str], "float | None"]
 
 
-class FreshResult(RecognizerResult):
-    """A result created for one ``analyze`` call and held by nobody else.
+class Candidate:
+    """One detection before context scoring and overlap resolution.
 
-    NOTE: Presidio's context enhancer deep-copies every result before raising scores
-    (≈0.25 ms per text here, a third of the analysis time); these results are made fresh
-    for each call, so the copy is the object itself.
-    """
+    ``context`` maps the recognizer's context words to their priority (0 first);
+    ``context_word`` is the supporting context word once the engine found one
+    (``""``: none)."""
 
-    def __deepcopy__(self, memo: dict[int, object]) -> FreshResult:
-        return self
+    __slots__ = ("context", "context_word", "end", "entity_type", "recognizer", "score",
+                 "start")
 
+    def __init__(self, entity_type: str, start: int, end: int, score: float, *,
+                 recognizer: str, context: Mapping[str, int]) -> None:
+        self.entity_type = entity_type
+        self.start = start
+        self.end = end
+        self.score = score
+        self.recognizer = recognizer
+        self.context = context
+        self.context_word = ""
 
-def make_result(recognizer: LocalRecognizer, entity: str, start: int, end: int,
-                score: float) -> RecognizerResult:
-    """A RecognizerResult carrying the recognizer id, as Presidio's context enhancer needs."""
-    name = str(recognizer.__dict__["name"])
-    return FreshResult(
-        entity_type=entity, start=start, end=end, score=score,
-        analysis_explanation=AnalysisExplanation(
-            recognizer=name, original_score=score,
-            textual_explanation=f"Detected by {name}"),
-        recognition_metadata={
-            RecognizerResult.RECOGNIZER_NAME_KEY: name,
-            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
-        },
-    )
+    def __repr__(self) -> str:   # NOTE: offsets only, never the text
+        return (f"Candidate({self.entity_type}, {self.start}, {self.end}, {self.score}, "
+                f"{self.recognizer})")
 
 
-class CheckedRecognizer(LocalRecognizer):
+class BuiltinRecognizer:
+    """A recognizer run by the built-in engine (no Presidio)."""
+
+    name: str = "BuiltinRecognizer"
+    supported_entities: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+
+    @property
+    def context_rank(self) -> Mapping[str, int]:
+        """Context word -> priority (its first position in ``context``), built once."""
+        rank: dict[str, int] | None = self.__dict__.get("_context_rank")
+        if rank is None:
+            rank = {}
+            for i, word in enumerate(self.context):
+                rank.setdefault(word, i)
+            self.__dict__["_context_rank"] = rank
+        return rank
+
+    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+        raise NotImplementedError
+
+
+def make_result(recognizer: BuiltinRecognizer, entity: str, start: int, end: int,
+                score: float) -> Candidate:
+    """A candidate from ``recognizer`` (carries its name and context words)."""
+    return Candidate(entity, start, end, score, recognizer=recognizer.name,
+                     context=recognizer.context_rank)
+
+
+class CheckedRecognizer(BuiltinRecognizer):
     """Regex candidates, validated by ``check``; ``group`` selects the reported span."""
 
     def __init__(self, entity: str, patterns: Sequence[str], check: Check, *,
@@ -60,17 +94,15 @@ class CheckedRecognizer(LocalRecognizer):
         self._regexes = tuple(re.compile(p, flags) for p in patterns)
         self._check = check
         self._group = group
-        words = list(context) if context is not None else list(context_words().get(entity, ()))
-        super().__init__(supported_entities=[entity], name=name, supported_language="en",
-                         context=words)
+        self.name = name
+        self.supported_entities = (entity,)
+        self.context = tuple(context) if context is not None else tuple(
+            context_words().get(entity, ()))
 
-    def load(self) -> None:
-        """Nothing to load: patterns are compiled in the constructor."""
-
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
-                ) -> list[RecognizerResult]:
+    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
         entity = self.supported_entities[0]
-        results: list[RecognizerResult] = []
+        results: list[Candidate] = []
+        rank = self.context_rank
         seen: set[tuple[int, int]] = set()
         for regex in self._regexes:
             for match in regex.finditer(text):
@@ -81,5 +113,6 @@ class CheckedRecognizer(LocalRecognizer):
                 if score is None:
                     continue
                 seen.add(span)
-                results.append(make_result(self, entity, span[0], span[1], score))
+                results.append(Candidate(entity, span[0], span[1], score,
+                                         recognizer=self.name, context=rank))
         return results

@@ -9,8 +9,9 @@
 - ``PASSWORD``: the value after ``password=``/``mật khẩu:``/``pwd:``..., and the password
   in a URL (``postgres://app:s3cret@db:5432``); placeholders (``****``, ``${VAR}``,
   ``<redacted>``) are ignored. 0.6.
-- ``CREDIT_CARD`` (domestic NAPAS cards, BIN ``9704``, 16 or 19 digits, which Presidio's
-  credit-card recognizer does not cover): Luhn-valid 0.6, otherwise 0.3 (needs context).
+- ``CREDIT_CARD`` (domestic NAPAS cards, BIN ``9704``, 16 or 19 digits, which the
+  international card pattern (``general.py``) does not cover): Luhn-valid 0.6,
+  otherwise 0.3 (needs context).
 """
 
 from __future__ import annotations

@@ -1,13 +1,26 @@
 """Phone numbers: ``VN_PHONE`` (Vietnamese, every written form) and ``PHONE_NUMBER``
 (any other country).
 
-Candidates and validity come from libphonenumber (``phonenumbers``) with Vietnam as the
+Candidates come from libphonenumber's matcher (``phonenumbers``) with Vietnam as the
 default region and ``Leniency.VALID``: ``0912345678``, ``0912 345 678``, ``0912.345.678``,
 ``+84 912-345-678``, ``84912345678`` and landlines ``(028) 3822 1234`` are VN_PHONE;
 ``+44 20 7946 0958`` is PHONE_NUMBER. Numbers that are not valid for their region
 (``0112345678``), timestamps and 12-digit IDs are rejected by the library; service
 numbers (``1800 …`` free-phone, ``1900 …`` shared-cost, premium rate) are not personal
 and are skipped, and so is a dotted quad (``203.113.131.5`` is an IPv4 address).
+
+Speed (``find_phones``): the library's candidate search is run here; a candidate of
+digits only is decided without the matcher's objects (no date, time stamp or inner
+candidate can be cut from it), and one with fewer than 7 digits and no ``+`` or letter is
+no number. For a candidate written with digits, spaces, dots, dashes and brackets only
+(``+84`` in front, a trunk ``0``, ``84`` on a run of 11 digits or more, or none of them),
+the verdict of the library's parse and validity check is computed directly from
+libphonenumber's Vietnam metadata (number-type patterns and lengths): the prefix is
+removed and the national number must match one of the types, which is what ``parse`` +
+``is_valid_number`` compute for such a candidate without their per-character
+normalisation. Everything else (``00`` international prefix, other countries,
+extensions, letters, ``/`` dates, inner candidates) goes through the library's own logic.
+``tests/pii/test_phones.py`` checks that the matches equal the library matcher's.
 
 Scores: VN_PHONE 0.6; PHONE_NUMBER 0.6 when written with ``+``/``00``, else 0.4. A match
 whose few preceding words hold a *negative* context word (``mã số thuế``, ``CCCD``,
@@ -18,13 +31,15 @@ whose few preceding words hold a *negative* context word (``mã số thuế``, `
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import phonenumbers
-from presidio_analyzer import LocalRecognizer, RecognizerResult
+from phonenumbers import PhoneMetadata, PhoneNumber, PhoneNumberMatch, PhoneNumberMatcher
+from phonenumbers import phonenumbermatcher as _matcher_module
 
 from auditor.pii.lexicon import context_words, negative_context_words
-from auditor.pii.recognizers.base import make_result
+from auditor.pii.recognizers.base import BuiltinRecognizer, Candidate, make_result
 from auditor.pii.text import fold_lower
 
 __all__ = ["AuditorPhoneRecognizer"]
@@ -45,20 +60,244 @@ _NOT_PERSONAL = frozenset({phonenumbers.PhoneNumberType.TOLL_FREE,
                            phonenumbers.PhoneNumberType.UAN})
 
 
-class AuditorPhoneRecognizer(LocalRecognizer):
-    """VN_PHONE and PHONE_NUMBER through libphonenumber's matcher."""
+_FAST_CHARS = frozenset("0123456789 .-()")
+_NOT_DIGITS = str.maketrans("", "", " .-()")
+_DIGITS = str.maketrans("", "", "0123456789")
+_ASCII_NON_DIGITS = str.maketrans("", "", "".join(chr(c) for c in range(128)
+                                                  if not chr(c).isdigit()))
+_VN_CODE = 84
+_TYPE_ORDER = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager",
+               "uan", "voicemail")
+_TYPES = phonenumbers.PhoneNumberType
+_TYPE_OF = {"premium_rate": _TYPES.PREMIUM_RATE, "toll_free": _TYPES.TOLL_FREE,
+            "shared_cost": _TYPES.SHARED_COST, "voip": _TYPES.VOIP,
+            "personal_number": _TYPES.PERSONAL_NUMBER, "pager": _TYPES.PAGER,
+            "uan": _TYPES.UAN, "voicemail": _TYPES.VOICEMAIL}
+_Desc = tuple[frozenset[int], "re.Pattern[str]"]
+
+
+class _VnTypes:
+    """libphonenumber's number-type decision for Vietnamese national numbers, from its
+    own metadata (patterns compiled once)."""
 
     def __init__(self) -> None:
-        words = list(dict.fromkeys(
+        meta = PhoneMetadata.metadata_for_region("VN")
+        if meta is None:  # pragma: no cover - the library always ships VN
+            raise RuntimeError("libphonenumber has no metadata for VN")
+
+        def desc(name: str) -> _Desc | None:
+            d = getattr(meta, name, None)
+            if d is None or not d.national_number_pattern:
+                return None
+            return (frozenset(d.possible_length or ()),
+                    re.compile(f"(?:{d.national_number_pattern})"))
+
+        self._general = desc("general_desc")
+        self._special = [(_TYPE_OF[n], d) for n in _TYPE_ORDER if (d := desc(n)) is not None]
+        self._fixed = desc("fixed_line")
+        self._mobile = desc("mobile")
+        self._same = bool(meta.same_mobile_and_fixed_line_pattern)
+
+    @staticmethod
+    def _matches(number: str, desc: _Desc | None) -> bool:
+        if desc is None:
+            return False
+        lengths, pattern = desc
+        if lengths and len(number) not in lengths:
+            return False
+        return pattern.fullmatch(number) is not None
+
+    def type_of(self, number: str) -> int:
+        """The PhoneNumberType of a national significant number of Vietnam."""
+        if not self._matches(number, self._general):
+            return _TYPES.UNKNOWN
+        size = len(number)
+        for kind, (lengths, pattern) in self._special:
+            if (not lengths or size in lengths) and pattern.fullmatch(number) is not None:
+                return kind
+        if self._matches(number, self._fixed):
+            if self._same or self._matches(number, self._mobile):
+                return _TYPES.FIXED_LINE_OR_MOBILE
+            return _TYPES.FIXED_LINE
+        if not self._same and self._matches(number, self._mobile):
+            return _TYPES.MOBILE
+        return _TYPES.UNKNOWN
+
+
+_VN_TYPES: list[_VnTypes] = []
+
+
+def _vn_types() -> _VnTypes:
+    if not _VN_TYPES:
+        _VN_TYPES.append(_VnTypes())
+    return _VN_TYPES[0]
+
+
+def vn_national_number(candidate: str) -> str | None:
+    """The national significant number libphonenumber's ``parse(candidate, "VN")`` gives
+    for a plainly written candidate (digits, spaces, dots, dashes, brackets; ``+84`` or a
+    trunk ``0`` or neither), or ``None`` when the candidate is not that plain (the library
+    then decides)."""
+    plus = candidate.find("+")
+    if plus != -1:
+        if candidate[:plus].strip("(") or "+" in candidate[plus + 1:]:
+            return None
+        rest = candidate[plus + 1:]
+    else:
+        rest = candidate
+    if not _FAST_CHARS.issuperset(rest):
+        return None
+    digits = rest.translate(_NOT_DIGITS)
+    if plus != -1:
+        # NOTE: +84 then a trunk 0 (``+84 (0) 912…``): the library strips it under
+        # conditions of its own; leave that case to it.
+        return digits[2:] if digits.startswith("84") and digits[2:3] not in ("", "0") \
+            else None
+    if digits.startswith("00"):
+        return None   # international prefix
+    if digits.startswith("84"):
+        # NOTE: a country code without "+". 11 digits or more are too long for a
+        # national number, so the library takes 84 as the country code; shorter runs
+        # depend on more of its rules (it decides), under 7 digits nothing is valid.
+        if len(digits) >= 11 and digits[2] != "0":
+            return digits[2:]
+        return "" if len(digits) < 7 else None
+    return digits[1:] if digits[:1] == "0" else digits
+
+
+# NOTE: the matcher's own checks before its parse (bracket pairs, publication pages,
+# the character before and after); without them (another library version) every
+# candidate goes through the library.
+_BRACKETS: Any = getattr(_matcher_module, "_MATCHING_BRACKETS", None)
+_PUB_PAGES: Any = getattr(_matcher_module, "_PUB_PAGES", None)
+_LEAD: Any = getattr(_matcher_module, "_LEAD_PATTERN", None)
+_CANDIDATE: Any = getattr(_matcher_module, "_PATTERN", None)
+_SECOND_NUMBER: Any = getattr(_matcher_module, "_SECOND_NUMBER_START_PATTERN", None)
+_FAST = all(p is not None for p in (_BRACKETS, _PUB_PAGES, _LEAD, _CANDIDATE, _SECOND_NUMBER))
+
+
+class _Matcher(PhoneNumberMatcher):
+    """libphonenumber's matcher, with plainly written Vietnamese candidates verified from
+    the metadata directly (same verdicts, see ``vn_national_number``)."""
+
+    def _extract_match(self, candidate: str, offset: int) -> Any:
+        if _FAST and candidate.isascii():
+            if candidate.isdigit():
+                # NOTE: digits only: no date, time-stamp or inner candidate can be cut
+                # from it; the whole run is the only candidate.
+                return self._parse_and_verify(candidate, offset) if len(candidate) >= 7 \
+                    else None
+            others = candidate.translate(_DIGITS)
+            if "+" not in others and not any(ch.isalpha() for ch in others) and \
+                    len(candidate) - len(others) < 7 and \
+                    not candidate.translate(_ASCII_NON_DIGITS).startswith("00"):
+                # NOTE: no "+", no letters (no vanity number, no extension word), fewer
+                # than 7 digits: a Vietnamese number at most, and none is that short,
+                # whole or in part.
+                return None
+        return super()._extract_match(candidate, offset)
+
+    def _parse_and_verify(self, candidate: str, offset: int) -> Any:
+        national = vn_national_number(candidate) if _FAST and candidate.isascii() else None
+        if national is None:
+            return super()._parse_and_verify(candidate, offset)
+        if _BRACKETS.fullmatch(candidate) is None or _PUB_PAGES.search(candidate):
+            return None
+        text = self.text
+        if offset > 0 and not _LEAD.match(candidate):
+            before = text[offset - 1]
+            if self._is_invalid_punctuation_symbol(before) or self._is_latin_letter(before):
+                return None
+        after_index = offset + len(candidate)
+        if after_index < len(text):
+            after = text[after_index]
+            if self._is_invalid_punctuation_symbol(after) or self._is_latin_letter(after):
+                return None
+        if _vn_types().type_of(national) == _TYPES.UNKNOWN:
+            return None
+        return PhoneNumberMatch(offset, candidate,
+                                PhoneNumber(country_code=_VN_CODE,
+                                            national_number=int(national)))
+
+
+#: One phone found: start, end, the text as written, the number, its type.
+_Found = tuple[int, int, str, PhoneNumber, int]
+
+
+def find_phones(text: str) -> list[_Found]:
+    """The matches of libphonenumber's matcher (region VN, leniency VALID) in ``text``.
+
+    The same search as the library's matcher (its candidate pattern, trimming and
+    search positions); a candidate made of digits only is decided here (no date, time
+    stamp or inner candidate can be cut from it), every other candidate goes to
+    :class:`_Matcher` (the library's logic, with the fast verdicts above)."""
+    found: list[_Found] = []
+    if not _FAST:
+        return [(m.start, m.end, m.raw_string, m.number, _number_type(m.number))
+                for m in _Matcher(text, "VN", leniency=phonenumbers.Leniency.VALID)]
+    matcher: _Matcher | None = None
+    index = 0
+    size = len(text)
+    while True:
+        m = _CANDIDATE.search(text, index)
+        if m is None:
+            return found
+        start = m.start()
+        candidate = text[start:m.end()]
+        cut = _SECOND_NUMBER.search(candidate)
+        if cut is not None:
+            candidate = candidate[:cut.start()]
+        end = start + len(candidate)
+        if candidate.isdigit() and candidate.isascii():
+            national = vn_national_number(candidate) if len(candidate) >= 7 else ""
+            if national is not None:
+                kind = _vn_types().type_of(national) if national else _TYPES.UNKNOWN
+                if kind != _TYPES.UNKNOWN and not (
+                        start > 0 and _bad_neighbour(text[start - 1])) and not (
+                        end < size and _bad_neighbour(text[end])):
+                    found.append((start, end, candidate,
+                                  PhoneNumber(country_code=_VN_CODE,
+                                              national_number=int(national)), kind))
+                    index = end
+                else:
+                    index = end
+                continue
+        if matcher is None:
+            matcher = _Matcher(text, "VN", leniency=phonenumbers.Leniency.VALID)
+        match = matcher._extract_match(candidate, start) if candidate else None
+        if match is not None:
+            found.append((match.start, match.end, match.raw_string, match.number,
+                          _number_type(match.number)))
+            index = match.end
+        else:
+            index = end
+
+
+def _bad_neighbour(ch: str) -> bool:
+    """A Latin letter or an invalid punctuation symbol (``%``, currency) next to a number
+    makes it no phone number (the matcher's rule)."""
+    return bool(PhoneNumberMatcher._is_invalid_punctuation_symbol(ch)
+                or PhoneNumberMatcher._is_latin_letter(ch))
+
+
+def _number_type(number: PhoneNumber) -> int:
+    if number.country_code == _VN_CODE and not number.italian_leading_zero:
+        return _vn_types().type_of(str(number.national_number))
+    return int(phonenumbers.number_type(number))
+
+
+class AuditorPhoneRecognizer(BuiltinRecognizer):
+    """VN_PHONE and PHONE_NUMBER through libphonenumber's matcher."""
+
+    name = "AuditorPhoneRecognizer"
+    supported_entities = ("VN_PHONE", "PHONE_NUMBER")
+
+    def __init__(self) -> None:
+        words = tuple(dict.fromkeys(
             [*context_words().get("VN_PHONE", ()), *context_words().get("PHONE_NUMBER", ())]))
-        super().__init__(supported_entities=["VN_PHONE", "PHONE_NUMBER"],
-                         name="AuditorPhoneRecognizer", supported_language="en",
-                         context=words)
+        self.context = words
         self._positive = frozenset(words)
         self._negative = negative_context_words().get("VN_PHONE", frozenset())
-
-    def load(self) -> None:
-        """Nothing to load: libphonenumber metadata loads lazily."""
 
     def _negative_context(self, lowered: str, start: int, end: int) -> bool:
         """A negative word among the 4 words before (with no other number in between) or
@@ -80,30 +319,26 @@ class AuditorPhoneRecognizer(LocalRecognizer):
             return False
         return any(w in self._negative for w in _WORDS.findall(tail)[:2])
 
-    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None
-                ) -> list[RecognizerResult]:
-        results: list[RecognizerResult] = []
+    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+        results: list[Candidate] = []
         lowered: str | None = None
-        matcher = phonenumbers.PhoneNumberMatcher(
-            text, "VN", leniency=phonenumbers.Leniency.VALID)
-        for match in matcher:
-            if phonenumbers.number_type(match.number) in _NOT_PERSONAL or \
-                    _DOTTED_QUAD.match(match.raw_string) or _GLUED.match(text, match.end):
+        for start, end, raw, number, kind in find_phones(text):
+            if kind in _NOT_PERSONAL or _DOTTED_QUAD.match(raw) or _GLUED.match(text, end):
                 continue
-            region = phonenumbers.region_code_for_number(match.number)
+            region = ("VN" if number.country_code == _VN_CODE
+                      else phonenumbers.region_code_for_number(number))
             if region == "VN":
                 # NOTE: without its trunk 0 a number needs context (a ``so_dien_thoai``
                 # column stored as an integer): 0.2 + the context boost.
                 entity = "VN_PHONE"
-                score = 0.6 if _VN_WRITTEN.match(match.raw_string) else 0.2
+                score = 0.6 if _VN_WRITTEN.match(raw) else 0.2
             else:
-                raw = match.raw_string.lstrip("( ")
                 entity = "PHONE_NUMBER"
-                score = 0.6 if raw.startswith(("+", "00")) else 0.4
+                score = 0.6 if raw.lstrip("( ").startswith(("+", "00")) else 0.4
             if lowered is None:
                 lowered = fold_lower(text)
-            if self._negative_context(lowered, match.start, match.end):
+            if self._negative_context(lowered, start, end):
                 score = 0.2
             if entity in entities:
-                results.append(make_result(self, entity, match.start, match.end, score))
+                results.append(make_result(self, entity, start, end, score))
         return results
