@@ -195,7 +195,7 @@ class ScanContext(ScanOptions):
 
     def pii(self) -> PiiDetector:
         """The PII detector of this worker process (built on first use, then shared)."""
-        from auditor.pii import get_detector  # NOTE: Presidio loads only when asked
+        from auditor.pii import get_detector  # NOTE: the engine loads only when asked
 
         return get_detector()
 

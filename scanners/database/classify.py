@@ -51,7 +51,7 @@ ColumnClassifier = Callable[[str, Sequence[str], str], Verdict]
 
 def pii_classifier(hash_key: bytes) -> ColumnClassifier:
     """The PII engine's column classifier with its default (offline) detector."""
-    from auditor.pii import classify_column, get_detector  # NOTE: loads Presidio lazily
+    from auditor.pii import classify_column, get_detector  # NOTE: loads the engine lazily
 
     detector = get_detector()
 

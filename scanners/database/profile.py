@@ -119,8 +119,9 @@ class ValueProfile:
         if len(text) <= 40 and text[:1].isdigit():
             self._date(text)
             if _TAX_SHAPE.match(text):
-                # NOTE: imported here: auditor.pii.recognizers loads Presidio, which every
-                # `auditor` start-up would pay for (the database scanner is always loaded)
+                # NOTE: imported here: auditor.pii.recognizers loads the engine's pattern
+                # tables and phone metadata, which every `auditor` start-up would pay for
+                # (the database scanner is always loaded)
                 from auditor.pii.recognizers.vn_ids import valid_tax_code
 
                 if valid_tax_code(text):
