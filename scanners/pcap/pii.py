@@ -30,10 +30,12 @@ import hashlib
 import signal
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor.scanner import ScanOptions
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 __all__ = ["BATCH_CHARS", "BATCH_TEXTS", "CACHE_ENTRIES", "IN_FLIGHT", "POOL_AFTER",
            "Found", "PiiDetection", "pii_detection"]
@@ -161,6 +163,9 @@ class PiiDetection:
             self._fill(keys, cells, self._find(texts))
             return
         if self._pool is None:
+            # NOTE: imported here: most captures never start a worker (POOL_AFTER)
+            from concurrent.futures import ProcessPoolExecutor
+
             self._pool = ProcessPoolExecutor(max_workers=self._processes,
                                              initializer=_worker_init)
         # NOTE: bounded memory: wait for the oldest batch before sending too many

@@ -76,14 +76,16 @@ def test_cache_batches_and_workers_give_the_same_observations(
 
 def test_workers_start_only_when_the_text_pays(portal: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+
     started: list[int] = []
-    real = pii_module.ProcessPoolExecutor
+    real = concurrent.futures.ProcessPoolExecutor
 
     def pool(*args: Any, **kwargs: Any) -> Any:
         started.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pii_module, "ProcessPoolExecutor", pool)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", pool)
     alone = _scan(portal, workers=2)
     assert started == []  # a few hundred kB of text: analysed here, no worker started
     monkeypatch.setattr(pii_module, "POOL_AFTER", 0)
