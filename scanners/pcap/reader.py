@@ -129,9 +129,15 @@ def _read_pcap(b: _Buffer, order: str, resolution: float) -> Iterator[Frame]:
     buf, pos = b.buf, b.pos
     while True:
         number += 1
-        # NOTE: the common case (whole record in the buffer) touches only locals; the
-        # buffer object is consulted when a record crosses the end of the chunk.
-        if len(buf) - pos < 16 or pos + 16 + unpack(buf, pos)[2] > len(buf):
+        # NOTE: the common case (whole record in the buffer) touches only locals and
+        # unpacks the record header once; the buffer object is consulted when a record
+        # crosses the end of the chunk.
+        if len(buf) - pos >= 16:
+            sec, frac, incl, orig = unpack(buf, pos)
+            whole = pos + 16 + incl <= len(buf)
+        else:
+            whole = False
+        if not whole:
             b.pos = pos
             if not _more(b, 16, number):
                 if b.pos < len(b.buf):
@@ -145,7 +151,7 @@ def _read_pcap(b: _Buffer, order: str, resolution: float) -> Iterator[Frame]:
                 raise CaptureError("capture cut in the middle of a packet", offset=b.offset,
                                    frame=number)
             buf, pos = b.buf, b.pos
-        sec, frac, incl, orig = unpack(buf, pos)
+            sec, frac, incl, orig = unpack(buf, pos)
         if incl > MAX_RECORD:
             b.pos = pos
             raise CaptureError(f"implausible record length {incl}", offset=b.offset,
