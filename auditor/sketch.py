@@ -29,7 +29,9 @@ class DistinctSketch:
         self._members: set[int] = set()
 
     def add(self, value: str) -> None:
-        digest = hashlib.blake2b(value.encode("utf-8", "surrogateescape"), digest_size=8,
+        # NOTE: surrogatepass: a lone surrogate (JSON on the wire, a name from hostile
+        # input) hashes, distinctly, instead of raising; valid text is plain UTF-8
+        digest = hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=8,
                                  key=self._key).digest()
         h = int.from_bytes(digest, "big")
         if h in self._members:

@@ -69,3 +69,11 @@ def test_sketch_is_exact_below_k_and_never_holds_more_than_k(distinct: int) -> N
         assert sketch.exact and sketch.estimate() == distinct
     else:
         assert not sketch.exact and abs(sketch.estimate() - distinct) / distinct < 0.05
+
+
+def test_lone_surrogates_are_counted_not_raised() -> None:
+    """Values decoded from JSON on the wire may hold lone surrogates."""
+    sketch = DistinctSketch(b"key")
+    for value in ("\ud800an", "\udfffan", "\udc80an", "an", "\ud800an"):
+        sketch.add(value)
+    assert sketch.estimate() == 4
