@@ -271,6 +271,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"findings (category, server): auditor {len(ours.found)}, tshark {len(shark.found)}, "
           f"truth {len(truth)}; auditor == tshark: {ours.found == shark.found}; "
           f"auditor == truth: {ours.found == truth}")
+    # NOTE: with PYTHONDONTWRITEBYTECODE=1 and no __pycache__ next to the sources (an
+    # editable install on this machine), every run compiles the project's modules
+    # (~0.2 CPU-s); an installed wheel has its byte-code
+    cached = any((ROOT / "auditor").glob("__pycache__/*.pyc"))
+    compiles = not cached and bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))
+    print(f"project byte-code cached: {'yes' if cached else 'no'}"
+          f"{' (PYTHONDONTWRITEBYTECODE: every run compiles the sources)' if compiles else ''}")
     off, single, shipped = scanner_cpu(big, repeat)
     print(f"capture scanner alone on {mb:.0f} MB (CPU s, PII engine loaded): no PII {off:.2f}; "
           f"with PII, one text at a time {single:.2f}, cached and batched {shipped:.2f} "

@@ -36,11 +36,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from auditor.sketch import DistinctSketch
+
 from .classify import ColumnClassifier, ColumnFacts, facts_of
 from .profile import ValueProfile
 from .sampling import BinaryCell
 from .shapes import dominant, hash_format, protected_shape
-from .sketch import DistinctSketch
 
 __all__ = ["BIOMETRIC_FORMATS", "ColumnAccumulator", "ColumnResult", "ColumnState",
            "binary_format", "is_password_column"]

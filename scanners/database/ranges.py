@@ -26,11 +26,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from auditor.sketch import DistinctSketch
+
 from .classify import ColumnClassifier
 from .columns import FULL_BATCH, ColumnAccumulator, ColumnResult, ColumnState
 from .introspect import TableInfo
 from .sampling import key_stats, read_keyed
-from .sketch import DistinctSketch
 
 if TYPE_CHECKING:  # NOTE: annotations only: SQLAlchemy loads when a database is read
     from sqlalchemy import Connection

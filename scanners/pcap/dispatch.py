@@ -154,6 +154,7 @@ class CaptureSession:
         self._udp: dict[tuple[str, str], FlowContext] = {}
         self._cut = 0  # frames shortened by the capture's snap length
         self._first_cut = 0
+        self._tick = recorder.clock.tick
 
     def _handler(self, flow: Flow, packet: int) -> FlowHandler:
         server = endpoint(*flow.server)
@@ -162,15 +163,18 @@ class CaptureSession:
         return FlowHandler(ctx, flow.server[1], flow.client[1], syn=flow.syn)
 
     def frame(self, frame: Frame) -> None:
-        self.recorder.clock.tick(frame.number, frame.timestamp)
-        if frame.wire_length > len(frame.data):
+        # NOTE: called for every frame: the tuple is unpacked once (attribute look-ups
+        # of a NamedTuple cost more than the unpacking)
+        number, linktype, timestamp, data, wire_length = frame
+        self._tick(number, timestamp)
+        if wire_length > len(data):
             self._cut += 1
-            self._first_cut = self._first_cut or frame.number
-        seg = decode(frame.linktype, frame.data, self._defrag)
+            self._first_cut = self._first_cut or number
+        seg = decode(linktype, data, self._defrag)
         if seg is None:
             return
         if seg.proto == TCP:
-            self._flows.add(seg, frame.number, frame.timestamp)
+            self._flows.add(seg, number, timestamp)
         elif seg.sport in _SNMP_PORTS or seg.dport in _SNMP_PORTS:
             self._snmp(seg, frame.number)
 

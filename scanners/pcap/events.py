@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from auditor.masking import keyed_hash, mask, mask_entity, mask_secret
 from auditor.models import JSONValue, Location, Observation, Problem
+from auditor.sketch import DistinctSketch
 
 from .facts import Clock, Fact, family, iso_time
 
@@ -36,7 +37,9 @@ if TYPE_CHECKING:
 __all__ = ["FlowContext", "Recorder"]
 
 MAX_SEEN = 200_000  # NOTE: bounds the de-duplication sets on hostile captures
-MAX_SUBJECTS = 100_000
+#: hashes kept per personal-data aggregate to count its distinct subjects: the count is
+#: exact below this many, an estimate above (auditor.sketch: ~1.6 % standard error)
+SUBJECT_SKETCH = 4096
 MAX_PII_TEXT = 1 << 20  # per flow and direction, characters handed to the PII engine
 MAX_EXAMPLES = 3
 MAX_AGGREGATES = 100_000  # servers x protocols folded into end-of-capture observations
@@ -95,7 +98,8 @@ class _Aggregate:
     flows: int = 0
     entities: dict[str, list[str]] = field(default_factory=dict)
     places: set[str] = field(default_factory=set)
-    subjects: set[str] = field(default_factory=set)
+    #: personal data only: its distinct subjects (services keep an empty one)
+    subjects: DistinctSketch = field(default_factory=lambda: DistinctSketch(b"", 1))
     count: int = 0
 
 
@@ -219,21 +223,25 @@ class Recorder:
             if len(self._personal) >= MAX_AGGREGATES:
                 self._dropped += 1
                 return
-            agg = self._personal[key] = _Aggregate(flow, packet, time)
+            agg = self._personal[key] = _Aggregate(
+                flow, packet, time, subjects=DistinctSketch(self._key, SUBJECT_SKETCH))
         elif packet < agg.packet:
             agg.flow, agg.packet, agg.time = flow, packet, time
         if packet >= agg.last_packet:
             agg.last_packet, agg.last_time = packet, time
         agg.flows += 1
         agg.places.add(where)
+        subjects = agg.subjects
         for entity, value in found:
             agg.count += 1
             examples = agg.entities.setdefault(entity, [])
-            masked = mask_entity(entity, value)
-            if len(examples) < MAX_EXAMPLES and masked not in examples:
-                examples.append(masked)
-            if len(agg.subjects) < MAX_SUBJECTS:
-                agg.subjects.add(self._hash(f"{entity}\0{value}"))
+            if len(examples) < MAX_EXAMPLES:
+                masked = mask_entity(entity, value)
+                if masked not in examples:
+                    examples.append(masked)
+            # NOTE: constant memory whatever the number of people in the capture: a
+            # keyed k-minimum-values sketch, exact below SUBJECT_SKETCH distinct subjects
+            subjects.add(f"{entity}\0{value}")
 
     def handshake(self, ctx: FlowContext, packet: int,
                   attributes: dict[str, JSONValue]) -> None:
@@ -380,7 +388,7 @@ class Recorder:
                 kind="net.pii", location=Location(self.uri, flow=agg.flow, packet=agg.packet),
                 attributes=pii_attributes, evidence=pii_evidence,
                 identity=self._hash(f"pii\0{protocol}\0{','.join(entities)}"),
-                entities=tuple(entities), subjects=len(agg.subjects))))
+                entities=tuple(entities), subjects=agg.subjects.estimate())))
         for (server, protocol), agg in self._services.items():
             attributes: dict[str, JSONValue] = {
                 "protocol": protocol, "server": server, "flows": agg.flows,

@@ -103,6 +103,7 @@ class FlowTable:
         self._flows: dict[tuple[tuple[bytes, int], tuple[bytes, int]], Flow] = {}
         self._last_sweep = 0.0
         self._held = 0  # out-of-order bytes held by all streams
+        self._sweep_every = self._limits.idle_timeout / 4
 
     def __len__(self) -> int:
         return len(self._flows)
@@ -114,13 +115,14 @@ class FlowTable:
 
     def add(self, seg: Segment, packet: int, ts: float) -> None:
         """Account one TCP segment (frame number ``packet``, capture time ``ts``)."""
-        a = (seg.src, seg.sport)
-        b = (seg.dst, seg.dport)
+        # NOTE: runs for every TCP frame: the segment is unpacked once
+        _, src, dst, sport, dport, seq, _, flags, payload = seg
+        a = (src, sport)
+        b = (dst, dport)
         key = (a, b) if a <= b else (b, a)
         flow = self._flows.get(key)
-        flags = seg.flags
         if flow is None:
-            if not seg.payload and not flags & SYN:
+            if not payload and not flags & SYN:
                 return  # a bare ACK/FIN/RST of a connection we never saw carry data
             flow = self._open(key, seg, packet, ts)
         elif ts - flow.last_seen > self._limits.idle_timeout:
@@ -131,18 +133,19 @@ class FlowTable:
         from_client = a == flow.client
         stream = flow.c2s if from_client else flow.s2c
         if flags & SYN:
-            stream.next_seq = (seg.seq + 1) & _MASK
+            stream.next_seq = (seq + 1) & _MASK
         handler = flow.handler
-        if seg.payload and handler is not None and not handler.done:
-            seq = (seg.seq + 1) & _MASK if flags & SYN else seg.seq  # data after a SYN
-            self._segment(handler, stream, from_client, seq, seg.payload, packet=packet)
+        if payload and handler is not None and not handler.done:
+            if flags & SYN:
+                seq = (seq + 1) & _MASK  # data after a SYN
+            self._segment(handler, stream, from_client, seq, payload, packet=packet)
         if flags & RST:
             self._finish(flow)
         elif flags & FIN:
             stream.fin = True
             if flow.c2s.fin and flow.s2c.fin:
                 self._finish(flow)
-        if ts - self._last_sweep > self._limits.idle_timeout / 4:
+        if ts - self._last_sweep > self._sweep_every:
             self._sweep(ts)
 
     def close_all(self) -> None:

@@ -20,6 +20,8 @@ _IPV6_EXT = (0, 43, 60, 51)  # hop-by-hop, routing, destination options, AH
 _H = struct.Struct("!H").unpack_from
 _TCP = struct.Struct("!HHIIBB").unpack_from
 _UDP = struct.Struct("!HH").unpack_from
+# version/IHL, total length, identification, flags/fragment offset, protocol, src, dst
+_IPV4 = struct.Struct("!BxHHHxB2x4s4s").unpack_from
 MAX_FRAGMENT_SETS = 1024
 MAX_FRAGMENT_BYTES = 65535
 
@@ -115,18 +117,15 @@ def decode(linktype: int, data: bytes, defrag: Defragmenter) -> Segment | None:
 def _ipv4(data: bytes, off: int, defrag: Defragmenter) -> Segment | None:
     if len(data) < off + 20:
         return None
-    ihl = (data[off] & 0x0F) * 4
-    total = _H(data, off + 2)[0]
-    proto = data[off + 9]
+    # NOTE: one unpack for the whole fixed header (this runs for every frame)
+    vihl, total, ident, frag, proto, src, dst = _IPV4(data, off)
+    ihl = (vihl & 0x0F) * 4
     if proto not in (TCP, UDP) or ihl < 20:
         return None
     end = off + total if total >= ihl and off + total <= len(data) else len(data)
-    src = data[off + 12:off + 16]
-    dst = data[off + 16:off + 20]
-    frag = _H(data, off + 6)[0]
     body = data[off + ihl:end]
     if frag & 0x3FFF:  # more-fragments flag or non-zero offset
-        whole = defrag.add((src, dst, _H(data, off + 4)[0], proto), (frag & 0x1FFF) * 8,
+        whole = defrag.add((src, dst, ident, proto), (frag & 0x1FFF) * 8,
                            bool(frag & 0x2000), body)
         if whole is None:
             return None

@@ -121,7 +121,7 @@ def test_bad_options_are_config_errors(params: dict[str, object]) -> None:
 
 @pytest.mark.parametrize("distinct", [10, 4000, 50_000])
 def test_distinct_sketch(distinct: int) -> None:
-    from auditor.scanners.database.sketch import DistinctSketch
+    from auditor.sketch import DistinctSketch
 
     sketch = DistinctSketch(b"key")
     for i in range(distinct * 2):
@@ -139,7 +139,7 @@ def test_sketches_of_key_ranges_merge_into_the_whole_tables(distinct: int) -> No
     only, never the key), estimate exactly what one sketch of every value does."""
     import pickle
 
-    from auditor.scanners.database.sketch import DistinctSketch
+    from auditor.sketch import DistinctSketch
 
     key = b"CANARY-sketch-key"
     whole = DistinctSketch(key)

@@ -49,10 +49,15 @@ def _one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_cache_batches_and_workers_give_the_same_observations(
         portal: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     batched = _scan(portal)
-    parallel = _scan(portal, workers=2)
     with monkeypatch.context() as patch:
-        # NOTE: small batches: repeats are answered from the cache, not the batch
+        # NOTE: workers from the first batch (the portal has less text than POOL_AFTER)
+        patch.setattr(pii_module, "POOL_AFTER", 0)
+        parallel = _scan(portal, workers=2)
+    with monkeypatch.context() as patch:
+        # NOTE: small batches: repeats are answered from the cache, not the batch; the
+        # workers start part way through
         patch.setattr(pii_module, "BATCH_TEXTS", 3)
+        patch.setattr(pii_module, "POOL_AFTER", 2000)
         cached = _scan(portal)
         small_parallel = _scan(portal, workers=2)
     with monkeypatch.context() as patch:
@@ -66,6 +71,26 @@ def test_cache_batches_and_workers_give_the_same_observations(
     assert parallel == reference
     assert cached == reference
     assert small_parallel == reference
+    assert multiprocessing.active_children() == []
+
+
+def test_workers_start_only_when_the_text_pays(portal: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures
+
+    started: list[int] = []
+    real = concurrent.futures.ProcessPoolExecutor
+
+    def pool(*args: Any, **kwargs: Any) -> Any:
+        started.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", pool)
+    alone = _scan(portal, workers=2)
+    assert started == []  # a few hundred kB of text: analysed here, no worker started
+    monkeypatch.setattr(pii_module, "POOL_AFTER", 0)
+    assert _scan(portal, workers=2) == alone
+    assert started == [1]
     assert multiprocessing.active_children() == []
 
 
