@@ -69,6 +69,13 @@ def is_syllable(word: str) -> bool:
     return bool(_SYLLABLE.match(fold_lower(word)))
 
 
+def _folded_syllable(folded: str, start: int, end: int) -> bool:
+    """:func:`is_syllable` of ``text[start:end]`` given the folded text (folding keeps
+    offsets, so the slice of the folded text is the folded word; the text's own fold
+    stays the cached one)."""
+    return _SYLLABLE.match(folded[start:end].lower()) is not None
+
+
 def _capitalised(word: str) -> bool:
     return word[:1].isupper() and (word[1:].islower() or word[1:].isupper() or len(word) == 1)
 
@@ -107,7 +114,8 @@ class NameRecognizer(BuiltinRecognizer):
                 s, e = words[j]
                 gap = text[words[j - 1][1]:s]
                 word = text[s:e]
-                if gap not in (" ", "\u00a0") or not _capitalised(word) or not is_syllable(word):
+                if gap not in (" ", "\u00a0") or not _capitalised(word) or \
+                        not _folded_syllable(folded, s, e):
                     break
                 j += 1
             count = j - i
@@ -144,7 +152,7 @@ class NameRecognizer(BuiltinRecognizer):
                 s, e = words[j]
                 name = text[s:e]
                 if text[words[j - 1][1]:s] not in (" ", "\u00a0") or not _capitalised(name) \
-                        or not is_syllable(name) or (name.isupper() and len(name) > 1):
+                        or not _folded_syllable(folded, s, e) or (name.isupper() and len(name) > 1):
                     break
                 j += 1
             if j == i + 1:
