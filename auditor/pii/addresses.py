@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 from auditor.pii.lexicon import admin_vocabulary, context_words
 from auditor.pii.recognizers.base import BuiltinRecognizer, Candidate, make_result
-from auditor.pii.text import fold
+from auditor.pii.text import fold, fold_lower
 
 __all__ = ["AddressRecognizer"]
 
@@ -117,7 +117,7 @@ class AddressRecognizer(BuiltinRecognizer):
 
     def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
         folded = fold(text)
-        words = frozenset(_LETTERS.findall(folded.lower()))
+        words = frozenset(_LETTERS.findall(fold_lower(text)))
         chunks: list[tuple[int, int, str]] = []
         for regex in self._admin:
             chunks.extend((m.start(), m.end(), "admin") for m in regex.finditer(folded)

@@ -99,7 +99,7 @@ class NameRecognizer(BuiltinRecognizer):
         self.context = tuple(context_words().get("PERSON", ()))
 
     def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
-        words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        words = [m.span() for m in _WORD.finditer(text)]
         folded = fold(text)
         results: list[Candidate] = []
         i = 0

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 
 from auditor.pii.lexicon import admin_vocabulary, context_words, surnames
 
@@ -68,7 +69,7 @@ _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}\s+thang\s+\d"
                    r"|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d")
 
 
-def _numeric_types(run: str) -> set[str]:
+def _numeric_types(run: str) -> AbstractSet[str]:
     """Candidate types of a digit run and of every window of its space-separated parts
     (``079203012345 0912345678`` is an ID and a phone, not a 22-digit number)."""
     parts = run.split(" ")
@@ -87,10 +88,9 @@ def _numeric_types(run: str) -> set[str]:
     return found
 
 
-def _count_types(head: str, digits: int) -> set[str]:
-    run = head
+def _types_of_count(international: bool, digits: int) -> frozenset[str]:
     found: set[str] = set()
-    if run.startswith("+") or run.startswith("00"):
+    if international:
         found |= {"VN_PHONE", "PHONE_NUMBER"}
     if 8 <= digits <= 13:
         found.add("VN_PHONE")
@@ -98,7 +98,17 @@ def _count_types(head: str, digits: int) -> set[str]:
               12: {"VN_CCCD"}, 13: {"VN_TAX_CODE"}}.get(digits, set())
     if 13 <= digits <= 19:
         found.add("CREDIT_CARD")
-    return found
+    return frozenset(found)
+
+
+# NOTE: the types depend only on a leading "+"/"00" and the digit count (every count
+# above 19 names the same types as 20): computed once.
+_BY_COUNT = tuple(tuple(_types_of_count(international, d) for d in range(21))
+                  for international in (False, True))
+
+
+def _count_types(head: str, digits: int) -> frozenset[str]:
+    return _BY_COUNT[head.startswith(("+", "00"))][min(digits, 20)]
 
 
 class Prefilter:
@@ -122,6 +132,7 @@ class Prefilter:
                                                  *vocab["english_streets"],
                                                  *vocab["abbreviations"])) - {"the"}
         self._provinces = frozenset(" ".join(_SPLIT.split(p)) for p in vocab["provinces"])
+        self._province_heads = frozenset(p.split(" ")[0] for p in self._provinces)
         self._address_context = frozenset(w for w in context_words()["ADDRESS"] if w.isalpha())
         self._birth_words = frozenset(w for w in context_words()["DATE_OF_BIRTH"]
                                       if w.isalpha())
@@ -170,10 +181,12 @@ class Prefilter:
 
     def _address_trigger(self, folded: str) -> bool:
         """A unit or street word before a capital or a number, or a province name."""
-        if any(m.group(1).lower() in self._unit_words for m in _UNIT_NEXT.finditer(folded)):
+        if not self._unit_words.isdisjoint(map(str.lower, _UNIT_NEXT.findall(folded))):
             return True
-        for m in _CAPSEQ.finditer(folded):
-            ws = _SPLIT.split(m.group(0).lower())
+        for seq in _CAPSEQ.findall(folded):
+            ws = _SPLIT.split(seq.lower())
+            if self._province_heads.isdisjoint(ws):
+                continue   # no word that starts a province name
             for i in range(len(ws)):
                 for k in range(1, min(4, len(ws) - i) + 1):
                     if " ".join(ws[i:i + k]) in self._provinces:
