@@ -159,13 +159,12 @@ class _PlainTokens:
     its lemma is its text, so the words are found by one ``findall`` and their offsets
     only when a window is asked for."""
 
-    __slots__ = ("_ends", "_lowered", "_starts", "hits")
+    __slots__ = ("_ends", "_lowered", "hits")
 
     def __init__(self, lowered: str, lemmas: list[str], context_words: frozenset[str]
                  ) -> None:
         self._lowered = lowered
         self._ends: list[int] | None = None
-        self._starts: list[int] = []
         self.hits: list[tuple[int, str]] = [] if context_words.isdisjoint(lemmas) else [
             (i, w) for i, w in enumerate(lemmas) if w in context_words]
 
@@ -173,15 +172,16 @@ class _PlainTokens:
         """As :meth:`_Tokens.window`."""
         ends = self._ends
         if ends is None:
-            spans = [m.span() for m in _WORD_TOKEN.finditer(self._lowered)]
-            self._starts = [a for a, _ in spans]
-            ends = self._ends = [b for _, b in spans]
+            ends = self._ends = [m.end() for m in _WORD_TOKEN.finditer(self._lowered)]
         i = bisect.bisect_right(ends, start)    # first word ending after start
         if i == len(ends):
             if not text[start:].strip():
                 return None
             return i, i    # the match starts in a punctuation token at the end
-        if not text[start:self._starts[i]].strip():
+        # NOTE: word i starts at or before ``start`` (the search finds ``start`` itself,
+        # an empty gap) or is the next word found from ``start``.
+        word = _WORD_TOKEN.search(self._lowered, start)
+        if word is not None and not text[start:word.start()].strip():
             return i + 1, i
         return i, i
 
