@@ -53,6 +53,16 @@ def _alternation(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
 
 
+def _first(words: tuple[str, ...]) -> str:
+    """A look-ahead for the first characters of ``words``: sre tries every alternative
+    of a large alternation at every position; the look-ahead stops it at one character
+    test where no word can start (it matches in the same case mode as the alternation)."""
+    firsts = sorted({w[:1] for w in words})
+    if not all(c and not c.isspace() for c in firsts):
+        return ""   # an entry that is empty or starts with a space (``\\s+``): no test
+    return "(?=[" + "".join(re.escape(c) for c in firsts) + "])"
+
+
 def _title_variants(words: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     for w in words:
@@ -86,11 +96,13 @@ class AddressRecognizer(BuiltinRecognizer):
 
     def __init__(self) -> None:
         vocab = admin_vocabulary()
-        units = _alternation(vocab["units"])
-        abbr = _alternation(_title_variants(vocab["abbreviations"]))
-        streets = _alternation(vocab["streets"])
+        units = _first(vocab["units"]) + "(?:" + _alternation(vocab["units"]) + ")"
+        abbr = _first(_title_variants(vocab["abbreviations"])) + "(?:" + _alternation(
+            _title_variants(vocab["abbreviations"])) + ")"
+        streets = _first(vocab["streets"]) + "(?:" + _alternation(vocab["streets"]) + ")"
         english = _alternation(vocab["english_streets"])
-        provinces = _alternation(_title_variants(vocab["provinces"]))
+        provinces = _first(_title_variants(vocab["provinces"])) + "(?:" + _alternation(
+            _title_variants(vocab["provinces"])) + ")"
         self._admin = (
             re.compile(rf"(?<!\w)(?i:{units})\.?\s*{_NAME}"),
             re.compile(rf"(?<!\w)(?:{abbr})(?:\.\s*|(?=\d)){_NAME}"),
