@@ -28,7 +28,11 @@ from auditor.pii.lexicon import admin_vocabulary, context_words, surnames
 
 __all__ = ["Prefilter"]
 
-_RUN = re.compile(r"(?<![\w.\-])\+?\(?\d[\d .\-()]*\d(?![\w]|[.\-]\w)")
+# NOTE: ``(?<![\w.\-])\+?\(?\d[\d .\-()]*\d(?![\w]|[.\-]\w)`` written to start with a
+# character class (sre then skips ahead to "+", "(" or a digit), the look-behind tested
+# after the first character, and what must follow that character by which one it was.
+_RUN = re.compile(r"[+(\d](?<![\w.\-][+(\d])(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))"
+                  r"[\d .\-()]*\d(?![\w]|[.\-]\w)")
 # NOTE: ``\d{4}-\d{2}-\d{2}(…)?|\b\d{2}:\d{2}(…)?\b`` with the first digit taken out
 # of the alternation, so the regex engine skips ahead to digits.
 _ISO_TIME = re.compile(r"\d(?:\d{3}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?Z?)?"
@@ -37,21 +41,24 @@ _IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 _IPV6 = re.compile(r"(?:[0-9A-Fa-f]{1,4}:){3,}")
 _MIXED = re.compile(r"[A-Z]\s?\d|\d[ \-]?[A-Z]")
 _WORD = re.compile(r"[a-z]+")
-_UNIT_NEXT = re.compile(r"(?<!\w)([A-Za-z]+)\.?[ \t]*(?=[A-Z0-9])")
-_CAPSEQ = re.compile(r"(?<!\w)[A-Z][A-Za-z]*(?:[ \-]+[A-Z][A-Za-z]*)*")
+_UNIT_NEXT = re.compile(r"([A-Za-z](?<!\w[A-Za-z])[A-Za-z]*)\.?[ \t]*(?=[A-Z0-9])")
+_CAPSEQ = re.compile(r"[A-Z](?<!\w[A-Z])[A-Za-z]*(?:[ \-]+[A-Z][A-Za-z]*)*")
 _SPLIT = re.compile(r"[ \-]+")
 _DIGIT = re.compile(r"\d")
 # NOTE: a digit run holds digits and ". - ( ) +" only (``_RUN``): deleting those counts
 # its digits.
 _NOT_DIGIT = str.maketrans("", "", ".-()+ ")
 _CAPITAL = re.compile(r"[A-Z][a-z]")
-_PAIR = re.compile(r"(?<!\w)([A-Z][A-Za-z]*)[ \u00a0](?=[A-Z])")
+_PAIR = re.compile(r"([A-Z](?<!\w[A-Z])[A-Za-z]*)[ \u00a0](?=[A-Z])")
 
+# NOTE: each pattern starts with a character class, so sre skips ahead to the characters
+# that can start it; "no word character before" is tested after the first character
+# (``[A-Z](?<!\w[A-Z])`` is ``(?<!\w)[A-Z]``).
 _LETTER_TRIGGERS = {
-    "VN_PASSPORT": r"(?<!\w)[A-Z]\d{7}(?!\w)",
+    "VN_PASSPORT": r"[A-Z](?<!\w[A-Z])\d{7}(?!\w)",
     "VN_HEALTH_INSURANCE": r"[A-Z]{2} ?[1-5] ?\d{2} ?\d{10}",
     "IBAN_CODE": r"[A-Z]{2}\d{2}[ ]?[A-Z0-9]{4}",
-    "VN_LICENSE_PLATE": r"(?<!\w)\d{2}[ \-]?[A-Z]{1,2}\d?[ \-]?\d{3}",
+    "VN_LICENSE_PLATE": r"\d(?<!\w\d)\d[ \-]?[A-Z]{1,2}\d?[ \-]?\d{3}",
 }
 _FORMS = frozenset({"anh", "chi", "em", "ong", "ba", "co", "chu", "bac", "cau", "di", "thim",
                     "mo", "ban", "chau"})
