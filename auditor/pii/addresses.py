@@ -53,14 +53,31 @@ def _alternation(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
 
 
-def _first(words: tuple[str, ...]) -> str:
-    """A look-ahead for the first characters of ``words``: sre tries every alternative
-    of a large alternation at every position; the look-ahead stops it at one character
-    test where no word can start (it matches in the same case mode as the alternation)."""
-    firsts = sorted({w[:1] for w in words})
-    if not all(c and not c.isspace() for c in firsts):
-        return ""   # an entry that is empty or starts with a space (``\\s+``): no test
-    return "(?=[" + "".join(re.escape(c) for c in firsts) + "])"
+def _grouped(words: tuple[str, ...], *, fold_case: bool = False, not_after: str = "") -> str:
+    """:func:`_alternation` with the alternatives grouped by their first letter
+    (``H(?:a\\s+Noi|ai\\s+Phong)|D(?:...)``): sre tries every alternative of an alternation
+    at every position; grouped, it tests one letter per group. The same matches: the
+    order inside a group is the order of :func:`_alternation`, and two groups never both
+    match at one position (their first letters differ, in lower case for a
+    case-insensitive alternation). Falls back to :func:`_alternation` when a word does not
+    start with an ASCII letter. ``not_after``: a character class that must not come
+    right before the word, tested after its first letter (``B(?<!\\wB)…`` is
+    ``(?<!\\w)B…``), so that a case-sensitive pattern starts with the first letters and
+    sre skips ahead to them."""
+    ordered = sorted(words, key=len, reverse=True)
+    if not all(w[:1].isascii() and w[:1].isalpha() for w in ordered):
+        alternation = _alternation(words)
+        return f"(?<!{not_after})(?:{alternation})" if not_after else alternation
+    groups: dict[str, list[str]] = {}
+    for w in ordered:
+        head = w[0].lower() if fold_case else w[0]
+        groups.setdefault(head, []).append(w)
+    out = []
+    for head, members in groups.items():
+        rest = "|".join(re.escape(w[1:]).replace(r"\ ", r"\s+") for w in members)
+        behind = f"(?<!{not_after}{head})" if not_after else ""
+        out.append(f"{head}{behind}(?:{rest})")
+    return "|".join(out)
 
 
 def _title_variants(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -96,18 +113,16 @@ class AddressRecognizer(BuiltinRecognizer):
 
     def __init__(self) -> None:
         vocab = admin_vocabulary()
-        units = _first(vocab["units"]) + "(?:" + _alternation(vocab["units"]) + ")"
-        abbr = _first(_title_variants(vocab["abbreviations"])) + "(?:" + _alternation(
-            _title_variants(vocab["abbreviations"])) + ")"
-        streets = _first(vocab["streets"]) + "(?:" + _alternation(vocab["streets"]) + ")"
+        units = _grouped(vocab["units"], fold_case=True)
+        abbr = _grouped(_title_variants(vocab["abbreviations"]), not_after=r"\w")
+        streets = _grouped(vocab["streets"], fold_case=True)
         english = _alternation(vocab["english_streets"])
-        provinces = _first(_title_variants(vocab["provinces"])) + "(?:" + _alternation(
-            _title_variants(vocab["provinces"])) + ")"
+        provinces = _grouped(_title_variants(vocab["provinces"]), not_after=r"\w")
         self._admin = (
             re.compile(rf"(?<!\w)(?i:{units})\.?\s*{_NAME}"),
-            re.compile(rf"(?<!\w)(?:{abbr})(?:\.\s*|(?=\d)){_NAME}"),
+            re.compile(rf"(?:{abbr})(?:\.\s*|(?=\d)){_NAME}"),
         )
-        self._province = re.compile(rf"(?<!\w)(?:{provinces})(?!\w)")
+        self._province = re.compile(rf"(?:{provinces})(?!\w)")
         self._street = (
             re.compile(rf"(?<![\w/])(?i:so{_S}+nha|so|sn)?{_S}*\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*"
                        rf"(?:{_S}+(?i:{streets}))?{_S}+{_CAP}(?:{_S}{_CAP}){{0,3}}\b"),
