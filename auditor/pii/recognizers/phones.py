@@ -211,6 +211,15 @@ _LEAD: Any = getattr(_matcher_module, "_LEAD_PATTERN", None)
 _CANDIDATE: Any = getattr(_matcher_module, "_PATTERN", None)
 _SECOND_NUMBER: Any = getattr(_matcher_module, "_SECOND_NUMBER_START_PATTERN", None)
 _FAST = all(p is not None for p in (_BRACKETS, _PUB_PAGES, _LEAD, _CANDIDATE, _SECOND_NUMBER))
+# NOTE: the candidate pattern starts with an optional group of leading "(", "[", "+"
+# (and their full-width forms) or with a digit, so no candidate starts anywhere else; sre
+# tries the whole pattern at every position, this class finds the next possible start
+# at once. Used only when the library's pattern has that shape.
+_LEADS = "(?:[(\\[（［+＋]["
+_LEAD_GROUP_END = "]{0,4}){0,2}\\d{1,20}"
+_CANDIDATE_START: Any = re.compile(r"[(\[（［+＋\d]") if _FAST and (
+    _CANDIDATE.pattern.startswith(_LEADS) and _LEAD_GROUP_END in _CANDIDATE.pattern
+    and "|" not in _CANDIDATE.pattern[:_CANDIDATE.pattern.index(_LEAD_GROUP_END)]) else None
 
 
 class _Matcher(PhoneNumberMatcher):
@@ -272,6 +281,11 @@ def find_phones(text: str) -> list[_Found]:
     index = 0
     size = len(text)
     while True:
+        if _CANDIDATE_START is not None:
+            lead = _CANDIDATE_START.search(text, index)
+            if lead is None:
+                return found
+            index = lead.start()
         m = _CANDIDATE.search(text, index)
         if m is None:
             return found
