@@ -38,7 +38,7 @@ _CAP = r"(?:[A-Z]{2,}|[A-Z][a-z]*)"
 _NAME = rf"(?:\d+[A-Za-z]?\b|{_CAP}(?:[ \-]{_CAP}){{0,3}}\b)"
 # A capitalised name without a unit word ("Nhà Bè" in "xã Phước Kiển, Nhà Bè, TP HCM")
 # belongs to an address only between two address chunks.
-_NAMES = re.compile(r"(?<=, )[A-Z][a-z]*(?: [A-Z][a-z]*){0,3}(?=,)")
+_NAMES = re.compile(r"[A-Z](?<=, [A-Z])[a-z]*(?: [A-Z][a-z]*){0,3}(?=,)")
 # A space inside an address chunk (not a tab or newline: those separate cells)
 _S = r"[ \u00a0]"
 _LEAD = re.compile(r"([^\W\d_]+)\.?\s*")
@@ -131,7 +131,7 @@ class AddressRecognizer(BuiltinRecognizer):
             re.compile(rf"(?<!\w)(?i:so{_S}+nha|so){_S}+\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*\b"),
         )
         self._english = re.compile(
-            rf"(?<![\w/])\d+[A-Za-z]?\s+{_CAP}(?:\s{_CAP}){{0,2}}\s+(?i:{english})\b\.?")
+            rf"\d(?<![\w/]\d)\d*[A-Za-z]?\s+{_CAP}(?:\s{_CAP}){{0,2}}\s+(?i:{english})\b\.?")
         # NOTE: the street (2nd), "số" (3rd), province and English-street regexes only
         # match their vocabulary word as a whole word: text without one of those words
         # (folded, lower case) skips the regex. None: a word no gate can stand for.

@@ -192,7 +192,10 @@ class NameRecognizer(BuiltinRecognizer):
 
 
 _PART = r"[A-Z](?:[a-z]+|'[A-Z][a-z]+)(?:-[A-Z][a-z]+)?"
-_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?[ \u00a0]+"
+# NOTE: ``\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)`` grouped by first letter, the word
+# boundary tested after it: the pattern starts with its first letters (sre skips ahead).
+_HONORIFIC = re.compile(r"(?:M(?<!\wM)(?:r|rs|s|iss|x|adam)|D(?<!\wD)r|P(?<!\wP)rof|S(?<!\wS)ir)"
+                        r"\.?[ \u00a0]+"
                         rf"({_PART}(?: {_PART}){{0,2}})\b")
 # Titles that follow an honorific without being a name ("Mr. President").
 _TITLES = frozenset({"president", "chairman", "chairwoman", "director", "speaker", "secretary",

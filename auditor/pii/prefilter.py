@@ -65,13 +65,15 @@ _FORMS = frozenset({"anh", "chi", "em", "ong", "ba", "co", "chu", "bac", "cau", 
 _FORM_NEXT = re.compile(r"(?<!\w)(?i:anh|chi|em|ong|ba|co|chu|bac|cau|di|thim|mo|ban|chau)"
                         r"[ \u00a0][A-Z]")
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam"})
-_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?[ \u00a0]+[A-Z]")
+# NOTE: ``\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)`` as in ``auditor.pii.names``.
+_HONORIFIC = re.compile(r"(?:M(?<!\wM)(?:r|rs|s|iss|x|adam)|D(?<!\wD)r|P(?<!\wP)rof|S(?<!\wS)ir)"
+                        r"\.?[ \u00a0]+[A-Z]")
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passcode", "pass", "mk", "khau",
                              "matkhau"})
 _PASSWORD = re.compile(r"(?i:password|passwd|pwd|passcode|pass|mat[ _]?khau|mk)(?:\W|$)")
 # A house number before a capitalised street name ("201/7 Quang Trung"); an address only
 # with an address word in the text or the explicit context.
-_HOUSE = re.compile(r"(?<![\w/])\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*[ \u00a0][A-Z]")
+_HOUSE = re.compile(r"\d(?<![\w/]\d)\d*[A-Za-z]?(?:/\d+[A-Za-z]?)*[ \u00a0][A-Z]")
 _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}\s+thang\s+\d"
                    r"|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d")
 
