@@ -39,7 +39,9 @@ _ISO_TIME = re.compile(r"\d(?:\d{3}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[
                        r"|(?<!\w\d)\d:\d{2}(?::\d{2})?\b)")
 _IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 _IPV6 = re.compile(r"(?:[0-9A-Fa-f]{1,4}:){3,}")
-_MIXED = re.compile(r"[A-Z]\s?\d|\d[ \-]?[A-Z]")
+# NOTE: ``[A-Z]\s?\d|\d[ \-]?[A-Z]`` starting with one class (sre skips ahead to it),
+# the rest chosen by the character taken.
+_MIXED = re.compile(r"[A-Z\d](?:(?<=[A-Z])\s?\d|(?<=\d)[ \-]?[A-Z])")
 _WORD = re.compile(r"[a-z]+")
 _UNIT_NEXT = re.compile(r"([A-Za-z](?<!\w[A-Za-z])[A-Za-z]*)\.?[ \t]*(?=[A-Z0-9])")
 _CAPSEQ = re.compile(r"[A-Z](?<!\w[A-Z])[A-Za-z]*(?:[ \-]+[A-Z][A-Za-z]*)*")
