@@ -169,8 +169,11 @@ class NameRecognizer(BuiltinRecognizer):
     def _is_surname_at(self, text: str, folded: str, words: list[tuple[int, int]],
                        i: int) -> bool:
         start, end = words[i]
+        # NOTE: the set look-up first (most capitalised words are no surname).
+        if folded[start:end].lower() not in self._surnames:
+            return False
         word = text[start:end]
-        if not _capitalised(word) or folded[start:end].lower() not in self._surnames:
+        if not _capitalised(word):
             return False
         if folded[start:end] != word and word.lower() not in self._accented:
             return False
