@@ -188,8 +188,8 @@ def _resolve(results: list[Candidate], wanted: frozenset[str], text: str) -> lis
                         key=lambda r: (r.start, -r.end))
     if all(a.end <= b.start for a, b in itertools.pairwise(candidates)):
         # NOTE: no two detections overlap (the common case): all of them are kept.
-        return [Entity(type=r.entity_type, start=r.start, end=r.end,
-                       score=round(min(r.score, 1.0), 2)) for r in candidates]
+        return [Entity(r.entity_type, r.start, r.end, round(min(r.score, 1.0), 2))
+                for r in candidates]
     return _resolve_overlaps(candidates, text)
 
 

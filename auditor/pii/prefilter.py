@@ -164,8 +164,13 @@ class Prefilter:
             if (folded.count(".") >= 3 and _IPV4.search(folded)) or "::" in folded or (
                     folded.count(":") >= 3 and _IPV6.search(folded)):
                 found.add("IP_ADDRESS")
-            if self._letters and _MIXED.search(folded):
-                found.update(t for t, regex in self._letters if regex.search(folded))
+            mixed = _MIXED.search(folded) if self._letters else None
+            if mixed is not None:
+                # NOTE: each letter trigger's match holds a letter next to a digit (a
+                # _MIXED match) at most one character after its start, so none starts
+                # before the first _MIXED match minus one.
+                pos = max(0, mixed.start() - 1)
+                found.update(t for t, regex in self._letters if regex.search(folded, pos))
         lower = folded.lower()
         words = set(_WORD.findall(lower))
         if "ADDRESS" in self._types and ((
