@@ -102,13 +102,13 @@ class NameRecognizer(BuiltinRecognizer):
         words = [m.span() for m in _WORD.finditer(text)]
         folded = fold(text)
         results: list[Candidate] = []
-        i = 0
-        while i < len(words):
-            start = words[i][0]
-            # NOTE: a surname starts with a capital (checked first: most words do not)
-            if not text[start].isupper() or not self._is_surname_at(text, folded, words, i):
-                i += 1
+        # NOTE: a surname starts with a capital (most words do not): only those words are
+        # visited, in order; ``after`` is the first word not inside a name found.
+        after = 0
+        for i in [k for k, (s, _) in enumerate(words) if text[s].isupper()]:
+            if i < after or not self._is_surname_at(text, folded, words, i):
                 continue
+            start = words[i][0]
             j = i + 1
             while j < len(words) and j - i < 4:
                 s, e = words[j]
@@ -129,9 +129,7 @@ class NameRecognizer(BuiltinRecognizer):
                     if _whole_cell(text, start, span_end):
                         score += 0.2
                     results.append(make_result(self, "PERSON", start, span_end, score))
-                    i = j
-                    continue
-            i += 1
+                    after = j
         results.extend(self._given_names(text, folded, words, results))
         return results
 
