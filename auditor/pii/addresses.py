@@ -30,7 +30,7 @@ from collections.abc import Sequence
 
 from auditor.pii.lexicon import admin_vocabulary, context_words
 from auditor.pii.recognizers.base import BuiltinRecognizer, Candidate, make_result
-from auditor.pii.text import fold
+from auditor.pii.text import fold, fold_lower
 
 __all__ = ["AddressRecognizer"]
 
@@ -38,7 +38,7 @@ _CAP = r"(?:[A-Z]{2,}|[A-Z][a-z]*)"
 _NAME = rf"(?:\d+[A-Za-z]?\b|{_CAP}(?:[ \-]{_CAP}){{0,3}}\b)"
 # A capitalised name without a unit word ("Nhà Bè" in "xã Phước Kiển, Nhà Bè, TP HCM")
 # belongs to an address only between two address chunks.
-_NAMES = re.compile(r"(?<=, )[A-Z][a-z]*(?: [A-Z][a-z]*){0,3}(?=,)")
+_NAMES = re.compile(r"[A-Z](?<=, [A-Z])[a-z]*(?: [A-Z][a-z]*){0,3}(?=,)")
 # A space inside an address chunk (not a tab or newline: those separate cells)
 _S = r"[ \u00a0]"
 _LEAD = re.compile(r"([^\W\d_]+)\.?\s*")
@@ -51,6 +51,33 @@ _PROVINCE_UNITS = frozenset({"tp", "tinh", "thanh pho", "city", "province"})
 def _alternation(words: tuple[str, ...]) -> str:
     ordered = sorted(words, key=len, reverse=True)
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in ordered)
+
+
+def _grouped(words: tuple[str, ...], *, fold_case: bool = False, not_after: str = "") -> str:
+    """:func:`_alternation` with the alternatives grouped by their first letter
+    (``H(?:a\\s+Noi|ai\\s+Phong)|D(?:...)``): sre tries every alternative of an alternation
+    at every position; grouped, it tests one letter per group. The same matches: the
+    order inside a group is the order of :func:`_alternation`, and two groups never both
+    match at one position (their first letters differ, in lower case for a
+    case-insensitive alternation). Falls back to :func:`_alternation` when a word does not
+    start with an ASCII letter. ``not_after``: a character class that must not come
+    right before the word, tested after its first letter (``B(?<!\\wB)…`` is
+    ``(?<!\\w)B…``), so that a case-sensitive pattern starts with the first letters and
+    sre skips ahead to them."""
+    ordered = sorted(words, key=len, reverse=True)
+    if not all(w[:1].isascii() and w[:1].isalpha() for w in ordered):
+        alternation = _alternation(words)
+        return f"(?<!{not_after})(?:{alternation})" if not_after else alternation
+    groups: dict[str, list[str]] = {}
+    for w in ordered:
+        head = w[0].lower() if fold_case else w[0]
+        groups.setdefault(head, []).append(w)
+    out = []
+    for head, members in groups.items():
+        rest = "|".join(re.escape(w[1:]).replace(r"\ ", r"\s+") for w in members)
+        behind = f"(?<!{not_after}{head})" if not_after else ""
+        out.append(f"{head}{behind}(?:{rest})")
+    return "|".join(out)
 
 
 def _title_variants(words: tuple[str, ...]) -> tuple[str, ...]:
@@ -86,16 +113,16 @@ class AddressRecognizer(BuiltinRecognizer):
 
     def __init__(self) -> None:
         vocab = admin_vocabulary()
-        units = _alternation(vocab["units"])
-        abbr = _alternation(_title_variants(vocab["abbreviations"]))
-        streets = _alternation(vocab["streets"])
+        units = _grouped(vocab["units"], fold_case=True)
+        abbr = _grouped(_title_variants(vocab["abbreviations"]), not_after=r"\w")
+        streets = _grouped(vocab["streets"], fold_case=True)
         english = _alternation(vocab["english_streets"])
-        provinces = _alternation(_title_variants(vocab["provinces"]))
+        provinces = _grouped(_title_variants(vocab["provinces"]), not_after=r"\w")
         self._admin = (
             re.compile(rf"(?<!\w)(?i:{units})\.?\s*{_NAME}"),
-            re.compile(rf"(?<!\w)(?:{abbr})(?:\.\s*|(?=\d)){_NAME}"),
+            re.compile(rf"(?:{abbr})(?:\.\s*|(?=\d)){_NAME}"),
         )
-        self._province = re.compile(rf"(?<!\w)(?:{provinces})(?!\w)")
+        self._province = re.compile(rf"(?:{provinces})(?!\w)")
         self._street = (
             re.compile(rf"(?<![\w/])(?i:so{_S}+nha|so|sn)?{_S}*\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*"
                        rf"(?:{_S}+(?i:{streets}))?{_S}+{_CAP}(?:{_S}{_CAP}){{0,3}}\b"),
@@ -104,7 +131,7 @@ class AddressRecognizer(BuiltinRecognizer):
             re.compile(rf"(?<!\w)(?i:so{_S}+nha|so){_S}+\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*\b"),
         )
         self._english = re.compile(
-            rf"(?<![\w/])\d+[A-Za-z]?\s+{_CAP}(?:\s{_CAP}){{0,2}}\s+(?i:{english})\b\.?")
+            rf"\d(?<![\w/]\d)\d*[A-Za-z]?\s+{_CAP}(?:\s{_CAP}){{0,2}}\s+(?i:{english})\b\.?")
         # NOTE: the street (2nd), "số" (3rd), province and English-street regexes only
         # match their vocabulary word as a whole word: text without one of those words
         # (folded, lower case) skips the regex. None: a word no gate can stand for.
@@ -117,7 +144,7 @@ class AddressRecognizer(BuiltinRecognizer):
 
     def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
         folded = fold(text)
-        words = frozenset(_LETTERS.findall(folded.lower()))
+        words = frozenset(_LETTERS.findall(fold_lower(text)))
         chunks: list[tuple[int, int, str]] = []
         for regex in self._admin:
             chunks.extend((m.start(), m.end(), "admin") for m in regex.finditer(folded)

@@ -36,7 +36,7 @@ from auditor.pii.config import ALL_TYPES, DetectorConfig, Entity
 from auditor.pii.lexicon import negative_context_words, veto_context_words
 from auditor.pii.prefilter import Prefilter
 from auditor.pii.recognizers.base import Candidate
-from auditor.pii.text import fold, name_tokens, to_nfc
+from auditor.pii.text import fold, fold_lower, name_tokens, to_nfc
 
 __all__ = ["PiiDetector", "PiiEngineError", "get_detector"]
 
@@ -128,7 +128,7 @@ class PiiDetector:
         """Drop context-less detections right after a word that says the value is
         something else (``SKU 51G-12345``, ``STK 19036912345678``, ``version 1.2.3.4``),
         and any PERSON right after an organisation word (``Công ty TNHH Nguyễn Kim``)."""
-        lowered = fold(nfc).lower()
+        lowered = fold_lower(nfc)
         kept = []
         for r in results:
             words = (self._veto if r.context_word else self._veto_or_negative).get(
@@ -188,8 +188,8 @@ def _resolve(results: list[Candidate], wanted: frozenset[str], text: str) -> lis
                         key=lambda r: (r.start, -r.end))
     if all(a.end <= b.start for a, b in itertools.pairwise(candidates)):
         # NOTE: no two detections overlap (the common case): all of them are kept.
-        return [Entity(type=r.entity_type, start=r.start, end=r.end,
-                       score=round(min(r.score, 1.0), 2)) for r in candidates]
+        return [Entity(r.entity_type, r.start, r.end, round(min(r.score, 1.0), 2))
+                for r in candidates]
     return _resolve_overlaps(candidates, text)
 
 

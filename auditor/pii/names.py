@@ -69,6 +69,13 @@ def is_syllable(word: str) -> bool:
     return bool(_SYLLABLE.match(fold_lower(word)))
 
 
+def _folded_syllable(folded: str, start: int, end: int) -> bool:
+    """:func:`is_syllable` of ``text[start:end]`` given the folded text (folding keeps
+    offsets, so the slice of the folded text is the folded word; the text's own fold
+    stays the cached one)."""
+    return _SYLLABLE.match(folded[start:end].lower()) is not None
+
+
 def _capitalised(word: str) -> bool:
     return word[:1].isupper() and (word[1:].islower() or word[1:].isupper() or len(word) == 1)
 
@@ -92,22 +99,23 @@ class NameRecognizer(BuiltinRecognizer):
         self.context = tuple(context_words().get("PERSON", ()))
 
     def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
-        words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+        words = [m.span() for m in _WORD.finditer(text)]
         folded = fold(text)
         results: list[Candidate] = []
-        i = 0
-        while i < len(words):
-            start = words[i][0]
-            # NOTE: a surname starts with a capital (checked first: most words do not)
-            if not text[start].isupper() or not self._is_surname_at(text, folded, words, i):
-                i += 1
+        # NOTE: a surname starts with a capital (most words do not): only those words are
+        # visited, in order; ``after`` is the first word not inside a name found.
+        after = 0
+        for i in [k for k, (s, _) in enumerate(words) if text[s].isupper()]:
+            if i < after or not self._is_surname_at(text, folded, words, i):
                 continue
+            start = words[i][0]
             j = i + 1
             while j < len(words) and j - i < 4:
                 s, e = words[j]
                 gap = text[words[j - 1][1]:s]
                 word = text[s:e]
-                if gap not in (" ", "\u00a0") or not _capitalised(word) or not is_syllable(word):
+                if gap not in (" ", "\u00a0") or not _capitalised(word) or \
+                        not _folded_syllable(folded, s, e):
                     break
                 j += 1
             count = j - i
@@ -121,9 +129,7 @@ class NameRecognizer(BuiltinRecognizer):
                     if _whole_cell(text, start, span_end):
                         score += 0.2
                     results.append(make_result(self, "PERSON", start, span_end, score))
-                    i = j
-                    continue
-            i += 1
+                    after = j
         results.extend(self._given_names(text, folded, words, results))
         return results
 
@@ -144,7 +150,7 @@ class NameRecognizer(BuiltinRecognizer):
                 s, e = words[j]
                 name = text[s:e]
                 if text[words[j - 1][1]:s] not in (" ", "\u00a0") or not _capitalised(name) \
-                        or not is_syllable(name) or (name.isupper() and len(name) > 1):
+                        or not _folded_syllable(folded, s, e) or (name.isupper() and len(name) > 1):
                     break
                 j += 1
             if j == i + 1:
@@ -161,8 +167,11 @@ class NameRecognizer(BuiltinRecognizer):
     def _is_surname_at(self, text: str, folded: str, words: list[tuple[int, int]],
                        i: int) -> bool:
         start, end = words[i]
+        # NOTE: the set look-up first (most capitalised words are no surname).
+        if folded[start:end].lower() not in self._surnames:
+            return False
         word = text[start:end]
-        if not _capitalised(word) or folded[start:end].lower() not in self._surnames:
+        if not _capitalised(word):
             return False
         if folded[start:end] != word and word.lower() not in self._accented:
             return False
@@ -184,7 +193,10 @@ class NameRecognizer(BuiltinRecognizer):
 
 
 _PART = r"[A-Z](?:[a-z]+|'[A-Z][a-z]+)(?:-[A-Z][a-z]+)?"
-_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?[ \u00a0]+"
+# NOTE: ``\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)`` grouped by first letter, the word
+# boundary tested after it: the pattern starts with its first letters (sre skips ahead).
+_HONORIFIC = re.compile(r"(?:M(?<!\wM)(?:r|rs|s|iss|x|adam)|D(?<!\wD)r|P(?<!\wP)rof|S(?<!\wS)ir)"
+                        r"\.?[ \u00a0]+"
                         rf"({_PART}(?: {_PART}){{0,2}})\b")
 # Titles that follow an honorific without being a name ("Mr. President").
 _TITLES = frozenset({"president", "chairman", "chairwoman", "director", "speaker", "secretary",

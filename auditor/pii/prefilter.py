@@ -22,53 +22,65 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 
 from auditor.pii.lexicon import admin_vocabulary, context_words, surnames
 
 __all__ = ["Prefilter"]
 
-_RUN = re.compile(r"(?<![\w.\-])\+?\(?\d[\d .\-()]*\d(?![\w]|[.\-]\w)")
+# NOTE: ``(?<![\w.\-])\+?\(?\d[\d .\-()]*\d(?![\w]|[.\-]\w)`` written to start with a
+# character class (sre then skips ahead to "+", "(" or a digit), the look-behind tested
+# after the first character, and what must follow that character by which one it was.
+_RUN = re.compile(r"[+(\d](?<![\w.\-][+(\d])(?:(?<=\+)\(?\d|(?<=\()\d|(?<=\d))"
+                  r"[\d .\-()]*\d(?![\w]|[.\-]\w)")
 # NOTE: ``\d{4}-\d{2}-\d{2}(…)?|\b\d{2}:\d{2}(…)?\b`` with the first digit taken out
 # of the alternation, so the regex engine skips ahead to digits.
 _ISO_TIME = re.compile(r"\d(?:\d{3}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:[.,]\d+)?Z?)?"
                        r"|(?<!\w\d)\d:\d{2}(?::\d{2})?\b)")
 _IPV4 = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 _IPV6 = re.compile(r"(?:[0-9A-Fa-f]{1,4}:){3,}")
-_MIXED = re.compile(r"[A-Z]\s?\d|\d[ \-]?[A-Z]")
+# NOTE: ``[A-Z]\s?\d|\d[ \-]?[A-Z]`` starting with one class (sre skips ahead to it),
+# the rest chosen by the character taken.
+_MIXED = re.compile(r"[A-Z\d](?:(?<=[A-Z])\s?\d|(?<=\d)[ \-]?[A-Z])")
 _WORD = re.compile(r"[a-z]+")
-_UNIT_NEXT = re.compile(r"(?<!\w)([A-Za-z]+)\.?[ \t]*(?=[A-Z0-9])")
-_CAPSEQ = re.compile(r"(?<!\w)[A-Z][A-Za-z]*(?:[ \-]+[A-Z][A-Za-z]*)*")
+_UNIT_NEXT = re.compile(r"([A-Za-z](?<!\w[A-Za-z])[A-Za-z]*)\.?[ \t]*(?=[A-Z0-9])")
+_CAPSEQ = re.compile(r"[A-Z](?<!\w[A-Z])[A-Za-z]*(?:[ \-]+[A-Z][A-Za-z]*)*")
 _SPLIT = re.compile(r"[ \-]+")
 _DIGIT = re.compile(r"\d")
 # NOTE: a digit run holds digits and ". - ( ) +" only (``_RUN``): deleting those counts
 # its digits.
 _NOT_DIGIT = str.maketrans("", "", ".-()+ ")
 _CAPITAL = re.compile(r"[A-Z][a-z]")
-_PAIR = re.compile(r"(?<!\w)([A-Z][A-Za-z]*)[ \u00a0](?=[A-Z])")
+_PAIR = re.compile(r"([A-Z](?<!\w[A-Z])[A-Za-z]*)[ \u00a0](?=[A-Z])")
 
+# NOTE: each pattern starts with a character class, so sre skips ahead to the characters
+# that can start it; "no word character before" is tested after the first character
+# (``[A-Z](?<!\w[A-Z])`` is ``(?<!\w)[A-Z]``).
 _LETTER_TRIGGERS = {
-    "VN_PASSPORT": r"(?<!\w)[A-Z]\d{7}(?!\w)",
+    "VN_PASSPORT": r"[A-Z](?<!\w[A-Z])\d{7}(?!\w)",
     "VN_HEALTH_INSURANCE": r"[A-Z]{2} ?[1-5] ?\d{2} ?\d{10}",
     "IBAN_CODE": r"[A-Z]{2}\d{2}[ ]?[A-Z0-9]{4}",
-    "VN_LICENSE_PLATE": r"(?<!\w)\d{2}[ \-]?[A-Z]{1,2}\d?[ \-]?\d{3}",
+    "VN_LICENSE_PLATE": r"\d(?<!\w\d)\d[ \-]?[A-Z]{1,2}\d?[ \-]?\d{3}",
 }
 _FORMS = frozenset({"anh", "chi", "em", "ong", "ba", "co", "chu", "bac", "cau", "di", "thim",
                     "mo", "ban", "chau"})
 _FORM_NEXT = re.compile(r"(?<!\w)(?i:anh|chi|em|ong|ba|co|chu|bac|cau|di|thim|mo|ban|chau)"
                         r"[ \u00a0][A-Z]")
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam"})
-_HONORIFIC = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?[ \u00a0]+[A-Z]")
+# NOTE: ``\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)`` as in ``auditor.pii.names``.
+_HONORIFIC = re.compile(r"(?:M(?<!\wM)(?:r|rs|s|iss|x|adam)|D(?<!\wD)r|P(?<!\wP)rof|S(?<!\wS)ir)"
+                        r"\.?[ \u00a0]+[A-Z]")
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passcode", "pass", "mk", "khau",
                              "matkhau"})
 _PASSWORD = re.compile(r"(?i:password|passwd|pwd|passcode|pass|mat[ _]?khau|mk)(?:\W|$)")
 # A house number before a capitalised street name ("201/7 Quang Trung"); an address only
 # with an address word in the text or the explicit context.
-_HOUSE = re.compile(r"(?<![\w/])\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*[ \u00a0][A-Z]")
+_HOUSE = re.compile(r"\d(?<![\w/]\d)\d*[A-Za-z]?(?:/\d+[A-Za-z]?)*[ \u00a0][A-Z]")
 _DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}\s+thang\s+\d"
                    r"|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d")
 
 
-def _numeric_types(run: str) -> set[str]:
+def _numeric_types(run: str) -> AbstractSet[str]:
     """Candidate types of a digit run and of every window of its space-separated parts
     (``079203012345 0912345678`` is an ID and a phone, not a 22-digit number)."""
     parts = run.split(" ")
@@ -87,10 +99,9 @@ def _numeric_types(run: str) -> set[str]:
     return found
 
 
-def _count_types(head: str, digits: int) -> set[str]:
-    run = head
+def _types_of_count(international: bool, digits: int) -> frozenset[str]:
     found: set[str] = set()
-    if run.startswith("+") or run.startswith("00"):
+    if international:
         found |= {"VN_PHONE", "PHONE_NUMBER"}
     if 8 <= digits <= 13:
         found.add("VN_PHONE")
@@ -98,7 +109,17 @@ def _count_types(head: str, digits: int) -> set[str]:
               12: {"VN_CCCD"}, 13: {"VN_TAX_CODE"}}.get(digits, set())
     if 13 <= digits <= 19:
         found.add("CREDIT_CARD")
-    return found
+    return frozenset(found)
+
+
+# NOTE: the types depend only on a leading "+"/"00" and the digit count (every count
+# above 19 names the same types as 20): computed once.
+_BY_COUNT = tuple(tuple(_types_of_count(international, d) for d in range(21))
+                  for international in (False, True))
+
+
+def _count_types(head: str, digits: int) -> frozenset[str]:
+    return _BY_COUNT[head.startswith(("+", "00"))][min(digits, 20)]
 
 
 class Prefilter:
@@ -122,6 +143,7 @@ class Prefilter:
                                                  *vocab["english_streets"],
                                                  *vocab["abbreviations"])) - {"the"}
         self._provinces = frozenset(" ".join(_SPLIT.split(p)) for p in vocab["provinces"])
+        self._province_heads = frozenset(p.split(" ")[0] for p in self._provinces)
         self._address_context = frozenset(w for w in context_words()["ADDRESS"] if w.isalpha())
         self._birth_words = frozenset(w for w in context_words()["DATE_OF_BIRTH"]
                                       if w.isalpha())
@@ -142,8 +164,13 @@ class Prefilter:
             if (folded.count(".") >= 3 and _IPV4.search(folded)) or "::" in folded or (
                     folded.count(":") >= 3 and _IPV6.search(folded)):
                 found.add("IP_ADDRESS")
-            if self._letters and _MIXED.search(folded):
-                found.update(t for t, regex in self._letters if regex.search(folded))
+            mixed = _MIXED.search(folded) if self._letters else None
+            if mixed is not None:
+                # NOTE: each letter trigger's match holds a letter next to a digit (a
+                # _MIXED match) at most one character after its start, so none starts
+                # before the first _MIXED match minus one.
+                pos = max(0, mixed.start() - 1)
+                found.update(t for t, regex in self._letters if regex.search(folded, pos))
         lower = folded.lower()
         words = set(_WORD.findall(lower))
         if "ADDRESS" in self._types and ((
@@ -170,10 +197,12 @@ class Prefilter:
 
     def _address_trigger(self, folded: str) -> bool:
         """A unit or street word before a capital or a number, or a province name."""
-        if any(m.group(1).lower() in self._unit_words for m in _UNIT_NEXT.finditer(folded)):
+        if not self._unit_words.isdisjoint(map(str.lower, _UNIT_NEXT.findall(folded))):
             return True
-        for m in _CAPSEQ.finditer(folded):
-            ws = _SPLIT.split(m.group(0).lower())
+        for seq in _CAPSEQ.findall(folded):
+            ws = _SPLIT.split(seq.lower())
+            if self._province_heads.isdisjoint(ws):
+                continue   # no word that starts a province name
             for i in range(len(ws)):
                 for k in range(1, min(4, len(ws) - i) + 1):
                     if " ".join(ws[i:i + k]) in self._provinces:

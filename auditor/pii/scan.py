@@ -96,13 +96,13 @@ class BuiltinEngine:
 
     def _enhance(self, text: str, results: list[Candidate], context: Sequence[str]) -> None:
         explicit = [w.lower() for w in context]
-        line: _Tokens | None = None
+        line: _Tokens | _PlainTokens | None = None
         for r in results:
             rank = r.context
             if not rank:
                 continue
             if line is None:
-                line = _Tokens(text, self._context_words)
+                line = _tokens(text, self._context_words)
             if not line.hits and not explicit:
                 continue   # no context word anywhere in the text
             window = line.window(text, r.start)
@@ -140,6 +140,50 @@ class BuiltinEngine:
             candidate.context_word = word or ""
             out.append(candidate)
         return out
+
+
+def _tokens(text: str, context_words: frozenset[str]) -> _Tokens | _PlainTokens:
+    """The words of ``text`` for the context step (:class:`_PlainTokens` in the common
+    case, :class:`_Tokens` when a word is "be" or lower-casing changes the length)."""
+    lowered = fold_lower(text)
+    if len(lowered) == len(text):
+        lemmas = _WORD_TOKEN.findall(lowered)
+        if "be" not in lemmas:
+            return _PlainTokens(lowered, lemmas, context_words)
+    return _Tokens(text, context_words)
+
+
+class _PlainTokens:
+    """:class:`_Tokens` for a text whose folded lower-case form has its length and no
+    word "be": then every word is a keyword, a word's keyword position is its index and
+    its lemma is its text, so the words are found by one ``findall`` and their offsets
+    only when a window is asked for."""
+
+    __slots__ = ("_ends", "_lowered", "hits")
+
+    def __init__(self, lowered: str, lemmas: list[str], context_words: frozenset[str]
+                 ) -> None:
+        self._lowered = lowered
+        self._ends: list[int] | None = None
+        self.hits: list[tuple[int, str]] = [] if context_words.isdisjoint(lemmas) else [
+            (i, w) for i, w in enumerate(lemmas) if w in context_words]
+
+    def window(self, text: str, start: int) -> tuple[int, int] | None:
+        """As :meth:`_Tokens.window`."""
+        ends = self._ends
+        if ends is None:
+            ends = self._ends = [m.end() for m in _WORD_TOKEN.finditer(self._lowered)]
+        i = bisect.bisect_right(ends, start)    # first word ending after start
+        if i == len(ends):
+            if not text[start:].strip():
+                return None
+            return i, i    # the match starts in a punctuation token at the end
+        # NOTE: word i starts at or before ``start`` (the search finds ``start`` itself,
+        # an empty gap) or is the next word found from ``start``.
+        word = _WORD_TOKEN.search(self._lowered, start)
+        if word is not None and not text[start:word.start()].strip():
+            return i + 1, i
+        return i, i
 
 
 class _Tokens:

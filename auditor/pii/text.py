@@ -48,9 +48,20 @@ def fold(text: str) -> str:
     return folded
 
 
+# NOTE: the same for the folded lower-case form (the context step, the phone recognizer
+# and the negative-context step lower the same line).
+_last_lower: tuple[str, str] = ("", "")
+
+
 def fold_lower(text: str) -> str:
     """Folded, lower-case form used for every lexicon and context comparison."""
-    return fold(text).lower()
+    global _last_lower  # noqa: PLW0603 - the one-entry cache above
+    last = _last_lower
+    if text is last[0]:
+        return last[1]
+    lowered = fold(text).lower()
+    _last_lower = (text, lowered)
+    return lowered
 
 
 def has_diacritics(text: str) -> bool:

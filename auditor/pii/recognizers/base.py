@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
 
 from auditor.pii.lexicon import context_words
 
@@ -63,15 +64,13 @@ class BuiltinRecognizer:
     supported_entities: tuple[str, ...] = ()
     context: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def context_rank(self) -> Mapping[str, int]:
-        """Context word -> priority (its first position in ``context``), built once."""
-        rank: dict[str, int] | None = self.__dict__.get("_context_rank")
-        if rank is None:
-            rank = {}
-            for i, word in enumerate(self.context):
-                rank.setdefault(word, i)
-            self.__dict__["_context_rank"] = rank
+        """Context word -> priority (its first position in ``context``), built once
+        (then a plain attribute of the instance)."""
+        rank: dict[str, int] = {}
+        for i, word in enumerate(self.context):
+            rank.setdefault(word, i)
         return rank
 
     def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:

@@ -32,7 +32,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from functools import lru_cache
+from typing import Any, cast
 
 import phonenumbers
 from phonenumbers import PhoneMetadata, PhoneNumber, PhoneNumberMatch, PhoneNumberMatcher
@@ -97,6 +98,19 @@ class _VnTypes:
         self._fixed = desc("fixed_line")
         self._mobile = desc("mobile")
         self._same = bool(meta.same_mobile_and_fixed_line_pattern)
+        # NOTE: the same decision as one regex: the general description as a look-ahead,
+        # then the types in the order above as alternatives (the first one that matches
+        # the whole number is the one ``fullmatch`` reports), each with its lengths.
+        kinds: list[tuple[str, int, _Desc]] = [
+            (f"t{i}", kind, d) for i, (kind, d) in enumerate(self._special)]
+        if self._fixed is not None:
+            kinds.append(("fixed", _TYPES.FIXED_LINE, self._fixed))
+        if not self._same and self._mobile is not None:
+            kinds.append(("mobile", _TYPES.MOBILE, self._mobile))
+        self._kind_of = {name: kind for name, kind, _ in kinds}
+        self._one = None if self._general is None else re.compile(
+            _whole(self._general) + "(?:" + "|".join(
+                f"(?P<{name}>{_whole(d)})" for name, _, d in kinds) + ")?")
 
     @staticmethod
     def _matches(number: str, desc: _Desc | None) -> bool:
@@ -109,6 +123,20 @@ class _VnTypes:
 
     def type_of(self, number: str) -> int:
         """The PhoneNumberType of a national significant number of Vietnam."""
+        if self._one is not None:
+            m = self._one.match(number)
+            if m is None:
+                return _TYPES.UNKNOWN
+            name = m.lastgroup
+            if name is None:
+                return _TYPES.UNKNOWN
+            if name == "fixed" and (self._same or self._matches(number, self._mobile)):
+                return _TYPES.FIXED_LINE_OR_MOBILE
+            return self._kind_of[name]
+        return self._type_of(number)
+
+    def _type_of(self, number: str) -> int:
+        """:meth:`type_of` one description at a time (libphonenumber's order)."""
         if not self._matches(number, self._general):
             return _TYPES.UNKNOWN
         size = len(number)
@@ -122,6 +150,15 @@ class _VnTypes:
         if not self._same and self._matches(number, self._mobile):
             return _TYPES.MOBILE
         return _TYPES.UNKNOWN
+
+
+def _whole(desc: _Desc) -> str:
+    """A zero-width test: the whole number has one of the description's lengths (any
+    length when it lists none) and matches its pattern."""
+    lengths, pattern = desc
+    size = "|".join(f"\\d{{{n}}}" for n in sorted(lengths))
+    head = f"(?=(?:{size})\\Z)" if lengths else ""
+    return f"{head}(?=(?:{pattern.pattern})\\Z)"
 
 
 _VN_TYPES: list[_VnTypes] = []
@@ -174,6 +211,15 @@ _LEAD: Any = getattr(_matcher_module, "_LEAD_PATTERN", None)
 _CANDIDATE: Any = getattr(_matcher_module, "_PATTERN", None)
 _SECOND_NUMBER: Any = getattr(_matcher_module, "_SECOND_NUMBER_START_PATTERN", None)
 _FAST = all(p is not None for p in (_BRACKETS, _PUB_PAGES, _LEAD, _CANDIDATE, _SECOND_NUMBER))
+# NOTE: the candidate pattern starts with an optional group of leading "(", "[", "+"
+# (and their full-width forms) or with a digit, so no candidate starts anywhere else; sre
+# tries the whole pattern at every position, this class finds the next possible start
+# at once. Used only when the library's pattern has that shape.
+_LEADS = "(?:[(\\[（［+＋]["
+_LEAD_GROUP_END = "]{0,4}){0,2}\\d{1,20}"
+_CANDIDATE_START: Any = re.compile(r"[(\[（［+＋\d]") if _FAST and (
+    _CANDIDATE.pattern.startswith(_LEADS) and _LEAD_GROUP_END in _CANDIDATE.pattern
+    and "|" not in _CANDIDATE.pattern[:_CANDIDATE.pattern.index(_LEAD_GROUP_END)]) else None
 
 
 class _Matcher(PhoneNumberMatcher):
@@ -204,15 +250,11 @@ class _Matcher(PhoneNumberMatcher):
         if _BRACKETS.fullmatch(candidate) is None or _PUB_PAGES.search(candidate):
             return None
         text = self.text
-        if offset > 0 and not _LEAD.match(candidate):
-            before = text[offset - 1]
-            if self._is_invalid_punctuation_symbol(before) or self._is_latin_letter(before):
-                return None
+        if offset > 0 and not _LEAD.match(candidate) and _bad_neighbour(text[offset - 1]):
+            return None
         after_index = offset + len(candidate)
-        if after_index < len(text):
-            after = text[after_index]
-            if self._is_invalid_punctuation_symbol(after) or self._is_latin_letter(after):
-                return None
+        if after_index < len(text) and _bad_neighbour(text[after_index]):
+            return None
         if _vn_types().type_of(national) == _TYPES.UNKNOWN:
             return None
         return PhoneNumberMatch(offset, candidate,
@@ -221,7 +263,7 @@ class _Matcher(PhoneNumberMatcher):
 
 
 #: One phone found: start, end, the text as written, the number, its type.
-_Found = tuple[int, int, str, PhoneNumber, int]
+_Found = tuple[int, int, str, "PhoneNumber | _VnNumber", int]
 
 
 def find_phones(text: str) -> list[_Found]:
@@ -239,6 +281,11 @@ def find_phones(text: str) -> list[_Found]:
     index = 0
     size = len(text)
     while True:
+        if _CANDIDATE_START is not None:
+            lead = _CANDIDATE_START.search(text, index)
+            if lead is None:
+                return found
+            index = lead.start()
         m = _CANDIDATE.search(text, index)
         if m is None:
             return found
@@ -255,9 +302,7 @@ def find_phones(text: str) -> list[_Found]:
                 if kind != _TYPES.UNKNOWN and not (
                         start > 0 and _bad_neighbour(text[start - 1])) and not (
                         end < size and _bad_neighbour(text[end])):
-                    found.append((start, end, candidate,
-                                  PhoneNumber(country_code=_VN_CODE,
-                                              national_number=int(national)), kind))
+                    found.append((start, end, candidate, _VnNumber(int(national)), kind))
                     index = end
                 else:
                     index = end
@@ -273,11 +318,25 @@ def find_phones(text: str) -> list[_Found]:
             index = end
 
 
+@lru_cache(maxsize=4096)
 def _bad_neighbour(ch: str) -> bool:
     """A Latin letter or an invalid punctuation symbol (``%``, currency) next to a number
-    makes it no phone number (the matcher's rule)."""
+    makes it no phone number (the matcher's rule; a function of the character alone,
+    cached)."""
     return bool(PhoneNumberMatcher._is_invalid_punctuation_symbol(ch)
                 or PhoneNumberMatcher._is_latin_letter(ch))
+
+
+class _VnNumber:
+    """A Vietnamese number found without the library: the two fields of its
+    ``PhoneNumber`` that are read (building a ``PhoneNumber`` costs more than the
+    verdict)."""
+
+    __slots__ = ("country_code", "national_number")
+
+    def __init__(self, national_number: int) -> None:
+        self.country_code = _VN_CODE
+        self.national_number = national_number
 
 
 def _number_type(number: PhoneNumber) -> int:
@@ -306,7 +365,7 @@ class AuditorPhoneRecognizer(BuiltinRecognizer):
         before_text = lowered[max(0, start - 40):start]
         # NOTE: a cell or clause boundary ends the look-back: in ``Ha Bao Hoa;0342…``
         # the name before the separator says nothing about the number.
-        cut = max(before_text.rfind(ch) for ch in _CELL_BREAKS)
+        cut = max(map(before_text.rfind, _CELL_BREAKS))
         before_text = before_text[cut + 1:]
         words = list(_WORDS.finditer(before_text))[-4:]
         if any(w.group(0) in self._positive for w in words):
@@ -325,8 +384,9 @@ class AuditorPhoneRecognizer(BuiltinRecognizer):
         for start, end, raw, number, kind in find_phones(text):
             if kind in _NOT_PERSONAL or _DOTTED_QUAD.match(raw) or _GLUED.match(text, end):
                 continue
+            # NOTE: a _VnNumber is always Vietnamese; other numbers are the library's.
             region = ("VN" if number.country_code == _VN_CODE
-                      else phonenumbers.region_code_for_number(number))
+                      else phonenumbers.region_code_for_number(cast(PhoneNumber, number)))
             if region == "VN":
                 # NOTE: without its trunk 0 a number needs context (a ``so_dien_thoai``
                 # column stored as an integer): 0.2 + the context boost.
