@@ -33,7 +33,10 @@ class DistinctSketch:
         # input) hashes, distinctly, instead of raising; valid text is plain UTF-8
         digest = hashlib.blake2b(value.encode("utf-8", "surrogatepass"), digest_size=8,
                                  key=self._key).digest()
-        h = int.from_bytes(digest, "big")
+        self._offer(int.from_bytes(digest, "big"))
+
+    def _offer(self, h: int) -> None:
+        """Keep ``h`` if it is among the ``k`` smallest distinct hashes seen."""
         if h in self._members:
             return
         if len(self._heap) < self._k:
@@ -51,15 +54,7 @@ class DistinctSketch:
         if other._k != self._k:
             raise ValueError("sketches of different sizes cannot be merged")
         for h in other._members:
-            if h in self._members:
-                continue
-            if len(self._heap) < self._k:
-                heapq.heappush(self._heap, -h)
-                self._members.add(h)
-            elif h < -self._heap[0]:
-                evicted = -heapq.heapreplace(self._heap, -h)
-                self._members.discard(evicted)
-                self._members.add(h)
+            self._offer(h)
 
     def __getstate__(self) -> tuple[int, list[int]]:
         # NOTE: travels between processes as the hashes only, never the key: a sketch
