@@ -476,21 +476,7 @@ def test_mixed_scan_on_the_cluster_equals_local(cluster: str, tmp_path: Path, ha
         targets = [str(DEMO), pg, my]
         code, local = _scan(tmp_path / "local", targets, "--jobs", "1")
         canary = "CANARY-pw-" + secrets.token_hex(6)
-        sent: list[bytes] = []
-        import cloudpickle
-        from distributed import Client
-        real_submit, real_scatter = Client.submit, Client.scatter
-
-        def submit(self: Any, fn: Any, *args: Any, **kw: Any) -> Any:
-            sent.append(cloudpickle.dumps((fn, args)))
-            return real_submit(self, fn, *args, **kw)
-
-        def scatter(self: Any, data: Any, **kw: Any) -> Any:
-            sent.append(cloudpickle.dumps(data))
-            return real_scatter(self, data, **kw)
-
-        monkeypatch.setattr(Client, "submit", submit)
-        monkeypatch.setattr(Client, "scatter", scatter)
+        sent = _record_sent(monkeypatch)
         monkeypatch.setenv("AUDITOR_DB_PASSWORD", canary)
         dcode, remote = _scan(tmp_path / "dask", targets, "--executor", cluster,
                               "-O", "database.batch_rows=1")
