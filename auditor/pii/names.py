@@ -24,11 +24,11 @@ English names without a model: only after an honorific (``Mr John Smith``,
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection
 
 from auditor.pii.lexicon import admin_vocabulary, context_words, read_lines, surnames
 from auditor.pii.recognizers.base import BuiltinRecognizer, Candidate, make_result
-from auditor.pii.text import fold, fold_lower
+from auditor.pii.text import fold, fold_lower, leading_class_alternation
 
 __all__ = ["HonorificNameRecognizer", "NameRecognizer", "is_syllable"]
 
@@ -38,7 +38,9 @@ _ADDRESS_FORMS = frozenset({"anh", "chị", "em", "ông", "bà", "cô", "chú", 
                             "thím", "mợ", "bạn", "cháu"})
 # A form of address as a whole word, any case (the necessary condition for
 # ``word.lower() in _ADDRESS_FORMS``, which decides).
-_FORM_WORD = re.compile(r"(?<![^\W\d_])(?i:" + "|".join(sorted(_ADDRESS_FORMS)) + r")(?![^\W\d_])")
+# NOTE: ``(?<![^\W\d_])(?i:anh|bà|…)`` starting with a character class (sre skips ahead).
+_FORM_WORD = re.compile(leading_class_alternation(sorted(_ADDRESS_FORMS), not_before=r"[^\W\d_]")
+                        + r"(?![^\W\d_])")
 _SYLLABLE = re.compile(
     r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
     r"(?:[aeiouy]{1,3})(?:ch|ng|nh|[cmnpt])?$")
@@ -98,7 +100,7 @@ class NameRecognizer(BuiltinRecognizer):
         self.supported_entities = ("PERSON",)
         self.context = tuple(context_words().get("PERSON", ()))
 
-    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+    def analyze(self, text: str, entities: Collection[str]) -> list[Candidate]:
         words = [m.span() for m in _WORD.finditer(text)]
         folded = fold(text)
         results: list[Candidate] = []
@@ -212,7 +214,7 @@ class HonorificNameRecognizer(BuiltinRecognizer):
         self.supported_entities = ("PERSON",)
         self.context = tuple(context_words().get("PERSON", ()))
 
-    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+    def analyze(self, text: str, entities: Collection[str]) -> list[Candidate]:
         return [make_result(self, "PERSON", m.start(1), m.end(1), 0.6)
                 for m in _HONORIFIC.finditer(text)
                 if m.group(1).split(" ")[0].lower() not in _TITLES]

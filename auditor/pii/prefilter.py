@@ -25,6 +25,7 @@ from collections.abc import Collection
 from collections.abc import Set as AbstractSet
 
 from auditor.pii.lexicon import admin_vocabulary, context_words, surnames
+from auditor.pii.text import leading_class_alternation
 
 __all__ = ["Prefilter"]
 
@@ -64,8 +65,10 @@ _LETTER_TRIGGERS = {
 }
 _FORMS = frozenset({"anh", "chi", "em", "ong", "ba", "co", "chu", "bac", "cau", "di", "thim",
                     "mo", "ban", "chau"})
-_FORM_NEXT = re.compile(r"(?<!\w)(?i:anh|chi|em|ong|ba|co|chu|bac|cau|di|thim|mo|ban|chau)"
-                        r"[ \u00a0][A-Z]")
+# NOTE: ``(?<!\w)(?i:anh|chi|…)[ \u00a0][A-Z]`` starting with a character class.
+_FORM_NEXT = re.compile(leading_class_alternation(
+    ("anh", "chi", "em", "ong", "ba", "co", "chu", "bac", "cau", "di", "thim", "mo", "ban",
+     "chau"), not_before=r"\w") + r"[ \u00a0][A-Z]")
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam"})
 # NOTE: ``\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)`` as in ``auditor.pii.names``.
 _HONORIFIC = re.compile(r"(?:M(?<!\wM)(?:r|rs|s|iss|x|adam)|D(?<!\wD)r|P(?<!\wP)rof|S(?<!\wS)ir)"

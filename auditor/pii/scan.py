@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from auditor.pii.addresses import AddressRecognizer
@@ -79,14 +79,14 @@ class BuiltinEngine:
             self._selection[entities] = found
         return found
 
-    def analyze(self, *, text: str, entities: Sequence[str], context: Sequence[str] = (),
+    def analyze(self, *, text: str, entities: Collection[str], context: Sequence[str] = (),
                 score_threshold: float = 0.0, **_: Any) -> list[Candidate]:
         """Candidates of ``entities`` in ``text``, context-scored, thresholded and
         without same-type duplicates (keyword arguments as Presidio's ``analyze``)."""
-        wanted = frozenset(entities)
+        wanted = frozenset(entities)   # NOTE: the same object when given a frozenset
         results: list[Candidate] = []
         for recognizer in self._select(wanted):
-            results.extend(recognizer.analyze(text, entities))
+            results.extend(recognizer.analyze(text, wanted))
         if results:
             self._enhance(text, results, context)
             results = remove_contained([r for r in results if r.score >= score_threshold])
@@ -95,7 +95,7 @@ class BuiltinEngine:
         return results
 
     def _enhance(self, text: str, results: list[Candidate], context: Sequence[str]) -> None:
-        explicit = [w.lower() for w in context]
+        explicit = [w.lower() for w in context] if context else ()
         line: _Tokens | _PlainTokens | None = None
         for r in results:
             rank = r.context
