@@ -104,10 +104,13 @@ class NameRecognizer(BuiltinRecognizer):
         words = [m.span() for m in _WORD.finditer(text)]
         folded = fold(text)
         results: list[Candidate] = []
-        # NOTE: a surname starts with a capital (most words do not): only those words are
-        # visited, in order; ``after`` is the first word not inside a name found.
+        # NOTE: a surname starts with a capital and is in the surname set (most words are
+        # neither): only those words are visited, in order; ``after`` is the first word
+        # not inside a name found.
+        surnames = self._surnames
         after = 0
-        for i in [k for k, (s, _) in enumerate(words) if text[s].isupper()]:
+        for i in [k for k, (s, e) in enumerate(words)
+                  if text[s].isupper() and folded[s:e].lower() in surnames]:
             if i < after or not self._is_surname_at(text, folded, words, i):
                 continue
             start = words[i][0]
