@@ -26,11 +26,17 @@ A lower-case unit word without diacritics before an accented name is another wor
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection
 
 from auditor.pii.lexicon import admin_vocabulary, context_words
 from auditor.pii.recognizers.base import BuiltinRecognizer, Candidate, make_result
-from auditor.pii.text import fold, fold_lower
+from auditor.pii.text import (
+    fold,
+    fold_lower,
+    ignorecase_chars,
+    leading_class_alternation,
+    leading_class_parts,
+)
 
 __all__ = ["AddressRecognizer"]
 
@@ -41,6 +47,7 @@ _NAME = rf"(?:\d+[A-Za-z]?\b|{_CAP}(?:[ \-]{_CAP}){{0,3}}\b)"
 _NAMES = re.compile(r"[A-Z](?<=, [A-Z])[a-z]*(?: [A-Z][a-z]*){0,3}(?=,)")
 # A space inside an address chunk (not a tab or newline: those separate cells)
 _S = r"[ \u00a0]"
+_S_CHARS = ignorecase_chars("s")
 _LEAD = re.compile(r"([^\W\d_]+)\.?\s*")
 # NOTE: no tab or newline: cells of a tab-separated line are separate values.
 _GAP = re.compile(r"^[ \u00a0,.\-–/]{0,4}$")
@@ -113,22 +120,36 @@ class AddressRecognizer(BuiltinRecognizer):
 
     def __init__(self) -> None:
         vocab = admin_vocabulary()
-        units = _grouped(vocab["units"], fold_case=True)
         abbr = _grouped(_title_variants(vocab["abbreviations"]), not_after=r"\w")
         streets = _grouped(vocab["streets"], fold_case=True)
         english = _alternation(vocab["english_streets"])
         provinces = _grouped(_title_variants(vocab["provinces"]), not_after=r"\w")
         self._admin = (
-            re.compile(rf"(?<!\w)(?i:{units})\.?\s*{_NAME}"),
+            # NOTE: ``(?<!\w)(?i:{units})…`` starting with a character class.
+            re.compile(leading_class_alternation(
+                sorted(vocab["units"], key=len, reverse=True), not_before=r"\w")
+                + rf"\.?\s*{_NAME}"),
             re.compile(rf"(?:{abbr})(?:\.\s*|(?=\d)){_NAME}"),
         )
         self._province = re.compile(rf"(?:{provinces})(?!\w)")
+        # NOTE: the plain forms (``_street_plain``) start with a look-behind and an
+        # optional group; written so that each starts with one character class (sre
+        # skips ahead), the branch taken by which character that was: an optional group
+        # that must start with a letter (or a digit) cannot match at a position holding
+        # a space or a digit (or a letter), so the branches never both apply.
+        heads, branches = leading_class_parts(sorted(vocab["streets"], key=len, reverse=True))
+        house = rf"[{_S_CHARS} \u00a0\d]"
+        street = rf"[\d{heads}]"
         self._street = (
-            re.compile(rf"(?<![\w/])(?i:so{_S}+nha|so|sn)?{_S}*\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*"
+            re.compile(rf"{house}(?<![\w/]{house})(?:(?<=[{_S_CHARS}])(?i:o{_S}+nha|o|n){_S}*\d+"
+                       rf"|(?<=[ \u00a0]){_S}*\d+|(?<=\d)\d*)[A-Za-z]?(?:/\d+[A-Za-z]?)*"
                        rf"(?:{_S}+(?i:{streets}))?{_S}+{_CAP}(?:{_S}{_CAP}){{0,3}}\b"),
-            re.compile(rf"(?<!\w)(?:\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*{_S}+)?(?i:{streets})\.?{_S}+"
+            re.compile(rf"{street}(?<!\w{street})(?:(?<=\d)\d*[A-Za-z]?(?:/\d+[A-Za-z]?)*{_S}+"
+                       rf"(?i:{streets})|{branches})\.?{_S}+"
                        rf"(?:(?i:so){_S}+)?(?:\d+[A-Za-z]?(?:/\d+)*|{_CAP}(?:{_S}{_CAP}){{0,3}})\b"),
-            re.compile(rf"(?<!\w)(?i:so{_S}+nha|so){_S}+\d+[A-Za-z]?(?:/\d+[A-Za-z]?)*\b"),
+            # NOTE: ``(?<!\w)(?i:so{_S}+nha|so)…`` starting with the letters of "s".
+            re.compile(rf"[{_S_CHARS}](?<!\w[{_S_CHARS}])(?i:o{_S}+nha|o){_S}+\d+[A-Za-z]?"
+                       r"(?:/\d+[A-Za-z]?)*\b"),
         )
         self._english = re.compile(
             rf"\d(?<![\w/]\d)\d*[A-Za-z]?\s+{_CAP}(?:\s{_CAP}){{0,2}}\s+(?i:{english})\b\.?")
@@ -142,7 +163,7 @@ class AddressRecognizer(BuiltinRecognizer):
         self.supported_entities = ("ADDRESS",)
         self.context = tuple(context_words().get("ADDRESS", ()))
 
-    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+    def analyze(self, text: str, entities: Collection[str]) -> list[Candidate]:
         folded = fold(text)
         words = frozenset(_LETTERS.findall(fold_lower(text)))
         chunks: list[tuple[int, int, str]] = []

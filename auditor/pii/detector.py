@@ -111,9 +111,10 @@ class PiiDetector:
             if not wanted:
                 return []
         try:
-            results = self._analyzer.analyze(
-                text=nfc, language="en", entities=sorted(wanted), context=list(words),
-                score_threshold=self.config.score_threshold, return_decision_process=True)
+            # NOTE: the set and the tuple as they are (no sorting or copying per text);
+            # the engine only tests membership and iterates them.
+            results = self._analyzer.analyze(text=nfc, entities=wanted, context=words,
+                                             score_threshold=self.config.score_threshold)
         except Exception as exc:
             # NOTE: messages (Presidio's, a recognizer's) can quote the matched text;
             # never pass them on.

@@ -24,11 +24,11 @@ English names without a model: only after an honorific (``Mr John Smith``,
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection
 
 from auditor.pii.lexicon import admin_vocabulary, context_words, read_lines, surnames
 from auditor.pii.recognizers.base import BuiltinRecognizer, Candidate, make_result
-from auditor.pii.text import fold, fold_lower
+from auditor.pii.text import fold, fold_lower, leading_class_alternation
 
 __all__ = ["HonorificNameRecognizer", "NameRecognizer", "is_syllable"]
 
@@ -38,7 +38,9 @@ _ADDRESS_FORMS = frozenset({"anh", "chị", "em", "ông", "bà", "cô", "chú", 
                             "thím", "mợ", "bạn", "cháu"})
 # A form of address as a whole word, any case (the necessary condition for
 # ``word.lower() in _ADDRESS_FORMS``, which decides).
-_FORM_WORD = re.compile(r"(?<![^\W\d_])(?i:" + "|".join(sorted(_ADDRESS_FORMS)) + r")(?![^\W\d_])")
+# NOTE: ``(?<![^\W\d_])(?i:anh|bà|…)`` starting with a character class (sre skips ahead).
+_FORM_WORD = re.compile(leading_class_alternation(sorted(_ADDRESS_FORMS), not_before=r"[^\W\d_]")
+                        + r"(?![^\W\d_])")
 _SYLLABLE = re.compile(
     r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
     r"(?:[aeiouy]{1,3})(?:ch|ng|nh|[cmnpt])?$")
@@ -98,14 +100,17 @@ class NameRecognizer(BuiltinRecognizer):
         self.supported_entities = ("PERSON",)
         self.context = tuple(context_words().get("PERSON", ()))
 
-    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+    def analyze(self, text: str, entities: Collection[str]) -> list[Candidate]:
         words = [m.span() for m in _WORD.finditer(text)]
         folded = fold(text)
         results: list[Candidate] = []
-        # NOTE: a surname starts with a capital (most words do not): only those words are
-        # visited, in order; ``after`` is the first word not inside a name found.
+        # NOTE: a surname starts with a capital and is in the surname set (most words are
+        # neither): only those words are visited, in order; ``after`` is the first word
+        # not inside a name found.
+        surnames = self._surnames
         after = 0
-        for i in [k for k, (s, _) in enumerate(words) if text[s].isupper()]:
+        for i in [k for k, (s, e) in enumerate(words)
+                  if text[s].isupper() and folded[s:e].lower() in surnames]:
             if i < after or not self._is_surname_at(text, folded, words, i):
                 continue
             start = words[i][0]
@@ -212,7 +217,7 @@ class HonorificNameRecognizer(BuiltinRecognizer):
         self.supported_entities = ("PERSON",)
         self.context = tuple(context_words().get("PERSON", ()))
 
-    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+    def analyze(self, text: str, entities: Collection[str]) -> list[Candidate]:
         return [make_result(self, "PERSON", m.start(1), m.end(1), 0.6)
                 for m in _HONORIFIC.finditer(text)
                 if m.group(1).split(" ")[0].lower() not in _TITLES]

@@ -25,6 +25,7 @@ from collections.abc import Collection
 from collections.abc import Set as AbstractSet
 
 from auditor.pii.lexicon import admin_vocabulary, context_words, surnames
+from auditor.pii.text import leading_class_alternation
 
 __all__ = ["Prefilter"]
 
@@ -64,8 +65,10 @@ _LETTER_TRIGGERS = {
 }
 _FORMS = frozenset({"anh", "chi", "em", "ong", "ba", "co", "chu", "bac", "cau", "di", "thim",
                     "mo", "ban", "chau"})
-_FORM_NEXT = re.compile(r"(?<!\w)(?i:anh|chi|em|ong|ba|co|chu|bac|cau|di|thim|mo|ban|chau)"
-                        r"[ \u00a0][A-Z]")
+# NOTE: ``(?<!\w)(?i:anh|chi|…)[ \u00a0][A-Z]`` starting with a character class.
+_FORM_NEXT = re.compile(leading_class_alternation(
+    ("anh", "chi", "em", "ong", "ba", "co", "chu", "bac", "cau", "di", "thim", "mo", "ban",
+     "chau"), not_before=r"\w") + r"[ \u00a0][A-Z]")
 _HONORIFICS = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "madam"})
 # NOTE: ``\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)`` as in ``auditor.pii.names``.
 _HONORIFIC = re.compile(r"(?:M(?<!\wM)(?:r|rs|s|iss|x|adam)|D(?<!\wD)r|P(?<!\wP)rof|S(?<!\wS)ir)"
@@ -159,8 +162,12 @@ class Prefilter:
         has_digit = _DIGIT.search(folded) is not None
         if has_digit:
             numbers = _ISO_TIME.sub(" ", folded) if ":" in folded or "-" in folded else folded
-            for m in _RUN.finditer(numbers):
-                found |= _numeric_types(m.group(0))
+            for run in _RUN.findall(numbers):
+                if " " in run:
+                    found |= _numeric_types(run)
+                else:   # NOTE: _numeric_types of one part, inline (most runs)
+                    found |= _BY_COUNT[run.startswith(("+", "00"))][
+                        min(len(run.translate(_NOT_DIGIT)), 20)]
             if (folded.count(".") >= 3 and _IPV4.search(folded)) or "::" in folded or (
                     folded.count(":") >= 3 and _IPV6.search(folded)):
                 found.add("IP_ADDRESS")
@@ -181,8 +188,8 @@ class Prefilter:
             found.add("ADDRESS")
         if self._ner and _CAPITAL.search(folded):
             found |= {"PERSON", "ADDRESS"}
-        if "PERSON" in self._types and (any(
-                m.group(1).lower() in self._surnames for m in _PAIR.finditer(folded))
+        if "PERSON" in self._types and (
+                not self._surnames.isdisjoint(map(str.lower, _PAIR.findall(folded)))
                 or (not words.isdisjoint(_HONORIFICS) and _HONORIFIC.search(folded))
                 or (not words.isdisjoint(_FORMS) and _FORM_NEXT.search(folded))):
             found.add("PERSON")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from auditor.pii.addresses import AddressRecognizer
@@ -40,6 +40,7 @@ __all__ = ["BuiltinEngine", "remove_contained"]
 
 _WORD_TOKEN = re.compile(r"[^\W_]+")
 _NO_CONTEXT: dict[str, int] = {}
+_NO_WORDS: frozenset[str] = frozenset()
 _PREFIX_WORDS = 5
 _SUFFIX_WORDS = 1
 
@@ -79,14 +80,14 @@ class BuiltinEngine:
             self._selection[entities] = found
         return found
 
-    def analyze(self, *, text: str, entities: Sequence[str], context: Sequence[str] = (),
+    def analyze(self, *, text: str, entities: Collection[str], context: Sequence[str] = (),
                 score_threshold: float = 0.0, **_: Any) -> list[Candidate]:
         """Candidates of ``entities`` in ``text``, context-scored, thresholded and
         without same-type duplicates (keyword arguments as Presidio's ``analyze``)."""
-        wanted = frozenset(entities)
+        wanted = frozenset(entities)   # NOTE: the same object when given a frozenset
         results: list[Candidate] = []
         for recognizer in self._select(wanted):
-            results.extend(recognizer.analyze(text, entities))
+            results.extend(recognizer.analyze(text, wanted))
         if results:
             self._enhance(text, results, context)
             results = remove_contained([r for r in results if r.score >= score_threshold])
@@ -95,7 +96,7 @@ class BuiltinEngine:
         return results
 
     def _enhance(self, text: str, results: list[Candidate], context: Sequence[str]) -> None:
-        explicit = [w.lower() for w in context]
+        explicit = [w.lower() for w in context] if context else ()
         line: _Tokens | _PlainTokens | None = None
         for r in results:
             rank = r.context
@@ -103,8 +104,8 @@ class BuiltinEngine:
                 continue
             if line is None:
                 line = _tokens(text, self._context_words)
-            if not line.hits and not explicit:
-                continue   # no context word anywhere in the text
+            if not explicit and rank.keys().isdisjoint(line.hit_words):
+                continue   # none of its context words anywhere in the text
             window = line.window(text, r.start)
             if window is None:
                 continue
@@ -159,7 +160,7 @@ class _PlainTokens:
     its lemma is its text, so the words are found by one ``findall`` and their offsets
     only when a window is asked for."""
 
-    __slots__ = ("_ends", "_lowered", "hits")
+    __slots__ = ("_ends", "_lowered", "hit_words", "hits")
 
     def __init__(self, lowered: str, lemmas: list[str], context_words: frozenset[str]
                  ) -> None:
@@ -167,6 +168,7 @@ class _PlainTokens:
         self._ends: list[int] | None = None
         self.hits: list[tuple[int, str]] = [] if context_words.isdisjoint(lemmas) else [
             (i, w) for i, w in enumerate(lemmas) if w in context_words]
+        self.hit_words = frozenset(w for _, w in self.hits) if self.hits else _NO_WORDS
 
     def window(self, text: str, start: int) -> tuple[int, int] | None:
         """As :meth:`_Tokens.window`."""
@@ -196,7 +198,7 @@ class _Tokens:
     recognizer, by keyword position. :meth:`window` then gives a match's window in
     keyword positions, as Presidio's token walk would."""
 
-    __slots__ = ("ends", "hits", "keys_before", "keyword", "starts")
+    __slots__ = ("ends", "hit_words", "hits", "keys_before", "keyword", "starts")
 
     def __init__(self, text: str, context_words: frozenset[str]) -> None:
         starts: list[int] = []
@@ -226,6 +228,7 @@ class _Tokens:
         self.keys_before = keys_before
         self.keyword = keyword
         self.hits = hits
+        self.hit_words = frozenset(w for _, w in hits)
 
     def window(self, text: str, start: int) -> tuple[int, int] | None:
         """``(before, after)`` for a match at ``start``: keyword positions

@@ -107,3 +107,43 @@ def compact(name: str) -> str:
     """Identifier with separators removed, folded, lower case (``Số Điện Thoại`` ->
     ``sodienthoai``)."""
     return "".join(name_tokens(name))
+
+
+# NOTE: characters other than a letter's own upper and lower case that ``re.IGNORECASE``
+# matches with it (Python's sre: dotted/dotless I, Kelvin sign, long s).
+# ``tests/pii/test_regex_forms.py`` checks this against every code point.
+_EXTRA_CASES = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+
+
+def ignorecase_chars(letter: str) -> str:
+    """Every character ``(?i:letter)`` matches, in code point order."""
+    pattern = re.compile(f"(?i:{re.escape(letter)})")
+    found = {letter, letter.lower(), letter.upper(), *_EXTRA_CASES.get(letter.lower(), "")}
+    return "".join(sorted(c for c in found if len(c) == 1 and pattern.fullmatch(c)))
+
+
+def leading_class_alternation(words: tuple[str, ...] | list[str], *, not_before: str) -> str:
+    """``(?<!not_before)(?i:w1|w2|…)`` written so that the pattern starts with one
+    character class (``sre`` then skips ahead to the characters that can start a word)
+    and the same matches: the class holds every character the words' first letters match
+    case-insensitively, ``not_before`` is tested after that first character, and each
+    group of words with one first letter is entered only after that letter (in the
+    words' order within the group; two groups never match at one position). Spaces in a
+    word match any run of white space (as in the address vocabulary)."""
+    lead, branches = leading_class_parts(words)
+    cls = f"[{lead}]"
+    return f"{cls}(?<!{not_before}{cls})(?:{branches})"
+
+
+def leading_class_parts(words: tuple[str, ...] | list[str]) -> tuple[str, str]:
+    """The parts of :func:`leading_class_alternation`: the escaped characters of the
+    leading class, and the branches (``(?<=(?i:h))(?i:rest…)|…``) that follow it."""
+    groups: dict[str, list[str]] = {}
+    for w in words:
+        groups.setdefault(w[0].lower(), []).append(w)
+    lead = "".join(sorted({c for head in groups for c in ignorecase_chars(head)}))
+    branches = []
+    for head, members in groups.items():
+        rest = "|".join(re.escape(w[1:]).replace(r"\ ", r"\s+") for w in members)
+        branches.append(f"(?<=(?i:{re.escape(head)}))(?i:{rest})")
+    return "".join(re.escape(c) for c in lead), "|".join(branches)

@@ -21,7 +21,7 @@ Presidio's ``EntityRecognizer`` interface remains the way to *add* a recognizer
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cached_property
 
 from auditor.pii.lexicon import context_words
@@ -73,7 +73,7 @@ class BuiltinRecognizer:
             rank.setdefault(word, i)
         return rank
 
-    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+    def analyze(self, text: str, entities: Collection[str]) -> list[Candidate]:
         raise NotImplementedError
 
 
@@ -98,7 +98,7 @@ class CheckedRecognizer(BuiltinRecognizer):
         self.context = tuple(context) if context is not None else tuple(
             context_words().get(entity, ()))
 
-    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+    def analyze(self, text: str, entities: Collection[str]) -> list[Candidate]:
         entity = self.supported_entities[0]
         results: list[Candidate] = []
         rank = self.context_rank

@@ -22,7 +22,7 @@ from __future__ import annotations
 import importlib.util
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Collection
 from functools import lru_cache
 from pathlib import Path
 
@@ -115,7 +115,7 @@ class EmailRecognizer(BuiltinRecognizer):
     supported_entities = ("EMAIL_ADDRESS",)
     context = ("email",)
 
-    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+    def analyze(self, text: str, entities: Collection[str]) -> list[Candidate]:
         if "@" not in text:
             return []
         results: list[Candidate] = []
@@ -163,7 +163,7 @@ class CardRecognizer(BuiltinRecognizer):
         self.context = tuple(dict.fromkeys(
             [*context_words().get("CREDIT_CARD", ()), "credit", "card"]))
 
-    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+    def analyze(self, text: str, entities: Collection[str]) -> list[Candidate]:
         return [Candidate("CREDIT_CARD", m.start(), m.end(), 1.0, recognizer=self.name,
                           context=self.context_rank)
                 for m in _CARD.finditer(text) if card_ok(m.group(0))]
@@ -229,7 +229,7 @@ class IbanRecognizer(BuiltinRecognizer):
     def __init__(self) -> None:
         self.context = tuple(dict.fromkeys([*context_words().get("IBAN_CODE", ()), "iban"]))
 
-    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+    def analyze(self, text: str, entities: Collection[str]) -> list[Candidate]:
         results: list[Candidate] = []
         for m in _IBAN.finditer(text):
             start = m.start()
@@ -285,7 +285,7 @@ class IpRecognizer(BuiltinRecognizer):
     def __init__(self) -> None:
         self._patterns = tuple((re.compile(p, re.IGNORECASE), s) for p, s in _IP_PATTERNS)
 
-    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+    def analyze(self, text: str, entities: Collection[str]) -> list[Candidate]:
         results: list[Candidate] = []
         for regex, score in self._patterns:
             for m in regex.finditer(text):

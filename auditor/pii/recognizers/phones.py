@@ -31,7 +31,7 @@ whose few preceding words hold a *negative* context word (``mã số thuế``, `
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection
 from functools import lru_cache
 from typing import Any, cast
 
@@ -378,7 +378,7 @@ class AuditorPhoneRecognizer(BuiltinRecognizer):
             return False
         return any(w in self._negative for w in _WORDS.findall(tail)[:2])
 
-    def analyze(self, text: str, entities: Sequence[str]) -> list[Candidate]:
+    def analyze(self, text: str, entities: Collection[str]) -> list[Candidate]:
         results: list[Candidate] = []
         lowered: str | None = None
         for start, end, raw, number, kind in find_phones(text):
