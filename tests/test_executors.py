@@ -500,36 +500,50 @@ def test_worker_killed_mid_task_is_retried_elsewhere(cluster: str, tmp_path: Pat
     """A table read blocks on a table lock held by the test (MariaDB: introspection does
     not wait for it, the SELECT does); the worker running it is killed; the scheduler
     reschedules the part on the other worker and the report equals the local one."""
-    from distributed import Client
-    pymysql = pytest.importorskip("pymysql")
     with _scratch("mysql") as url:
         local = _scan(tmp_path / "local", [url], "--jobs", "1")
-        base = dbsupport.parse_url(url)
-        lock = pymysql.connect(host=base.host, port=base.port or 3306, user=base.user,
-                               password=base.password or "", database=base.database)
-        with lock.cursor() as cur:
-            cur.execute("LOCK TABLES cong_dan WRITE")
-        result: dict[str, Any] = {}
-        thread = threading.Thread(target=lambda: result.update(doc=_scan(
-            tmp_path / "dask", [url], "--executor", cluster, "-O", "database.batch_rows=1")))
-        thread.start()
-        try:
-            address = cluster.replace("dask://", "tcp://")
-            with Client(address, timeout=30, set_as_default=False) as client:
-                victim = _wait_for_blocked_worker(client, lock, base.database or "")
-                os.kill(client.run(os.getpid)[victim], signal.SIGKILL)
-                # NOTE: release the lock only once the scheduler has noticed the death
-                _wait(lambda: victim not in client.scheduler_info()["workers"])
-        finally:
-            with lock.cursor() as cur:
-                cur.execute("UNLOCK TABLES")
-            lock.close()
-            thread.join(timeout=300)
-        with Client(cluster.replace("dask://", "tcp://"), timeout=30) as client:
-            client.wait_for_workers(2, timeout=120)  # the nanny restarted it
-    code, remote = result["doc"]
+        code, remote = _scan_killing_a_blocked_worker(
+            cluster, url, "cong_dan", tmp_path / "dask", "-O", "database.batch_rows=1",
+            several=False, timeout=300)
     assert code == local[0] == 1
     assert _comparable(remote) == _comparable(local[1])
+
+
+def _scan_killing_a_blocked_worker(cluster: str, url: str, table: str, out: Path,
+                                   *args: str, several: bool, timeout: float
+                                   ) -> tuple[int, dict[str, Any]]:
+    """Scan ``url`` on the cluster while the test holds a MariaDB write lock on ``table``;
+    kill the worker whose read blocks on it (one of several reads when ``several``),
+    release the lock once the scheduler has noticed the death, wait for the nanny to
+    restart the worker: the scan's (exit code, report)."""
+    from distributed import Client
+    pymysql = pytest.importorskip("pymysql")
+    base = dbsupport.parse_url(url)
+    lock = pymysql.connect(host=base.host, port=base.port or 3306, user=base.user,
+                           password=base.password or "", database=base.database)
+    with lock.cursor() as cur:
+        cur.execute(f"LOCK TABLES {table} WRITE")
+    result: dict[str, Any] = {}
+    thread = threading.Thread(target=lambda: result.update(doc=_scan(
+        out, [url], "--executor", cluster, *args)))
+    thread.start()
+    address = cluster.replace("dask://", "tcp://")
+    try:
+        with Client(address, timeout=30, set_as_default=False) as client:
+            victim = _wait_for_blocked_worker(client, lock, base.database or "",
+                                              several=several)
+            os.kill(client.run(os.getpid)[victim], signal.SIGKILL)
+            # NOTE: release the lock only once the scheduler has noticed the death
+            _wait(lambda: victim not in client.scheduler_info()["workers"])
+    finally:
+        with lock.cursor() as cur:
+            cur.execute("UNLOCK TABLES")
+        lock.close()
+        thread.join(timeout=timeout)
+    with Client(address, timeout=30) as client:
+        client.wait_for_workers(2, timeout=120)  # the nanny restarted it
+    code, doc = result["doc"]
+    return code, doc
 
 
 def _record_sent(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
@@ -600,35 +614,11 @@ def test_worker_killed_during_key_ranges_completes_identically(
     """The range reads of a large table block on a table lock held by the test; one
     worker running a range is killed; its range is rescheduled and the report equals
     the local one."""
-    from distributed import Client
-    pymysql = pytest.importorskip("pymysql")
     with _big_database("mysql", tmp_path) as url:
         local = _scan(tmp_path / "local", [url], "--jobs", "1")
-        base = dbsupport.parse_url(url)
-        lock = pymysql.connect(host=base.host, port=base.port or 3306, user=base.user,
-                               password=base.password or "", database=base.database)
-        with lock.cursor() as cur:
-            cur.execute("LOCK TABLES khach_hang WRITE")
-        result: dict[str, Any] = {}
-        thread = threading.Thread(target=lambda: result.update(doc=_scan(
-            tmp_path / "dask", [url], "--executor", cluster,
-            "-O", f"database.batch_rows={BIG_BATCH}")))
-        thread.start()
-        try:
-            address = cluster.replace("dask://", "tcp://")
-            with Client(address, timeout=30, set_as_default=False) as client:
-                victim = _wait_for_blocked_worker(client, lock, base.database or "",
-                                                  several=True)
-                os.kill(client.run(os.getpid)[victim], signal.SIGKILL)
-                _wait(lambda: victim not in client.scheduler_info()["workers"])
-        finally:
-            with lock.cursor() as cur:
-                cur.execute("UNLOCK TABLES")
-            lock.close()
-            thread.join(timeout=600)
-        with Client(cluster.replace("dask://", "tcp://"), timeout=30) as client:
-            client.wait_for_workers(2, timeout=120)
-    code, remote = result["doc"]
+        code, remote = _scan_killing_a_blocked_worker(
+            cluster, url, "khach_hang", tmp_path / "dask",
+            "-O", f"database.batch_rows={BIG_BATCH}", several=True, timeout=600)
     assert code == local[0] == 1
     assert _comparable(remote) == _comparable(local[1])
 
