@@ -11,7 +11,7 @@ SQL dump) and, when the table is done, yields :class:`ColumnResult` records:
   characters, whichever comes first (a type
   counts in a batch of free text from 3 hits), settled columns are not re-examined value
   by value: their rows are counted and their distinct subjects estimated over every
-  value with a keyed k-minimum-values sketch (:mod:`auditor.scanners.database.sketch`);
+  value with a keyed k-minimum-values sketch (:mod:`auditor.sketch`);
 - JSON objects are walked key by key (``contact.phone``, ``phones[]``); every key path is
   a sub-column of its own, up to 64 paths per column;
 - binary values contribute their length and format (JPEG, PNG, ISO/IEC 19794 biometric
