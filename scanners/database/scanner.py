@@ -555,20 +555,13 @@ class _Run:
         unread: list[Problem] = []
         comments = part.comments if part.comments is not None else self._comments()
         for index, table in enumerate(selected):
-            where = f"table {table.qualified} ({index} of {len(selected)} tables done)"
-            if self.budget.expired():
-                raise self._budget_error(where)
-            location = Location(self.uri, table=table.qualified)
-            try:
-                found, problem = self._read(
-                    f"table {table.qualified}",
-                    lambda c, t=table: scan_table(  # type: ignore[misc]
-                        c, self.dialect, t, settings=self.settings, classify=self.classify,
-                        uri=self.uri, budget=self.budget, subject_key=self.hash_key,
-                        comments=comments.get(t.qualified)),
-                    location, streaming=self.settings.full)
-            except _BudgetSpentError:
-                raise self._budget_error(where) from None
+            found, problem = self._read_table(
+                table, f"{index} of {len(selected)} tables done",
+                lambda c, t=table: scan_table(  # type: ignore[misc]
+                    c, self.dialect, t, settings=self.settings, classify=self.classify,
+                    uri=self.uri, budget=self.budget, subject_key=self.hash_key,
+                    comments=comments.get(t.qualified)),
+                streaming=self.settings.full)
             for obs in found:
                 if obs.kind == "pii.column" and not obs.attributes.get("protected"):
                     pii_tables.setdefault(table.qualified, []).extend(obs.entities)
@@ -580,6 +573,21 @@ class _Run:
             yield from self._grants(pii_tables)
             _fail_unread(len(unread), len(selected), unread[0].message if unread else "")
 
+    def _read_table(self, table: TableInfo, progress: str,
+                    fn: Callable[[Connection], list[T]], *, streaming: bool
+                    ) -> tuple[list[T], Problem | None]:
+        """Read one table (or one key range of it) in its own transaction: a read that
+        fails is a Problem located at the table; the time budget running out on the way
+        is the target's error, saying where the scan stopped (``progress``)."""
+        where = f"table {table.qualified} ({progress})"
+        if self.budget.expired():
+            raise self._budget_error(where)
+        try:
+            return self._read(f"table {table.qualified}", fn,
+                              Location(self.uri, table=table.qualified), streaming=streaming)
+        except _BudgetSpentError:
+            raise self._budget_error(where) from None
+
     def _range(self, part: _Part, tables: Sequence[TableInfo]
                ) -> Iterator[Observation | Problem]:
         """One key range of a large table: its state for the client, a placeholder
@@ -590,28 +598,22 @@ class _Run:
         table = next((t for t in tables if t.qualified in part.tables), None)
         if table is None:
             raise TargetError("malformed part of a planned database scan (no table)")
-        where = f"table {table.qualified} (key range {index + 1} of {count})"
-        if self.budget.expired():
-            raise self._budget_error(where)
-        location = Location(self.uri, table=table.qualified)
-        try:
-            found, problem = self._read(
-                f"table {table.qualified}",
-                lambda c: [read_blocks(c, self.dialect, table, width, classify=self.classify,
-                                       sample_size=self.settings.sample_size,
-                                       subject_key=self.hash_key,
-                                       expired=lambda: _check_budget(self.budget),
-                                       low=low, high=high)],
-                location, streaming=True)
-        except _BudgetSpentError:
-            raise self._budget_error(where) from None
+        found, problem = self._read_table(
+            table, f"key range {index + 1} of {count}",
+            lambda c: [read_blocks(c, self.dialect, table, width, classify=self.classify,
+                                   sample_size=self.settings.sample_size,
+                                   subject_key=self.hash_key,
+                                   expired=lambda: _check_budget(self.budget),
+                                   low=low, high=high)],
+            streaming=True)
         if problem:
             yield problem
             return
         comments = (part.comments or {}).get(table.qualified)
         self.states.append(_RangeDone(self.uri, table.qualified, index, count,
                                       table.row_estimate, comments, found[0]))
-        yield Observation(RANGE_KIND, location, {"range": index, "ranges": count})
+        yield Observation(RANGE_KIND, Location(self.uri, table=table.qualified),
+                          {"range": index, "ranges": count})
 
     def _grants(self, pii_tables: dict[str, list[str]]) -> Iterator[Observation | Problem]:
         from . import posture_mysql, posture_pg
