@@ -147,7 +147,7 @@ class FilesScanner(Scanner):
 
     def scan(self, target: Target, options: ScanOptions) -> Iterator[Observation | Problem]:
         max_line = _int_option(options, "files.max_line", 10_000)
-        workers = getattr(options, "workers", 1)
+        workers = options.workers
         if target.kind != "csv" and workers > 1:
             ranges = _split(Path(target.locator), workers)
             if len(ranges) > 1:

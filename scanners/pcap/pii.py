@@ -53,7 +53,7 @@ POOL_AFTER = 1 << 20  # characters analysed in this process before workers start
 def pii_detection(options: ScanOptions) -> PiiDetection | None:
     if options.get("pcap.pii", True) is False:
         return None
-    return PiiDetection(max(1, getattr(options, "workers", 1)) - 1)
+    return PiiDetection(max(1, options.workers) - 1)
 
 
 def _digest(text: str) -> bytes:
